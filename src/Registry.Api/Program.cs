@@ -1,6 +1,23 @@
+using Registry.Api.Cli;
+using Registry.Api.Infrastructure;
+
+if (RegistryCli.IsVerb(args)) return await RegistryCli.RunAsync(args);
+
 var builder = WebApplication.CreateBuilder(args);
+if (string.IsNullOrWhiteSpace(builder.Configuration.GetConnectionString("Registry")))
+{
+    try { EmbeddedPostgres.FindBinaries(); }
+    catch (PostgresNotInstalledException missing)
+    {
+        Console.Error.WriteLine(missing.Message);
+        return 1;
+    }
+}
+
+builder.AddRegistry();
 var app = builder.Build();
+app.UseRegistry();
+await app.RunAsync();
+return 0;
 
-app.MapGet("/", () => "Hello World!");
-
-app.Run();
+public partial class Program;

@@ -1,0 +1,23 @@
+using System.CommandLine;
+using Registry.Api.Auth;
+
+namespace Registry.Api.Cli;
+
+/// <summary>
+/// Verbs run instead of the web host when the first argument names one; anything else (e.g. --urls) goes to the host.
+/// </summary>
+public static class RegistryCli
+{
+    private static readonly string[] Verbs = ["token"];
+
+    public static bool IsVerb(string[] args) => args.Length > 0 && Verbs.Contains(args[0]);
+
+    public static async Task<int> RunAsync(string[] args)
+    {
+        var root = new RootCommand("Trial Registry: run with no verb to serve the API.")
+        {
+            TokenVerb.Create(),
+        };
+        return await root.Parse(args).InvokeAsync();
+    }
+}

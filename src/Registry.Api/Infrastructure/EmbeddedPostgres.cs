@@ -1,0 +1,205 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+using System.Security.Cryptography;
+using Npgsql;
+
+namespace Registry.Api.Infrastructure;
+
+/// <summary>Thrown when no PostgreSQL server binaries can be found; its message is the one line a user needs.</summary>
+public sealed class PostgresNotInstalledException(string message) : Exception(message);
+
+/// <summary>
+/// A private PostgreSQL cluster owned by the registry: its own data directory, a free loopback port, a generated
+/// password. Reused across starts; stopped by <see cref="DisposeAsync"/> only if this process started it.
+/// PostgreSQL refuses to run as root, so under root every server command runs as the <c>postgres</c> OS user.
+/// </summary>
+public sealed class EmbeddedPostgres : IAsyncDisposable
+{
+    public const string Superuser = "registry";
+
+    private readonly string _binDirectory;
+    private readonly bool _startedHere;
+
+    public string ClusterDirectory { get; }
+    public int Port { get; }
+    private string Password { get; }
+
+    private EmbeddedPostgres(string binDirectory, string clusterDirectory, int port, string password, bool startedHere)
+    {
+        _binDirectory = binDirectory;
+        ClusterDirectory = clusterDirectory;
+        Port = port;
+        Password = password;
+        _startedHere = startedHere;
+    }
+
+    public string ConnectionString(string database) => new NpgsqlConnectionStringBuilder
+    {
+        Host = "127.0.0.1",
+        Port = Port,
+        Username = Superuser,
+        Password = Password,
+        Database = database,
+    }.ConnectionString;
+
+    /// <summary>Finds initdb and pg_ctl on PATH or under /usr/lib/postgresql/*/bin (newest version first).</summary>
+    public static string FindBinaries()
+    {
+        var candidates = (Environment.GetEnvironmentVariable("PATH") ?? "")
+            .Split(Path.PathSeparator, StringSplitOptions.RemoveEmptyEntries)
+            .Concat(Directory.Exists("/usr/lib/postgresql")
+                ? Directory.GetDirectories("/usr/lib/postgresql")
+                    .OrderByDescending(d => int.TryParse(Path.GetFileName(d), out var v) ? v : 0)
+                    .Select(d => Path.Combine(d, "bin"))
+                : []);
+        return candidates.FirstOrDefault(d => File.Exists(Path.Combine(d, "initdb")) && File.Exists(Path.Combine(d, "pg_ctl")))
+            ?? throw new PostgresNotInstalledException(
+                "PostgreSQL server binaries (initdb, pg_ctl) were not found on PATH or under /usr/lib/postgresql/*/bin: " +
+                "install them (Debian/Ubuntu: apt-get install -y postgresql) or set ConnectionStrings__Registry to an existing server.");
+    }
+
+    /// <summary>Initialises the cluster on first use, then starts it (or attaches to it if already running).</summary>
+    public static async Task<EmbeddedPostgres> StartAsync(string clusterDirectory, bool durable, Action<string> log)
+    {
+        var bin = FindBinaries();
+        clusterDirectory = Path.GetFullPath(clusterDirectory);
+        var asRoot = Environment.UserName == "root";
+        if (asRoot) clusterDirectory = RootReachable(clusterDirectory, log);
+
+        var passwordFile = Path.Combine(clusterDirectory, "registry-password");
+        if (!File.Exists(Path.Combine(clusterDirectory, "PG_VERSION")))
+            await InitialiseAsync(bin, clusterDirectory, passwordFile, asRoot, log);
+        var password = (await File.ReadAllTextAsync(passwordFile)).Trim();
+
+        if (RunningPort(bin, clusterDirectory, asRoot) is { } runningPort)
+        {
+            log($"Using the registry's PostgreSQL already running from {clusterDirectory} on port {runningPort}.");
+            return new EmbeddedPostgres(bin, clusterDirectory, runningPort, password, startedHere: false);
+        }
+
+        var port = FreeLoopbackPort();
+        var options = durable ? $"-p {port}" : $"-p {port} -c fsync=off -c synchronous_commit=off -c full_page_writes=off";
+        var (code, output) = await RunAsync(bin, "pg_ctl", asRoot,
+            "start", "-D", clusterDirectory, "-w", "-t", "60", "-l", Path.Combine(clusterDirectory, "server.log"), "-o", options);
+        if (code != 0)
+            throw new InvalidOperationException($"pg_ctl could not start the registry's PostgreSQL in {clusterDirectory}: {output.Trim()} (see server.log there)");
+        log($"Started the registry's PostgreSQL from {clusterDirectory} on 127.0.0.1:{port}.");
+        return new EmbeddedPostgres(bin, clusterDirectory, port, password, startedHere: true);
+    }
+
+    public async Task EnsureDatabaseAsync(string database)
+    {
+        await using var connection = new NpgsqlConnection(ConnectionString("postgres"));
+        await connection.OpenAsync();
+        await using var exists = new NpgsqlCommand("select 1 from pg_database where datname = $1", connection)
+        {
+            Parameters = { new() { Value = database } }
+        };
+        if (await exists.ExecuteScalarAsync() is null)
+        {
+            await using var create = new NpgsqlCommand($"create database \"{database.Replace("\"", "\"\"")}\"", connection);
+            await create.ExecuteNonQueryAsync();
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (!_startedHere) return;
+        NpgsqlConnection.ClearAllPools();
+        await RunAsync(_binDirectory, "pg_ctl", Environment.UserName == "root", "stop", "-D", ClusterDirectory, "-m", "fast", "-w");
+    }
+
+    private static async Task InitialiseAsync(string bin, string clusterDirectory, string passwordFile, bool asRoot, Action<string> log)
+    {
+        // initdb into a scratch directory and rename on success, so a failure leaves nothing half-created.
+        var parent = Path.GetDirectoryName(clusterDirectory)!;
+        Directory.CreateDirectory(parent);
+        var scratch = clusterDirectory + ".initialising";
+        if (Directory.Exists(scratch)) Directory.Delete(scratch, recursive: true);
+        Directory.CreateDirectory(scratch);
+        var scratchPassword = Path.Combine(parent, $".registry-password-{Guid.NewGuid():N}");
+        try
+        {
+            await File.WriteAllTextAsync(scratchPassword, Convert.ToHexString(RandomNumberGenerator.GetBytes(24)));
+            File.SetUnixFileMode(scratchPassword, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+            if (asRoot) { Chown(scratch); Chown(scratchPassword); }
+            log($"Creating the registry's PostgreSQL cluster in {clusterDirectory} (first run)...");
+            var (code, output) = await RunAsync(bin, "initdb", asRoot,
+                "-D", scratch, "-U", Superuser, "--pwfile", scratchPassword, "--auth=scram-sha-256", "-E", "UTF8", "--locale=C");
+            if (code != 0) throw new InvalidOperationException($"initdb failed: {output.Trim()}");
+
+            // Loopback TCP only: no socket directory that a normal user may not be allowed to write.
+            await File.AppendAllTextAsync(Path.Combine(scratch, "postgresql.conf"),
+                "\nlisten_addresses = '127.0.0.1'\nunix_socket_directories = ''\nmax_connections = 300\n");
+            File.Copy(scratchPassword, Path.Combine(scratch, "registry-password"));
+            if (asRoot) Chown(Path.Combine(scratch, "registry-password"));
+            Directory.Move(scratch, clusterDirectory);
+        }
+        finally
+        {
+            if (Directory.Exists(scratch)) Directory.Delete(scratch, recursive: true);
+            File.Delete(scratchPassword);
+        }
+    }
+
+    /// <summary>The port of a server already running on this cluster (read from postmaster.pid), or null.</summary>
+    private static int? RunningPort(string bin, string clusterDirectory, bool asRoot)
+    {
+        var pidFile = Path.Combine(clusterDirectory, "postmaster.pid");
+        if (!File.Exists(pidFile)) return null;
+        var (code, _) = RunAsync(bin, "pg_ctl", asRoot, "status", "-D", clusterDirectory).GetAwaiter().GetResult();
+        if (code != 0) return null;
+        var lines = File.ReadAllLines(pidFile);
+        return lines.Length > 3 && int.TryParse(lines[3], out var port) ? port : null;
+    }
+
+    /// <summary>Under root the cluster must sit where the postgres user can reach it; otherwise fall back to /var/tmp.</summary>
+    private static string RootReachable(string clusterDirectory, Action<string> log)
+    {
+        var parent = Path.GetDirectoryName(clusterDirectory)!;
+        Directory.CreateDirectory(parent);
+        var probe = Process.Start(new ProcessStartInfo("runuser", ["-u", "postgres", "--", "test", "-x", parent])
+        {
+            RedirectStandardError = true, RedirectStandardOutput = true
+        }) ?? throw new InvalidOperationException("Could not run runuser to reach the postgres OS user.");
+        probe.WaitForExit();
+        if (probe.ExitCode == 0) return clusterDirectory;
+        var hash = Convert.ToHexString(SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(clusterDirectory)))[..12].ToLowerInvariant();
+        var fallback = Path.Combine("/var/tmp", $"trial-registry-{hash}", "postgres");
+        Directory.CreateDirectory(Path.GetDirectoryName(fallback)!);
+        log($"The postgres OS user cannot reach {parent}; keeping the cluster in {fallback} instead.");
+        return fallback;
+    }
+
+    private static void Chown(string path)
+    {
+        using var chown = Process.Start("chown", ["-R", "postgres:postgres", path]);
+        chown.WaitForExit();
+        if (chown.ExitCode != 0) throw new InvalidOperationException($"Could not hand {path} to the postgres OS user.");
+    }
+
+    private static int FreeLoopbackPort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+
+    private static async Task<(int ExitCode, string Output)> RunAsync(string bin, string tool, bool asRoot, params string[] args)
+    {
+        var executable = Path.Combine(bin, tool);
+        var start = asRoot
+            ? new ProcessStartInfo("runuser", ["-u", "postgres", "--", executable, .. args])
+            : new ProcessStartInfo(executable, args);
+        start.RedirectStandardOutput = true;
+        start.RedirectStandardError = true;
+        // The server outlives this call; it must not inherit our stdout pipe or we would wait for it forever.
+        start.RedirectStandardInput = true;
+        using var process = Process.Start(start) ?? throw new InvalidOperationException($"Could not start {tool}.");
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEndAsync();
+        await process.WaitForExitAsync();
+        return (process.ExitCode, await stdout + await stderr);
+    }
+}

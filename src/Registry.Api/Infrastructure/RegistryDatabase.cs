@@ -1,0 +1,45 @@
+namespace Registry.Api.Infrastructure;
+
+/// <summary>
+/// Where the registry's event store lives: the server named by <c>ConnectionStrings:Registry</c>, or else the
+/// embedded cluster under the data directory, started on first use and stopped when the host disposes it.
+/// </summary>
+public sealed class RegistryDatabase : IAsyncDisposable
+{
+    public const string DatabaseName = "registry";
+
+    private readonly EmbeddedPostgres? _embedded;
+
+    public string ConnectionString { get; }
+    public bool IsEmbedded => _embedded is not null;
+
+    private RegistryDatabase(string connectionString, EmbeddedPostgres? embedded)
+    {
+        ConnectionString = connectionString;
+        _embedded = embedded;
+    }
+
+    public static async Task<RegistryDatabase> OpenAsync(IConfiguration configuration, Action<string> log)
+    {
+        var configured = configuration.GetConnectionString("Registry");
+        if (!string.IsNullOrWhiteSpace(configured)) return new RegistryDatabase(configured, null);
+
+        var cluster = await EmbeddedPostgres.StartAsync(
+            Path.Combine(DataDirectory.Resolve(configuration), "postgres"), durable: true, log);
+        await cluster.EnsureDatabaseAsync(DatabaseName);
+        return new RegistryDatabase(cluster.ConnectionString(DatabaseName), cluster);
+    }
+
+    public ValueTask DisposeAsync() => _embedded?.DisposeAsync() ?? ValueTask.CompletedTask;
+}
+
+/// <summary>The registry's own files (embedded cluster, token-signing key): <c>Registry:DataDirectory</c>, default ./.data.</summary>
+public static class DataDirectory
+{
+    public static string Resolve(IConfiguration configuration)
+    {
+        var path = Path.GetFullPath(configuration["Registry:DataDirectory"] is { Length: > 0 } configured ? configured : ".data");
+        Directory.CreateDirectory(path);
+        return path;
+    }
+}

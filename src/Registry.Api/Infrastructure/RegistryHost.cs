@@ -1,0 +1,87 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using JasperFx;
+using Marten;
+using Microsoft.AspNetCore.Authentication.JwtBearer;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Registry.Api.Auth;
+using Registry.Api.Health;
+using Scalar.AspNetCore;
+using Wolverine;
+using Wolverine.Http;
+using Wolverine.Marten;
+
+namespace Registry.Api.Infrastructure;
+
+/// <summary>The registry's composition, read top to bottom as a table of contents.</summary>
+public static class RegistryHost
+{
+    public static void AddRegistry(this WebApplicationBuilder builder)
+    {
+        var services = builder.Services;
+
+        services.AddSingleton(sp => RegistryDatabase
+            .OpenAsync(sp.GetRequiredService<IConfiguration>(), sp.GetRequiredService<ILoggerFactory>().CreateLogger("Registry.Database").Log)
+            .GetAwaiter().GetResult());
+
+        services.AddMarten(sp => EventStoreConfiguration.Build(sp.GetRequiredService<RegistryDatabase>().ConnectionString))
+            .UseLightweightSessions()
+            .ApplyAllDatabaseChangesOnStartup()
+            .IntegrateWithWolverine();
+
+        builder.Host.UseWolverine(options =>
+        {
+            options.ApplicationAssembly = typeof(RegistryHost).Assembly;
+            options.Durability.Mode = DurabilityMode.Solo;
+        });
+        services.AddWolverineHttp();
+
+        services.AddSingleton(sp => TokenIssuer.FromConfiguration(sp.GetRequiredService<IConfiguration>()));
+        services.AddAuthentication(JwtBearerDefaults.AuthenticationScheme).AddJwtBearer();
+        services.AddOptions<JwtBearerOptions>(JwtBearerDefaults.AuthenticationScheme)
+            .Configure<TokenIssuer>((options, issuer) =>
+            {
+                options.MapInboundClaims = false;
+                options.TokenValidationParameters = issuer.ValidationParameters();
+            });
+        services.AddAuthorization();
+
+        services.AddProblemDetails();
+        services.ConfigureHttpJsonOptions(o => ConfigureJson(o.SerializerOptions));
+        services.AddOpenApi();
+        services.AddHealthChecks().AddCheck<DatabaseHealthCheck>("event-store");
+    }
+
+    public static void UseRegistry(this WebApplication app)
+    {
+        app.UseExceptionHandler();
+        app.UseStatusCodePages();
+        app.UseAuthentication();
+        app.UseAuthorization();
+
+        app.MapOpenApi().AllowAnonymous();
+        app.MapScalarApiReference().AllowAnonymous();
+        app.MapHealthChecks("/health").AllowAnonymous();
+        app.MapWolverineEndpoints(options =>
+        {
+            options.RequireAuthorizeOnAll();
+        });
+
+        app.Lifetime.ApplicationStarted.Register(() =>
+        {
+            var addresses = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()?.Addresses ?? [];
+            foreach (var address in addresses)
+                Console.WriteLine($"Trial Registry is serving on {address} (API reference: {address}/scalar, health: {address}/health)");
+        });
+    }
+
+    public static void ConfigureJson(JsonSerializerOptions options)
+    {
+        options.PropertyNamingPolicy = JsonNamingPolicy.CamelCase;
+        options.Converters.Add(new JsonStringEnumConverter());
+        options.NumberHandling = JsonNumberHandling.Strict;
+    }
+
+    private static void Log(this ILogger logger, string message) => logger.LogInformation("{Message}", message);
+}

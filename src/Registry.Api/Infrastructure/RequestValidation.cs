@@ -1,0 +1,61 @@
+using FluentValidation;
+using Microsoft.AspNetCore.Mvc;
+using Wolverine.Http;
+
+namespace Registry.Api.Infrastructure;
+
+/// <summary>
+/// Runs a request's FluentValidation validator and turns failures into one RFC 9457 problem listing every field,
+/// keyed by the JSON path the client sent. (The Wolverine FluentValidation bridge is not on our package mirror.)
+/// </summary>
+public static class RequestValidation
+{
+    // Messages name fields as the client wrote them (camelCase JSON), not as C# properties.
+    static RequestValidation() =>
+        ValidatorOptions.Global.DisplayNameResolver = (_, member, _) => member is null ? null : char.ToLowerInvariant(member.Name[0]) + member.Name[1..];
+
+    public static ProblemDetails Check<T>(T request, IValidator<T> validator)
+    {
+        var result = validator.Validate(request);
+        if (result.IsValid) return WolverineContinue.NoProblems;
+        var errors = result.Errors
+            .GroupBy(e => JsonPath(e.PropertyName))
+            .ToDictionary(g => g.Key, g => g.Select(e => e.ErrorMessage).Distinct().ToArray());
+        return new ValidationProblemDetails(errors)
+        {
+            Status = StatusCodes.Status400BadRequest,
+            Title = "The request is not valid; nothing was recorded.",
+            Type = "https://www.rfc-editor.org/rfc/rfc9110#section-15.5.1",
+        };
+    }
+
+    private static string JsonPath(string propertyName) => string.Join('.',
+        propertyName.Split('.').Select(part => part.Length == 0 ? part : char.ToLowerInvariant(part[0]) + part[1..]));
+}
+
+/// <summary>Problem responses for rule violations; nothing is appended when one is returned.</summary>
+public static class Problems
+{
+    public static IResult Conflict(IEnumerable<string> violations) => Result(StatusCodes.Status409Conflict,
+        "The entry conflicts with what is already recorded; nothing was recorded.", violations);
+
+    public static IResult Unprocessable(string detail) => Result(StatusCodes.Status422UnprocessableEntity,
+        "The entry refers to something the registry does not have; nothing was recorded.", [detail]);
+
+    public static IResult Forbidden(string detail) => Result(StatusCodes.Status403Forbidden,
+        "You may not act on this record.", [detail]);
+
+    public static IResult NotFound(string detail) => Result(StatusCodes.Status404NotFound, "Not found.", [detail]);
+
+    private static IResult Result(int status, string title, IEnumerable<string> violations)
+    {
+        var list = violations.ToArray();
+        return Results.Problem(new ProblemDetails
+        {
+            Status = status,
+            Title = title,
+            Detail = string.Join(" ", list),
+            Extensions = { ["violations"] = list }
+        });
+    }
+}

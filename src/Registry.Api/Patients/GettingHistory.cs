@@ -1,0 +1,72 @@
+using System.Globalization;
+using System.Security.Claims;
+using Marten;
+using Microsoft.AspNetCore.Authorization;
+using Registry.Api.Auth;
+using Registry.Api.Infrastructure;
+using Registry.Domain.Patients;
+using Wolverine.Http;
+
+namespace Registry.Api.Patients;
+
+public sealed record HistoryEvent(long Version, string Type, DateTimeOffset RecordedAt, string? RecordedBy, string? Reason, object Data);
+
+public sealed record EntryState(long Version, string Kind, DateOnly ClinicalDate, bool Voided, IReadOnlyList<long> AmendedBy, IPatientFact Current);
+
+public sealed record DerivedState(
+    PatientStatus Status,
+    string Arm,
+    string Site,
+    string SubjectCode,
+    Guid StudyId,
+    DateOnly EnrolledOn,
+    DateOnly? TreatmentStartedOn,
+    DateOnly? ProgressedOn,
+    DateOnly? DiedOn,
+    DateOnly LastKnownAliveOn,
+    DateOnly? WithdrewOn,
+    long Version,
+    IReadOnlyList<EntryState> Entries)
+{
+    public static DerivedState From(PatientTimeline t) => new(t.Status, t.Enrolment.Arm, t.Enrolment.Site, t.Enrolment.SubjectCode,
+        t.Enrolment.StudyId, t.Enrolment.EnrolledOn, t.TreatmentStartedOn, t.ProgressedOn, t.DiedOn, t.LastContactOn, t.WithdrewOn,
+        t.Version,
+        t.Entries.Select(e => new EntryState(e.Version, PatientRules.Describe(e.Current), e.Current.ClinicalDate, e.Voided, e.AmendedBy, e.Current)).ToList());
+}
+
+public sealed record PatientHistory(Guid PatientId, DateTimeOffset? AsOf, IReadOnlyList<HistoryEvent> Events, DerivedState State);
+
+public static class GettingHistoryEndpoint
+{
+    /// <summary>
+    /// The patient's events in order with who recorded them, when and why; with <c>asOf</c>, exactly what the
+    /// registry held at that moment (later entries and later corrections are absent).
+    /// </summary>
+    [WolverineGet("/api/patients/{patientId}/history")]
+    [Authorize(Roles = $"{Roles.Auditor},{Roles.Coordinator}")]
+    public static async Task<IResult> Get(Guid patientId, string? asOf, IQuerySession session, ClaimsPrincipal user, CancellationToken ct)
+    {
+        DateTimeOffset? moment = null;
+        if (asOf is not null)
+        {
+            if (!DateTimeOffset.TryParse(asOf, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var parsed))
+                return Results.ValidationProblem(new Dictionary<string, string[]>
+                {
+                    ["asOf"] = [$"'{asOf}' is not an ISO-8601 timestamp (e.g. 2024-05-01T12:00:00Z)."]
+                });
+            moment = parsed;
+        }
+
+        var (timeline, events) = await PatientStream.LoadAsync(session, patientId, moment, ct);
+        if (timeline is null)
+            return Problems.NotFound(moment is null
+                ? $"No patient {patientId} is enrolled."
+                : $"No patient {patientId} was enrolled as of {moment:O}.");
+        if (!user.IsInRole(Roles.Auditor) && !user.HasSite(timeline.Enrolment.Site))
+            return Problems.Forbidden($"Your token does not cover site '{timeline.Enrolment.Site}', where this patient is enrolled.");
+
+        var history = events.Select(e => new HistoryEvent(e.Version, e.EventTypeName, e.Timestamp, e.UserName,
+            e.Data switch { EntryCorrected c => c.Reason, EntryVoided v => v.Reason, _ => null }, e.Data)).ToList();
+        return Results.Ok(new PatientHistory(patientId, moment, history, DerivedState.From(timeline)));
+    }
+}

@@ -1,0 +1,56 @@
+using System.Security.Claims;
+using FluentValidation;
+using Marten;
+using Microsoft.AspNetCore.Authorization;
+using Microsoft.AspNetCore.Mvc;
+using Registry.Api.Auth;
+using Registry.Api.Infrastructure;
+using Registry.Domain.Patients;
+using Wolverine.Http;
+
+namespace Registry.Api.Patients;
+
+/// <summary>
+/// A CTCAE-graded adverse event. A grade 5 event is a death: send <c>diedOn</c> with it to record both at once,
+/// or record the death first.
+/// </summary>
+public sealed record RecordAdverseEvent(
+    string? Term,
+    int? Grade,
+    string? OnsetOn,
+    bool? Serious,
+    Attribution? Attribution,
+    string? DiedOn,
+    long? ExpectedVersion)
+{
+    public sealed class Validator : AbstractValidator<RecordAdverseEvent>
+    {
+        public Validator()
+        {
+            RuleFor(a => a.Term).NotEmpty().MaximumLength(200);
+            RuleFor(a => a.Grade).NotNull().InclusiveBetween(1, 5).WithMessage("{PropertyName} is a CTCAE grade from 1 to 5.");
+            RuleFor(a => a.OnsetOn).ClinicalDate();
+            RuleFor(a => a.Serious).NotNull();
+            RuleFor(a => a.Attribution).NotNull().IsInEnum();
+            RuleFor(a => a.DiedOn).OptionalClinicalDate();
+            RuleFor(a => a.DiedOn).Null().When(a => a.Grade != 5).WithMessage("diedOn goes only with a grade 5 (fatal) adverse event.");
+        }
+    }
+}
+
+public static class RecordingAdverseEventEndpoint
+{
+    public static ProblemDetails Validate(RecordAdverseEvent request) => RequestValidation.Check(request, new RecordAdverseEvent.Validator());
+
+    [WolverinePost("/api/patients/{patientId}/adverse-events")]
+    [Authorize(Roles = Roles.Coordinator)]
+    public static Task<IResult> Post(Guid patientId, RecordAdverseEvent request, IDocumentSession session, ClaimsPrincipal user, CancellationToken ct) =>
+        PatientStream.RecordAsync(session, user, patientId, request.ExpectedVersion, _ =>
+        {
+            var adverseEvent = new AdverseEventRecorded(request.Term!, request.Grade!.Value, ClinicalDates.Parse(request.OnsetOn!),
+                request.Serious!.Value, request.Attribution!.Value);
+            return request.DiedOn is null
+                ? [adverseEvent]
+                : [adverseEvent, new PatientDied(ClinicalDates.Parse(request.DiedOn), request.Term)];
+        }, ct);
+}

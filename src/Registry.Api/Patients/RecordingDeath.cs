@@ -1,0 +1,34 @@
+using System.Security.Claims;
+using FluentValidation;
+using Marten;
+using Microsoft.AspNetCore.Authorization;
+using Microsoft.AspNetCore.Mvc;
+using Registry.Api.Auth;
+using Registry.Api.Infrastructure;
+using Registry.Domain.Patients;
+using Wolverine.Http;
+
+namespace Registry.Api.Patients;
+
+public sealed record RecordDeath(string? DiedOn, string? Cause, long? ExpectedVersion)
+{
+    public sealed class Validator : AbstractValidator<RecordDeath>
+    {
+        public Validator()
+        {
+            RuleFor(d => d.DiedOn).ClinicalDate();
+            RuleFor(d => d.Cause).MaximumLength(500);
+        }
+    }
+}
+
+public static class RecordingDeathEndpoint
+{
+    public static ProblemDetails Validate(RecordDeath request) => RequestValidation.Check(request, new RecordDeath.Validator());
+
+    [WolverinePost("/api/patients/{patientId}/deaths")]
+    [Authorize(Roles = Roles.Coordinator)]
+    public static Task<IResult> Post(Guid patientId, RecordDeath request, IDocumentSession session, ClaimsPrincipal user, CancellationToken ct) =>
+        PatientStream.RecordAsync(session, user, patientId, request.ExpectedVersion,
+            _ => [new PatientDied(ClinicalDates.Parse(request.DiedOn!), request.Cause)], ct);
+}

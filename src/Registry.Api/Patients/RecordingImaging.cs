@@ -1,0 +1,52 @@
+using System.Security.Claims;
+using FluentValidation;
+using Marten;
+using Microsoft.AspNetCore.Authorization;
+using Microsoft.AspNetCore.Mvc;
+using Registry.Api.Auth;
+using Registry.Api.Infrastructure;
+using Registry.Domain.Patients;
+using Wolverine.Http;
+
+namespace Registry.Api.Patients;
+
+/// <summary>A RECIST 1.1 timepoint: the measurements and the response assigned from them.</summary>
+public sealed record AssessImaging(
+    string? AssessedOn,
+    double? TargetLesionSumMm,
+    NonTargetStatus? NonTargetStatus,
+    bool? NewLesions,
+    TimepointResponse? Response,
+    long? ExpectedVersion)
+{
+    public sealed class Validator : AbstractValidator<AssessImaging>
+    {
+        public Validator()
+        {
+            RuleFor(i => i.AssessedOn).ClinicalDate();
+            RuleFor(i => i.TargetLesionSumMm).InclusiveBetween(0, 2000);
+            RuleFor(i => i.NonTargetStatus).NotNull().IsInEnum();
+            RuleFor(i => i.NewLesions).NotNull();
+            RuleFor(i => i.Response).NotNull().IsInEnum();
+            // RECIST 1.1 table 1: new lesions or unequivocal non-target progression make the timepoint PD.
+            RuleFor(i => i.Response).Equal(TimepointResponse.PD)
+                .When(i => i.NewLesions == true || i.NonTargetStatus == Domain.Patients.NonTargetStatus.PD)
+                .WithMessage("response must be PD when there are new lesions or non-target progression (RECIST 1.1).");
+            RuleFor(i => i.TargetLesionSumMm).Equal(0)
+                .When(i => i.Response == TimepointResponse.CR && i.TargetLesionSumMm is not null)
+                .WithMessage("A complete response needs every target lesion gone (sum of diameters 0 mm; nodes < 10 mm count as 0).");
+        }
+    }
+}
+
+public static class RecordingImagingEndpoint
+{
+    public static ProblemDetails Validate(AssessImaging request) => RequestValidation.Check(request, new AssessImaging.Validator());
+
+    [WolverinePost("/api/patients/{patientId}/imaging-assessments")]
+    [Authorize(Roles = Roles.Coordinator)]
+    public static Task<IResult> Post(Guid patientId, AssessImaging request, IDocumentSession session, ClaimsPrincipal user, CancellationToken ct) =>
+        PatientStream.RecordAsync(session, user, patientId, request.ExpectedVersion,
+            _ => [new ImagingAssessed(ClinicalDates.Parse(request.AssessedOn!), request.TargetLesionSumMm,
+                request.NonTargetStatus!.Value, request.NewLesions!.Value, request.Response!.Value)], ct);
+}

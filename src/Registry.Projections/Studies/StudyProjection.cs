@@ -1,0 +1,12 @@
+using Marten.Events.Aggregation;
+using Registry.Domain.Studies;
+
+namespace Registry.Projections.Studies;
+
+/// <summary>Keeps each study's current shape (arms, response rules) as a document, updated in the same transaction.</summary>
+public partial class StudyProjection : SingleStreamProjection<Study, Guid>
+{
+    public static Study Create(StudyRegistered registered) => Study.Create(registered);
+
+    public static Study Apply(ArmAdded added, Study study) => study.Apply(added);
+}
