@@ -60,36 +60,52 @@ public sealed class CoxDesign
     {
         ArgumentNullException.ThrowIfNull(labels);
         ArgumentNullException.ThrowIfNull(reference);
-        for (int i = 0; i < labels.Count; i++)
-            if (labels[i] is null)
-                throw new ArgumentException($"Group '{name}' has a missing label at row {i}.", nameof(labels));
-        var levelList = levels?.ToList() ?? labels.Distinct().Order(StringComparer.Ordinal).ToList();
-        if (levelList.Distinct().Count() != levelList.Count)
-            throw new ArgumentException($"Group '{name}' lists a level more than once.", nameof(levels));
-        var known = new HashSet<string>(levelList);
-        if (!known.Contains(reference))
-            throw new ArgumentException($"Reference level '{reference}' is not a level of group '{name}'.", nameof(reference));
-        string? unknown = labels.FirstOrDefault(l => !known.Contains(l));
-        if (unknown is not null)
-            throw new ArgumentException($"Group '{name}' has label '{unknown}', which is not among the given levels.", nameof(levels));
+        var index = new Dictionary<string, int>(StringComparer.Ordinal);
+        if (levels is not null)
+            foreach (string level in levels)
+                if (level is null || !index.TryAdd(level, index.Count))
+                    throw new ArgumentException($"Group '{name}' lists a missing or repeated level.", nameof(levels));
 
-        foreach (string level in levelList.Where(l => l != reference))
+        // One dictionary lookup per subject; levels are numbered in order of first appearance unless given.
+        var codes = new int[labels.Count];
+        for (int i = 0; i < codes.Length; i++)
         {
-            var column = new double[labels.Count];
-            for (int i = 0; i < column.Length; i++) column[i] = labels[i] == level ? 1 : 0;
-            Add($"{name}={level}", column, nameof(labels));
+            string label = labels[i] ?? throw new ArgumentException($"Group '{name}' has a missing label at row {i}.", nameof(labels));
+            if (!index.TryGetValue(label, out int code))
+            {
+                if (levels is not null)
+                    throw new ArgumentException($"Group '{name}' has label '{label}', which is not among the given levels.", nameof(levels));
+                index.Add(label, code = index.Count);
+            }
+            codes[i] = code;
         }
+        string[] levelOrder = levels?.ToArray() ?? index.Keys.Order(StringComparer.Ordinal).ToArray();
+        if (!index.TryGetValue(reference, out int referenceCode))
+            throw new ArgumentException($"Reference level '{reference}' is not a level of group '{name}'.", nameof(reference));
+
+        var contrasts = levelOrder.Where(l => l != reference).ToArray();
+        foreach (string level in contrasts) Check($"{name}={level}", codes.Length, nameof(labels));
+        var columnOf = new double[index.Count][];
+        foreach (string level in contrasts) columnOf[index[level]] = new double[codes.Length];
+        for (int i = 0; i < codes.Length; i++)
+            if (codes[i] != referenceCode) columnOf[codes[i]][i] = 1;
+        foreach (string level in contrasts) Add($"{name}={level}", columnOf[index[level]], nameof(labels));
         return this;
     }
 
-    private void Add(string name, double[] column, string parameter)
+    private void Check(string name, int rows, string parameter)
     {
         if (string.IsNullOrWhiteSpace(name))
             throw new ArgumentException("A design column needs a name.", nameof(name));
         if (_names.Contains(name))
             throw new ArgumentException($"The design already has a column named '{name}'.", nameof(name));
-        if (Rows >= 0 && column.Length != Rows)
-            throw new ArgumentException($"Column '{name}' has {column.Length} rows but the design has {Rows}.", parameter);
+        if (Rows >= 0 && rows != Rows)
+            throw new ArgumentException($"Column '{name}' has {rows} rows but the design has {Rows}.", parameter);
+    }
+
+    private void Add(string name, double[] column, string parameter)
+    {
+        Check(name, column.Length, parameter);
         Rows = column.Length;
         _names.Add(name);
         _columns.Add(column);

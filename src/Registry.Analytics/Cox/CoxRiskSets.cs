@@ -42,54 +42,56 @@ internal sealed class CoxRiskSets
         double[][] columns, double[] time, bool[] hadEvent, int[]? stratum, int strataCount, double timeTolerance)
     {
         int n = time.Length, p = columns.Length;
-        int[] byTime = new int[n];
-        for (int i = 0; i < n; i++) byTime[i] = i;
-        double[] sortedTime = (double[])time.Clone();
-        Array.Sort(sortedTime, byTime);
+        int[] byTime = AscendingOrder(time, out double[] sortedTime);
         MergeNearTies(sortedTime, timeTolerance);
+        var sortedEvent = new bool[n];
+        for (int k = 0; k < n; k++) sortedEvent[k] = hadEvent[byTime[k]];
 
-        // Walk tie runs from the latest time, censored rows first, then distribute by stratum keeping that order.
-        int[] descending = new int[n];
+        // Positions in time order, walked from the latest time, censored before events within each tie.
+        int[] position = new int[n];
         int w = 0;
         for (int end = n; end > 0;)
         {
             int start = end - 1;
             while (start > 0 && sortedTime[start - 1] == sortedTime[end - 1]) start--;
-            for (int k = start; k < end; k++) if (!hadEvent[byTime[k]]) descending[w++] = byTime[k];
-            for (int k = start; k < end; k++) if (hadEvent[byTime[k]]) descending[w++] = byTime[k];
+            for (int k = start; k < end; k++) if (!sortedEvent[k]) position[w++] = k;
+            for (int k = start; k < end; k++) if (sortedEvent[k]) position[w++] = k;
             end = start;
         }
-        double[] fixedTime = new double[n];
-        for (int k = 0; k < n; k++) fixedTime[byTime[k]] = sortedTime[k];
-
-        int[] order = descending;
+        int[]? sortedStratum = null;
         if (stratum is not null && strataCount > 1)
         {
+            // A stable counting sort by stratum keeps that order inside each stratum.
+            sortedStratum = new int[n];
+            for (int k = 0; k < n; k++) sortedStratum[k] = stratum[byTime[k]];
             int[] next = new int[strataCount + 1];
-            foreach (int i in descending) next[stratum[i] + 1]++;
+            foreach (int k in position) next[sortedStratum[k] + 1]++;
             for (int s = 0; s < strataCount; s++) next[s + 1] += next[s];
-            order = new int[n];
-            foreach (int i in descending) order[next[stratum[i]]++] = i;
+            var byStratum = new int[n];
+            foreach (int k in position) byStratum[next[sortedStratum[k]]++] = k;
+            position = byStratum;
         }
 
         var groupStart = new List<int>();
         var eventStart = new List<int>();
         var stratumGroupStart = new List<int>();
+        var order = new int[n];
         int events = 0;
-        for (int k = 0; k < n; k++)
+        for (int row = 0; row < n; row++)
         {
-            int i = order[k];
-            bool newStratum = k == 0 || (stratum is not null && stratum[i] != stratum[order[k - 1]]);
+            int k = position[row], previous = row == 0 ? -1 : position[row - 1];
+            order[row] = byTime[k];
+            bool newStratum = row == 0 || (sortedStratum is not null && sortedStratum[k] != sortedStratum[previous]);
             if (newStratum) stratumGroupStart.Add(groupStart.Count);
-            if (newStratum || fixedTime[i] != fixedTime[order[k - 1]])
+            if (newStratum || sortedTime[k] != sortedTime[previous])
             {
-                groupStart.Add(k);
+                groupStart.Add(row);
                 eventStart.Add(-1);
             }
-            if (hadEvent[i])
+            if (sortedEvent[k])
             {
                 events++;
-                if (eventStart[^1] < 0) eventStart[^1] = k;
+                if (eventStart[^1] < 0) eventStart[^1] = row;
             }
         }
         groupStart.Add(n);
@@ -97,7 +99,8 @@ internal sealed class CoxRiskSets
         for (int g = 0; g < eventStart.Count; g++)
             if (eventStart[g] < 0) eventStart[g] = groupStart[g + 1];
 
-        var x = new double[n * p];
+        // Centre and scale in input order (sequential reads), then move whole rows into layout order.
+        var unsorted = new double[n * p];
         var centre = new double[p];
         var scale = new double[p];
         for (int j = 0; j < p; j++)
@@ -118,13 +121,19 @@ internal sealed class CoxRiskSets
             double s = codedMinusOneZeroOne || absoluteDeviation == 0 ? 1 : n / absoluteDeviation;
             centre[j] = mean;
             scale[j] = s;
-            for (int k = 0; k < n; k++) x[k * p + j] = (column[order[k]] - mean) * s;
+            for (int i = 0; i < n; i++) unsorted[i * p + j] = (column[i] - mean) * s;
+        }
+        var x = new double[n * p];
+        for (int row = 0; row < n; row++)
+        {
+            int from = order[row] * p, to = row * p;
+            for (int j = 0; j < p; j++) x[to + j] = unsorted[from + j];
         }
 
         var eventSum = new double[p];
-        for (int k = 0; k < n; k++)
-            if (hadEvent[order[k]])
-                for (int j = 0; j < p; j++) eventSum[j] += x[k * p + j];
+        for (int g = 0; g + 1 < groupStart.Count; g++)
+            for (int row = eventStart[g]; row < groupStart[g + 1]; row++)
+                for (int j = 0; j < p; j++) eventSum[j] += x[row * p + j];
 
         return new CoxRiskSets
         {
@@ -139,6 +148,48 @@ internal sealed class CoxRiskSets
             EventStart = eventStart.ToArray(),
             StratumGroupStart = stratumGroupStart.ToArray(),
         };
+    }
+
+    /// <summary>
+    /// Indices that sort the times ascending (stable), and the sorted times: an LSD radix sort on the order-preserving
+    /// bit pattern of the doubles, skipping 16-bit digits all keys share (most of them for integer days).
+    /// </summary>
+    private static int[] AscendingOrder(double[] time, out double[] sortedTime)
+    {
+        int n = time.Length;
+        var keys = new ulong[n];
+        var index = new int[n];
+        for (int i = 0; i < n; i++)
+        {
+            long bits = BitConverter.DoubleToInt64Bits(time[i]);
+            keys[i] = bits < 0 ? ~(ulong)bits : (ulong)bits | 0x8000_0000_0000_0000UL;
+            index[i] = i;
+        }
+        var keysOut = new ulong[n];
+        var indexOut = new int[n];
+        var count = new int[1 << 16];
+        for (int shift = 0; shift < 64 && n > 1; shift += 16)
+        {
+            Array.Clear(count);
+            foreach (ulong key in keys) count[(int)(key >> shift) & 0xFFFF]++;
+            if (count[(int)(keys[0] >> shift) & 0xFFFF] == n) continue;
+            for (int d = 0, sum = 0; d < count.Length; d++) (count[d], sum) = (sum, sum + count[d]);
+            for (int i = 0; i < n; i++)
+            {
+                int slot = count[(int)(keys[i] >> shift) & 0xFFFF]++;
+                keysOut[slot] = keys[i];
+                indexOut[slot] = index[i];
+            }
+            (keys, keysOut) = (keysOut, keys);
+            (index, indexOut) = (indexOut, index);
+        }
+        sortedTime = new double[n];
+        for (int k = 0; k < n; k++)
+        {
+            ulong key = keys[k];
+            sortedTime[k] = BitConverter.Int64BitsToDouble((long)((key & 0x8000_0000_0000_0000UL) != 0 ? key & 0x7FFF_FFFF_FFFF_FFFFUL : ~key));
+        }
+        return index;
     }
 
     /// <summary>

@@ -1,6 +1,6 @@
 using System.Text.Json;
 
-namespace Registry.Analytics.Tests;
+namespace Registry.Analytics.Tests.Cox;
 
 /// <summary>
 /// A JSON fixture written by a committed script in R/ (input data plus R's results at full precision), and the
