@@ -8,6 +8,7 @@ namespace Registry.Analytics.Cox;
 /// </summary>
 public sealed class CoxDesign
 {
+    private const double MaxMagnitude = 1e150;
     private readonly List<string> _names = [];
     private readonly List<double[]> _columns = [];
 
@@ -45,6 +46,9 @@ public sealed class CoxDesign
         {
             if (!double.IsFinite(values[i]))
                 throw new ArgumentException($"Covariate '{name}' has a missing or non-finite value at row {i}.", nameof(values));
+            // Keeps the column sums used for centring finite for any realistic n.
+            if (Math.Abs(values[i]) > MaxMagnitude)
+                throw new ArgumentException($"Covariate '{name}' has value {values[i]} at row {i}; rescale it (|value| must not exceed 1e150).", nameof(values));
             column[i] = values[i];
         }
         Add(name, column, nameof(values));

@@ -27,12 +27,15 @@ internal static class CoxFit
         var redundant = new bool[p];
         var infinite = new bool[p];
         for (int j = 0; j < p; j++) redundant[j] = fit.Variance[j * p + j] == 0;
-        double[] nextStep = MultiplyVariance(fit.Variance, fit.Score, p);
-        if (options.MaxIterations > 1 && fit.Converged)
+        double[] nextStep = NextStep(fit.Variance, fit.Score, p);
+        for (int j = 0; j < p && options.MaxIterations > 1; j++)
         {
-            for (int j = 0; j < p; j++)
-                infinite[j] = !double.IsFinite(fit.Score[j])
-                    || (nextStep[j] > options.Epsilon && nextStep[j] > options.InfiniteTolerance * Math.Abs(fit.Beta[j]));
+            double size = Math.Abs(nextStep[j]);
+            bool large = size > options.Epsilon && size > options.InfiniteTolerance * Math.Abs(fit.Beta[j]);
+            // Beyond R: without convergence, a step that keeps pushing the coefficient away from 0 without the
+            // quadratic shrinking of Newton near a finite optimum marks a divergence R would flag given more iterations.
+            bool diverging = nextStep[j] * fit.Beta[j] > 0 && size >= 0.5 * Math.Abs(fit.LastMove[j]);
+            infinite[j] = !double.IsFinite(fit.Score[j]) || (large && (fit.Converged || diverging));
         }
         // A column that was fine at β = 0 but whose information vanished at the estimate has drifted off to ±∞.
         for (int j = 0; j < p; j++)
@@ -45,7 +48,7 @@ internal static class CoxFit
                 warnings.Add("One or more coefficients may be infinite.");
         }
         if (infinite.Any(b => b))
-            warnings.Add("The likelihood converged while a coefficient kept growing (monotone likelihood, e.g. no events in a group); "
+            warnings.Add("The likelihood levelled off while a coefficient kept growing (monotone likelihood, e.g. no events in a group); "
                 + "its estimate is infinite and the Wald test is not reported.");
 
         double z = Normal.InvCDF(0, 1, (1 + options.ConfidenceLevel) / 2);
@@ -55,7 +58,7 @@ internal static class CoxFit
             if (infinite[j])
             {
                 terms[j] = NotEstimable(names[j],
-                    "coefficient may be infinite: the log-likelihood converged while it kept growing (monotone likelihood, e.g. no events in a group)");
+                    "coefficient may be infinite: the log-likelihood levelled off while it kept growing (monotone likelihood, e.g. no events in a group)");
                 continue;
             }
             if (redundant[j])
@@ -112,15 +115,15 @@ internal static class CoxFit
         return new ChiSquareTest(chiSquare, df, p);
     }
 
-    /// <summary>|V·u|: the size of the Newton step that would follow the estimate.</summary>
-    private static double[] MultiplyVariance(double[] variance, double[] score, int p)
+    /// <summary>V·u: the Newton step that would follow the estimate.</summary>
+    private static double[] NextStep(double[] variance, double[] score, int p)
     {
         var result = new double[p];
         for (int i = 0; i < p; i++)
         {
             double sum = 0;
             for (int j = 0; j < p; j++) sum += variance[i * p + j] * score[j];
-            result[i] = Math.Abs(sum);
+            result[i] = sum;
         }
         return result;
     }

@@ -10,6 +10,7 @@ internal static class CoxNewtonRaphson
 {
     internal sealed record Result(
         double[] Beta,
+        double[] LastMove,
         double[] Score,
         double[] Variance,
         double NullLogLikelihood,
@@ -27,6 +28,7 @@ internal static class CoxNewtonRaphson
         var newBeta = new double[p];
         var score = new double[p];
         var step = new double[p];
+        var lastMove = new double[p];
         var information = new double[p * p];
 
         double nullLogLik = kernel.Evaluate(beta, score, information);
@@ -72,6 +74,7 @@ internal static class CoxNewtonRaphson
                 GeneralizedCholesky.Solve(information, p, score);
                 for (int j = 0; j < p; j++)
                 {
+                    lastMove[j] = newBeta[j] - beta[j];
                     beta[j] = newBeta[j];
                     newBeta[j] += score[j];
                 }
@@ -90,10 +93,11 @@ internal static class CoxNewtonRaphson
         for (int i = 0; i < p; i++)
         {
             beta[i] *= data.Scale[i];
+            lastMove[i] *= data.Scale[i];
             score[i] /= data.Scale[i];
             for (int j = 0; j < p; j++) information[i * p + j] *= data.Scale[i] * data.Scale[j];
         }
-        return new Result(beta, score, information, nullLogLik, bestLogLik, scoreTest, redundantAtStart, iteration, converged);
+        return new Result(beta, lastMove, score, information, nullLogLik, bestLogLik, scoreTest, redundantAtStart, iteration, converged);
     }
 
     private static bool AllFinite(ReadOnlySpan<double> values)

@@ -1,7 +1,7 @@
 # Reference values for Cox regression and subgroup interaction tests, from R's survival package.
 # Run from the repository root:
 #   Rscript tests/Registry.Analytics.Tests/R/cox.R
-# Writes tests/Registry.Analytics.Tests/Fixtures/Cox/*.json (input data + R's results at full precision).
+# Writes tests/Registry.Analytics.Tests/Fixtures/{Cox,Subgroups}/*.json (input data + R's results at full precision).
 # Generated with R 4.2 and survival 3.5-3; coxph.control() defaults unless a case sets "control".
 suppressPackageStartupMessages({
   library(survival)
@@ -9,12 +9,12 @@ suppressPackageStartupMessages({
 })
 stopifnot(packageVersion("survival") >= "3.5")
 
-out_dir <- "tests/Registry.Analytics.Tests/Fixtures/Cox"
-dir.create(out_dir, recursive = TRUE, showWarnings = FALSE)
+fixtures <- "tests/Registry.Analytics.Tests/Fixtures"
+for (folder in c("Cox", "Subgroups")) dir.create(file.path(fixtures, folder), recursive = TRUE, showWarnings = FALSE)
 source_note <- sprintf("%s, survival %s", R.version.string, packageVersion("survival"))
 
-write_fixture <- function(x, file) {
-  write_json(x, file.path(out_dir, file), digits = NA, auto_unbox = TRUE, pretty = TRUE, na = "null")
+write_fixture <- function(x, folder, file) {
+  write_json(x, file.path(fixtures, folder, file), digits = NA, auto_unbox = TRUE, pretty = TRUE, na = "null")
 }
 
 # Runs f() and returns list(value, warnings) with every warning message kept.
@@ -99,6 +99,10 @@ cox_case <- function(id, description, time, status, design, strata = NULL, ties 
     variance = unname(fit$var),
     warnings = I(run$warnings))
   if (!converged) {
+    # What R concludes when allowed to finish: which coefficients it then calls possibly infinite.
+    more <- capture(function() coxph(form, data = d, ties = ties, control = coxph.control(iter.max = 100)))
+    eventually <- infinite_variables(more$warnings)
+    for (j in seq_along(terms)) expected$terms[[j]]$flaggedInfiniteWithIterMax100 <- j %in% eventually
     # coxfit6 inverts an unfactored information matrix when it runs out of iterations, so R's own var is not the
     # inverse information there; refit with iter.max = 0 at R's coefficients to get the variance at that point.
     at <- coxph(form, data = d, ties = ties, init = beta, control = coxph.control(iter.max = 0))
@@ -112,7 +116,7 @@ cox_case <- function(id, description, time, status, design, strata = NULL, ties 
     input = list(time = as.numeric(time), status = as.integer(status),
                  strata = if (is.null(strata)) NA else as.character(strata), design = input_design),
     expected = expected)
-  write_fixture(fixture, paste0(id, ".json"))
+  write_fixture(fixture, "Cox", paste0(id, ".json"))
   invisible(fit)
 }
 
@@ -229,6 +233,11 @@ both_ties("tiny_ties", "six subjects, two tied event pairs",
           list(list(kind = "covariate", name = "x", values = c(0, 1, 0, 1, 1, 0)),
                list(kind = "covariate", name = "dose", values = c(2.5, 1, 4, 3, 0.5, 2))))
 
+both_ties("monotone_covariate", "eight subjects, larger dose always fails first: monotone likelihood, R warns dose may be infinite",
+          c(1, 2, 2, 3, 4, 5, 6, 7), c(1, 1, 1, 0, 1, 1, 0, 1),
+          list(list(kind = "covariate", name = "dose", values = c(9.5, 8, 7.5, 7, 5, 3, 2.5, 1)),
+               list(kind = "covariate", name = "age", values = c(61, 45, 70, 52, 66, 58, 49, 73))))
+
 # --- subgroup analysis (forest plot) -----------------------------------------------------------------------
 # Per level: coxph(Surv ~ treatment [+ strata]) within the subgroup; interaction: anova(fit0, fit1) with
 # fit0 = treatment + subgroup, fit1 = treatment * subgroup (likelihood ratio test).
@@ -276,17 +285,17 @@ subgroup_case <- function(id, description, time, status, arm, experimental, refe
       interaction = list(chiSquare = a$Chisq[2], df = a$Df[2], p = a[2, "Pr(>|Chi|)"]),
       logLikelihoodMain = fit0$value$loglik[2], logLikelihoodInteraction = fit1$value$loglik[2],
       warnings = I(c(fit0$warnings, fit1$warnings))))
-  write_fixture(fixture, paste0(id, ".json"))
+  write_fixture(fixture, "Subgroups", paste0(id, ".json"))
 }
 
 colon_sub <- colon[colon$etype == 2, ]
-subgroup_case("subgroup_colon_lev5fu_by_sex", "colon deaths: Lev+5FU vs Obs (Lev excluded) by sex",
+subgroup_case("colon_lev5fu_by_sex", "colon deaths: Lev+5FU vs Obs (Lev excluded) by sex",
               colon_sub$time, colon_sub$status, as.character(colon_sub$rx), "Lev+5FU", "Obs",
               ifelse(colon_sub$sex == 1, "male", "female"), "sex")
-subgroup_case("subgroup_colon_pooled_by_extent_breslow", "colon deaths: Lev and Lev+5FU pooled vs Obs by extent, Breslow",
+subgroup_case("colon_pooled_by_extent_breslow", "colon deaths: Lev and Lev+5FU pooled vs Obs by extent, Breslow",
               colon_sub$time, colon_sub$status, as.character(colon_sub$rx), c("Lev", "Lev+5FU"), "Obs",
               paste0("extent", colon_sub$extent), "extent", ties = "breslow")
-subgroup_case("subgroup_veteran_trt_by_celltype_strata_prior", "veteran: trt 2 vs 1 by celltype, strata(prior)",
+subgroup_case("veteran_trt_by_celltype_strata_prior", "veteran: trt 2 vs 1 by celltype, strata(prior)",
               veteran$time, veteran$status, paste0("trt", veteran$trt), "trt2", "trt1",
               as.character(veteran$celltype), "celltype", strata = paste0("prior", veteran$prior))
 
@@ -297,5 +306,5 @@ s_region <- sample(c("EU", "US", "ASIA"), n, replace = TRUE)
 s_time <- ceiling(rexp(n, 0.01 * ifelse(s_arm == "placebo", 1, 0.7)))
 s_status <- rbinom(n, 1, 0.75)
 s_status[s_region == "ASIA" & s_arm %in% c("low", "high")] <- 0
-subgroup_case("subgroup_generated_zero_events_arm", "seed 23: low+high vs placebo by region; no events on treatment in ASIA",
+subgroup_case("generated_zero_events_arm", "seed 23: low+high vs placebo by region; no events on treatment in ASIA",
               s_time, s_status, s_arm, c("low", "high"), "placebo", s_region, "region")
