@@ -18,9 +18,6 @@ internal sealed class CoxRiskSets
     /// <summary>Multiplier applied to each column; coefficient on the original scale = internal × Scale.</summary>
     public required double[] Scale { get; init; }
 
-    /// <summary>Value subtracted from each column before scaling (0 for columns coded −1/0/1, as R).</summary>
-    public required double[] Centre { get; init; }
-
     /// <summary>Sum over event rows of the (centred, scaled) design; constant across iterations.</summary>
     public required double[] EventSum { get; init; }
 
@@ -35,7 +32,7 @@ internal sealed class CoxRiskSets
     public int Strata => StratumGroupStart.Length - 1;
 
     /// <summary>
-    /// Sorts once (O(n log n)) and builds the layout. Inputs are trusted: equal lengths, finite values,
+    /// Sorts once (a radix sort, linear in n) and builds the layout. Inputs are trusted: equal lengths, finite values,
     /// stratum codes in [0, strataCount).
     /// </summary>
     public static CoxRiskSets Build(
@@ -101,7 +98,6 @@ internal sealed class CoxRiskSets
 
         // Centre and scale in input order (sequential reads), then move whole rows into layout order.
         var unsorted = new double[n * p];
-        var centre = new double[p];
         var scale = new double[p];
         for (int j = 0; j < p; j++)
         {
@@ -119,7 +115,6 @@ internal sealed class CoxRiskSets
             if (!codedMinusOneZeroOne)
                 foreach (double v in column) absoluteDeviation += Math.Abs(v - mean);
             double s = codedMinusOneZeroOne || absoluteDeviation == 0 ? 1 : n / absoluteDeviation;
-            centre[j] = mean;
             scale[j] = s;
             for (int i = 0; i < n; i++) unsorted[i * p + j] = (column[i] - mean) * s;
         }
@@ -142,7 +137,6 @@ internal sealed class CoxRiskSets
             Events = events,
             X = x,
             Scale = scale,
-            Centre = centre,
             EventSum = eventSum,
             GroupStart = groupStart.ToArray(),
             EventStart = eventStart.ToArray(),
