@@ -8,7 +8,7 @@ namespace Registry.Api.Cli;
 /// </summary>
 public static class RegistryCli
 {
-    private static readonly string[] Verbs = ["token"];
+    private static readonly string[] Verbs = ["token", "rebuild"];
 
     public static bool IsVerb(string[] args) => args.Length > 0 && Verbs.Contains(args[0]);
 
@@ -17,6 +17,7 @@ public static class RegistryCli
         var root = new RootCommand("Trial Registry: run with no verb to serve the API.")
         {
             TokenVerb.Create(),
+            RebuildVerb.Create(),
         };
         return await root.Parse(args).InvokeAsync();
     }

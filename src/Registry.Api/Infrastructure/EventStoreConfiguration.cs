@@ -4,12 +4,25 @@ using Marten;
 using JasperFx.Events.Projections;
 using Registry.Api.Patients;
 using Registry.Api.Studies;
+using Registry.Projections.Outcomes;
+using Registry.Projections.Patients;
 using Registry.Projections.Studies;
 using Registry.Domain.Patients;
 using Registry.Domain.Studies;
 using Weasel.Core;
 
 namespace Registry.Api.Infrastructure;
+
+/// <summary>Projection names as the daemon and the rebuild command know them.</summary>
+public static class ProjectionNames
+{
+    public const string Study = "Study";
+    public const string PatientChart = "PatientChart";
+    public const string PatientOutcomeRows = "PatientOutcomeRows";
+
+    /// <summary>In dependency order: outcome rows are derived from charts and studies.</summary>
+    public static readonly string[] All = [Study, PatientChart, PatientOutcomeRows];
+}
 
 public static class EventStoreConfiguration
 {
@@ -24,7 +37,9 @@ public static class EventStoreConfiguration
         var options = new StoreOptions();
         options.Connection(connectionString);
         options.DatabaseSchemaName = Schema;
-        options.UseSystemTextJsonForSerialization(EnumStorage.AsString, Casing.CamelCase);
+        // jsonb reorders keys, so a polymorphic fact's "kind" is not always first when read back.
+        options.UseSystemTextJsonForSerialization(EnumStorage.AsString, Casing.CamelCase,
+            json => json.AllowOutOfOrderMetadataProperties = true);
         options.AutoCreateSchemaObjects = AutoCreate.CreateOrUpdate;
         options.Events.StreamIdentity = StreamIdentity.AsGuid;
         options.Events.MetadataConfig.UserNameEnabled = true;
@@ -45,6 +60,11 @@ public static class EventStoreConfiguration
         options.Schema.For<SubjectCodeClaim>().Identity(c => c.Id);
         options.Schema.For<StudyCodeClaim>().Identity(c => c.Id);
         options.Projections.Add<StudyProjection>(ProjectionLifecycle.Inline);
+        options.Projections.Add<PatientChartProjection>(ProjectionLifecycle.Inline);
+        options.Schema.For<PatientChart>().Index(c => c.StudyId);
+        options.Projections.Add(new PatientOutcomeRowsProjection(), ProjectionLifecycle.Async, ProjectionNames.PatientOutcomeRows);
+        options.Schema.For<PatientOutcomeRow>().Index(r => r.StudyId);
+        options.Projections.Errors.SkipApplyErrors = false;
         return options;
     }
 }

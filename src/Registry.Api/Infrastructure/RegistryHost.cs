@@ -1,6 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using JasperFx;
+using JasperFx.Events.Daemon;
 using Marten;
 using Microsoft.AspNetCore.Authentication.JwtBearer;
 using Microsoft.AspNetCore.Hosting.Server;
@@ -25,15 +26,19 @@ public static class RegistryHost
             .OpenAsync(sp.GetRequiredService<IConfiguration>(), sp.GetRequiredService<ILoggerFactory>().CreateLogger("Registry.Database").Log)
             .GetAwaiter().GetResult());
 
-        services.AddMarten(sp => EventStoreConfiguration.Build(sp.GetRequiredService<RegistryDatabase>().ConnectionString))
+        // One node runs the async projections itself; several nodes sharing a database let Wolverine elect a leader
+        // and spread projections across them (Marten's HotCold lock is unusable with the bridged DistributedLock).
+        var distributed = string.Equals(builder.Configuration["Registry:Projections:Distribution"], "wolverine", StringComparison.OrdinalIgnoreCase);
+        var marten = services.AddMarten(sp => EventStoreConfiguration.Build(sp.GetRequiredService<RegistryDatabase>().ConnectionString))
             .UseLightweightSessions()
             .ApplyAllDatabaseChangesOnStartup()
-            .IntegrateWithWolverine();
+            .IntegrateWithWolverine(integration => integration.UseWolverineManagedEventSubscriptionDistribution = distributed);
+        if (!distributed) marten.AddAsyncDaemon(DaemonMode.Solo);
 
         builder.Host.UseWolverine(options =>
         {
             options.ApplicationAssembly = typeof(RegistryHost).Assembly;
-            options.Durability.Mode = DurabilityMode.Solo;
+            options.Durability.Mode = distributed ? DurabilityMode.Balanced : DurabilityMode.Solo;
         });
         services.AddWolverineHttp();
 
@@ -81,6 +86,7 @@ public static class RegistryHost
         options.PropertyNamingPolicy = JsonNamingPolicy.CamelCase;
         options.Converters.Add(new JsonStringEnumConverter());
         options.NumberHandling = JsonNumberHandling.Strict;
+        options.AllowOutOfOrderMetadataProperties = true;
     }
 
     private static void Log(this ILogger logger, string message) => logger.LogInformation("{Message}", message);

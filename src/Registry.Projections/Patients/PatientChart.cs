@@ -1,0 +1,37 @@
+using Registry.Domain.Patients;
+
+namespace Registry.Projections.Patients;
+
+/// <summary>
+/// One stream event as the chart keeps it: exactly one of <see cref="Fact"/>, <see cref="Correction"/>,
+/// <see cref="Void"/> is set, with the version, server time and user Marten recorded.
+/// </summary>
+public sealed record ChartEntry(
+    long Version,
+    DateTimeOffset RecordedAt,
+    string? RecordedBy,
+    IPatientFact? Fact = null,
+    EntryCorrected? Correction = null,
+    EntryVoided? Void = null)
+{
+    public RecordedEvent ToRecorded() => new(Version, (object?)Fact ?? (object?)Correction ?? Void!, RecordedAt, RecordedBy);
+}
+
+/// <summary>
+/// A patient's whole record as a document, updated in the same transaction as each append (inline). It keeps
+/// every entry with its recorded-at time, so any view can be answered as of a past moment or a data cut.
+/// </summary>
+public sealed class PatientChart
+{
+    public Guid Id { get; set; }
+    public Guid StudyId { get; set; }
+    public string Arm { get; set; } = "";
+    public string Site { get; set; } = "";
+    public string SubjectCode { get; set; } = "";
+    public long Version { get; set; }
+    public List<ChartEntry> Entries { get; set; } = [];
+
+    /// <summary>The facts in force as the registry knew them at <paramref name="asOf"/> (now when null); null if not yet enrolled then.</summary>
+    public PatientTimeline? Timeline(DateTimeOffset? asOf = null) =>
+        PatientTimeline.From(Id, Entries.Where(e => asOf is null || e.RecordedAt <= asOf).Select(e => e.ToRecorded()));
+}

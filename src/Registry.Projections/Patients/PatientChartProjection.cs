@@ -1,0 +1,35 @@
+using JasperFx.Events;
+using Marten.Events.Aggregation;
+using Registry.Domain.Patients;
+
+namespace Registry.Projections.Patients;
+
+/// <summary>Appends each patient event to the chart; enrolment details follow corrections of the enrolment.</summary>
+public partial class PatientChartProjection : SingleStreamProjection<PatientChart, Guid>
+{
+    public PatientChartProjection() => Name = "PatientChart";
+
+    public override PatientChart? Evolve(PatientChart? chart, Guid id, IEvent e)
+    {
+        var entry = e.Data switch
+        {
+            IPatientFact fact => new ChartEntry(e.Version, e.Timestamp, e.UserName, Fact: fact),
+            EntryCorrected correction => new ChartEntry(e.Version, e.Timestamp, e.UserName, Correction: correction),
+            EntryVoided voided => new ChartEntry(e.Version, e.Timestamp, e.UserName, Void: voided),
+            _ => null
+        };
+        if (entry is null) return chart;
+        chart ??= new PatientChart { Id = id };
+        chart.Entries.Add(entry);
+        chart.Version = e.Version;
+
+        if (chart.Timeline()?.Enrolment is { } enrolment)
+        {
+            chart.StudyId = enrolment.StudyId;
+            chart.Arm = enrolment.Arm;
+            chart.Site = enrolment.Site;
+            chart.SubjectCode = enrolment.SubjectCode;
+        }
+        return chart;
+    }
+}
