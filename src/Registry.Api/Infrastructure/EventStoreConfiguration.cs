@@ -32,7 +32,11 @@ public static class EventStoreConfiguration
     /// The store's shape. Event type names are pinned so the store stays readable when classes are renamed;
     /// enums are stored as strings so the raw events read as the clinic wrote them.
     /// </summary>
-    public static StoreOptions Build(string connectionString)
+    /// <param name="clock">
+    /// The application server's clock, which stamps every event's recorded-at time (never the client). Only the
+    /// demo seed passes a simulated clock, so its history can span the study's calendar years.
+    /// </param>
+    public static StoreOptions Build(string connectionString, TimeProvider? clock = null)
     {
         var options = new StoreOptions();
         options.Connection(connectionString);
@@ -43,6 +47,8 @@ public static class EventStoreConfiguration
         options.AutoCreateSchemaObjects = AutoCreate.CreateOrUpdate;
         options.Events.StreamIdentity = StreamIdentity.AsGuid;
         options.Events.MetadataConfig.UserNameEnabled = true;
+        options.Events.AppendMode = EventAppendMode.QuickWithServerTimestamps;
+        options.Events.TimeProvider = clock ?? TimeProvider.System;
 
         options.Events.MapEventType<StudyRegistered>("study_registered");
         options.Events.MapEventType<ArmAdded>("arm_added");
