@@ -4,7 +4,7 @@ namespace Registry.Api.Tests.Infrastructure;
 
 /// <summary>
 /// One real PostgreSQL for the whole test run, started by the same mechanism as the registry's embedded default
-/// (kept between runs under the temp directory, fsync off), and stopped when the test process exits.
+/// (fsync off), private to this run so that concurrent runs never stop each other's server, and removed at exit.
 /// </summary>
 public static class TestCluster
 {
@@ -14,10 +14,34 @@ public static class TestCluster
 
     private static async Task<EmbeddedPostgres> StartAsync()
     {
-        var directory = Path.Combine(Path.GetTempPath(), $"trial-registry-tests-{Environment.UserName}", "postgres");
-        var cluster = await EmbeddedPostgres.StartAsync(directory, durable: false, _ => { });
-        AppDomain.CurrentDomain.ProcessExit += (_, _) => cluster.DisposeAsync().AsTask().GetAwaiter().GetResult();
+        RemoveClustersOfEndedRuns();
+        var root = Path.Combine(Path.GetTempPath(), $"trial-registry-tests-{Environment.ProcessId}-{Guid.NewGuid():N}");
+        var cluster = await EmbeddedPostgres.StartAsync(Path.Combine(root, "postgres"), durable: false, _ => { });
+        AppDomain.CurrentDomain.ProcessExit += (_, _) =>
+        {
+            cluster.DisposeAsync().AsTask().GetAwaiter().GetResult();
+            Directory.Delete(root, recursive: true);
+        };
         return cluster;
+    }
+
+    /// <summary>The test host may be killed before its exit handler finishes; the next run clears what it left.</summary>
+    private static void RemoveClustersOfEndedRuns()
+    {
+        foreach (var directory in Directory.GetDirectories(Path.GetTempPath(), "trial-registry-tests-*-*"))
+        {
+            var parts = Path.GetFileName(directory).Split('-');
+            if (parts.Length != 5 || !int.TryParse(parts[3], out var pid) || ProcessIsAlive(pid)) continue;
+            if (File.Exists(Path.Combine(directory, "postgres", "postmaster.pid"))) continue;
+            try { Directory.Delete(directory, recursive: true); }
+            catch (IOException) { }
+        }
+    }
+
+    private static bool ProcessIsAlive(int pid)
+    {
+        try { return !System.Diagnostics.Process.GetProcessById(pid).HasExited; }
+        catch (ArgumentException) { return false; }
     }
 
     /// <summary>A fresh database for one test class, so classes never see each other's events.</summary>
