@@ -1,0 +1,161 @@
+using Alba;
+using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.DependencyInjection;
+using Registry.Api.Tests.Infrastructure;
+using static Registry.Api.Tests.Access.Caller;
+
+namespace Registry.Api.Tests.Access;
+
+/// <summary>Who calls a route: no token, or a token of one role (coordinators of the record's site or another).</summary>
+public enum Caller { Anonymous, Admin, SiteCoordinator, OtherSiteCoordinator, Investigator, Auditor }
+
+/// <summary>
+/// One route's rule: the callers it admits (each gets <see cref="Success"/>; everyone else 403 with a token, 401
+/// without) and how to call it against a fresh <see cref="AccessFixture"/>.
+/// </summary>
+public sealed record RouteRule(string Route, Caller[] Allowed, Func<AccessFixture, object>? Body = null, Func<AccessFixture, string>? Url = null)
+{
+    public string Method => Route[..Route.IndexOf(' ')];
+    public string Template => Route[(Route.IndexOf(' ') + 1)..];
+    public int Success => Method == "POST" ? 201 : 200;
+
+    public string UrlFor(AccessFixture f) => Url?.Invoke(f) ?? Template
+        .Replace("{studyId}", f.StudyId.ToString())
+        .Replace("{patientId}", f.PatientId.ToString());
+}
+
+/// <summary>A study (arms ITC, C) and a patient of site S1 with a treatment start (v2) and a progression (v3).</summary>
+public sealed record AccessFixture(Guid StudyId, Guid PatientId);
+
+/// <summary>
+/// The role × site × route matrix: every route the app maps must have exactly one row in <see cref="Table"/>, and
+/// every row is exercised for every <see cref="Caller"/> — refusals must leave the event store unchanged, reads too.
+/// To add a route, add one row: its "METHOD /template" as ASP.NET routing prints it, the callers it admits, and a
+/// body (POST) or a Url (when the route needs a query string or a placeholder other than {studyId}/{patientId}).
+/// </summary>
+public sealed class AccessMatrixTests(RegistryApp app) : IClassFixture<RegistryApp>
+{
+    private static readonly Caller[] Everyone = [Anonymous, Admin, SiteCoordinator, OtherSiteCoordinator, Investigator, Auditor];
+    private static readonly Caller[] AnyRole = [Admin, SiteCoordinator, OtherSiteCoordinator, Investigator, Auditor];
+    private static readonly Caller[] SiteCoordinatorOnly = [SiteCoordinator];
+
+    public static readonly RouteRule[] Table =
+    [
+        // Platform
+        new("GET /health", Everyone),
+        new("GET /openapi/{documentName}.json", Everyone, Url: _ => "/openapi/v1.json"),
+        new("GET /scalar/{documentName?}", Everyone, Url: _ => "/scalar/v1"),
+        new("GET /scalar/scalar.js", Everyone),
+        new("GET /scalar/scalar.aspnetcore.js", Everyone),
+        new("GET /scalar/favicon.svg", Everyone),
+
+        // Studies: admins manage, every role reads
+        new("POST /api/studies", [Admin], Body: _ => new
+        {
+            code = $"M-{Guid.NewGuid():N}"[..12], title = "Matrix study", arms = new[] { new { code = "C", name = "Chemotherapy" } },
+        }),
+        new("GET /api/studies", AnyRole),
+        new("GET /api/studies/{studyId}", AnyRole),
+        new("POST /api/studies/{studyId}/arms", [Admin], Body: _ => new { code = "IT", name = "ICI + targeted" }),
+
+        // Patient writes: coordinators of the patient's site only
+        new("POST /api/studies/{studyId}/patients", SiteCoordinatorOnly, Body: _ => new
+        {
+            subjectCode = $"M-{Guid.NewGuid():N}"[..10], arm = "ITC", site = "S1", enrolledOn = "2020-01-05", baseline = Scenarios.Baseline(),
+        }),
+        new("POST /api/patients/{patientId}/treatment-starts", SiteCoordinatorOnly, Body: _ => new { startedOn = "2020-02-01" }),
+        new("POST /api/patients/{patientId}/imaging-assessments", SiteCoordinatorOnly, Body: _ => new
+        {
+            assessedOn = "2020-03-01", targetLesionSumMm = 30.0, nonTargetStatus = "None", newLesions = false, response = "SD",
+        }),
+        new("POST /api/patients/{patientId}/adverse-events", SiteCoordinatorOnly, Body: _ => new
+        {
+            term = "Fatigue", grade = 1, onsetOn = "2020-03-01", serious = false, attribution = "Possible",
+        }),
+        new("POST /api/patients/{patientId}/progressions", SiteCoordinatorOnly, Body: _ => new { progressedOn = "2020-07-01" }),
+        new("POST /api/patients/{patientId}/deaths", SiteCoordinatorOnly, Body: _ => new { diedOn = "2020-09-01" }),
+        new("POST /api/patients/{patientId}/follow-ups", SiteCoordinatorOnly, Body: _ => new { lastKnownAliveOn = "2020-08-01" }),
+        new("POST /api/patients/{patientId}/withdrawals", SiteCoordinatorOnly, Body: _ => new { withdrewOn = "2020-08-01", reason = "Moved abroad" }),
+        new("POST /api/patients/{patientId}/corrections", SiteCoordinatorOnly, Body: _ => new
+        {
+            entryVersion = 3, reason = "Scan re-read", replacement = new { kind = "diseaseProgressed", progressedOn = "2020-06-15" },
+        }),
+        new("POST /api/patients/{patientId}/voids", SiteCoordinatorOnly, Body: _ => new { entryVersion = 3, reason = "Pseudo-progression" }),
+
+        // Patient reads
+        new("GET /api/patients/{patientId}/history", [SiteCoordinator, Auditor]),
+    ];
+
+    public static TheoryData<string> Routes() => new(Table.Select(r => r.Route));
+
+    [Fact]
+    public void Every_mapped_route_has_exactly_one_rule()
+    {
+        var mapped = app.Host.Services.GetRequiredService<EndpointDataSource>().Endpoints
+            .OfType<RouteEndpoint>()
+            .SelectMany(e => (e.Metadata.GetMetadata<IHttpMethodMetadata>()?.HttpMethods ?? ["GET"])
+                .Select(method => $"{method} /{e.RoutePattern.RawText!.TrimStart('/')}"))
+            .Distinct()
+            .Order()
+            .ToList();
+        var ruled = Table.Select(r => r.Route).ToList();
+
+        Assert.True(ruled.Count == ruled.Distinct().Count(), "A route has two rows in the access matrix.");
+        Assert.True(mapped.Except(ruled).ToList() is [],
+            $"Routes without a rule in {nameof(AccessMatrixTests)}.{nameof(Table)}: {string.Join(", ", mapped.Except(ruled))}");
+        Assert.True(ruled.Except(mapped).ToList() is [],
+            $"Rules for routes the app does not map: {string.Join(", ", ruled.Except(mapped))}");
+    }
+
+    [Theory]
+    [MemberData(nameof(Routes))]
+    public async Task Each_caller_is_admitted_or_refused_as_the_route_rule_says(string route)
+    {
+        var rule = Table.Single(r => r.Route == route);
+        var fixture = await FixtureAsync();
+
+        foreach (var caller in Everyone.Except(rule.Allowed))
+            await app.RefusedAsync(caller == Anonymous ? 401 : 403, s => Call(s, rule, fixture, caller));
+
+        foreach (var caller in rule.Allowed)
+        {
+            var before = await app.EventStoreMarkAsync();
+            await app.Host.Scenario(s =>
+            {
+                Call(s, rule, fixture, caller);
+                s.StatusCodeShouldBe(rule.Success);
+            });
+            var after = await app.EventStoreMarkAsync();
+            if (rule.Method == "GET") Assert.Equal(before, after);
+            else Assert.True(after.Count > before.Count, $"{caller} was admitted to {route} but nothing was recorded.");
+        }
+    }
+
+    private void Call(Scenario s, RouteRule rule, AccessFixture fixture, Caller caller)
+    {
+        if (Token(caller) is { } token) s.WithBearerToken(token);
+        var url = rule.UrlFor(fixture);
+        if (rule.Method == "POST") s.Post.Json(rule.Body?.Invoke(fixture) ?? new { }).ToUrl(url);
+        else s.Get.Url(url);
+    }
+
+    private string? Token(Caller caller) => caller switch
+    {
+        Anonymous => null,
+        Admin => app.Admin,
+        SiteCoordinator => app.Token("coordinator", "S1"),
+        OtherSiteCoordinator => app.Token("coordinator", "S2"),
+        Investigator => app.Investigator,
+        Auditor => app.Auditor,
+        _ => throw new ArgumentOutOfRangeException(nameof(caller)),
+    };
+
+    private async Task<AccessFixture> FixtureAsync()
+    {
+        var studyId = await app.RegisteredStudyAsync();
+        var patientId = await app.EnrolledPatientAsync(studyId, enrolledOn: "2020-01-05", site: "S1");
+        await app.RecordAsync(patientId, "treatment-starts", new { startedOn = "2020-01-10" });
+        await app.RecordAsync(patientId, "progressions", new { progressedOn = "2020-06-01" });
+        return new AccessFixture(studyId, patientId);
+    }
+}
