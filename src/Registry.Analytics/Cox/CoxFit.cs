@@ -157,7 +157,7 @@ internal static class CoxFit
         for (int row = 0; row < data.Rows; row++)
         {
             double eta = 0;
-            for (int j = 0; j < p; j++) eta += data.X[row * p + j] / data.Scale[j] * beta[j];
+            for (int j = 0; j < p; j++) eta += data.X[j * data.Rows + row] / data.Scale[j] * beta[j];
             max = Math.Max(max, eta);
         }
         return max;

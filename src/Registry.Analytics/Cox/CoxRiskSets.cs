@@ -3,7 +3,7 @@ namespace Registry.Analytics.Cox;
 /// <summary>
 /// The data laid out for the Cox kernel: rows ordered by stratum, then time descending, and within a tied time
 /// the censored rows before the events, so every risk set is a running sum and each tie group two contiguous ranges.
-/// The design is row-major (n × p), centred and scaled as R's coxfit6 does for stability; coefficients are
+/// The design is column-major (n × p), centred and scaled as R's coxfit6 does for stability; coefficients are
 /// returned on the original scale by multiplying with <see cref="Scale"/>.
 /// </summary>
 internal sealed class CoxRiskSets
@@ -12,7 +12,7 @@ internal sealed class CoxRiskSets
     public required int Columns { get; init; }
     public required int Events { get; init; }
 
-    /// <summary>Row-major centred and scaled design in layout order.</summary>
+    /// <summary>Centred and scaled design in layout order, column-major: row r of column j is X[j * Rows + r].</summary>
     public required double[] X { get; init; }
 
     /// <summary>Multiplier applied to each column; coefficient on the original scale = internal × Scale.</summary>
@@ -96,8 +96,8 @@ internal sealed class CoxRiskSets
         for (int g = 0; g < eventStart.Count; g++)
             if (eventStart[g] < 0) eventStart[g] = groupStart[g + 1];
 
-        // Centre and scale in input order (sequential reads), then move whole rows into layout order.
-        var unsorted = new double[n * p];
+        // Column-major, so the kernel can read four consecutive rows of a column as one vector.
+        var x = GC.AllocateUninitializedArray<double>(n * p);
         var scale = new double[p];
         for (int j = 0; j < p; j++)
         {
@@ -116,19 +116,14 @@ internal sealed class CoxRiskSets
                 foreach (double v in column) absoluteDeviation += Math.Abs(v - mean);
             double s = codedMinusOneZeroOne || absoluteDeviation == 0 ? 1 : n / absoluteDeviation;
             scale[j] = s;
-            for (int i = 0; i < n; i++) unsorted[i * p + j] = (column[i] - mean) * s;
-        }
-        var x = new double[n * p];
-        for (int row = 0; row < n; row++)
-        {
-            int from = order[row] * p, to = row * p;
-            for (int j = 0; j < p; j++) x[to + j] = unsorted[from + j];
+            var target = x.AsSpan(j * n, n);
+            for (int row = 0; row < n; row++) target[row] = (column[order[row]] - mean) * s;
         }
 
         var eventSum = new double[p];
-        for (int g = 0; g + 1 < groupStart.Count; g++)
-            for (int row = eventStart[g]; row < groupStart[g + 1]; row++)
-                for (int j = 0; j < p; j++) eventSum[j] += x[row * p + j];
+        for (int j = 0; j < p; j++)
+            for (int g = 0; g + 1 < groupStart.Count; g++)
+                for (int row = eventStart[g]; row < groupStart[g + 1]; row++) eventSum[j] += x[j * n + row];
 
         return new CoxRiskSets
         {

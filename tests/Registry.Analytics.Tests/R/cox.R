@@ -196,6 +196,23 @@ both_ties("generated_heavy_ties_strata", "seed 20240611, n = 2500, integer days 
 cox_case("generated_heavy_ties_strata_tight", "as generated_heavy_ties_strata, Efron, coxph.control(eps = 1e-12, iter.max = 50)",
          g_time, g_status, g_design, strata = g_site, control = coxph.control(eps = 1e-12, iter.max = 50))
 
+set.seed(31)
+n <- 3000
+v_group <- sample(c("ctrl", "low", "mid", "high"), n, replace = TRUE)
+v_weight <- round(rnorm(n, 75, 12), 1)
+v_smoker <- rbinom(n, 1, 0.3)
+v_centre <- sample(c("north", "south"), n, replace = TRUE)
+v_lp <- c(ctrl = 0, low = -0.1, mid = -0.25, high = -0.4)[v_group] + 0.01 * (v_weight - 75) + 0.5 * v_smoker
+v_week <- pmin(ceiling(rexp(n, 0.03 * exp(v_lp))), 40)
+v_status <- as.integer(v_week < 40 & runif(n) < 0.9)
+both_ties("generated_weekly_visits", "seed 31, n = 3000, event week 1..40 (dozens of ties per week and centre), strata(centre)",
+          v_week, v_status,
+          list(list(kind = "group", name = "dose", values = v_group, reference = "ctrl",
+                    levels = c("ctrl", "low", "mid", "high")),
+               list(kind = "covariate", name = "weight", values = v_weight),
+               list(kind = "covariate", name = "smoker", values = v_smoker)),
+          strata = v_centre)
+
 set.seed(7)
 n <- 150
 z_group <- sample(c("A", "B", "C"), n, replace = TRUE)
