@@ -1,4 +1,5 @@
 using Registry.Api.Cli;
+using Registry.Api.DemoStudy;
 using Registry.Api.Infrastructure;
 
 if (RegistryCli.IsVerb(args)) return await RegistryCli.RunAsync(args);
@@ -16,6 +17,8 @@ if (string.IsNullOrWhiteSpace(builder.Configuration.GetConnectionString("Registr
 
 builder.AddRegistry();
 var app = builder.Build();
+if (app.Configuration.GetValue("Registry:DemoStudy:LoadOnFirstRun", true))
+    await DemoStudySeeding.SeedIfEmptyAsync(app.Services.GetRequiredService<RegistryDatabase>(), Console.Out, app.Lifetime.ApplicationStopping);
 app.UseRegistry();
 await app.RunAsync();
 return 0;

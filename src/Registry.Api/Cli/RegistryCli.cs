@@ -8,7 +8,7 @@ namespace Registry.Api.Cli;
 /// </summary>
 public static class RegistryCli
 {
-    private static readonly string[] Verbs = ["token", "rebuild"];
+    private static readonly string[] Verbs = ["token", "rebuild", "seed"];
 
     public static bool IsVerb(string[] args) => args.Length > 0 && Verbs.Contains(args[0]);
 
@@ -18,6 +18,7 @@ public static class RegistryCli
         {
             TokenVerb.Create(),
             RebuildVerb.Create(),
+            SeedVerb.Create(),
         };
         return await root.Parse(args).InvokeAsync();
     }

@@ -36,7 +36,8 @@ public static class EventStoreConfiguration
     /// The application server's clock, which stamps every event's recorded-at time (never the client). Only the
     /// demo seed passes a simulated clock, so its history can span the study's calendar years.
     /// </param>
-    public static StoreOptions Build(string connectionString, TimeProvider? clock = null)
+    /// <param name="asyncProjections">False for short-lived stores that only append (the demo loader): the app's daemon projects.</param>
+    public static StoreOptions Build(string connectionString, TimeProvider? clock = null, bool asyncProjections = true)
     {
         var options = new StoreOptions();
         options.Connection(connectionString);
@@ -68,7 +69,8 @@ public static class EventStoreConfiguration
         options.Projections.Add<StudyProjection>(ProjectionLifecycle.Inline);
         options.Projections.Add<PatientChartProjection>(ProjectionLifecycle.Inline);
         options.Schema.For<PatientChart>().Index(c => c.StudyId);
-        options.Projections.Add(new PatientOutcomeRowsProjection(), ProjectionLifecycle.Async, ProjectionNames.PatientOutcomeRows);
+        if (asyncProjections)
+            options.Projections.Add(new PatientOutcomeRowsProjection(), ProjectionLifecycle.Async, ProjectionNames.PatientOutcomeRows);
         options.Schema.For<PatientOutcomeRow>().Index(r => r.StudyId);
         options.Projections.Errors.SkipApplyErrors = false;
         return options;

@@ -116,6 +116,6 @@ public static class EnrollingEndpoint
         {
             return Problems.Conflict([$"Subject code '{request.SubjectCode}' is already enrolled in study {study.Code}."]);
         }
-        return Results.Created($"/api/patients/{patientId}/history", new Created(patientId));
+        return Results.Created($"/api/patients/{patientId}/history", new CreatedId(patientId));
     }
 }

@@ -24,6 +24,6 @@ public static class AddingArmEndpoint
         session.LastModifiedBy = user.UserName();
         stream.AppendOne(new ArmAdded(studyId, request.ToArm()));
         await session.SaveChangesAsync(ct);
-        return Results.Created($"/api/studies/{studyId}", new Created(studyId));
+        return Results.Created($"/api/studies/{studyId}", new CreatedId(studyId));
     }
 }

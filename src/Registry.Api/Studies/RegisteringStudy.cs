@@ -58,7 +58,7 @@ public sealed record RegisterStudy(
     }
 }
 
-public sealed record Created(Guid Id);
+public sealed record CreatedId(Guid Id);
 
 /// <summary>A study code is unique across the registry; this document's key enforces it inside the transaction.</summary>
 public sealed record StudyCodeClaim(string Id, Guid StudyId);
@@ -80,6 +80,6 @@ public static class RegisteringStudyEndpoint
         session.Events.StartStream<Study>(id, new StudyRegistered(id, request.Code!, request.Title!, request.Setting,
             request.PrimaryEndpoint, request.Arms!.Select(a => a.ToArm()).ToList(), request.ResponseRules));
         await session.SaveChangesAsync(ct);
-        return Results.Created($"/api/studies/{id}", new Created(id));
+        return Results.Created($"/api/studies/{id}", new CreatedId(id));
     }
 }

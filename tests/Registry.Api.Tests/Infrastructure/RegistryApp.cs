@@ -25,6 +25,7 @@ public sealed class RegistryApp : IAsyncLifetime
             builder.UseSetting("ConnectionStrings:Registry", ConnectionString);
             builder.UseSetting("Auth:SigningKey", Convert.ToBase64String(SigningKey));
             builder.UseSetting("Registry:DataDirectory", _dataDirectory);
+            builder.UseSetting("Registry:DemoStudy:LoadOnFirstRun", "false");
         });
     }
 

@@ -1,0 +1,53 @@
+using System.Diagnostics;
+using Marten;
+using Registry.Api.Infrastructure;
+using Registry.Domain.Studies;
+
+namespace Registry.Api.DemoStudy;
+
+/// <summary>Loads the simulated motivating study into a registry database, with a progress display.</summary>
+public static class DemoStudySeeding
+{
+    /// <summary>Loads the study unless the registry already holds any study; returns whether it loaded.</summary>
+    public static async Task<bool> SeedIfEmptyAsync(RegistryDatabase database, TextWriter output, CancellationToken ct)
+    {
+        using (var probe = new DocumentStore(EventStoreConfiguration.Build(database.ConnectionString, asyncProjections: false)))
+        {
+            await probe.Storage.ApplyAllConfiguredChangesToDatabaseAsync();
+            await using var session = probe.QuerySession();
+            if (await session.Query<Study>().AnyAsync(ct)) return false;
+        }
+        output.WriteLine($"The registry is empty: loading the demo study {PublishedStudy.Code} (simulated copy of the Sci Rep 2024 NPC study).");
+        await SeedAsync(database, scale: 1, StudySimulator.DefaultSeed, PublishedStudy.Code, output, ct);
+        return true;
+    }
+
+    public static async Task<Guid> SeedAsync(RegistryDatabase database, int scale, int seed, string studyCode, TextWriter output, CancellationToken ct)
+    {
+        var study = StudySimulator.Generate(seed, scale);
+        var clock = new SimulatedClock();
+        using var store = new DocumentStore(EventStoreConfiguration.Build(database.ConnectionString, clock, asyncProjections: false));
+        await store.Storage.ApplyAllConfiguredChangesToDatabaseAsync();
+
+        var started = Stopwatch.StartNew();
+        var interactive = !Console.IsOutputRedirected && ReferenceEquals(output, Console.Out);
+        var lastShown = -1;
+        var gate = new object();
+        void Progress(int done, int total)
+        {
+            var percent = done * 100 / total;
+            lock (gate)
+            {
+                if (percent == lastShown || (!interactive && percent % 10 != 0 && done != total)) return;
+                lastShown = percent;
+                var line = $"  {done,7}/{total} entries ({percent,3}%) for {study.Patients} patients, {started.Elapsed.TotalSeconds:F0} s";
+                if (interactive) output.Write($"\r{line}"); else output.WriteLine(line);
+            }
+        }
+
+        var studyId = await DemoStudyLoader.LoadAsync(store, clock, study, studyCode, Progress, ct);
+        if (interactive) output.WriteLine();
+        output.WriteLine($"Loaded {studyCode} ({studyId}): {study.Patients} patients, {study.Entries.Count} entries, data cut {study.DataCut:yyyy-MM-dd}, in {started.Elapsed.TotalSeconds:F1} s.");
+        return studyId;
+    }
+}
