@@ -8,7 +8,7 @@ namespace Registry.Api.Cli;
 /// </summary>
 public static class RegistryCli
 {
-    private static readonly string[] Verbs = ["token", "rebuild", "seed"];
+    private static readonly string[] Verbs = ["token", "rebuild", "seed", "verify"];
 
     public static bool IsVerb(string[] args) => args.Length > 0 && Verbs.Contains(args[0]);
 
@@ -19,6 +19,7 @@ public static class RegistryCli
             TokenVerb.Create(),
             RebuildVerb.Create(),
             SeedVerb.Create(),
+            VerifyVerb.Create(),
         };
         return await root.Parse(args).InvokeAsync();
     }

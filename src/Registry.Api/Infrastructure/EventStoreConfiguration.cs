@@ -48,6 +48,8 @@ public static class EventStoreConfiguration
         options.AutoCreateSchemaObjects = AutoCreate.CreateOrUpdate;
         options.Events.StreamIdentity = StreamIdentity.AsGuid;
         options.Events.MetadataConfig.UserNameEnabled = true;
+        // Each event's chained hash travels in its headers, written in the same insert (see Audit/AuditChain).
+        options.Events.MetadataConfig.HeadersEnabled = true;
         options.Events.AppendMode = EventAppendMode.QuickWithServerTimestamps;
         options.Events.TimeProvider = clock ?? TimeProvider.System;
 

@@ -6,6 +6,7 @@ using Marten.Exceptions;
 using Weasel.Storage;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Mvc;
+using Registry.Api.Audit;
 using Registry.Api.Auth;
 using Registry.Api.Infrastructure;
 using Registry.Api.Studies;
@@ -104,10 +105,10 @@ public static class EnrollingEndpoint
             return Problems.Conflict([$"Subject code '{request.SubjectCode}' is already enrolled in study {study.Code}."]);
 
         var patientId = Guid.CreateVersion7();
-        session.LastModifiedBy = user.UserName();
         session.Insert(new SubjectCodeClaim(claimKey, patientId));
-        session.Events.StartStream(patientId, new PatientEnrolled(patientId, studyId, request.Arm!, request.Site!,
+        var started = session.Events.StartStream(patientId, new PatientEnrolled(patientId, studyId, request.Arm!, request.Site!,
             request.SubjectCode!, ClinicalDates.Parse(request.EnrolledOn!), request.Baseline!.ToCovariates()));
+        AuditChain.Seal(session, user.UserName(), ChainLink.Genesis, started.Events);
         try
         {
             await session.SaveChangesAsync(ct);

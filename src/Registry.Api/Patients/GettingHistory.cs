@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Security.Claims;
 using Marten;
 using Microsoft.AspNetCore.Authorization;
+using Registry.Api.Audit;
 using Registry.Api.Auth;
 using Registry.Api.Infrastructure;
 using Registry.Domain.Patients;
@@ -9,7 +10,7 @@ using Wolverine.Http;
 
 namespace Registry.Api.Patients;
 
-public sealed record HistoryEvent(long Version, string Type, DateTimeOffset RecordedAt, string? RecordedBy, string? Reason, object Data);
+public sealed record HistoryEvent(long Version, string Type, DateTimeOffset RecordedAt, string? RecordedBy, string? Reason, string? Hash, object Data);
 
 public sealed record EntryState(long Version, string Kind, DateOnly ClinicalDate, bool Voided, IReadOnlyList<long> AmendedBy, IPatientFact Current);
 
@@ -66,7 +67,7 @@ public static class GettingHistoryEndpoint
             return Problems.Forbidden($"Your token does not cover site '{timeline.Enrolment.Site}', where this patient is enrolled.");
 
         var history = events.Select(e => new HistoryEvent(e.Version, e.EventTypeName, e.Timestamp, e.UserName,
-            e.Data switch { EntryCorrected c => c.Reason, EntryVoided v => v.Reason, _ => null }, e.Data)).ToList();
+            AuditChain.ReasonOf(e.Data), ChainLink.Of(e).Hash, e.Data)).ToList();
         return Results.Ok(new PatientHistory(patientId, moment, history, DerivedState.From(timeline)));
     }
 }

@@ -2,6 +2,7 @@ using System.Security.Claims;
 using JasperFx;
 using JasperFx.Events;
 using Marten;
+using Registry.Api.Audit;
 using Registry.Api.Auth;
 using Registry.Api.Infrastructure;
 using Registry.Domain.Patients;
@@ -34,7 +35,7 @@ public static class PatientStream
         Func<PatientTimeline, IReadOnlyList<object>> entries,
         CancellationToken ct)
     {
-        var (timeline, _) = await LoadAsync(session, patientId, null, ct);
+        var (timeline, stored) = await LoadAsync(session, patientId, null, ct);
         if (timeline is null) return Problems.NotFound($"No patient {patientId} is enrolled.");
         if (!user.HasSite(timeline.Enrolment.Site))
             return Problems.Forbidden($"Your token does not cover site '{timeline.Enrolment.Site}', where this patient is enrolled.");
@@ -45,9 +46,9 @@ public static class PatientStream
         var decision = PatientDecisions.Decide(timeline, events);
         if (!decision.Accepted) return Problems.Conflict(decision.Violations);
 
-        session.LastModifiedBy = user.UserName();
         var version = timeline.Version + events.Count;
-        session.Events.Append(patientId, version, events.ToArray());
+        var appended = session.Events.Append(patientId, version, events.ToArray());
+        AuditChain.Seal(session, user.UserName(), ChainLink.Of(stored[^1]), appended.Events);
         try
         {
             await session.SaveChangesAsync(ct);

@@ -2,6 +2,7 @@ using System.Security.Claims;
 using Marten;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Mvc;
+using Registry.Api.Audit;
 using Registry.Api.Auth;
 using Registry.Api.Infrastructure;
 using Registry.Domain.Studies;
@@ -21,8 +22,8 @@ public static class AddingArmEndpoint
         if (stream.Aggregate is not { } study) return Problems.NotFound($"No study {studyId} is registered.");
         if (study.HasArm(request.Code!)) return Problems.Conflict([$"Study {study.Code} already has an arm '{request.Code}'."]);
 
-        session.LastModifiedBy = user.UserName();
         stream.AppendOne(new ArmAdded(studyId, request.ToArm()));
+        AuditChain.Seal(session, user.UserName(), await AuditChain.HeadAsync(session, studyId, stream.StartingVersion ?? 0, ct), stream.Events);
         await session.SaveChangesAsync(ct);
         return Results.Created($"/api/studies/{studyId}", new CreatedId(studyId));
     }

@@ -3,6 +3,7 @@ using FluentValidation;
 using Marten;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Mvc;
+using Registry.Api.Audit;
 using Registry.Api.Auth;
 using Registry.Api.Infrastructure;
 using Registry.Domain.Studies;
@@ -75,10 +76,10 @@ public static class RegisteringStudyEndpoint
             return Problems.Conflict([$"A study with code '{request.Code}' is already registered."]);
 
         var id = Guid.CreateVersion7();
-        session.LastModifiedBy = user.UserName();
         session.Insert(new StudyCodeClaim(request.Code!, id));
-        session.Events.StartStream<Study>(id, new StudyRegistered(id, request.Code!, request.Title!, request.Setting,
+        var started = session.Events.StartStream<Study>(id, new StudyRegistered(id, request.Code!, request.Title!, request.Setting,
             request.PrimaryEndpoint, request.Arms!.Select(a => a.ToArm()).ToList(), request.ResponseRules));
+        AuditChain.Seal(session, user.UserName(), ChainLink.Genesis, started.Events);
         await session.SaveChangesAsync(ct);
         return Results.Created($"/api/studies/{id}", new CreatedId(id));
     }

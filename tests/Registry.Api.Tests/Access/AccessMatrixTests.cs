@@ -84,6 +84,9 @@ public sealed class AccessMatrixTests(RegistryApp app) : IClassFixture<RegistryA
 
         // Patient reads
         new("GET /api/patients/{patientId}/history", [SiteCoordinator, Auditor]),
+
+        // Audit
+        new("GET /api/audit/verify", [Auditor]),
     ];
 
     public static TheoryData<string> Routes() => new(Table.Select(r => r.Route));

@@ -1,0 +1,93 @@
+using System.Runtime.CompilerServices;
+using System.Text;
+using Marten;
+using Npgsql;
+using NpgsqlTypes;
+using Registry.Api.Infrastructure;
+
+namespace Registry.Api.Audit;
+
+/// <summary>
+/// One event row exactly as <c>mt_events</c> holds it. <see cref="Data"/> is the payload read as its event type, or
+/// null when it no longer reads as one; <see cref="StreamVersion"/> is the version <c>mt_streams</c> records.
+/// </summary>
+public sealed record StoredEvent(
+    long Sequence, Guid StreamId, long Version, string Type, string PayloadJson, object? Data,
+    DateTimeOffset RecordedAt, string? RecordedBy, string? Hash, long? StreamVersion)
+{
+    public DateOnly? ClinicalDate => Data is null ? null : AuditChain.ClinicalDateOf(Data);
+    public string? Reason => Data is null ? null : AuditChain.ReasonOf(Data);
+
+    public ChainedFields ChainedFields() => new(StreamId, Version, Type, PayloadJson, ClinicalDate, RecordedAt, RecordedBy, Reason);
+}
+
+/// <summary>
+/// Reads the event store's rows with plain SQL, so verification and export see what the database holds rather than
+/// what Marten would make of it. Streams are read a batch at a time, each in version order; only the stream ids of
+/// the scope are held in memory.
+/// </summary>
+public static class AuditLog
+{
+    private const int StreamsPerBatch = 100;
+    private const string Schema = EventStoreConfiguration.Schema;
+
+    /// <summary>Every event of the store, or of one study (its own stream first, then its patients' in enrolment order).</summary>
+    public static async IAsyncEnumerable<StoredEvent> ReadAsync(IDocumentStore store, Guid? studyId, [EnumeratorCancellation] CancellationToken ct)
+    {
+        var types = store.Options.Events.AllKnownEventTypes().ToDictionary(t => t.EventTypeName, t => t.EventType);
+        var serializer = store.Options.Serializer();
+        await using var connection = store.Storage.Database.CreateConnection();
+        await connection.OpenAsync(ct);
+
+        foreach (var batch in (await StreamIdsAsync(connection, studyId, ct)).Chunk(StreamsPerBatch))
+        {
+            await using var command = new NpgsqlCommand($"""
+                select e.seq_id, e.stream_id, e.version, e.type, e.data::text, e.timestamp, e.user_name, e.headers ->> '{AuditChain.HashHeader}', s.version
+                from {Schema}.mt_events e left join {Schema}.mt_streams s on s.id = e.stream_id
+                where e.stream_id = any($1)
+                order by array_position($1, e.stream_id), e.version
+                """, connection)
+            {
+                Parameters = { new() { Value = batch, NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Uuid } }
+            };
+            await using var reader = await command.ExecuteReaderAsync(ct);
+            while (await reader.ReadAsync(ct))
+            {
+                var type = reader.GetString(3);
+                var payload = reader.GetString(4);
+                yield return new StoredEvent(reader.GetInt64(0), reader.GetGuid(1), reader.GetInt64(2), type, payload,
+                    Read(serializer, types.GetValueOrDefault(type), payload),
+                    reader.GetFieldValue<DateTimeOffset>(5), reader.IsDBNull(6) ? null : reader.GetString(6),
+                    reader.IsDBNull(7) ? null : reader.GetString(7), reader.IsDBNull(8) ? null : reader.GetInt64(8));
+            }
+        }
+    }
+
+    /// <summary>A study's streams are found by the enrolment events that name it, not by a read model that could drift.</summary>
+    private static async Task<List<Guid>> StreamIdsAsync(NpgsqlConnection connection, Guid? studyId, CancellationToken ct)
+    {
+        await using var command = studyId is { } id
+            ? new NpgsqlCommand($"""
+                select $1 union all
+                (select stream_id from {Schema}.mt_events where type = 'patient_enrolled' and data ->> 'studyId' = $2 order by stream_id)
+                """, connection) { Parameters = { new() { Value = id }, new() { Value = id.ToString("D") } } }
+            : new NpgsqlCommand($"select distinct stream_id from {Schema}.mt_events order by stream_id", connection);
+        var ids = new List<Guid>();
+        await using var reader = await command.ExecuteReaderAsync(ct);
+        while (await reader.ReadAsync(ct)) ids.Add(reader.GetGuid(0));
+        return ids;
+    }
+
+    private static object? Read(ISerializer serializer, Type? type, string payload)
+    {
+        if (type is null) return null;
+        try
+        {
+            return serializer.FromJson(type, new MemoryStream(Encoding.UTF8.GetBytes(payload)));
+        }
+        catch (Exception e) when (e is System.Text.Json.JsonException or NotSupportedException or InvalidOperationException)
+        {
+            return null;
+        }
+    }
+}
