@@ -41,6 +41,7 @@ internal sealed class CoxPartialLikelihood
     /// Returns the log partial likelihood at β and writes the score (length p) and the information matrix
     /// (row-major p×p, both triangles) into the given arrays.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public double Evaluate(ReadOnlySpan<double> beta, Span<double> score, double[] information)
     {
         int p = _p;

@@ -1,3 +1,5 @@
+using System.Runtime.CompilerServices;
+
 namespace Registry.Analytics.Cox;
 
 /// <summary>
@@ -35,6 +37,7 @@ internal sealed class CoxRiskSets
     /// Sorts once (a radix sort, linear in n) and builds the layout. Inputs are trusted: equal lengths, finite values,
     /// stratum codes in [0, strataCount).
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static CoxRiskSets Build(
         double[][] columns, double[] time, bool[] hadEvent, int[]? stratum, int strataCount, double timeTolerance)
     {
@@ -143,6 +146,7 @@ internal sealed class CoxRiskSets
     /// Indices that sort the times ascending (stable), and the sorted times: an LSD radix sort on the order-preserving
     /// bit pattern of the doubles, skipping 16-bit digits all keys share (most of them for integer days).
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static int[] AscendingOrder(double[] time, out double[] sortedTime)
     {
         int n = time.Length;
@@ -185,6 +189,7 @@ internal sealed class CoxRiskSets
     /// R's aeqSurv on ascending times: consecutive distinct values closer than the tolerance (absolutely, or
     /// relative to the mean |distinct value|) collapse onto the first value of their run.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void MergeNearTies(double[] sortedTime, double tolerance)
     {
         if (tolerance <= 0 || sortedTime.Length < 2) return;
