@@ -18,8 +18,8 @@ public sealed record SimulatedStudy(IReadOnlyList<PlannedEntry> Entries, int Pat
 /// </summary>
 public static class StudySimulator
 {
-    public const int DefaultSeed = 20240217;
-    public static readonly DateOnly DefaultDataCut = new(2022, 6, 30);
+    public const int DefaultSeed = 235;
+    public static readonly DateOnly DefaultDataCut = new(2022, 3, 31);
     private const double DaysPerMonth = 30.4375;
     private static readonly string[] Sites = ["S1", "S2", "S3"];
 
@@ -73,11 +73,12 @@ public static class StudySimulator
         // Death and progression as competing exponentials whose sum has the published PFS median; poorer
         // performance status progresses faster, so subgroup analyses have something to find.
         var deathRate = Math.Log(2) / (PublishedStudy.ChemotherapyMedianOsMonths * DaysPerMonth) * arm.OsHazardRatioVsChemotherapy;
-        var progressionRate = Math.Max(1e-5, Math.Log(2) / (arm.MedianPfsMonths * DaysPerMonth) - deathRate)
+        // Progression is only seen at the next scan, about half an interval (26 days) after it happens.
+        var progressionRate = Math.Max(1e-5, Math.Log(2) / (arm.MedianPfsMonths * DaysPerMonth - 26) - deathRate)
                               * (baseline.KarnofskyScore < 90 ? 1.3 : 0.88);
         var deathDay = Exponential(random, deathRate);
         var progressionDay = Exponential(random, progressionRate);
-        var lostDay = random.NextDouble() < 0.12 ? Exponential(random, 1.0 / (15 * DaysPerMonth)) : double.PositiveInfinity;
+        var lostDay = random.NextDouble() < 0.25 ? Exponential(random, 1.0 / (9 * DaysPerMonth)) : double.PositiveInfinity;
         var followUpEnd = Math.Min(cut.DayNumber - startedOn.DayNumber, lostDay);
         var diedWithinFollowUp = deathDay <= followUpEnd;
         var lastDay = diedWithinFollowUp ? Math.Ceiling(deathDay) : followUpEnd;
@@ -85,7 +86,6 @@ public static class StudySimulator
         var scans = ScanDays(random, Math.Min(followUpEnd, deathDay));
         var progressionScan = scans.FindIndex(day => day >= progressionDay);
         var bestResponse = BestResponse(random, arm, progressionScan == 0);
-        if (bestResponse == TimepointResponse.PD && scans.Count > 0) progressionScan = 0;
         var lastScan = progressionScan >= 0 ? progressionScan : scans.Count - 1;
         var baselineSum = 40 + random.NextDouble() * 80;
 
@@ -184,18 +184,15 @@ public static class StudySimulator
     }
 
     /// <summary>
-    /// Best response drawn to the published ORR and DCR; a patient whose disease progressed by the first scan can
-    /// only be PD, so the others are drawn conditionally to keep the arm's totals near the published rates.
+    /// Best response: PD when progression is seen at the first scan; otherwise responders in the published proportion
+    /// of disease-controlled patients (ORR / DCR), the rest stable, so ORR and DCR land near the published rates.
     /// </summary>
     private static TimepointResponse BestResponse(Random random, PublishedArm arm, bool progressedByFirstScan)
     {
         if (progressedByFirstScan) return TimepointResponse.PD;
-        var pdShare = 1 - arm.DiseaseControlRate;
-        var draw = random.NextDouble() * (1 - Math.Min(pdShare, 0.5) * 0.5);
+        var draw = random.NextDouble() * arm.DiseaseControlRate;
         if (draw < arm.ObjectiveResponseRate * arm.CompleteResponseShareOfResponders) return TimepointResponse.CR;
-        if (draw < arm.ObjectiveResponseRate) return TimepointResponse.PR;
-        if (draw < arm.DiseaseControlRate) return TimepointResponse.SD;
-        return TimepointResponse.PD;
+        return draw < arm.ObjectiveResponseRate ? TimepointResponse.PR : TimepointResponse.SD;
     }
 
     private static TimepointResponse TimepointAt(TimepointResponse best, int scan) => (best, scan) switch

@@ -38,6 +38,7 @@ public sealed class AccessMatrixTests(RegistryApp app) : IClassFixture<RegistryA
     private static readonly Caller[] Everyone = [Anonymous, Admin, SiteCoordinator, OtherSiteCoordinator, Investigator, Auditor];
     private static readonly Caller[] AnyRole = [Admin, SiteCoordinator, OtherSiteCoordinator, Investigator, Auditor];
     private static readonly Caller[] SiteCoordinatorOnly = [SiteCoordinator];
+    private static readonly Caller[] StudyReaders = [Admin, Investigator, Auditor];
 
     public static readonly RouteRule[] Table =
     [
@@ -81,6 +82,12 @@ public sealed class AccessMatrixTests(RegistryApp app) : IClassFixture<RegistryA
             entryVersion = 3, reason = "Scan re-read", replacement = new { kind = "diseaseProgressed", progressedOn = "2020-06-15" },
         }),
         new("POST /api/patients/{patientId}/voids", SiteCoordinatorOnly, Body: _ => new { entryVersion = 3, reason = "Pseudo-progression" }),
+
+        // Study views: investigators, auditors and admins read aggregated results across sites
+        new("GET /api/studies/{studyId}/survival", StudyReaders),
+        new("GET /api/studies/{studyId}/comparisons", StudyReaders, Url: f => $"/api/studies/{f.StudyId}/comparisons?arm=ITC&reference=C"),
+        new("GET /api/studies/{studyId}/subgroups", StudyReaders, Url: f => $"/api/studies/{f.StudyId}/subgroups?arm=ITC&reference=C"),
+        new("GET /api/studies/{studyId}/maturity", StudyReaders, Url: f => $"/api/studies/{f.StudyId}/maturity?arm=ITC&reference=C&every=1y"),
 
         // Patient reads
         new("GET /api/patients/{patientId}/history", [SiteCoordinator, Auditor]),
