@@ -180,12 +180,14 @@ tables <- list(
   table_case("2x2 rare adverse event", matrix(c(0, 113, 5, 108), 2)),
   table_case("2x2 symmetric margins (ties in Fisher)", matrix(c(5, 5, 5, 5), 2)),
   table_case("2x2 empty column", matrix(c(4, 7, 0, 0), 2)),
+  table_case("2x2 Yates capped at |O - E| < 0.5", matrix(c(3, 2, 2, 2), 2)),
   table_case("4x2 response by arm", matrix(c(20, 14, 25, 9, 36, 43, 31, 48), 4)),
   table_case("4x3 grade by arm", matrix(c(40, 30, 35, 20, 10, 18, 14, 12, 7, 9, 8, 23), 4)),
   table_case("4x4 sparse safety table", matrix(c(50, 45, 48, 40, 5, 8, 6, 10, 1, 2, 1, 5, 0, 1, 2, 2), 4)),
   table_case("4x4 n=223 dense", matrix(c(20, 15, 12, 9, 18, 14, 13, 11, 16, 17, 12, 10, 22, 13, 9, 12), 4)),
   table_case("3x3 R fisher.test Job satisfaction corner", matrix(c(1, 2, 1, 3, 3, 6, 10, 10, 14), 3)),
   table_case("2x3 with an empty row", matrix(c(3, 0, 5, 0, 9, 0), 2)),
+  table_case("4x3 with an empty grade column (tested as 4x2)", matrix(c(12, 9, 15, 7, 44, 47, 41, 50, 0, 0, 0, 0), 4)),
   table_case("3x2 Agresti", matrix(c(2, 8, 7, 7, 2, 0), 3))
 )
 
