@@ -45,6 +45,10 @@ internal static class Near
     /// |actual − expected| ≤ relative·|expected|. An expected 0 must be matched exactly (R's zeros here are exact:
     /// S = 1 gives se 0, clipped limits give 0). An expected null (R's NA) must be null.
     /// </summary>
+    /// <summary>Counts, degrees of freedom and other integers: equal, with the reference named.</summary>
+    public static void Exactly(int expected, int actual, string reference) =>
+        Assert.True(expected == actual, $"{reference}: expected {expected}, got {actual}");
+
     public static void Equal(double? expected, double? actual, double relative, string reference)
     {
         if (expected is null)

@@ -39,15 +39,18 @@ km_one <- function(time, event, conf_type, conf_level, landmarks, horizons) {
   s <- summary(fit, censored = FALSE)
   steps <- lapply(list(time = s$time, nRisk = s$n.risk, nEvent = s$n.event, nCensored = s$n.censor,
                        survival = s$surv, stdErr = fin(s$std.err), lower = fin(s$lower), upper = fin(s$upper)), arr)
-  # summary()$table carries print.survfit's median and its limits (survmean's rule).
-  tab <- summary(fit)$table
+  # print.survfit's numbers come from survival:::survmean; summary()$table must agree with them.
+  tab <- survival:::survmean(fit, scale = 1, rmean = "none")$matrix
+  stopifnot(isTRUE(all.equal(tab[c("median", paste0(conf_level, c("LCL", "UCL")))],
+                             summary(fit)$table[c("median", paste0(conf_level, c("LCL", "UCL")))])))
   q <- quantile(fit, probs = 0.5)
   lm_sorted <- sort(unique(landmarks))
   sl <- summary(fit, times = lm_sorted)                    # drops times beyond the last follow-up
   sx <- summary(fit, times = lm_sorted, extend = TRUE)     # n.risk for every landmark (0 beyond)
   at <- match(lm_sorted, sl$time)
   rmeans <- lapply(horizons, function(tau) {
-    m <- summary(fit, rmean = tau)$table
+    m <- survival:::survmean(fit, scale = 1, rmean = tau)$matrix     # print(fit, rmean = tau)
+    stopifnot(isTRUE(all.equal(m[c("rmean", "se(rmean)")], summary(fit, rmean = tau)$table[c("rmean", "se(rmean)")])))
     list(horizon = tau, rmean = unname(m["rmean"]), seRmean = unname(m["se(rmean)"]))
   })
   list(confType = conf_type, confLevel = conf_level,
