@@ -48,6 +48,12 @@ public static class SimulatedOutcomes
         return KaplanMeier.Estimate(new SurvivalData(times.Select(t => t.Days / 30.4375).ToList(), times.Select(t => !t.Event).ToList())).Median.Time;
     }
 
+    /// <summary>The analysable rows R reads to compute reference values: one per treated patient, in simulation order.</summary>
+    public static string ToCsv(IReadOnlyList<PatientOutcome> outcomes) => string.Join("\n",
+        new[] { "arm,pfs_days,pfs_event,os_days,os_event" }.Concat(outcomes
+            .Where(o => o.ProgressionFreeSurvival is not null)
+            .Select(o => $"{o.Arm},{o.ProgressionFreeSurvival!.Days},{(o.ProgressionFreeSurvival.Event ? 1 : 0)},{o.OverallSurvival!.Days},{(o.OverallSurvival.Event ? 1 : 0)}"))) + "\n";
+
     private static Guid PatientIds(int index) => new(index, 0, 0, new byte[8]);
 
     private static IEnumerable<object> Events(object request, int patient) => request switch

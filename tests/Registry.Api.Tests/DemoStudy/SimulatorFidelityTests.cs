@@ -56,6 +56,14 @@ public sealed class SimulatorFidelityTests
         Assert.InRange(Rate(BestOverallResponse.CR, BestOverallResponse.PR, BestOverallResponse.SD), dcr - 0.12, dcr + 0.12);
     }
 
+    /// <summary>R's reference values for the demo study (Fixtures/demo-study-r.json) are computed from this file; it must not drift.</summary>
+    [Fact]
+    public void The_rows_R_was_given_are_the_rows_the_simulation_derives()
+    {
+        var committed = File.ReadAllText(Path.Combine(AppContext.BaseDirectory, "Fixtures", "demo-study-outcomes.csv"));
+        Assert.Equal(committed, SimulatedOutcomes.ToCsv(Outcomes));
+    }
+
     [Fact]
     public void Median_follow_up_is_near_13_months_and_the_simulation_is_reproducible()
     {

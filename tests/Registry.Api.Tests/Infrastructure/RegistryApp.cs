@@ -6,7 +6,7 @@ using Registry.Api.Infrastructure;
 namespace Registry.Api.Tests.Infrastructure;
 
 /// <summary>The registry host under test, on its own database; one per test class (xunit class fixture).</summary>
-public sealed class RegistryApp : IAsyncLifetime
+public class RegistryApp : IAsyncLifetime
 {
     // A fixed key for tests only; the application generates its own into the data directory.
     public static readonly byte[] SigningKey = Enumerable.Range(1, 32).Select(i => (byte)i).ToArray();
@@ -27,7 +27,11 @@ public sealed class RegistryApp : IAsyncLifetime
             builder.UseSetting("Registry:DataDirectory", _dataDirectory);
             builder.UseSetting("Registry:DemoStudy:LoadOnFirstRun", "false");
         });
+        await SeedAsync();
     }
+
+    /// <summary>State a fixture needs before its tests run; none by default.</summary>
+    protected virtual Task SeedAsync() => Task.CompletedTask;
 
     public async Task DisposeAsync()
     {
