@@ -8,11 +8,12 @@ namespace Registry.Api.Cli;
 /// </summary>
 public static class RegistryCli
 {
-    private static readonly string[] Verbs = ["token", "rebuild", "seed", "verify"];
+    private static readonly string[] Verbs = ["token", "rebuild", "seed", "verify", "analyze"];
 
     public static bool IsVerb(string[] args) => args.Length > 0 && Verbs.Contains(args[0]);
 
-    public static async Task<int> RunAsync(string[] args)
+    /// <param name="invocation">Where verbs that honour it write (analyze does); the console when null.</param>
+    public static async Task<int> RunAsync(string[] args, InvocationConfiguration? invocation = null)
     {
         var root = new RootCommand("Trial Registry: run with no verb to serve the API.")
         {
@@ -20,7 +21,8 @@ public static class RegistryCli
             RebuildVerb.Create(),
             SeedVerb.Create(),
             VerifyVerb.Create(),
+            AnalyzeVerb.Create(),
         };
-        return await root.Parse(args).InvokeAsync();
+        return await root.Parse(args).InvokeAsync(invocation);
     }
 }
