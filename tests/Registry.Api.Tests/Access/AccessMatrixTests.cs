@@ -87,6 +87,9 @@ public sealed class AccessMatrixTests(RegistryApp app) : IClassFixture<RegistryA
         new("GET /api/studies/{studyId}/survival", StudyReaders),
         new("GET /api/studies/{studyId}/comparisons", StudyReaders, Url: f => $"/api/studies/{f.StudyId}/comparisons?arm=ITC&reference=C"),
         new("GET /api/studies/{studyId}/subgroups", StudyReaders, Url: f => $"/api/studies/{f.StudyId}/subgroups?arm=ITC&reference=C"),
+        new("GET /api/studies/{studyId}/response", StudyReaders),
+        new("GET /api/studies/{studyId}/safety", StudyReaders),
+        new("GET /api/studies/{studyId}/baseline", StudyReaders),
         new("GET /api/studies/{studyId}/maturity", StudyReaders, Url: f => $"/api/studies/{f.StudyId}/maturity?arm=ITC&reference=C&every=1y"),
 
         // Patient reads

@@ -121,4 +121,47 @@ public sealed class DemoStudyViewsTests(DemoStudyApp app) : IClassFixture<DemoSt
         Assert.Equal(direct.GetProperty("events").GetInt32(), some.GetProperty("events").GetInt32());
         Close(direct.GetProperty("hr"), some.GetProperty("hr"), 1e-12, "HR at the cut");
     }
+
+    private static readonly IReadOnlyList<Registry.Domain.Outcomes.PatientOutcome> Derived = Registry.Api.Tests.DemoStudy.SimulatedOutcomes.Derive(StudySimulator.Generate());
+
+    [Fact]
+    public async Task Response_rates_and_their_tests_equal_the_analytics_run_on_the_same_rows()
+    {
+        var view = await GetAsync("response");
+        var arms = new[] { "ITC", "IT", "IC", "C" };
+        var orr = new int[4, 2];
+        for (var i = 0; i < arms.Length; i++)
+        {
+            var patients = Derived.Where(o => o.Arm == arms[i]).ToList();
+            var responders = patients.Count(o => o.BestOverallResponse is Registry.Domain.Outcomes.BestOverallResponse.CR or Registry.Domain.Outcomes.BestOverallResponse.PR);
+            (orr[i, 0], orr[i, 1]) = (responders, patients.Count - responders);
+            var row = view.GetProperty("arms")[i];
+            var ci = Registry.Analytics.Tables.ClopperPearson.Interval(responders, patients.Count);
+            Assert.Equal(responders, row.GetProperty("orr").GetProperty("patients").GetInt32());
+            Assert.Equal(ci.Lower, row.GetProperty("orr").GetProperty("lower").GetDouble(), 15);
+            Assert.Equal(ci.Upper, row.GetProperty("orr").GetProperty("upper").GetDouble(), 15);
+        }
+        Assert.Equal(Registry.Analytics.Tables.PearsonChiSquare.Test(orr).Test!.P, view.GetProperty("orrAcrossArms").GetProperty("chiSquareP").GetDouble(), 15);
+        Assert.Equal(Registry.Analytics.Tables.FisherExact.Test(orr).P, view.GetProperty("orrAcrossArms").GetProperty("fisherP").GetDouble(), 15);
+    }
+
+    [Fact]
+    public async Task Safety_and_baseline_counts_equal_the_same_rows_counted_directly()
+    {
+        var safety = await GetAsync("safety");
+        var neutropenia = safety.GetProperty("terms").EnumerateArray().Single(t => t.GetProperty("term").GetString() == "Neutropenia");
+        var expected = new[] { "ITC", "IT", "IC", "C" }.Select(arm => Derived.Count(o => o.Arm == arm && o.AdverseEvents.Any(a => a.Term == "Neutropenia" && a.WorstGrade >= 3)));
+        Assert.Equal(expected, neutropenia.GetProperty("gradeThreeOrMore").EnumerateArray().Select(c => c.GetProperty("patients").GetInt32()));
+
+        var baseline = await GetAsync("baseline");
+        var sex = baseline.GetProperty("characteristics").EnumerateArray().Single(c => c.GetProperty("variable").GetString() == "sex");
+        var table = new int[4, 2];
+        var arms = new[] { "ITC", "IT", "IC", "C" };
+        for (var i = 0; i < 4; i++)
+        {
+            table[i, 0] = Derived.Count(o => o.Arm == arms[i] && o.Baseline.Sex == Registry.Domain.Patients.Sex.Male);
+            table[i, 1] = Derived.Count(o => o.Arm == arms[i] && o.Baseline.Sex == Registry.Domain.Patients.Sex.Female);
+        }
+        Assert.Equal(Registry.Analytics.Tables.PearsonChiSquare.Test(table).Test!.P, sex.GetProperty("acrossArms").GetProperty("chiSquareP").GetDouble(), 15);
+    }
 }
