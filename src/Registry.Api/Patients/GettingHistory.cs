@@ -12,7 +12,16 @@ namespace Registry.Api.Patients;
 
 public sealed record HistoryEvent(long Version, string Type, DateTimeOffset RecordedAt, string? RecordedBy, string? Reason, string? Hash, object Data);
 
-public sealed record EntryState(long Version, string Kind, DateOnly ClinicalDate, bool Voided, IReadOnlyList<long> AmendedBy, IPatientFact Current);
+/// <summary>A correction or void recorded against an entry: who, when, why, and what a correction made it say.</summary>
+public sealed record Amendment(long Version, string Action, DateTimeOffset RecordedAt, string? RecordedBy, string? Reason, IPatientFact? Replacement)
+{
+    public static Amendment From(HistoryEvent e) => new(e.Version, e.Data is EntryVoided ? "voided" : "corrected", e.RecordedAt, e.RecordedBy,
+        e.Reason, (e.Data as EntryCorrected)?.Replacement);
+}
+
+/// <summary>One clinical entry for the audit view: as first recorded, as it now stands, and every amendment in between.</summary>
+public sealed record EntryState(long Version, string Kind, DateOnly ClinicalDate, bool Voided, IReadOnlyList<long> AmendedBy, IPatientFact Current,
+    IPatientFact Original, DateTimeOffset RecordedAt, string? RecordedBy, IReadOnlyList<Amendment> Amendments);
 
 public sealed record DerivedState(
     PatientStatus Status,
@@ -29,10 +38,15 @@ public sealed record DerivedState(
     long Version,
     IReadOnlyList<EntryState> Entries)
 {
-    public static DerivedState From(PatientTimeline t) => new(t.Status, t.Enrolment.Arm, t.Enrolment.Site, t.Enrolment.SubjectCode,
-        t.Enrolment.StudyId, t.Enrolment.EnrolledOn, t.TreatmentStartedOn, t.ProgressedOn, t.DiedOn, t.LastContactOn, t.WithdrewOn,
-        t.Version,
-        t.Entries.Select(e => new EntryState(e.Version, PatientRules.Describe(e.Current), e.Current.ClinicalDate, e.Voided, e.AmendedBy, e.Current)).ToList());
+    public static DerivedState From(PatientTimeline t, IReadOnlyList<HistoryEvent> events)
+    {
+        var byVersion = events.ToDictionary(e => e.Version);
+        return new(t.Status, t.Enrolment.Arm, t.Enrolment.Site, t.Enrolment.SubjectCode,
+            t.Enrolment.StudyId, t.Enrolment.EnrolledOn, t.TreatmentStartedOn, t.ProgressedOn, t.DiedOn, t.LastContactOn, t.WithdrewOn,
+            t.Version,
+            t.Entries.Select(e => new EntryState(e.Version, PatientRules.Describe(e.Current), e.Current.ClinicalDate, e.Voided, e.AmendedBy, e.Current,
+                e.Original, e.RecordedAt, e.RecordedBy, e.AmendedBy.Select(v => Amendment.From(byVersion[v])).ToList())).ToList());
+    }
 }
 
 public sealed record PatientHistory(Guid PatientId, DateTimeOffset? AsOf, IReadOnlyList<HistoryEvent> Events, DerivedState State);
@@ -68,6 +82,6 @@ public static class GettingHistoryEndpoint
 
         var history = events.Select(e => new HistoryEvent(e.Version, e.EventTypeName, e.Timestamp, e.UserName,
             AuditChain.ReasonOf(e.Data), ChainLink.Of(e).Hash, e.Data)).ToList();
-        return Results.Ok(new PatientHistory(patientId, moment, history, DerivedState.From(timeline)));
+        return Results.Ok(new PatientHistory(patientId, moment, history, DerivedState.From(timeline, history)));
     }
 }

@@ -43,6 +43,43 @@ public sealed class CorrectingAndReplayingTests(RegistryApp app) : IClassFixture
     }
 
     [Fact]
+    public async Task The_audit_view_shows_each_entry_as_first_recorded_with_its_corrections_and_void_beside_it()
+    {
+        var patientId = await ProgressedPatientAsync();
+        var carol = app.Tokens.Mint("carol", ["coordinator"], ["S1"], TimeSpan.FromHours(1));
+        var dan = app.Tokens.Mint("dan", ["coordinator"], ["S1"], TimeSpan.FromHours(1));
+        await app.RecordAsync(patientId, "corrections", new
+        {
+            entryVersion = 3, reason = "Scan re-read", replacement = new { kind = "diseaseProgressed", progressedOn = "2020-07-01", basis = "Radiological" },
+        }, token: carol);
+        await app.RecordAsync(patientId, "corrections", new
+        {
+            entryVersion = 3, reason = "Clinical, not radiological", replacement = new { kind = "diseaseProgressed", progressedOn = "2020-07-01", basis = "Clinical" },
+        }, token: dan);
+        await app.RecordAsync(patientId, "voids", new { entryVersion = 3, reason = "Pseudo-progression on review" }, token: carol);
+
+        var history = await HistoryAsync(patientId);
+        var events = history.GetProperty("events");
+        var progression = history.GetProperty("state").GetProperty("entries")[2];
+        Assert.Equal(3, progression.GetProperty("version").GetInt64());
+        Assert.True(progression.GetProperty("voided").GetBoolean());
+        Assert.Equal("coordinator-user", progression.GetProperty("recordedBy").GetString());
+        Assert.Equal(events[2].GetProperty("recordedAt").GetDateTimeOffset(), progression.GetProperty("recordedAt").GetDateTimeOffset());
+        Assert.Equal("2020-06-01", progression.GetProperty("original").GetProperty("progressedOn").GetString());
+        Assert.Equal("Clinical", progression.GetProperty("current").GetProperty("basis").GetString());
+
+        var amendments = progression.GetProperty("amendments").EnumerateArray().ToArray();
+        Assert.Equal([4L, 5L, 6L], amendments.Select(a => a.GetProperty("version").GetInt64()));
+        Assert.Equal(["corrected", "corrected", "voided"], amendments.Select(a => a.GetProperty("action").GetString()));
+        Assert.Equal(["carol", "dan", "carol"], amendments.Select(a => a.GetProperty("recordedBy").GetString()));
+        Assert.Equal(["Scan re-read", "Clinical, not radiological", "Pseudo-progression on review"], amendments.Select(a => a.GetProperty("reason").GetString()));
+        Assert.Equal(new[] { 3, 4, 5 }.Select(i => events[i].GetProperty("recordedAt").GetDateTimeOffset()), amendments.Select(a => a.GetProperty("recordedAt").GetDateTimeOffset()));
+        Assert.Equal("Radiological", amendments[0].GetProperty("replacement").GetProperty("basis").GetString());
+        Assert.Equal(JsonValueKind.Null, amendments[2].GetProperty("replacement").ValueKind);
+        Assert.Empty(history.GetProperty("state").GetProperty("entries")[1].GetProperty("amendments").EnumerateArray());
+    }
+
+    [Fact]
     public async Task A_correction_without_a_reason_is_refused()
     {
         var patientId = await ProgressedPatientAsync();
