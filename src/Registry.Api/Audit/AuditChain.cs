@@ -75,7 +75,7 @@ public static class AuditChain
             using (var payload = JsonDocument.Parse(f.PayloadJson)) WriteCanonical(writer, payload.RootElement);
             writer.WriteString("previousHash", previousHash);
             writer.WriteString("reason", f.Reason);
-            writer.WriteString("recordedAt", f.RecordedAt.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.ffffff'Z'", CultureInfo.InvariantCulture));
+            writer.WriteString("recordedAt", Timestamp(f.RecordedAt));
             writer.WriteString("recordedBy", f.RecordedBy);
             writer.WriteString("stream", f.StreamId.ToString("D"));
             writer.WriteString("type", f.Type);
@@ -100,6 +100,9 @@ public static class AuditChain
         EntryVoided v => v.Reason,
         _ => null
     };
+
+    /// <summary>A recorded-at time as the chain and the exports write it: UTC, to the microsecond.</summary>
+    public static string Timestamp(DateTimeOffset t) => t.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.ffffff'Z'", CultureInfo.InvariantCulture);
 
     public static DateTimeOffset ToMicroseconds(DateTimeOffset t) =>
         new(t.UtcTicks - t.UtcTicks % TimeSpan.TicksPerMicrosecond, TimeSpan.Zero);

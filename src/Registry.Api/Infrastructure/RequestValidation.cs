@@ -45,6 +45,9 @@ public static class Problems
     public static IResult Forbidden(string detail) => Result(StatusCodes.Status403Forbidden,
         "You may not act on this record.", [detail]);
 
+    public static IResult NotAcceptable(string detail) => Result(StatusCodes.Status406NotAcceptable,
+        "The registry cannot answer in the requested format.", [detail]);
+
     public static IResult NotFound(string detail) => Result(StatusCodes.Status404NotFound, "Not found.", [detail]);
 
     private static IResult Result(int status, string title, IEnumerable<string> violations)

@@ -97,6 +97,7 @@ public sealed class AccessMatrixTests(RegistryApp app) : IClassFixture<RegistryA
 
         // Audit
         new("GET /api/audit/verify", [Auditor]),
+        new("GET /api/studies/{studyId}/audit-trail", [Auditor]),
     ];
 
     public static TheoryData<string> Routes() => new(Table.Select(r => r.Route));
