@@ -35,16 +35,39 @@ public static partial class MaturityEndpoint
         if (errors.Count > 0) return Results.ValidationProblem(errors, title: "The query is not valid.");
 
         var charts = await session.Query<PatientChart>().Where(c => c.StudyId == studyId).ToListAsync(ct);
+        var points = MaturityTimeline.Compute(charts, scope.Study, which!.Value, experimental!, control!, step!.Value);
+        return Results.Ok(new MaturityView(which!.Value.ToString().ToLowerInvariant(), string.Join("+", experimental!), string.Join("+", control!), every ?? "1m", points));
+    }
+
+    public static (int Months, int Days)? Step(string every, Dictionary<string, string[]> errors)
+    {
+        var match = StepPattern().Match(every);
+        if (match.Success && int.Parse(match.Groups[1].Value) is var n and > 0)
+            return match.Groups[2].Value switch { "d" => (0, n), "w" => (0, 7 * n), "m" => (n, 0), _ => (12 * n, 0) };
+        errors["every"] = [$"every must look like 2w, 1m, 3m or 1y, not '{every}'."];
+        return null;
+    }
+
+    [GeneratedRegex("^([0-9]{1,3})([dwmy])$")]
+    private static partial Regex StepPattern();
+}
+
+/// <summary>The comparison recomputed at each successive data cut, each as the registry knew it at the end of that day.</summary>
+public static class MaturityTimeline
+{
+    public static IReadOnlyList<MaturityPoint> Compute(IReadOnlyList<PatientChart> charts, Registry.Domain.Studies.Study study, SurvivalEndpoint endpoint,
+        IReadOnlyList<string> arm, IReadOnlyList<string> reference, (int Months, int Days) step)
+    {
         var points = new List<MaturityPoint>();
-        foreach (var cut in Cuts(charts, step!.Value))
+        foreach (var cut in Cuts(charts, step))
         {
             var asOf = new DateTimeOffset(cut.AddDays(1).ToDateTime(TimeOnly.MinValue), TimeSpan.Zero);
             var outcomes = charts.Select(c => c.Timeline(asOf)).Where(t => t is not null)
-                .Select(t => OutcomeDerivation.Derive(t!, scope.Study.ResponseRules, cut)).ToList();
-            var c = HazardComparison.Compute(outcomes, which!.Value, experimental!, control!, null, []);
+                .Select(t => OutcomeDerivation.Derive(t!, study.ResponseRules, cut)).ToList();
+            var c = HazardComparison.Compute(outcomes, endpoint, arm, reference, null, []);
             points.Add(new MaturityPoint(cut, c.N, c.Events, c.Hr, c.HrLower, c.HrUpper, c.P, c.LogRankP, c.NotEstimableReason));
         }
-        return Results.Ok(new MaturityView(which!.Value.ToString().ToLowerInvariant(), string.Join("+", experimental!), string.Join("+", control!), every ?? "1m", points));
+        return points;
     }
 
     /// <summary>Cuts from the first recorded entry's month to the last, at the given step.</summary>
@@ -61,15 +84,4 @@ public static partial class MaturityEndpoint
         }
     }
 
-    private static (int Months, int Days)? Step(string every, Dictionary<string, string[]> errors)
-    {
-        var match = StepPattern().Match(every);
-        if (match.Success && int.Parse(match.Groups[1].Value) is var n and > 0)
-            return match.Groups[2].Value switch { "d" => (0, n), "w" => (0, 7 * n), "m" => (n, 0), _ => (12 * n, 0) };
-        errors["every"] = [$"every must look like 2w, 1m, 3m or 1y, not '{every}'."];
-        return null;
-    }
-
-    [GeneratedRegex("^([0-9]{1,3})([dwmy])$")]
-    private static partial Regex StepPattern();
 }

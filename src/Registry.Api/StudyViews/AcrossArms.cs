@@ -13,7 +13,7 @@ public static class AcrossArms
     /// <summary>Rows are arms, columns the categories counted.</summary>
     public static AcrossArmsTest Test(int[,] counts)
     {
-        var pearson = counts.GetLength(0) > 0 && counts.GetLength(1) > 0 ? PearsonChiSquare.Test(counts) : null;
+        var pearson = counts.GetLength(0) >= 2 && counts.GetLength(1) >= 2 ? PearsonChiSquare.Test(counts) : null;
         if (pearson?.Test is null) return new AcrossArmsTest(null, null, null, null, "Not testable: fewer than two arms or two categories have patients.");
         double? fisher = null;
         string? note = pearson.CellsExpectedBelowFive > 0 ? $"{pearson.CellsExpectedBelowFive} cell(s) expect fewer than 5 patients; prefer Fisher's exact p." : null;

@@ -1,0 +1,32 @@
+using Registry.Api.StudyViews;
+
+namespace Registry.Api.Tests.StudyViews;
+
+/// <summary>A view over a study that is just starting has degenerate tables; they are reported as not testable, never as an error.</summary>
+public sealed class AcrossArmsTests
+{
+    public static TheoryData<int[,]> Degenerate() => new()
+    {
+        new int[,] { { 1 } }, new int[,] { { 1 }, { 0 } }, new int[2, 0], new int[,] { { 0, 0 }, { 0, 0 } }, new int[,] { { 2, 0 }, { 0, 0 }, { 0, 0 } },
+    };
+
+    [Theory]
+    [MemberData(nameof(Degenerate))]
+    public void A_degenerate_table_is_not_testable(int[,] counts)
+    {
+        var test = AcrossArms.Test(counts);
+        Assert.Null(test.ChiSquareP);
+        Assert.Null(test.FisherP);
+        Assert.StartsWith("Not testable", test.Note);
+    }
+
+    [Fact]
+    public void A_two_by_two_table_gives_the_uncorrected_chi_square_and_Fisher()
+    {
+        // Fisher's tea-tasting table: R chisq.test(correct = FALSE) gives X² = 2, p = 0.1572992; fisher.test p = 0.4857143.
+        var test = AcrossArms.Test(new int[,] { { 3, 1 }, { 1, 3 } });
+        Assert.Equal(2.0, test.ChiSquare!.Value, 12);
+        Assert.Equal(0.15729920705028513, test.ChiSquareP!.Value, 12);
+        Assert.Equal(0.48571428571428577, test.FisherP!.Value, 12);
+    }
+}
