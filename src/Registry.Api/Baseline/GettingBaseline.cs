@@ -21,7 +21,11 @@ public static class GettingBaselineEndpoint
     public static async Task<IResult> Get(Guid studyId, string? asOf, bool? consistent, IQuerySession session, CancellationToken ct)
     {
         var (scope, refusal) = await StudyViewLoader.LoadAsync(session, studyId, asOf, null, consistent, ct);
-        if (scope is null) return refusal!;
+        return scope is null ? refusal! : Results.Ok(Compute(scope));
+    }
+
+    public static BaselineView Compute(StudyViewScope scope)
+    {
         var arms = scope.Study.Arms.Select(a => (a.Code, Patients: scope.Outcomes.Where(o => o.Arm == a.Code).ToList())).ToList();
 
         var rows = BaselineVariables.Categorical.Select(variable =>
@@ -37,6 +41,6 @@ public static class GettingBaselineEndpoint
             return new BaselineVariableRow(variable.Name, variable.Label, levelRows, AcrossArms.Test(table));
         }).ToList();
 
-        return Results.Ok(new BaselineView(arms.Select(a => a.Code).ToList(), arms.Select(a => a.Patients.Count).ToList(), rows, scope.AsOf));
+        return new BaselineView(arms.Select(a => a.Code).ToList(), arms.Select(a => a.Patients.Count).ToList(), rows, scope.AsOf);
     }
 }

@@ -8,7 +8,7 @@ namespace Registry.Api.Cli;
 /// </summary>
 public static class RegistryCli
 {
-    private static readonly string[] Verbs = ["token", "rebuild", "seed", "verify", "analyze"];
+    private static readonly string[] Verbs = ["token", "rebuild", "seed", "verify", "analyze", "report"];
 
     public static bool IsVerb(string[] args) => args.Length > 0 && Verbs.Contains(args[0]);
 
@@ -20,6 +20,7 @@ public static class RegistryCli
             TokenVerb.Create(),
             RebuildVerb.Create(),
             SeedVerb.Create(),
+            ReportVerb.Create(),
             VerifyVerb.Create(),
             AnalyzeVerb.Create(),
         };

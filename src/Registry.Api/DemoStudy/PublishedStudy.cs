@@ -43,9 +43,10 @@ public static class PublishedStudy
     ];
 
     /// <summary>
-    /// The comparisons the report sets beside the registry's. Directions and significance follow the paper's text
-    /// (combinations with ICI + targeted beat chemotherapy; ITC beats C on OS); numeric HRs are not quoted because
-    /// we could not check them against the paper, so the report compares direction and significance only.
+    /// The comparisons the paper reports, which the report sets beside the registry's. Only OS ITC vs C (HR ≈ 1/3)
+    /// is quoted numerically; the significance flags of the PFS comparisons are our reading of the published medians
+    /// (not checked against the paper's Table/Figure, which we could not consult offline), so the report compares
+    /// the direction of each flagged comparison, not its numbers.
     /// </summary>
     public static readonly PublishedComparison[] Comparisons =
     [

@@ -23,11 +23,16 @@ public static class GettingResponseEndpoint
     {
         var (scope, refusal) = await StudyViewLoader.LoadAsync(session, studyId, asOf, dataCut, consistent, ct);
         if (scope is null) return refusal!;
+        return Results.Ok(Compute(scope));
+    }
+
+    public static ResponseView Compute(StudyViewScope scope)
+    {
         var arms = scope.Study.Arms.Select(a => ForArm(a.Code, scope.Outcomes.Where(o => o.Arm == a.Code).ToList())).ToList();
-        return Results.Ok(new ResponseView(arms,
+        return new ResponseView(arms,
             AcrossArms.Test(Table(arms, a => a.Orr?.Patients ?? 0)),
             AcrossArms.Test(Table(arms, a => a.Dcr?.Patients ?? 0)),
-            scope.AsOf, scope.DataCut));
+            scope.AsOf, scope.DataCut);
     }
 
     public static ArmResponseView ForArm(string arm, IReadOnlyList<PatientOutcome> patients)

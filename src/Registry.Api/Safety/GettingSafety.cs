@@ -21,7 +21,11 @@ public static class GettingSafetyEndpoint
     public static async Task<IResult> Get(Guid studyId, string? asOf, string? dataCut, bool? consistent, IQuerySession session, CancellationToken ct)
     {
         var (scope, refusal) = await StudyViewLoader.LoadAsync(session, studyId, asOf, dataCut, consistent, ct);
-        if (scope is null) return refusal!;
+        return scope is null ? refusal! : Results.Ok(Compute(scope));
+    }
+
+    public static SafetyView Compute(StudyViewScope scope)
+    {
         var arms = scope.Study.Arms.Select(a => (a.Code, Patients: scope.Outcomes.Where(o => o.Arm == a.Code).ToList())).ToList();
 
         IReadOnlyList<ArmCount> Counts(Func<PatientOutcome, bool> has) => arms
@@ -39,7 +43,7 @@ public static class GettingSafetyEndpoint
             return new AdverseEventRow(term, any, severe, AcrossArms.Test(YesNo(any)), AcrossArms.Test(YesNo(severe)));
         }).ToList();
 
-        return Results.Ok(new SafetyView(Counts(o => o.AdverseEvents.Count > 0), Counts(o => o.AdverseEvents.Any(a => a.Serious)), rows, scope.AsOf, scope.DataCut));
+        return new SafetyView(Counts(o => o.AdverseEvents.Count > 0), Counts(o => o.AdverseEvents.Any(a => a.Serious)), rows, scope.AsOf, scope.DataCut);
     }
 
     private static int[,] YesNo(IReadOnlyList<ArmCount> counts)
