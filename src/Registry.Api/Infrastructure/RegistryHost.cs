@@ -21,6 +21,7 @@ public static class RegistryHost
     public static void AddRegistry(this WebApplicationBuilder builder)
     {
         var services = builder.Services;
+        builder.LimitRequestBodies();
 
         services.AddSingleton(sp => RegistryDatabase
             .OpenAsync(sp.GetRequiredService<IConfiguration>(), sp.GetRequiredService<ILoggerFactory>().CreateLogger("Registry.Database").Log)
@@ -62,6 +63,7 @@ public static class RegistryHost
     {
         app.UseExceptionHandler();
         app.UseStatusCodePages();
+        app.UseRequestBodyLimit();
         app.UseAuthentication();
         app.UseAuthorization();
 

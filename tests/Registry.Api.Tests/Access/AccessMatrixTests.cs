@@ -25,7 +25,32 @@ public sealed record RouteRule(string Route, Caller[] Allowed, Func<AccessFixtur
 }
 
 /// <summary>A study (arms ITC, C) and a patient of site S1 with a treatment start (v2) and a progression (v3).</summary>
-public sealed record AccessFixture(Guid StudyId, Guid PatientId);
+public sealed record AccessFixture(Guid StudyId, Guid PatientId)
+{
+    public static async Task<AccessFixture> CreateAsync(RegistryApp app)
+    {
+        var studyId = await app.RegisteredStudyAsync();
+        var patientId = await app.EnrolledPatientAsync(studyId, enrolledOn: "2020-01-05", site: "S1");
+        await app.RecordAsync(patientId, "treatment-starts", new { startedOn = "2020-01-10" });
+        await app.RecordAsync(patientId, "progressions", new { progressedOn = "2020-06-01" });
+        return new AccessFixture(studyId, patientId);
+    }
+}
+
+public static class Callers
+{
+    /// <summary>The caller's bearer token; null for <see cref="Caller.Anonymous"/>.</summary>
+    public static string? TokenFor(this RegistryApp app, Caller caller) => caller switch
+    {
+        Anonymous => null,
+        Admin => app.Admin,
+        SiteCoordinator => app.Token("coordinator", "S1"),
+        OtherSiteCoordinator => app.Token("coordinator", "S2"),
+        Investigator => app.Investigator,
+        Auditor => app.Auditor,
+        _ => throw new ArgumentOutOfRangeException(nameof(caller)),
+    };
+}
 
 /// <summary>
 /// The role × site × route matrix: every route the app maps must have exactly one row in <see cref="Table"/>, and
@@ -126,7 +151,7 @@ public sealed class AccessMatrixTests(RegistryApp app) : IClassFixture<RegistryA
     public async Task Each_caller_is_admitted_or_refused_as_the_route_rule_says(string route)
     {
         var rule = Table.Single(r => r.Route == route);
-        var fixture = await FixtureAsync();
+        var fixture = await AccessFixture.CreateAsync(app);
 
         foreach (var caller in Everyone.Except(rule.Allowed))
             await app.RefusedAsync(caller == Anonymous ? 401 : 403, s => Call(s, rule, fixture, caller));
@@ -147,29 +172,9 @@ public sealed class AccessMatrixTests(RegistryApp app) : IClassFixture<RegistryA
 
     private void Call(Scenario s, RouteRule rule, AccessFixture fixture, Caller caller)
     {
-        if (Token(caller) is { } token) s.WithBearerToken(token);
+        if (app.TokenFor(caller) is { } token) s.WithBearerToken(token);
         var url = rule.UrlFor(fixture);
         if (rule.Method == "POST") s.Post.Json(rule.Body?.Invoke(fixture) ?? new { }).ToUrl(url);
         else s.Get.Url(url);
-    }
-
-    private string? Token(Caller caller) => caller switch
-    {
-        Anonymous => null,
-        Admin => app.Admin,
-        SiteCoordinator => app.Token("coordinator", "S1"),
-        OtherSiteCoordinator => app.Token("coordinator", "S2"),
-        Investigator => app.Investigator,
-        Auditor => app.Auditor,
-        _ => throw new ArgumentOutOfRangeException(nameof(caller)),
-    };
-
-    private async Task<AccessFixture> FixtureAsync()
-    {
-        var studyId = await app.RegisteredStudyAsync();
-        var patientId = await app.EnrolledPatientAsync(studyId, enrolledOn: "2020-01-05", site: "S1");
-        await app.RecordAsync(patientId, "treatment-starts", new { startedOn = "2020-01-10" });
-        await app.RecordAsync(patientId, "progressions", new { progressedOn = "2020-06-01" });
-        return new AccessFixture(studyId, patientId);
     }
 }

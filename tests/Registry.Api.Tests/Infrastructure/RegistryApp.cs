@@ -1,4 +1,5 @@
 using Alba;
+using Microsoft.AspNetCore.Hosting;
 using Npgsql;
 using Registry.Api.Auth;
 using Registry.Api.Infrastructure;
@@ -20,14 +21,17 @@ public class RegistryApp : IAsyncLifetime
     public async Task InitializeAsync()
     {
         ConnectionString = await TestCluster.NewDatabaseAsync();
-        Host = await AlbaHost.For<Program>(builder =>
-        {
-            builder.UseSetting("ConnectionStrings:Registry", ConnectionString);
-            builder.UseSetting("Auth:SigningKey", Convert.ToBase64String(SigningKey));
-            builder.UseSetting("Registry:DataDirectory", _dataDirectory);
-            builder.UseSetting("Registry:DemoStudy:LoadOnFirstRun", "false");
-        });
+        Host = await AlbaHost.For<Program>(builder => UseTestSettings(builder, ConnectionString, _dataDirectory));
         await SeedAsync();
+    }
+
+    /// <summary>What every test host of the registry is given: its database, the test signing key, a scratch data directory.</summary>
+    public static void UseTestSettings(IWebHostBuilder builder, string connectionString, string dataDirectory)
+    {
+        builder.UseSetting("ConnectionStrings:Registry", connectionString);
+        builder.UseSetting("Auth:SigningKey", Convert.ToBase64String(SigningKey));
+        builder.UseSetting("Registry:DataDirectory", dataDirectory);
+        builder.UseSetting("Registry:DemoStudy:LoadOnFirstRun", "false");
     }
 
     /// <summary>State a fixture needs before its tests run; none by default.</summary>

@@ -48,6 +48,8 @@ public sealed class PlatformTests(RegistryApp app) : IClassFixture<RegistryApp>
                 new SigningCredentials(new SymmetricSecurityKey(new byte[32]), SecurityAlgorithms.HmacSha256)) },
             { "HS512, not the registry's HS256", Mint(TokenIssuer.Issuer, TokenIssuer.Audience, later,
                 new SigningCredentials(new SymmetricSecurityKey([.. RegistryApp.SigningKey, .. RegistryApp.SigningKey]), SecurityAlgorithms.HmacSha512)) },
+            { "no expiry", new JsonWebTokenHandler { SetDefaultTimesOnTokenCreation = false }.CreateToken(new SecurityTokenDescriptor
+                { Issuer = TokenIssuer.Issuer, Audience = TokenIssuer.Audience, Claims = new Dictionary<string, object> { ["sub"] = "eve", ["role"] = "admin" }, SigningCredentials = good }) },
             { "unsigned", new JsonWebTokenHandler().CreateToken(new SecurityTokenDescriptor
                 { Issuer = TokenIssuer.Issuer, Audience = TokenIssuer.Audience, Expires = later, Claims = new Dictionary<string, object> { ["sub"] = "eve", ["role"] = "admin" } }) },
         };
