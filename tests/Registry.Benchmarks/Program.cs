@@ -1,1 +1,37 @@
-﻿Console.WriteLine("Hello, World!");
+using System.Globalization;
+using BenchmarkDotNet.Configs;
+using BenchmarkDotNet.Exporters.Json;
+using BenchmarkDotNet.Jobs;
+using BenchmarkDotNet.Running;
+using BenchmarkDotNet.Toolchains.InProcess.Emit;
+using Registry.Benchmarks;
+
+// `write-csv DIR`: the simulated trials as CSV for R, with the registry's estimates beside them so the
+// comparison can show both sides analysed the same patients. Anything else: BenchmarkDotNet's arguments.
+if (args is ["write-csv", var directory])
+{
+    Directory.CreateDirectory(directory);
+    foreach (var patients in SurvivalBenchmarks.Sizes)
+    {
+        var trial = SimulatedTrial.Generate(patients);
+        trial.WriteCsv(Path.Combine(directory, $"trial-{patients}.csv"));
+        WriteEstimates(trial, Path.Combine(directory, $"registry-{patients}.csv"));
+    }
+    return 0;
+}
+
+// In process: no generated project to restore and build, so the benchmark runs offline; the numbers the
+// comparison needs come from the JSON report.
+var config = DefaultConfig.Instance
+    .AddJob(Job.Default.WithToolchain(InProcessEmitToolchain.Instance).WithLaunchCount(1).WithWarmupCount(2).WithIterationCount(7))
+    .AddExporter(JsonExporter.Full);
+BenchmarkRunner.Run<SurvivalBenchmarks>(config, args);
+return 0;
+
+static void WriteEstimates(SimulatedTrial trial, string path)
+{
+    var logRank = TrialAnalysis.LogRankAcrossArms(trial);
+    var cox = TrialAnalysis.CoxArmAgeKarnofsky(trial);
+    var rows = cox.Terms.Select(t => (Quantity: t.Name, Value: t.Coefficient ?? double.NaN)).Prepend((Quantity: "logrank", Value: logRank.Test!.ChiSquare));
+    File.WriteAllLines(path, ["quantity,value", .. rows.Select(r => string.Create(CultureInfo.InvariantCulture, $"{r.Quantity},{r.Value:R}"))]);
+}
