@@ -20,6 +20,11 @@ if (args is ["write-csv", var directory])
     return 0;
 }
 
+// `query-latency BASE-URL TOKEN STUDY-ID [REQUESTS]`: p50/p99 of the investigator queries on a running registry
+// (see query-latency.sh, which loads 10 000 patients and runs it).
+if (args is ["query-latency", var baseUrl, var token, var studyId, .. var rest])
+    return await QueryLatency.RunAsync(baseUrl, token, studyId, rest is [var n] ? int.Parse(n, CultureInfo.InvariantCulture) : 200);
+
 // In process: no generated project to restore and build, so the benchmark runs offline; the numbers the
 // comparison needs come from the JSON report.
 var config = DefaultConfig.Instance

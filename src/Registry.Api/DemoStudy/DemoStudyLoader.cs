@@ -17,7 +17,7 @@ namespace Registry.Api.DemoStudy;
 /// </summary>
 public static class DemoStudyLoader
 {
-    private const int Workers = 4;
+    private const int Workers = 8;
 
     public static async Task<Guid> LoadAsync(IDocumentStore store, SimulatedClock clock, SimulatedStudy study, string studyCode,
         Action<int, int> progress, CancellationToken ct)
