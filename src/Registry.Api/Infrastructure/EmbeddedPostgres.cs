@@ -44,12 +44,12 @@ public sealed class EmbeddedPostgres : IAsyncDisposable
     }.ConnectionString;
 
     /// <summary>Finds initdb and pg_ctl on PATH or under /usr/lib/postgresql/*/bin (newest version first).</summary>
-    public static string FindBinaries()
+    public static string FindBinaries(string? searchPath = null, string debianRoot = "/usr/lib/postgresql")
     {
-        var candidates = (Environment.GetEnvironmentVariable("PATH") ?? "")
+        var candidates = (searchPath ?? Environment.GetEnvironmentVariable("PATH") ?? "")
             .Split(Path.PathSeparator, StringSplitOptions.RemoveEmptyEntries)
-            .Concat(Directory.Exists("/usr/lib/postgresql")
-                ? Directory.GetDirectories("/usr/lib/postgresql")
+            .Concat(Directory.Exists(debianRoot)
+                ? Directory.GetDirectories(debianRoot)
                     .OrderByDescending(d => int.TryParse(Path.GetFileName(d), out var v) ? v : 0)
                     .Select(d => Path.Combine(d, "bin"))
                 : []);
