@@ -64,7 +64,7 @@ public static class AuditChain
     /// One JSON object, keys in ordinal order, no whitespace, numbers in shortest round-trip form, strings unescaped
     /// where JSON allows: the same bytes whether the payload comes from the serializer or back from jsonb.
     /// </summary>
-    public static byte[] Canonical(ChainedFields f, string? previousHash)
+    private static byte[] Canonical(ChainedFields f, string? previousHash)
     {
         using var buffer = new MemoryStream();
         using (var writer = new Utf8JsonWriter(buffer, new JsonWriterOptions { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping }))
@@ -104,7 +104,7 @@ public static class AuditChain
     /// <summary>A recorded-at time as the chain and the exports write it: UTC, to the microsecond.</summary>
     public static string Timestamp(DateTimeOffset t) => t.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.ffffff'Z'", CultureInfo.InvariantCulture);
 
-    public static DateTimeOffset ToMicroseconds(DateTimeOffset t) =>
+    private static DateTimeOffset ToMicroseconds(DateTimeOffset t) =>
         new(t.UtcTicks - t.UtcTicks % TimeSpan.TicksPerMicrosecond, TimeSpan.Zero);
 
     private static void WriteCanonical(Utf8JsonWriter writer, JsonElement element)

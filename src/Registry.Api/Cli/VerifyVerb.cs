@@ -23,7 +23,7 @@ public static class VerifyVerb
     {
         await using var database = await RegistryDatabase.OpenAsync(configuration, Console.Error.WriteLine);
         // Read only: verifying must not migrate the database it audits.
-        using var store = new DocumentStore(EventStoreConfiguration.Build(database.ConnectionString));
+        using var store = new DocumentStore(EventStoreConfiguration.Build(database.ConnectionString, asyncProjections: false));
         var report = await ChainVerification.VerifyAsync(store, study, ct);
         foreach (var broken in report.Breaks)
             await output.WriteLineAsync($"BROKEN stream {broken.StreamId} version {broken.Version}: {broken.Problem}");
