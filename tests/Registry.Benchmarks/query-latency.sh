@@ -7,7 +7,7 @@ cd "$(dirname "$0")/../.."
 data="${1:-${TMPDIR:-/tmp}/trial-registry-bench-10k}"
 requests="${2:-200}"
 export Registry__DataDirectory="$data" Registry__DemoStudy__LoadOnFirstRun=false
-dotnet build -c Release src/Registry.Api tests/Registry.Benchmarks -v q -nologo >/dev/null
+for project in src/Registry.Api tests/Registry.Benchmarks; do dotnet build -c Release "$project" -v q -nologo >/dev/null; done
 api="dotnet run -c Release --no-build --project src/Registry.Api --"
 if [ ! -f "$data/loaded-x44" ]; then
   $api seed --scale 44 && touch "$data/loaded-x44"
