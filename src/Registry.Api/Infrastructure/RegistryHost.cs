@@ -73,6 +73,8 @@ public static class RegistryHost
         app.MapWolverineEndpoints(options =>
         {
             options.RequireAuthorizeOnAll();
+            // A query value that does not parse (consistent=maybe) is a 400, not silently the default.
+            options.RejectUnparseableQueryValues = true;
         });
 
         app.Lifetime.ApplicationStarted.Register(() =>

@@ -34,4 +34,24 @@ public sealed class FreshnessTests(RegistryApp app, ITestOutputHelper output) : 
         }
         output.WriteLine($"The survival view showed the progression {waited.ElapsedMilliseconds} ms after it was accepted.");
     }
+
+    [Theory]
+    [InlineData("survival?endpoint=pfs&consistent=maybe", "consistent")]
+    [InlineData("survival?endpoint=xyz", "endpoint")]
+    [InlineData("survival?unit=weeks", "unit")]
+    [InlineData("comparisons?arm=ITC&reference=ZZ", "reference")]
+    [InlineData("comparisons?arm=ITC&reference=C&strata=age", "strata")]
+    [InlineData("comparisons?arm=ITC&reference=C&dataCut=2021-13-01", "dataCut")]
+    [InlineData("maturity?arm=ITC&reference=C&every=fortnightly", "every")]
+    public async Task A_malformed_query_is_a_bad_request_naming_the_parameter(string query, string parameter)
+    {
+        var studyId = await app.RegisteredStudyAsync();
+        var result = await app.Host.Scenario(s =>
+        {
+            s.WithBearerToken(app.Investigator);
+            s.Get.Url($"/api/studies/{studyId}/{query}");
+            s.StatusCodeShouldBe(400);
+        });
+        Assert.Contains(parameter, await result.ReadAsTextAsync());
+    }
 }
