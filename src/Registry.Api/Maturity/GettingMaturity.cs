@@ -4,6 +4,7 @@ using Microsoft.AspNetCore.Authorization;
 using Registry.Api.Comparisons;
 using Registry.Api.StudyViews;
 using Registry.Domain.Outcomes;
+using Registry.Domain.Studies;
 using Registry.Projections.Patients;
 using Wolverine.Http;
 
@@ -24,19 +25,27 @@ public static partial class MaturityEndpoint
     public static async Task<IResult> Get(Guid studyId, string? endpoint, string? arm, string? reference, string? every,
         IQuerySession session, CancellationToken ct)
     {
+        var (view, _, refusal) = await ComputeAsync(studyId, endpoint, arm, reference, every, session, ct);
+        return view is null ? refusal! : Results.Ok(view);
+    }
+
+    /// <summary>The view and its study, or the refusal to answer with; the maturity plot draws the same view.</summary>
+    public static async Task<(MaturityView? View, Study? Study, IResult? Refusal)> ComputeAsync(Guid studyId, string? endpoint, string? arm, string? reference,
+        string? every, IQuerySession session, CancellationToken ct)
+    {
         var errors = new Dictionary<string, string[]>();
         var which = StudyViewLoader.ParseEndpoint(endpoint ?? "pfs", errors);
         var step = Step(every ?? "1m", errors);
-        if (errors.Count > 0) return Results.ValidationProblem(errors, title: "The query is not valid.");
+        if (errors.Count > 0) return (null, null, Results.ValidationProblem(errors, title: "The query is not valid."));
         var (scope, refusal) = await StudyViewLoader.LoadAsync(session, studyId, null, null, consistent: true, ct);
-        if (scope is null) return refusal!;
+        if (scope is null) return (null, null, refusal);
         var experimental = StudyViewLoader.ParseArmGroup(arm, scope.Study, "arm", errors);
         var control = StudyViewLoader.ParseArmGroup(reference, scope.Study, "reference", errors);
-        if (errors.Count > 0) return Results.ValidationProblem(errors, title: "The query is not valid.");
+        if (errors.Count > 0) return (null, null, Results.ValidationProblem(errors, title: "The query is not valid."));
 
         var charts = await session.Query<PatientChart>().Where(c => c.StudyId == studyId).ToListAsync(ct);
         var points = MaturityTimeline.Compute(charts, scope.Study, which!.Value, experimental!, control!, step!.Value);
-        return Results.Ok(new MaturityView(which!.Value.ToString().ToLowerInvariant(), string.Join("+", experimental!), string.Join("+", control!), every ?? "1m", points));
+        return (new MaturityView(which!.Value.ToString().ToLowerInvariant(), string.Join("+", experimental!), string.Join("+", control!), every ?? "1m", points), scope.Study, null);
     }
 
     public static (int Months, int Days)? Step(string every, Dictionary<string, string[]> errors)

@@ -3,6 +3,7 @@ using Microsoft.AspNetCore.Authorization;
 using Registry.Analytics.Subgroups;
 using Registry.Api.StudyViews;
 using Registry.Domain.Outcomes;
+using Registry.Domain.Studies;
 using Wolverine.Http;
 
 namespace Registry.Api.Subgroups;
@@ -63,14 +64,22 @@ public static class GettingSubgroupsEndpoint
     public static async Task<IResult> Get(Guid studyId, string? endpoint, string? arm, string? reference, string? asOf, string? dataCut, bool? consistent,
         IQuerySession session, CancellationToken ct)
     {
+        var (view, _, refusal) = await ComputeAsync(studyId, endpoint, arm, reference, asOf, dataCut, consistent, session, ct);
+        return view is null ? refusal! : Results.Ok(view);
+    }
+
+    /// <summary>The view and its study, or the refusal to answer with; the forest plot draws the same view.</summary>
+    public static async Task<(SubgroupsView? View, Study? Study, IResult? Refusal)> ComputeAsync(Guid studyId, string? endpoint, string? arm, string? reference,
+        string? asOf, string? dataCut, bool? consistent, IQuerySession session, CancellationToken ct)
+    {
         var errors = new Dictionary<string, string[]>();
         var which = StudyViewLoader.ParseEndpoint(endpoint ?? "pfs", errors);
-        if (errors.Count > 0) return Results.ValidationProblem(errors, title: "The query is not valid.");
+        if (errors.Count > 0) return (null, null, Results.ValidationProblem(errors, title: "The query is not valid."));
         var (scope, refusal) = await StudyViewLoader.LoadAsync(session, studyId, asOf, dataCut, consistent, ct);
-        if (scope is null) return refusal!;
+        if (scope is null) return (null, null, refusal);
         var experimental = StudyViewLoader.ParseArmGroup(arm, scope.Study, "arm", errors);
         var control = StudyViewLoader.ParseArmGroup(reference, scope.Study, "reference", errors);
-        if (errors.Count > 0) return Results.ValidationProblem(errors, title: "The query is not valid.");
-        return Results.Ok(SubgroupForest.Compute(scope.Outcomes, which!.Value, experimental!, control!, scope.AsOf, scope.DataCut));
+        if (errors.Count > 0) return (null, null, Results.ValidationProblem(errors, title: "The query is not valid."));
+        return (SubgroupForest.Compute(scope.Outcomes, which!.Value, experimental!, control!, scope.AsOf, scope.DataCut), scope.Study, null);
     }
 }

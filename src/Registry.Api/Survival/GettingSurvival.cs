@@ -3,6 +3,7 @@ using Microsoft.AspNetCore.Authorization;
 using Registry.Analytics.Survival;
 using Registry.Api.StudyViews;
 using Registry.Domain.Outcomes;
+using Registry.Domain.Studies;
 using Wolverine.Http;
 
 namespace Registry.Api.Survival;
@@ -73,17 +74,25 @@ public static class GettingSurvivalEndpoint
     public static async Task<IResult> Get(Guid studyId, string? endpoint, string? arms, string? asOf, string? dataCut, string? unit, bool? consistent,
         IQuerySession session, CancellationToken ct)
     {
+        var (view, _, refusal) = await ComputeAsync(studyId, endpoint, arms, asOf, dataCut, unit, consistent, session, ct);
+        return view is null ? refusal! : Results.Ok(view);
+    }
+
+    /// <summary>The view and its study, or the refusal to answer with; the Kaplan–Meier plot draws the same view.</summary>
+    public static async Task<(SurvivalView? View, Study? Study, IResult? Refusal)> ComputeAsync(Guid studyId, string? endpoint, string? arms,
+        string? asOf, string? dataCut, string? unit, bool? consistent, IQuerySession session, CancellationToken ct)
+    {
         var errors = new Dictionary<string, string[]>();
         var which = StudyViewLoader.ParseEndpoint(endpoint ?? "pfs", errors);
         var inDays = Units.InDays(unit, errors);
-        if (errors.Count > 0) return Results.ValidationProblem(errors, title: "The query is not valid.");
+        if (errors.Count > 0) return (null, null, Results.ValidationProblem(errors, title: "The query is not valid."));
 
         var (scope, refusal) = await StudyViewLoader.LoadAsync(session, studyId, asOf, dataCut, consistent, ct);
-        if (scope is null) return refusal!;
-        if (SurvivalCurves.ArmGroups(arms, scope, errors) is not { } groups) return Results.ValidationProblem(errors, title: "The query is not valid.");
+        if (scope is null) return (null, null, refusal);
+        if (SurvivalCurves.ArmGroups(arms, scope, errors) is not { } groups) return (null, null, Results.ValidationProblem(errors, title: "The query is not valid."));
 
         var views = groups.Select(g => SurvivalCurves.ForArm(g.Label, scope.Outcomes.Where(o => g.Codes.Contains(o.Arm)), which!.Value, inDays)).ToList();
-        return Results.Ok(new SurvivalView(which!.Value.ToString().ToLowerInvariant(), inDays ? "days" : "months", scope.AsOf, scope.DataCut, views));
+        return (new SurvivalView(which!.Value.ToString().ToLowerInvariant(), inDays ? "days" : "months", scope.AsOf, scope.DataCut, views), scope.Study, null);
     }
 }
 

@@ -117,6 +117,14 @@ public sealed class AccessMatrixTests(RegistryApp app) : IClassFixture<RegistryA
         new("GET /api/studies/{studyId}/baseline", StudyReaders),
         new("GET /api/studies/{studyId}/maturity", StudyReaders, Url: f => $"/api/studies/{f.StudyId}/maturity?arm=ITC&reference=C&every=1y"),
 
+        // Plots of the study views: the same readers
+        new("GET /api/studies/{studyId}/plots/km.svg", StudyReaders),
+        new("GET /api/studies/{studyId}/plots/km.png", StudyReaders),
+        new("GET /api/studies/{studyId}/plots/forest.svg", StudyReaders, Url: f => $"/api/studies/{f.StudyId}/plots/forest.svg?arm=ITC&reference=C"),
+        new("GET /api/studies/{studyId}/plots/forest.png", StudyReaders, Url: f => $"/api/studies/{f.StudyId}/plots/forest.png?arm=ITC&reference=C"),
+        new("GET /api/studies/{studyId}/plots/maturity.svg", StudyReaders, Url: f => $"/api/studies/{f.StudyId}/plots/maturity.svg?arm=ITC&reference=C&every=1y"),
+        new("GET /api/studies/{studyId}/plots/maturity.png", StudyReaders, Url: f => $"/api/studies/{f.StudyId}/plots/maturity.png?arm=ITC&reference=C&every=1y"),
+
         // Patient reads
         new("GET /api/patients/{patientId}/history", [SiteCoordinator, Auditor]),
 
