@@ -37,15 +37,16 @@ public static partial class MaturityEndpoint
         var which = StudyViewLoader.ParseEndpoint(endpoint ?? "pfs", errors);
         var step = Step(every ?? "1m", errors);
         if (errors.Count > 0) return (null, null, Results.ValidationProblem(errors, title: "The query is not valid."));
-        var (scope, refusal) = await StudyViewLoader.LoadAsync(session, studyId, null, null, consistent: true, ct);
-        if (scope is null) return (null, null, refusal);
-        var experimental = StudyViewLoader.ParseArmGroup(arm, scope.Study, "arm", errors);
-        var control = StudyViewLoader.ParseArmGroup(reference, scope.Study, "reference", errors);
+        // Each cut derives its own outcomes from the charts, so only the study is loaded up front.
+        if (await session.LoadAsync<Study>(studyId, ct) is not { } study)
+            return (null, null, Infrastructure.Problems.NotFound($"No study {studyId} is registered."));
+        var experimental = StudyViewLoader.ParseArmGroup(arm, study, "arm", errors);
+        var control = StudyViewLoader.ParseArmGroup(reference, study, "reference", errors);
         if (errors.Count > 0) return (null, null, Results.ValidationProblem(errors, title: "The query is not valid."));
 
         var charts = await session.Query<PatientChart>().Where(c => c.StudyId == studyId).ToListAsync(ct);
-        var points = MaturityTimeline.Compute(charts, scope.Study, which!.Value, experimental!, control!, step!.Value);
-        return (new MaturityView(which!.Value.ToString().ToLowerInvariant(), string.Join("+", experimental!), string.Join("+", control!), every ?? "1m", points), scope.Study, null);
+        var points = MaturityTimeline.Compute(charts, study, which!.Value, experimental!, control!, step!.Value);
+        return (new MaturityView(which!.Value.ToString().ToLowerInvariant(), string.Join("+", experimental!), string.Join("+", control!), every ?? "1m", points), study, null);
     }
 
     public static (int Months, int Days)? Step(string every, Dictionary<string, string[]> errors)
