@@ -23,7 +23,14 @@ public partial class PatientChartProjection : SingleStreamProjection<PatientChar
         chart.Entries.Add(entry);
         chart.Version = e.Version;
 
-        if (chart.Timeline()?.Enrolment is { } enrolment)
+        // Only the enrolment or a correction of it changes these; no need to refold the chart on every append.
+        var enrolment = e.Data switch
+        {
+            PatientEnrolled enrolled => enrolled,
+            EntryCorrected { Replacement: PatientEnrolled corrected } => corrected,
+            _ => null
+        };
+        if (enrolment is not null)
         {
             chart.StudyId = enrolment.StudyId;
             chart.Arm = enrolment.Arm;
