@@ -1,70 +1,98 @@
 using Registry.Domain.Patients;
-using Registry.Domain.Studies;
+using Registry.Domain.Protocols;
 
 namespace Registry.Domain.Outcomes;
 
 /// <summary>
-/// Derives a patient's analysable outcome from the facts in force — the one place the registry defines PFS, OS,
-/// best overall response and adverse-event counting (documented in docs/outcomes.md).
-/// With a data cut, facts dated after the cut are ignored and follow-up ends at the cut.
+/// Derives a patient's analysable outcome from the facts in force and the study's protocol — the one place the
+/// registry defines every endpoint of <see cref="EndpointCatalogue"/>, best overall response and adverse-event
+/// counting (docs/outcomes.md). With a data cut, facts dated after the cut are ignored and follow-up ends at the cut.
+/// Total: any history the write side accepts derives without throwing.
 /// </summary>
 public static class OutcomeDerivation
 {
-    public static PatientOutcome Derive(PatientTimeline timeline, ResponseRules rules, DateOnly? dataCut = null)
+    private sealed record Failure(DateOnly On, FailureSite? Site);
+
+    public static PatientOutcome Derive(PatientTimeline timeline, Protocol protocol, DateOnly? dataCut = null)
     {
         var facts = timeline.EffectiveFacts.Where(f => dataCut is null || f.ClinicalDate <= dataCut).ToList();
         var enrolment = timeline.Enrolment;
-        var start = facts.OfType<TreatmentStarted>().Select(t => (DateOnly?)t.StartedOn).Min();
-        var progressed = facts.OfType<DiseaseProgressed>().Select(p => (DateOnly?)p.ProgressedOn).Min();
-        var died = facts.OfType<PatientDied>().Select(d => (DateOnly?)d.DiedOn).Min();
-        var imaging = facts.OfType<ImagingAssessed>()
-            .Where(i => start is null || i.AssessedOn >= start)
-            .OrderBy(i => i.AssessedOn)
+        var randomization = facts.OfType<PatientRandomized>().OrderBy(r => r.RandomizedOn).FirstOrDefault();
+        var arm = randomization?.Arm ?? enrolment.Arm;
+        var origin = protocol.TimeOrigin switch
+        {
+            TimeOrigins.Randomization => randomization?.RandomizedOn,
+            TimeOrigins.Enrolment => enrolment.EnrolledOn,
+            _ => facts.OfType<TreatmentStarted>().Select(t => (DateOnly?)t.StartedOn).Min(),
+        };
+        var adverseEvents = AdverseEvents(facts);
+        string? excluded = arm is null ? "not randomized"
+            : origin is null ? protocol.TimeOrigin switch
+            {
+                TimeOrigins.Randomization => "not randomized",
+                _ => "no treatment start recorded",
+            }
+            : null;
+        if (excluded is not null || origin is not { } start)
+            return new PatientOutcome(timeline.PatientId, arm, enrolment.Site, enrolment.Baseline, origin, excluded,
+                new Dictionary<string, TimeToEvent>(), BestOverallResponse.NE, false, adverseEvents);
+
+        var imaging = facts.OfType<ImagingAssessed>().Where(i => i.AssessedOn >= start).OrderBy(i => i.AssessedOn).ToList();
+        // An imaging timepoint of PD is a progression on its date, whether or not a progression entry was made.
+        var failures = facts.OfType<DiseaseProgressed>().Select(p => new Failure(p.ProgressedOn, p.Site))
+            .Concat(facts.OfType<DiseaseRelapsed>().Select(r => new Failure(r.RelapsedOn, r.Type)))
+            .Concat(imaging.Where(i => i.Response == TimepointResponse.PD).Select(i => new Failure(i.AssessedOn, null)))
+            .OrderBy(f => f.On)
             .ToList();
+        var died = facts.OfType<PatientDied>().Select(d => (DateOnly?)d.DiedOn).Min();
+        var anyFailure = failures.Select(f => (DateOnly?)f.On).FirstOrDefault();
+        var distant = failures.Where(f => f.Site is FailureSite.Distant or FailureSite.Both).Select(f => (DateOnly?)f.On).FirstOrDefault();
+        var locoregional = failures.Where(f => f.Site is FailureSite.Locoregional or FailureSite.Both).Select(f => (DateOnly?)f.On).FirstOrDefault();
 
-        return new PatientOutcome(
-            timeline.PatientId,
-            enrolment.Arm,
-            enrolment.Site,
-            enrolment.Baseline,
-            start,
-            start is { } origin ? ProgressionFreeSurvival(origin, progressed, died, imaging) : null,
-            start is { } o ? OverallSurvival(o, died, timeline, dataCut) : null,
-            start is { } s ? BestResponse(s, progressed, imaging, rules) : BestOverallResponse.NE,
-            AdverseEvents(facts));
-    }
-
-    /// <summary>
-    /// Event: the first of progression or death. Otherwise censored at the last tumour assessment before any
-    /// progression, falling back to treatment start (FDA / ADaM ADTTE convention).
-    /// </summary>
-    private static TimeToEvent ProgressionFreeSurvival(DateOnly start, DateOnly? progressed, DateOnly? died, IReadOnlyList<ImagingAssessed> imaging)
-    {
-        var firstEvent = new[] { progressed, died }.Where(d => d is not null).Min();
-        if (firstEvent is { } eventOn) return new TimeToEvent(Days(start, eventOn), true);
-        var lastAssessment = imaging.Count > 0 ? imaging[^1].AssessedOn : start;
-        return new TimeToEvent(Days(start, lastAssessment), false);
-    }
-
-    /// <summary>
-    /// Event: death. Otherwise censored at the last date the patient is known alive; with a data cut, a patient
-    /// known alive after the cut was alive at it, so follow-up ends at the cut itself.
-    /// </summary>
-    private static TimeToEvent OverallSurvival(DateOnly start, DateOnly? died, PatientTimeline timeline, DateOnly? dataCut)
-    {
-        if (died is { } diedOn) return new TimeToEvent(Days(start, diedOn), true);
         var lastContact = timeline.LastContactOn;
-        var censorOn = dataCut is { } cut && lastContact > cut ? cut : lastContact;
-        return new TimeToEvent(Math.Max(0, Days(start, censorOn)), false);
+        var censorAlive = dataCut is { } cut && lastContact > cut ? cut : lastContact;
+        DateOnly LastAssessmentBefore(DateOnly? limit) =>
+            imaging.Where(i => limit is null || i.AssessedOn <= limit).Select(i => i.AssessedOn).DefaultIfEmpty(start).Max();
+        var lastAssessment = LastAssessmentBefore(anyFailure);
+
+        TimeToEvent Event(DateOnly on) => new(Days(start, on), true);
+        TimeToEvent Censored(DateOnly on) => new(Days(start, on), false);
+        TimeToEvent FirstOf(DateOnly? a, DateOnly? b, DateOnly censorOn) =>
+            Earliest(a, b) is { } e ? Event(e) : Censored(censorOn);
+
+        var times = new Dictionary<string, TimeToEvent>
+        {
+            ["pfs"] = FirstOf(anyFailure, died, lastAssessment),
+            ["os"] = died is { } d ? Event(d) : Censored(censorAlive),
+            ["efs"] = FirstOf(anyFailure, died, censorAlive),
+            ["ffs"] = anyFailure is { } f ? Event(f) : Censored(died ?? censorAlive),
+            ["dmfs"] = FirstOf(distant, died, censorAlive),
+            ["lrrfs"] = FirstOf(locoregional, died, censorAlive),
+            ["ttp"] = anyFailure is { } p ? Event(p) : Censored(lastAssessment),
+        };
+
+        var criteria = protocol.ResponseCriteria;
+        var best = BestResponse(start, anyFailure, imaging, criteria);
+        var confirmed = BestResponse(start, anyFailure, imaging, criteria with { RequireConfirmation = true }) is BestOverallResponse.CR or BestOverallResponse.PR;
+        if (best is BestOverallResponse.CR or BestOverallResponse.PR &&
+            imaging.FirstOrDefault(i => i.Response is TimepointResponse.CR or TimepointResponse.PR) is { } firstResponse)
+        {
+            var from = firstResponse.AssessedOn;
+            var end = Earliest(anyFailure, died);
+            times["dor"] = end is { } e && e >= from
+                ? new TimeToEvent(e.DayNumber - from.DayNumber, true)
+                : new TimeToEvent(Math.Max(0, lastAssessment.DayNumber - from.DayNumber), false);
+        }
+        return new PatientOutcome(timeline.PatientId, arm, enrolment.Site, enrolment.Baseline, start, null, times, best, confirmed, adverseEvents);
     }
 
     /// <summary>
     /// RECIST 1.1 best overall response from timepoints up to the first progression: CR > PR > SD > PD > NE.
-    /// SD needs a timepoint at least <see cref="ResponseRules.StableDiseaseMinimumDays"/> after treatment start;
+    /// SD needs a timepoint at least <see cref="ResponseCriteria.StableDiseaseMinimumDays"/> after the time origin;
     /// with confirmation required, CR/PR count only when a later timepoint at least the confirmation interval
     /// apart shows the same or better response, and an unconfirmed one can still qualify as SD.
     /// </summary>
-    public static BestOverallResponse BestResponse(DateOnly start, DateOnly? progressed, IReadOnlyList<ImagingAssessed> imaging, ResponseRules rules)
+    public static BestOverallResponse BestResponse(DateOnly start, DateOnly? progressed, IReadOnlyList<ImagingAssessed> imaging, ResponseCriteria rules)
     {
         var window = imaging.Where(i => progressed is null || i.AssessedOn <= progressed).ToList();
 
@@ -85,12 +113,15 @@ public static class OutcomeDerivation
         return BestOverallResponse.NE;
     }
 
+    /// <summary>Worst grade per term; an entry accepted before terms were required reads as "Term not recorded".</summary>
     private static IReadOnlyList<AdverseEventSummary> AdverseEvents(IEnumerable<IPatientFact> facts) => facts
         .OfType<AdverseEventRecorded>()
-        .GroupBy(a => a.Term.Trim(), StringComparer.OrdinalIgnoreCase)
-        .Select(g => new AdverseEventSummary(g.First().Term.Trim(), g.Max(a => a.Grade), g.Any(a => a.Serious)))
+        .GroupBy(a => string.IsNullOrWhiteSpace(a.Term) ? "Term not recorded" : a.Term.Trim(), StringComparer.OrdinalIgnoreCase)
+        .Select(g => new AdverseEventSummary(g.Key, g.Max(a => a.Grade), g.Any(a => a.Serious)))
         .OrderBy(a => a.Term, StringComparer.OrdinalIgnoreCase)
         .ToList();
 
-    private static int Days(DateOnly from, DateOnly to) => to.DayNumber - from.DayNumber;
+    private static DateOnly? Earliest(DateOnly? a, DateOnly? b) => a is null ? b : b is null ? a : a < b ? a : b;
+
+    private static int Days(DateOnly from, DateOnly to) => Math.Max(0, to.DayNumber - from.DayNumber);
 }

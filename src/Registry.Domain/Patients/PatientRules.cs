@@ -15,6 +15,10 @@ public static class PatientRules
         if (timeline.TreatmentStartedOn is { } started && timeline.ProgressedOn is { } progressed && progressed < started)
             yield return $"Progression on {progressed:yyyy-MM-dd} is before treatment started on {started:yyyy-MM-dd}.";
 
+        var randomizations = timeline.Effective<PatientRandomized>().ToList();
+        if (randomizations.Count > 1)
+            yield return $"The patient was already randomized on {randomizations[0].RandomizedOn:yyyy-MM-dd} to {randomizations[0].Arm}; a patient is randomized once.";
+
         var deaths = timeline.Effective<PatientDied>().ToList();
         if (deaths.Count > 1)
             yield return $"The patient is already recorded as having died on {deaths[0].DiedOn:yyyy-MM-dd}; a second death cannot be recorded.";
@@ -28,7 +32,7 @@ public static class PatientRules
         foreach (var fatal in timeline.Effective<AdverseEventRecorded>().Where(a => a.Grade == 5))
         {
             if (timeline.DiedOn is not { } diedOn || diedOn < fatal.OnsetOn)
-                yield return $"A grade 5 (fatal) adverse event '{fatal.Term}' with onset {fatal.OnsetOn:yyyy-MM-dd} needs a death recorded on or after its onset; send diedOn with it.";
+                yield return $"A grade 5 (fatal) adverse event '{fatal.Term ?? "(no term)"}' with onset {fatal.OnsetOn:yyyy-MM-dd} needs a death recorded on or after its onset; send diedOn with it.";
         }
     }
 
@@ -53,9 +57,11 @@ public static class PatientRules
     public static string Describe(IPatientFact fact) => fact switch
     {
         PatientEnrolled => "enrolment",
+        PatientRandomized => "randomization",
+        DiseaseRelapsed => "relapse",
         TreatmentStarted => "treatment start",
         ImagingAssessed => "imaging assessment",
-        AdverseEventRecorded a => $"adverse event '{a.Term}'",
+        AdverseEventRecorded a => $"adverse event '{a.Term ?? "(no term)"}'",
         DiseaseProgressed => "progression",
         PatientDied => "death",
         LastKnownAlive => "last-known-alive follow-up",

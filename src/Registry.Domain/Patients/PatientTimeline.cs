@@ -27,8 +27,15 @@ public sealed record PatientTimeline(Guid PatientId, IReadOnlyList<PatientEntry>
 
     public IEnumerable<T> Effective<T>() where T : IPatientFact => EffectiveFacts.OfType<T>();
 
+    public PatientRandomized? Randomization => Effective<PatientRandomized>().OrderBy(r => r.RandomizedOn).FirstOrDefault();
+
+    /// <summary>The arm the patient is analysed in: the randomized arm, else the arm assigned at enrolment.</summary>
+    public string? Arm => Randomization?.Arm ?? Enrolment.Arm;
+
     public DateOnly? TreatmentStartedOn => Min(Effective<TreatmentStarted>().Select(t => t.StartedOn));
-    public DateOnly? ProgressedOn => Min(Effective<DiseaseProgressed>().Select(p => p.ProgressedOn));
+    /// <summary>The first progression or relapse entry, whatever its site.</summary>
+    public DateOnly? ProgressedOn => Min(Effective<DiseaseProgressed>().Select(p => p.ProgressedOn)
+        .Concat(Effective<DiseaseRelapsed>().Select(r => r.RelapsedOn)));
     public DateOnly? DiedOn => Min(Effective<PatientDied>().Select(d => d.DiedOn));
     public DateOnly? WithdrewOn => Min(Effective<WithdrewFromFollowUp>().Select(w => w.WithdrewOn));
 
