@@ -1,4 +1,5 @@
 using FluentValidation;
+using FluentValidation.Results;
 using Microsoft.AspNetCore.Mvc;
 using Wolverine.Http;
 
@@ -14,20 +15,28 @@ public static class RequestValidation
     static RequestValidation() =>
         ValidatorOptions.Global.DisplayNameResolver = (_, member, _) => member is null ? null : char.ToLowerInvariant(member.Name[0]) + member.Name[1..];
 
-    public static ProblemDetails Check<T>(T request, IValidator<T> validator)
+    public static ProblemDetails Check<T>(T request, IValidator<T> validator) => Check(validator.Validate(request));
+
+    public static ProblemDetails Check(ValidationResult result)
     {
-        var result = validator.Validate(request);
         if (result.IsValid) return WolverineContinue.NoProblems;
-        var errors = result.Errors
+        return Details(result.Errors
             .GroupBy(e => JsonPath(e.PropertyName))
-            .ToDictionary(g => g.Key, g => g.Select(e => e.ErrorMessage).Distinct().ToArray());
-        return new ValidationProblemDetails(errors)
-        {
-            Status = StatusCodes.Status400BadRequest,
-            Title = "The request is not valid; nothing was recorded.",
-            Type = "https://www.rfc-editor.org/rfc/rfc9110#section-15.5.1",
-        };
+            .ToDictionary(g => g.Key, g => g.Select(e => e.ErrorMessage).Distinct().ToArray()));
     }
+
+    public static ProblemDetails Check(Dictionary<string, List<string>> errors) =>
+        errors.Count == 0 ? WolverineContinue.NoProblems : Details(errors.ToDictionary(p => p.Key, p => p.Value.ToArray()));
+
+    /// <summary>The same 400 problem for field errors found after the request was read (against the study's protocol).</summary>
+    public static IResult Problem(Dictionary<string, string[]> errors) => Results.Problem(Details(errors));
+
+    private static ValidationProblemDetails Details(Dictionary<string, string[]> errors) => new(errors)
+    {
+        Status = StatusCodes.Status400BadRequest,
+        Title = "The request is not valid; nothing was recorded.",
+        Type = "https://www.rfc-editor.org/rfc/rfc9110#section-15.5.1",
+    };
 
     private static string JsonPath(string propertyName) => string.Join('.',
         propertyName.Split('.').Select(part => part.Length == 0 ? part : char.ToLowerInvariant(part[0]) + part[1..]));
@@ -39,8 +48,10 @@ public static class Problems
     public static IResult Conflict(IEnumerable<string> violations) => Result(StatusCodes.Status409Conflict,
         "The entry conflicts with what is already recorded; nothing was recorded.", violations);
 
-    public static IResult Unprocessable(string detail) => Result(StatusCodes.Status422UnprocessableEntity,
-        "The entry refers to something the registry does not have; nothing was recorded.", [detail]);
+    public static IResult Unprocessable(string detail) => Unprocessable([detail]);
+
+    public static IResult Unprocessable(IEnumerable<string> details) => Result(StatusCodes.Status422UnprocessableEntity,
+        "The entry refers to something the study does not have, or does not meet its criteria; nothing was recorded.", details);
 
     public static IResult Forbidden(string detail) => Result(StatusCodes.Status403Forbidden,
         "You may not act on this record.", [detail]);

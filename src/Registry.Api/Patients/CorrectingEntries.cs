@@ -10,8 +10,11 @@ using Wolverine.Http;
 
 namespace Registry.Api.Patients;
 
-/// <summary>Replaces what entry <c>entryVersion</c> says with <c>replacement</c> (same kind, full content); the reason is mandatory.</summary>
-public sealed record CorrectEntry(long? EntryVersion, IPatientFact? Replacement, string? Reason, long? ExpectedVersion)
+/// <summary>
+/// Replaces what entry <c>entryVersion</c> says with <c>replacement</c>: the same kind of entry, in full, with its
+/// <c>kind</c>, validated exactly as that entry is when first recorded. The reason is mandatory.
+/// </summary>
+public sealed record CorrectEntry(long? EntryVersion, EntryRequest? Replacement, string? Reason, long? ExpectedVersion = null)
 {
     public sealed class Validator : AbstractValidator<CorrectEntry>
     {
@@ -20,16 +23,21 @@ public sealed record CorrectEntry(long? EntryVersion, IPatientFact? Replacement,
             RuleFor(c => c.EntryVersion).NotNull().GreaterThanOrEqualTo(1);
             RuleFor(c => c.Replacement).NotNull().WithMessage("replacement is required: the entry as it should read, with its 'kind'.");
             RuleFor(c => c.Reason).NotEmpty().WithMessage("reason is required: say why the entry is corrected.").MaximumLength(1000);
-            RuleFor(c => c.Replacement!.ClinicalDate).Must(d => d <= DateOnly.FromDateTime(DateTime.UtcNow).AddDays(1))
-                .When(c => c.Replacement is not null).WithMessage("The replacement's clinical date is in the future.");
-            RuleFor(c => ((AdverseEventRecorded)c.Replacement!).Grade).InclusiveBetween(1, 5)
-                .When(c => c.Replacement is AdverseEventRecorded).OverridePropertyName("replacement.grade");
+            RuleFor(c => c.Replacement).Custom((replacement, context) =>
+            {
+                if (replacement is null) return;
+                foreach (var failure in replacement.Validate().Errors)
+                    context.AddFailure($"replacement.{failure.PropertyName}", failure.ErrorMessage);
+            });
+            RuleFor(c => ((RecordAdverseEvent)c.Replacement!).DiedOn).Null()
+                .When(c => c.Replacement is RecordAdverseEvent).OverridePropertyName("replacement.diedOn")
+                .WithMessage("A correction replaces one entry: record or correct the death separately.");
         }
     }
 }
 
 /// <summary>Withdraws entry <c>entryVersion</c> from every derived view; the reason is mandatory.</summary>
-public sealed record VoidEntry(long? EntryVersion, string? Reason, long? ExpectedVersion)
+public sealed record VoidEntry(long? EntryVersion, string? Reason, long? ExpectedVersion = null)
 {
     public sealed class Validator : AbstractValidator<VoidEntry>
     {
@@ -43,18 +51,18 @@ public sealed record VoidEntry(long? EntryVersion, string? Reason, long? Expecte
 
 public static class CorrectingEntryEndpoint
 {
-    public static ProblemDetails Validate(CorrectEntry request) => RequestValidation.Check(request, new CorrectEntry.Validator());
+    public static ProblemDetails Validate(CorrectEntry request) => RequestValidation.Check(new CorrectEntry.Validator().Validate(request));
 
     [WolverinePost("/api/patients/{patientId}/corrections")]
     [Authorize(Roles = Roles.Coordinator)]
     public static Task<IResult> Post(Guid patientId, CorrectEntry request, IDocumentSession session, ClaimsPrincipal user, CancellationToken ct) =>
         PatientStream.RecordAsync(session, user, patientId, request.ExpectedVersion,
-            _ => [new EntryCorrected(request.EntryVersion!.Value, request.Replacement!, request.Reason!.Trim())], ct);
+            t => [new EntryCorrected(request.EntryVersion!.Value, request.Replacement!.ToFacts(t.Enrolment).Single(), request.Reason!.Trim())], ct);
 }
 
 public static class VoidingEntryEndpoint
 {
-    public static ProblemDetails Validate(VoidEntry request) => RequestValidation.Check(request, new VoidEntry.Validator());
+    public static ProblemDetails Validate(VoidEntry request) => RequestValidation.Check(new VoidEntry.Validator().Validate(request));
 
     [WolverinePost("/api/patients/{patientId}/voids")]
     [Authorize(Roles = Roles.Coordinator)]

@@ -1,9 +1,8 @@
 using System.Security.Claims;
 using FluentValidation;
-using JasperFx;
+using FluentValidation.Results;
 using Marten;
 using Marten.Exceptions;
-using Weasel.Storage;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Mvc;
 using Registry.Api.Audit;
@@ -11,71 +10,38 @@ using Registry.Api.Auth;
 using Registry.Api.Infrastructure;
 using Registry.Api.Studies;
 using Registry.Domain.Patients;
+using Registry.Domain.Protocols;
 using Registry.Domain.Studies;
 using Wolverine.Http;
 
 namespace Registry.Api.Patients;
 
-public sealed record MetastaticSitesRequest(int? Count, bool? Liver, bool? Lung, bool? Bone, bool? Other);
-
-public sealed record BaselineRequest(
-    int? Age,
-    Sex? Sex,
-    int? KarnofskyScore,
-    double? BodyMassIndex,
-    bool? NpcFamilyHistory,
-    DiseaseStatus? DiseaseStatus,
-    int? TreatmentLine,
-    MetastaticSitesRequest? MetastaticSites,
-    EbvDnaStatus? EbvDna,
-    double? PdL1Cps)
-{
-    public BaselineCovariates ToCovariates() => new(Age!.Value, Sex!.Value, KarnofskyScore!.Value, BodyMassIndex!.Value,
-        NpcFamilyHistory!.Value, DiseaseStatus!.Value, TreatmentLine!.Value,
-        new MetastaticSites(MetastaticSites!.Count!.Value, MetastaticSites.Liver ?? false, MetastaticSites.Lung ?? false,
-            MetastaticSites.Bone ?? false, MetastaticSites.Other ?? false),
-        EbvDna!.Value, PdL1Cps);
-
-    public sealed class Validator : AbstractValidator<BaselineRequest>
-    {
-        public Validator()
-        {
-            RuleFor(b => b.Age).NotNull().InclusiveBetween(18, 110);
-            RuleFor(b => b.Sex).NotNull().IsInEnum();
-            RuleFor(b => b.KarnofskyScore).NotNull().InclusiveBetween(0, 100)
-                .Must(k => k % 10 == 0).WithMessage("{PropertyName} is a multiple of 10 on the Karnofsky scale.");
-            RuleFor(b => b.BodyMassIndex).NotNull().InclusiveBetween(10, 70);
-            RuleFor(b => b.NpcFamilyHistory).NotNull();
-            RuleFor(b => b.DiseaseStatus).NotNull().IsInEnum();
-            RuleFor(b => b.TreatmentLine).NotNull().InclusiveBetween(1, 20);
-            RuleFor(b => b.MetastaticSites).NotNull();
-            RuleFor(b => b.MetastaticSites!.Count).NotNull().InclusiveBetween(0, 50).When(b => b.MetastaticSites is not null);
-            RuleFor(b => b.MetastaticSites).Must(m =>
-                    m!.Count >= new[] { m.Liver, m.Lung, m.Bone, m.Other }.Count(flag => flag == true))
-                .When(b => b.MetastaticSites?.Count is not null)
-                .WithMessage("metastaticSites.count cannot be less than the number of sites flagged.");
-            RuleFor(b => b.EbvDna).NotNull().IsInEnum();
-            RuleFor(b => b.PdL1Cps).InclusiveBetween(0, 100);
-        }
-    }
-}
-
 /// <summary>
 /// Enrolment takes a pseudonymous subject code, never a name: the code must look like a code (letters, digits,
-/// '-', '_', '.'; no spaces), which also keeps a typed name out of the store.
+/// '-', '_', '.'; no spaces), which also keeps a typed name out of the store. The baseline holds the values of the
+/// study's data dictionary, keyed by variable; its rules come from the protocol (<see cref="EntryChecks"/>).
 /// </summary>
-public sealed record EnrolPatient(string? SubjectCode, string? Arm, string? Site, string? EnrolledOn, BaselineRequest? Baseline)
+public sealed record EnrolPatient(string? SubjectCode, string? Arm, string? Site, string? EnrolledOn, BaselineValues? Baseline) : EntryRequest
 {
+    public override ValidationResult Validate() => new Validator().Validate(this);
+
+    public PatientEnrolled ToEnrolment(Guid patientId, Guid studyId) =>
+        new(patientId, studyId, string.IsNullOrWhiteSpace(Arm) ? null : Arm, Site!, SubjectCode!, ClinicalDates.Parse(EnrolledOn!), Baseline!);
+
+    public override IReadOnlyList<IPatientFact> ToFacts(PatientEnrolled? patient) =>
+        [ToEnrolment(patient?.PatientId ?? Guid.Empty, patient?.StudyId ?? Guid.Empty)];
+
     public sealed class Validator : AbstractValidator<EnrolPatient>
     {
         public Validator()
         {
             RuleFor(p => p.SubjectCode).NotEmpty().MaximumLength(40)
                 .Matches("^[A-Za-z0-9][A-Za-z0-9._-]*$").WithMessage("{PropertyName} must be a pseudonymous code (letters, digits, '.', '-', '_'; no spaces), never a name.");
-            RuleFor(p => p.Arm).NotEmpty();
+            RuleFor(p => p.Arm).MaximumLength(20);
             RuleFor(p => p.Site).NotEmpty().MaximumLength(40);
             RuleFor(p => p.EnrolledOn).ClinicalDate();
-            RuleFor(p => p.Baseline).NotNull().SetValidator(new BaselineRequest.Validator()!);
+            RuleFor(p => p.Baseline).NotNull().WithMessage("baseline is required: the values of the study's data dictionary, keyed by variable.");
+            RuleFor(p => p.Baseline!.Count).LessThanOrEqualTo(500).When(p => p.Baseline is not null).OverridePropertyName("baseline");
         }
     }
 }
@@ -88,7 +54,7 @@ public sealed record SubjectCodeClaim(string Id, Guid PatientId)
 
 public static class EnrollingEndpoint
 {
-    public static ProblemDetails Validate(EnrolPatient request) => RequestValidation.Check(request, new EnrolPatient.Validator());
+    public static ProblemDetails Validate(EnrolPatient request) => RequestValidation.Check(request.Validate());
 
     [WolverinePost("/api/studies/{studyId}/patients")]
     [Authorize(Roles = Roles.Coordinator)]
@@ -98,16 +64,17 @@ public static class EnrollingEndpoint
             return Problems.Forbidden($"Your token does not cover site '{request.Site}'.");
         if (await session.LoadAsync<Study>(studyId, ct) is not { } study)
             return Problems.Unprocessable($"No study {studyId} is registered.");
-        if (!study.HasArm(request.Arm!))
-            return Problems.Unprocessable($"Study {study.Code} has no arm '{request.Arm}' (it has {string.Join(", ", study.Arms.Select(a => a.Code))}).");
+
+        var patientId = Guid.CreateVersion7();
+        var enrolment = request.ToEnrolment(patientId, studyId);
+        if (PatientStream.ProtocolRefusal([enrolment], study.Protocol, user) is { } refusal) return refusal;
         var claimKey = SubjectCodeClaim.Key(studyId, request.SubjectCode!);
         if (await session.LoadAsync<SubjectCodeClaim>(claimKey, ct) is not null)
             return Problems.Conflict([$"Subject code '{request.SubjectCode}' is already enrolled in study {study.Code}."]);
 
-        var patientId = Guid.CreateVersion7();
         session.Insert(new SubjectCodeClaim(claimKey, patientId));
-        var started = session.Events.StartStream(patientId, new PatientEnrolled(patientId, studyId, request.Arm!, request.Site!,
-            request.SubjectCode!, ClinicalDates.Parse(request.EnrolledOn!), request.Baseline!.ToCovariates()));
+        var started = session.Events.StartStream(patientId, enrolment);
+        PatientStream.StampProtocolVersion(started.Events, study.ProtocolVersion);
         AuditChain.Seal(session, user.UserName(), ChainLink.Genesis, started.Events);
         try
         {

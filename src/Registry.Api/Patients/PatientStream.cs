@@ -6,6 +6,8 @@ using Registry.Api.Audit;
 using Registry.Api.Auth;
 using Registry.Api.Infrastructure;
 using Registry.Domain.Patients;
+using Registry.Domain.Protocols;
+using Registry.Domain.Studies;
 
 namespace Registry.Api.Patients;
 
@@ -14,10 +16,13 @@ public sealed record Recorded(Guid PatientId, long FirstVersion, long Version);
 
 /// <summary>
 /// Reading and appending to one patient's stream. Every write goes through <see cref="RecordAsync"/>: load the
-/// timeline, check the caller's site, decide on the domain rules, append at the exact next version.
+/// timeline and the study, check the caller's site, check each entry (or correction's replacement) against the
+/// protocol, decide on the domain rules, append at the exact next version stamped with the protocol version in force.
 /// </summary>
 public static class PatientStream
 {
+    public const string ProtocolVersionHeader = "protocolVersion";
+
     public static async Task<(PatientTimeline? Timeline, IReadOnlyList<IEvent> Events)> LoadAsync(
         IQuerySession session, Guid patientId, DateTimeOffset? asOf, CancellationToken ct)
     {
@@ -41,13 +46,17 @@ public static class PatientStream
             return Problems.Forbidden($"Your token does not cover site '{timeline.Enrolment.Site}', where this patient is enrolled.");
         if (expectedVersion is { } expected && expected != timeline.Version)
             return StaleVersion(timeline.Version, expected);
+        if (await session.LoadAsync<Study>(timeline.Enrolment.StudyId, ct) is not { } study)
+            return Problems.Unprocessable($"The patient's study {timeline.Enrolment.StudyId} is not registered.");
 
         var events = entries(timeline);
+        if (ProtocolRefusal(events, study.Protocol, user) is { } refusal) return refusal;
         var decision = PatientDecisions.Decide(timeline, events);
         if (!decision.Accepted) return Problems.Conflict(decision.Violations);
 
         var version = timeline.Version + events.Count;
         var appended = session.Events.Append(patientId, version, events.ToArray());
+        StampProtocolVersion(appended.Events, study.ProtocolVersion);
         AuditChain.Seal(session, user.UserName(), ChainLink.Of(stored[^1]), appended.Events);
         try
         {
@@ -58,6 +67,37 @@ public static class PatientStream
             return Problems.Conflict(["Another entry was recorded for this patient at the same moment; nothing was recorded. Reload and try again."]);
         }
         return Results.Created($"/api/patients/{patientId}/history", new Recorded(patientId, timeline.Version + 1, version));
+    }
+
+    /// <summary>
+    /// The protocol's verdict on new entries, a correction's replacement exactly as the same entry recorded first:
+    /// 403 for an enrolment at a site outside the caller's, 400 with field errors, 422 for what the study does not have
+    /// or an unmet eligibility criterion; null when every entry passes.
+    /// </summary>
+    public static IResult? ProtocolRefusal(IEnumerable<object> events, Protocol protocol, ClaimsPrincipal user)
+    {
+        foreach (var e in events)
+        {
+            var (fact, prefix) = e switch
+            {
+                IPatientFact f => (f, ""),
+                EntryCorrected c => (c.Replacement, "replacement."),
+                _ => ((IPatientFact?)null, ""),
+            };
+            if (fact is null) continue;
+            if (fact is PatientEnrolled enrolled && !user.HasSite(enrolled.Site))
+                return Problems.Forbidden($"Your token does not cover site '{enrolled.Site}'.");
+            var check = EntryChecks.Check(fact, protocol, prefix);
+            if (check.FieldErrors.Count > 0) return RequestValidation.Problem(check.FieldErrors.ToDictionary(p => p.Key, p => p.Value.ToArray()));
+            if (check.Unprocessable.Count > 0) return Problems.Unprocessable(check.Unprocessable);
+        }
+        return null;
+    }
+
+    /// <summary>Every entry records the protocol version in force when it was made.</summary>
+    public static void StampProtocolVersion(IEnumerable<IEvent> events, int protocolVersion)
+    {
+        foreach (var e in events) e.SetHeader(ProtocolVersionHeader, protocolVersion);
     }
 
     private static IResult StaleVersion(long actual, long expected) => Problems.Conflict([

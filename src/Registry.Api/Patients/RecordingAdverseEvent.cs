@@ -1,5 +1,6 @@
 using System.Security.Claims;
 using FluentValidation;
+using FluentValidation.Results;
 using Marten;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Mvc;
@@ -20,9 +21,17 @@ public sealed record RecordAdverseEvent(
     string? OnsetOn,
     bool? Serious,
     Attribution? Attribution,
-    string? DiedOn,
-    long? ExpectedVersion)
+    string? DiedOn = null,
+    long? ExpectedVersion = null) : EntryRequest
 {
+    public override ValidationResult Validate() => new Validator().Validate(this);
+
+    public override IReadOnlyList<IPatientFact> ToFacts(PatientEnrolled? patient)
+    {
+        var adverseEvent = new AdverseEventRecorded(Term!.Trim(), Grade!.Value, ClinicalDates.Parse(OnsetOn!), Serious!.Value, Attribution!.Value);
+        return DiedOn is null ? [adverseEvent] : [adverseEvent, new PatientDied(ClinicalDates.Parse(DiedOn), Term)];
+    }
+
     public sealed class Validator : AbstractValidator<RecordAdverseEvent>
     {
         public Validator()
@@ -40,17 +49,10 @@ public sealed record RecordAdverseEvent(
 
 public static class RecordingAdverseEventEndpoint
 {
-    public static ProblemDetails Validate(RecordAdverseEvent request) => RequestValidation.Check(request, new RecordAdverseEvent.Validator());
+    public static ProblemDetails Validate(RecordAdverseEvent request) => RequestValidation.Check(request.Validate());
 
     [WolverinePost("/api/patients/{patientId}/adverse-events")]
     [Authorize(Roles = Roles.Coordinator)]
     public static Task<IResult> Post(Guid patientId, RecordAdverseEvent request, IDocumentSession session, ClaimsPrincipal user, CancellationToken ct) =>
-        PatientStream.RecordAsync(session, user, patientId, request.ExpectedVersion, _ =>
-        {
-            var adverseEvent = new AdverseEventRecorded(request.Term!, request.Grade!.Value, ClinicalDates.Parse(request.OnsetOn!),
-                request.Serious!.Value, request.Attribution!.Value);
-            return request.DiedOn is null
-                ? [adverseEvent]
-                : [adverseEvent, new PatientDied(ClinicalDates.Parse(request.DiedOn), request.Term)];
-        }, ct);
+        PatientStream.RecordAsync(session, user, patientId, request.ExpectedVersion, t => [.. request.ToFacts(t.Enrolment)], ct);
 }

@@ -1,5 +1,6 @@
 using System.Security.Claims;
 using FluentValidation;
+using FluentValidation.Results;
 using Marten;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Mvc;
@@ -10,8 +11,12 @@ using Wolverine.Http;
 
 namespace Registry.Api.Patients;
 
-public sealed record RecordDeath(string? DiedOn, string? Cause, long? ExpectedVersion)
+public sealed record RecordDeath(string? DiedOn, string? Cause, long? ExpectedVersion = null) : EntryRequest
 {
+    public override ValidationResult Validate() => new Validator().Validate(this);
+
+    public override IReadOnlyList<IPatientFact> ToFacts(PatientEnrolled? patient) => [new PatientDied(ClinicalDates.Parse(DiedOn!), Cause)];
+
     public sealed class Validator : AbstractValidator<RecordDeath>
     {
         public Validator()
@@ -24,11 +29,10 @@ public sealed record RecordDeath(string? DiedOn, string? Cause, long? ExpectedVe
 
 public static class RecordingDeathEndpoint
 {
-    public static ProblemDetails Validate(RecordDeath request) => RequestValidation.Check(request, new RecordDeath.Validator());
+    public static ProblemDetails Validate(RecordDeath request) => RequestValidation.Check(request.Validate());
 
     [WolverinePost("/api/patients/{patientId}/deaths")]
     [Authorize(Roles = Roles.Coordinator)]
     public static Task<IResult> Post(Guid patientId, RecordDeath request, IDocumentSession session, ClaimsPrincipal user, CancellationToken ct) =>
-        PatientStream.RecordAsync(session, user, patientId, request.ExpectedVersion,
-            _ => [new PatientDied(ClinicalDates.Parse(request.DiedOn!), request.Cause)], ct);
+        PatientStream.RecordAsync(session, user, patientId, request.ExpectedVersion, t => [.. request.ToFacts(t.Enrolment)], ct);
 }

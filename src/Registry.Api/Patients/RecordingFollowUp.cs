@@ -1,5 +1,6 @@
 using System.Security.Claims;
 using FluentValidation;
+using FluentValidation.Results;
 using Marten;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Mvc;
@@ -10,16 +11,24 @@ using Wolverine.Http;
 
 namespace Registry.Api.Patients;
 
-public sealed record RecordFollowUp(string? LastKnownAliveOn, long? ExpectedVersion)
+public sealed record RecordFollowUp(string? LastKnownAliveOn, long? ExpectedVersion = null) : EntryRequest
 {
+    public override ValidationResult Validate() => new Validator().Validate(this);
+
+    public override IReadOnlyList<IPatientFact> ToFacts(PatientEnrolled? patient) => [new LastKnownAlive(ClinicalDates.Parse(LastKnownAliveOn!))];
+
     public sealed class Validator : AbstractValidator<RecordFollowUp>
     {
         public Validator() => RuleFor(f => f.LastKnownAliveOn).ClinicalDate();
     }
 }
 
-public sealed record WithdrawFromFollowUp(string? WithdrewOn, string? Reason, long? ExpectedVersion)
+public sealed record WithdrawFromFollowUp(string? WithdrewOn, string? Reason, long? ExpectedVersion = null) : EntryRequest
 {
+    public override ValidationResult Validate() => new Validator().Validate(this);
+
+    public override IReadOnlyList<IPatientFact> ToFacts(PatientEnrolled? patient) => [new WithdrewFromFollowUp(ClinicalDates.Parse(WithdrewOn!), Reason!)];
+
     public sealed class Validator : AbstractValidator<WithdrawFromFollowUp>
     {
         public Validator()
@@ -32,22 +41,20 @@ public sealed record WithdrawFromFollowUp(string? WithdrewOn, string? Reason, lo
 
 public static class RecordingFollowUpEndpoint
 {
-    public static ProblemDetails Validate(RecordFollowUp request) => RequestValidation.Check(request, new RecordFollowUp.Validator());
+    public static ProblemDetails Validate(RecordFollowUp request) => RequestValidation.Check(request.Validate());
 
     [WolverinePost("/api/patients/{patientId}/follow-ups")]
     [Authorize(Roles = Roles.Coordinator)]
     public static Task<IResult> Post(Guid patientId, RecordFollowUp request, IDocumentSession session, ClaimsPrincipal user, CancellationToken ct) =>
-        PatientStream.RecordAsync(session, user, patientId, request.ExpectedVersion,
-            _ => [new LastKnownAlive(ClinicalDates.Parse(request.LastKnownAliveOn!))], ct);
+        PatientStream.RecordAsync(session, user, patientId, request.ExpectedVersion, t => [.. request.ToFacts(t.Enrolment)], ct);
 }
 
 public static class RecordingWithdrawalEndpoint
 {
-    public static ProblemDetails Validate(WithdrawFromFollowUp request) => RequestValidation.Check(request, new WithdrawFromFollowUp.Validator());
+    public static ProblemDetails Validate(WithdrawFromFollowUp request) => RequestValidation.Check(request.Validate());
 
     [WolverinePost("/api/patients/{patientId}/withdrawals")]
     [Authorize(Roles = Roles.Coordinator)]
     public static Task<IResult> Post(Guid patientId, WithdrawFromFollowUp request, IDocumentSession session, ClaimsPrincipal user, CancellationToken ct) =>
-        PatientStream.RecordAsync(session, user, patientId, request.ExpectedVersion,
-            _ => [new WithdrewFromFollowUp(ClinicalDates.Parse(request.WithdrewOn!), request.Reason!)], ct);
+        PatientStream.RecordAsync(session, user, patientId, request.ExpectedVersion, t => [.. request.ToFacts(t.Enrolment)], ct);
 }

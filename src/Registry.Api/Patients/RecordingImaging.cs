@@ -1,5 +1,6 @@
 using System.Security.Claims;
 using FluentValidation;
+using FluentValidation.Results;
 using Marten;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Mvc;
@@ -17,8 +18,13 @@ public sealed record AssessImaging(
     NonTargetStatus? NonTargetStatus,
     bool? NewLesions,
     TimepointResponse? Response,
-    long? ExpectedVersion)
+    long? ExpectedVersion = null) : EntryRequest
 {
+    public override ValidationResult Validate() => new Validator().Validate(this);
+
+    public override IReadOnlyList<IPatientFact> ToFacts(PatientEnrolled? patient) =>
+        [new ImagingAssessed(ClinicalDates.Parse(AssessedOn!), TargetLesionSumMm, NonTargetStatus!.Value, NewLesions!.Value, Response!.Value)];
+
     public sealed class Validator : AbstractValidator<AssessImaging>
     {
         public Validator()
@@ -35,18 +41,19 @@ public sealed record AssessImaging(
             RuleFor(i => i.TargetLesionSumMm).Equal(0)
                 .When(i => i.Response == TimepointResponse.CR && i.TargetLesionSumMm is not null)
                 .WithMessage("A complete response needs every target lesion gone (sum of diameters 0 mm; nodes < 10 mm count as 0).");
+            RuleFor(i => i.NonTargetStatus).Must(s => s is Domain.Patients.NonTargetStatus.CR or Domain.Patients.NonTargetStatus.None)
+                .When(i => i.Response == TimepointResponse.CR)
+                .WithMessage("A complete response needs non-target lesions gone too (nonTargetStatus CR, or None when there were none).");
         }
     }
 }
 
 public static class RecordingImagingEndpoint
 {
-    public static ProblemDetails Validate(AssessImaging request) => RequestValidation.Check(request, new AssessImaging.Validator());
+    public static ProblemDetails Validate(AssessImaging request) => RequestValidation.Check(request.Validate());
 
     [WolverinePost("/api/patients/{patientId}/imaging-assessments")]
     [Authorize(Roles = Roles.Coordinator)]
     public static Task<IResult> Post(Guid patientId, AssessImaging request, IDocumentSession session, ClaimsPrincipal user, CancellationToken ct) =>
-        PatientStream.RecordAsync(session, user, patientId, request.ExpectedVersion,
-            _ => [new ImagingAssessed(ClinicalDates.Parse(request.AssessedOn!), request.TargetLesionSumMm,
-                request.NonTargetStatus!.Value, request.NewLesions!.Value, request.Response!.Value)], ct);
+        PatientStream.RecordAsync(session, user, patientId, request.ExpectedVersion, t => [.. request.ToFacts(t.Enrolment)], ct);
 }

@@ -1,5 +1,6 @@
 using System.Security.Claims;
 using FluentValidation;
+using FluentValidation.Results;
 using Marten;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Mvc;
@@ -10,25 +11,58 @@ using Wolverine.Http;
 
 namespace Registry.Api.Patients;
 
-public sealed record RecordProgression(string? ProgressedOn, ProgressionBasis? Basis, long? ExpectedVersion)
+/// <summary>Progression of measurable disease: its date, how it was established, and where when known.</summary>
+public sealed record RecordProgression(string? ProgressedOn, ProgressionBasis? Basis, FailureSite? Site = null, long? ExpectedVersion = null) : EntryRequest
 {
+    public override ValidationResult Validate() => new Validator().Validate(this);
+
+    public override IReadOnlyList<IPatientFact> ToFacts(PatientEnrolled? patient) =>
+        [new DiseaseProgressed(ClinicalDates.Parse(ProgressedOn!), Basis!.Value, Site)];
+
     public sealed class Validator : AbstractValidator<RecordProgression>
     {
         public Validator()
         {
             RuleFor(p => p.ProgressedOn).ClinicalDate();
-            RuleFor(p => p.Basis).IsInEnum();
+            RuleFor(p => p.Basis).NotNull().WithMessage("basis is required: Radiological or Clinical.").IsInEnum();
+            RuleFor(p => p.Site).IsInEnum();
+        }
+    }
+}
+
+/// <summary>Relapse after curative-intent treatment, typed so EFS, FFS, DMFS and LRRFS derive.</summary>
+public sealed record RecordRelapse(string? RelapsedOn, FailureSite? Type, long? ExpectedVersion = null) : EntryRequest
+{
+    public override ValidationResult Validate() => new Validator().Validate(this);
+
+    public override IReadOnlyList<IPatientFact> ToFacts(PatientEnrolled? patient) => [new DiseaseRelapsed(ClinicalDates.Parse(RelapsedOn!), Type!.Value)];
+
+    public sealed class Validator : AbstractValidator<RecordRelapse>
+    {
+        public Validator()
+        {
+            RuleFor(r => r.RelapsedOn).ClinicalDate();
+            RuleFor(r => r.Type).NotNull().WithMessage("type is required: locoregional, distant or both.").IsInEnum();
         }
     }
 }
 
 public static class RecordingProgressionEndpoint
 {
-    public static ProblemDetails Validate(RecordProgression request) => RequestValidation.Check(request, new RecordProgression.Validator());
+    public static ProblemDetails Validate(RecordProgression request) => RequestValidation.Check(request.Validate());
 
     [WolverinePost("/api/patients/{patientId}/progressions")]
     [Authorize(Roles = Roles.Coordinator)]
     public static Task<IResult> Post(Guid patientId, RecordProgression request, IDocumentSession session, ClaimsPrincipal user, CancellationToken ct) =>
-        PatientStream.RecordAsync(session, user, patientId, request.ExpectedVersion,
-            _ => [new DiseaseProgressed(ClinicalDates.Parse(request.ProgressedOn!), request.Basis ?? ProgressionBasis.Radiological)], ct);
+        PatientStream.RecordAsync(session, user, patientId, request.ExpectedVersion, t => [.. request.ToFacts(t.Enrolment)], ct);
+}
+
+public static class RecordingRelapseEndpoint
+{
+    public static ProblemDetails Validate(RecordRelapse request) => RequestValidation.Check(request.Validate());
+
+    [WolverinePost("/api/patients/{patientId}/relapses")]
+    [Authorize(Roles = Roles.Coordinator)]
+    public static Task<IResult> Post(Guid patientId, RecordRelapse request, IDocumentSession session, ClaimsPrincipal user, CancellationToken ct) =>
+        PatientStream.RecordAsync(session, user, patientId, request.ExpectedVersion, t => [.. request.ToFacts(t.Enrolment)], ct);
 }

@@ -1,5 +1,6 @@
 using System.Security.Claims;
 using FluentValidation;
+using FluentValidation.Results;
 using Marten;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Mvc;
@@ -10,26 +11,31 @@ using Wolverine.Http;
 
 namespace Registry.Api.Patients;
 
-public sealed record StartTreatment(string? StartedOn, IReadOnlyList<string>? Agents, int? Line, long? ExpectedVersion)
+public sealed record StartTreatment(string? StartedOn, IReadOnlyList<string>? Agents, int? Line, long? ExpectedVersion = null) : EntryRequest
 {
+    public override ValidationResult Validate() => new Validator().Validate(this);
+
+    public override IReadOnlyList<IPatientFact> ToFacts(PatientEnrolled? patient) =>
+        [new TreatmentStarted(ClinicalDates.Parse(StartedOn!), Agents, Line)];
+
     public sealed class Validator : AbstractValidator<StartTreatment>
     {
         public Validator()
         {
             RuleFor(t => t.StartedOn).ClinicalDate();
+            RuleFor(t => t.Agents).Must(a => a!.Count <= 20).When(t => t.Agents is not null).WithMessage("agents lists at most 20 agents.");
             RuleForEach(t => t.Agents).NotEmpty().MaximumLength(100);
-            RuleFor(t => t.Line).InclusiveBetween(1, 20);
+            RuleFor(t => t.Line).InclusiveBetween(0, 20).WithMessage("line is the treatment line, 0 (neoadjuvant) to 20.");
         }
     }
 }
 
 public static class RecordingTreatmentStartEndpoint
 {
-    public static ProblemDetails Validate(StartTreatment request) => RequestValidation.Check(request, new StartTreatment.Validator());
+    public static ProblemDetails Validate(StartTreatment request) => RequestValidation.Check(request.Validate());
 
     [WolverinePost("/api/patients/{patientId}/treatment-starts")]
     [Authorize(Roles = Roles.Coordinator)]
     public static Task<IResult> Post(Guid patientId, StartTreatment request, IDocumentSession session, ClaimsPrincipal user, CancellationToken ct) =>
-        PatientStream.RecordAsync(session, user, patientId, request.ExpectedVersion,
-            _ => [new TreatmentStarted(ClinicalDates.Parse(request.StartedOn!), request.Agents ?? [], request.Line)], ct);
+        PatientStream.RecordAsync(session, user, patientId, request.ExpectedVersion, t => [.. request.ToFacts(t.Enrolment)], ct);
 }

@@ -2,31 +2,61 @@ using Marten;
 using Microsoft.AspNetCore.Authorization;
 using Registry.Api.Auth;
 using Registry.Api.Infrastructure;
+using Registry.Domain.Protocols;
 using Registry.Domain.Studies;
+using Registry.Projections.Outcomes;
+using Registry.Projections.StudyViews;
 using Wolverine.Http;
 
 namespace Registry.Api.Studies;
 
-public sealed record ArmSummary(string Code, string Name, Regimen Regimen);
-
-public sealed record StudySummary(Guid Id, string Code, string Title, string? Setting, string? PrimaryEndpoint,
-    IReadOnlyList<ArmSummary> Arms, ResponseRules ResponseRules)
+public sealed record StudySummary(Guid Id, string Code, string Title, string Design, string TimeOrigin, int ProtocolVersion,
+    IReadOnlyList<ProtocolArm> Arms, IReadOnlyList<string> Endpoints, string? PrimaryEndpoint, int ProjectionFaults)
 {
-    public static StudySummary From(Study s) => new(s.Id, s.Code, s.Title, s.Setting, s.PrimaryEndpoint,
-        s.Arms.Select(a => new ArmSummary(a.Code, a.Name, a.Regimen)).ToList(), s.ResponseRules);
+    public static StudySummary From(Study s, int faults = 0) => new(s.Id, s.Code, s.Title, s.Protocol.Design, s.Protocol.TimeOrigin, s.ProtocolVersion,
+        s.Protocol.Arms, s.Protocol.Endpoints, s.Protocol.PrimaryEndpoint, faults);
 }
+
+/// <summary>The protocol as it stood at a moment, with every version's number, time, author and reason.</summary>
+public sealed record ProtocolView(Guid StudyId, int Version, DateTimeOffset RecordedAt, string? RecordedBy, string? Reason, Protocol Protocol,
+    IReadOnlyList<ProtocolVersionSummary> Versions);
+
+public sealed record ProtocolVersionSummary(int Version, DateTimeOffset RecordedAt, string? RecordedBy, string? Reason);
 
 public static class ListingStudiesEndpoint
 {
-    [WolverineGet("/api/studies")]
-    [Authorize(Roles = $"{Roles.Admin},{Roles.Coordinator},{Roles.Investigator},{Roles.Auditor}")]
-    public static async Task<IReadOnlyList<StudySummary>> List(IQuerySession session, CancellationToken ct) =>
-        (await session.Query<Study>().OrderBy(s => s.Code).ToListAsync(ct)).Select(StudySummary.From).ToList();
+    private const string AnyRole = $"{Roles.Admin},{Roles.Coordinator},{Roles.Investigator},{Roles.Auditor}";
 
+    [WolverineGet("/api/studies")]
+    [Authorize(Roles = AnyRole)]
+    public static async Task<IReadOnlyList<StudySummary>> List(IQuerySession session, CancellationToken ct) =>
+        (await session.Query<Study>().OrderBy(s => s.Id).ToListAsync(ct)).OrderBy(s => s.Code).Select(s => StudySummary.From(s)).ToList();
+
+    /// <summary>The study, with how many patients its outcome projection has set aside (see <c>projectionFaults</c> in /health).</summary>
     [WolverineGet("/api/studies/{studyId}")]
-    [Authorize(Roles = $"{Roles.Admin},{Roles.Coordinator},{Roles.Investigator},{Roles.Auditor}")]
-    public static async Task<IResult> Get(Guid studyId, IQuerySession session, CancellationToken ct) =>
-        await session.LoadAsync<Study>(studyId, ct) is { } study
-            ? Results.Ok(StudySummary.From(study))
-            : Problems.NotFound($"No study {studyId} is registered.");
+    [Authorize(Roles = AnyRole)]
+    public static async Task<IResult> Get(Guid studyId, IQuerySession session, CancellationToken ct)
+    {
+        if (await session.LoadAsync<Study>(studyId, ct) is not { } study) return Problems.NotFound($"No study {studyId} is registered.");
+        var faults = await session.Query<ProjectionFault>().Where(f => f.StudyId == studyId).CountAsync(ct);
+        return Results.Ok(StudySummary.From(study, faults));
+    }
+
+    [WolverineGet("/api/studies/{studyId}/protocol")]
+    [Authorize(Roles = AnyRole)]
+    public static async Task<IResult> GetProtocol(Guid studyId, string? asOf, IQuerySession session, CancellationToken ct)
+    {
+        var errors = new Dictionary<string, string[]>();
+        var moment = StudyViewLoader.ParseMoment(asOf, errors);
+        if (errors.Count > 0) return RequestValidation.Problem(errors);
+        if (await session.LoadAsync<Study>(studyId, ct) is not { } study) return Problems.NotFound($"No study {studyId} is registered.");
+        if (study.RevisionAsOf(moment) is not { } revision) return Problems.NotFound($"Study {study.Code} was not yet registered at {moment:O}.");
+        return Results.Ok(new ProtocolView(studyId, revision.Version, revision.RecordedAt, revision.RecordedBy, revision.Reason, revision.Protocol,
+            study.Revisions.Where(r => r.Version <= revision.Version).Select(r => new ProtocolVersionSummary(r.Version, r.RecordedAt, r.RecordedBy, r.Reason)).ToList()));
+    }
+
+    /// <summary>The JSON Schema a protocol is written to (docs/protocol.md).</summary>
+    [WolverineGet("/api/protocol-schema")]
+    [AllowAnonymous]
+    public static IResult GetSchema() => Results.Text(ProtocolSchema.Json, "application/schema+json");
 }

@@ -26,12 +26,12 @@ public sealed record Protocol(
     public bool InDays => string.Equals(TimeUnit, "days", StringComparison.OrdinalIgnoreCase);
     public bool IsRandomized => Design == StudyDesigns.Randomized;
 
-    public ProtocolArm? Arm(string code) => Arms.FirstOrDefault(a => string.Equals(a.Code, code, StringComparison.Ordinal));
+    public ProtocolArm? Arm(string code) => (Arms ?? []).FirstOrDefault(a => a is not null && string.Equals(a.Code, code, StringComparison.Ordinal));
     public bool HasArm(string code) => Arm(code) is not null;
-    public Variable? Variable(string key) => Variables.FirstOrDefault(v => string.Equals(v.Key, key, StringComparison.Ordinal));
+    public Variable? Variable(string key) => (Variables ?? []).FirstOrDefault(v => v is not null && string.Equals(v.Key, key, StringComparison.Ordinal));
 
     /// <summary>Variables a table or forest plot can split patients by: categories, booleans, and numbers with cut-points.</summary>
-    public IEnumerable<Variable> GroupableVariables => Variables.Where(v => v.IsGroupable);
+    public IEnumerable<Variable> GroupableVariables => (Variables ?? []).Where(v => v is not null && v.IsGroupable);
 }
 
 /// <summary>One arm; its regimen is a list of components so radiotherapy, surgery or an ADC can be said as plainly as a drug.</summary>

@@ -9,8 +9,9 @@ namespace Registry.Projections.Outcomes;
 
 /// <summary>
 /// Re-derives the outcome row of every patient touched by a batch of events, from the patient's chart and the
-/// study's response rules. Runs in the async daemon, so writes never wait on it; a rebuild converges on the
-/// same rows because each row is a pure function of the chart.
+/// study's protocol. Runs in the async daemon, so writes never wait on it; a rebuild converges on the same rows
+/// because each row is a pure function of the chart. A patient whose derivation fails is set aside as a
+/// <see cref="ProjectionFault"/> (visible on the study and in /health) and every other patient keeps projecting.
 /// </summary>
 public sealed class PatientOutcomeRowsProjection : IProjection
 {
@@ -24,15 +25,40 @@ public sealed class PatientOutcomeRowsProjection : IProjection
 
         foreach (var chart in charts)
         {
-            if (chart.Timeline() is not { } timeline) continue;
-            var rules = studies.TryGetValue(chart.StudyId, out var study) ? study.ResponseRules : ResponseRules.Default;
-            operations.Store(new PatientOutcomeRow
+            try
             {
-                Id = chart.Id,
-                StudyId = chart.StudyId,
-                Version = chart.Version,
-                Outcome = OutcomeDerivation.Derive(timeline, rules),
-            });
+                if (chart.Timeline() is not { } timeline || !studies.TryGetValue(chart.StudyId, out var study)) continue;
+                operations.Store(new PatientOutcomeRow
+                {
+                    Id = chart.Id,
+                    StudyId = chart.StudyId,
+                    Version = chart.Version,
+                    Outcome = OutcomeDerivation.Derive(timeline, study.Protocol),
+                });
+                operations.Delete<ProjectionFault>(chart.Id);
+            }
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                operations.Store(new ProjectionFault
+                {
+                    Id = chart.Id, StudyId = chart.StudyId, Version = chart.Version, Projection = "PatientOutcomeRows",
+                    Problem = $"{e.GetType().Name}: {e.Message}", At = DateTimeOffset.UtcNow,
+                });
+            }
         }
     }
+}
+
+/// <summary>
+/// A patient the outcome projection could not derive: which version of the record failed and why. The patient's
+/// previous row (if any) stays; the fault clears when a later entry derives again.
+/// </summary>
+public sealed class ProjectionFault
+{
+    public Guid Id { get; set; }
+    public Guid StudyId { get; set; }
+    public long Version { get; set; }
+    public string Projection { get; set; } = "";
+    public string Problem { get; set; } = "";
+    public DateTimeOffset At { get; set; }
 }

@@ -25,7 +25,7 @@ public sealed class PatientChart
 {
     public Guid Id { get; set; }
     public Guid StudyId { get; set; }
-    public string Arm { get; set; } = "";
+    public string? Arm { get; set; }
     public string Site { get; set; } = "";
     public string SubjectCode { get; set; } = "";
     public long Version { get; set; }

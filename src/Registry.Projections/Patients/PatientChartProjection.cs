@@ -23,7 +23,9 @@ public partial class PatientChartProjection : SingleStreamProjection<PatientChar
         chart.Entries.Add(entry);
         chart.Version = e.Version;
 
-        // Only the enrolment or a correction of it changes these; no need to refold the chart on every append.
+        // Only the enrolment, a randomization, or their corrections and voids change these; no need to refold the chart on every append.
+        if (e.Data is PatientRandomized or EntryCorrected { Replacement: PatientRandomized } or EntryVoided)
+            chart.Arm = chart.Timeline()?.Arm;
         var enrolment = e.Data switch
         {
             PatientEnrolled enrolled => enrolled,
@@ -33,7 +35,7 @@ public partial class PatientChartProjection : SingleStreamProjection<PatientChar
         if (enrolment is not null)
         {
             chart.StudyId = enrolment.StudyId;
-            chart.Arm = enrolment.Arm;
+            chart.Arm = chart.Entries.Any(x => x.Fact is PatientRandomized) ? chart.Timeline()?.Arm : enrolment.Arm;
             chart.Site = enrolment.Site;
             chart.SubjectCode = enrolment.SubjectCode;
         }

@@ -1,0 +1,86 @@
+using System.Security.Claims;
+using FluentValidation;
+using JasperFx;
+using Marten;
+using Microsoft.AspNetCore.Authorization;
+using Microsoft.AspNetCore.Mvc;
+using Registry.Api.Audit;
+using Registry.Api.Auth;
+using Registry.Api.Infrastructure;
+using Registry.Domain.Protocols;
+using Registry.Domain.Studies;
+using Wolverine.Http;
+
+namespace Registry.Api.Studies;
+
+/// <summary>The protocol as amended, in full, and why; <c>expectedVersion</c> is the protocol version the amendment was written against.</summary>
+public sealed record AmendProtocol(Protocol? Protocol, string? Reason, int? ExpectedVersion)
+{
+    public sealed class Validator : AbstractValidator<AmendProtocol>
+    {
+        public Validator()
+        {
+            RuleFor(a => a.Reason).NotEmpty().WithMessage("reason is required: say why the protocol is amended.").MaximumLength(1000);
+            RuleFor(a => a.Protocol).NotNull().WithMessage("protocol is required: the whole protocol as amended.");
+            RuleFor(a => a.Protocol).Custom((protocol, context) =>
+            {
+                if (protocol is null) return;
+                foreach (var (field, messages) in ProtocolRules.Errors(protocol))
+                    foreach (var message in messages) context.AddFailure(field.Length == 0 ? "protocol" : $"protocol.{field}", message);
+            });
+        }
+    }
+}
+
+/// <summary>An arm added by amendment, with the reason for adding it.</summary>
+public sealed record AddArm(string? Code, string? Name, IReadOnlyList<RegimenComponent>? Regimen, string? Reason);
+
+/// <summary>A protocol changes only by amendment: a new numbered version with its reason; what was recorded under earlier versions stays.</summary>
+public static class AmendingProtocolEndpoint
+{
+    public static ProblemDetails Validate(AmendProtocol request) => RequestValidation.Check(new AmendProtocol.Validator().Validate(request));
+
+    [WolverinePost("/api/studies/{studyId}/amendments")]
+    [Authorize(Roles = Roles.Admin)]
+    public static Task<IResult> Post(Guid studyId, AmendProtocol request, IDocumentSession session, ClaimsPrincipal user, CancellationToken ct) =>
+        AmendAsync(studyId, _ => request.Protocol!, request.Reason!.Trim(), request.ExpectedVersion, session, user, ct);
+
+    [WolverinePost("/api/studies/{studyId}/arms")]
+    [Authorize(Roles = Roles.Admin)]
+    public static async Task<IResult> AddArm(Guid studyId, AddArm request, IDocumentSession session, ClaimsPrincipal user, CancellationToken ct)
+    {
+        if (string.IsNullOrWhiteSpace(request.Reason))
+            return RequestValidation.Problem(new() { ["reason"] = ["reason is required: say why the arm is added."] });
+        return await AmendAsync(studyId,
+            current => current with { Arms = [.. current.Arms, new ProtocolArm(request.Code!, request.Name!, request.Regimen)] },
+            request.Reason.Trim(), null, session, user, ct);
+    }
+
+    private static async Task<IResult> AmendAsync(Guid studyId, Func<Protocol, Protocol> amend, string reason, int? expectedVersion,
+        IDocumentSession session, ClaimsPrincipal user, CancellationToken ct)
+    {
+        var stream = await session.Events.FetchForWriting<Study>(studyId, ct);
+        if (stream.Aggregate is not { } study) return Problems.NotFound($"No study {studyId} is registered.");
+        if (expectedVersion is { } expected && expected != study.ProtocolVersion)
+            return Problems.Conflict([$"The protocol is at version {study.ProtocolVersion}, not the expected {expected}: it was amended since you read it."]);
+
+        var amended = amend(study.Protocol);
+        var errors = ProtocolRules.Errors(amended);
+        if (errors.Count > 0) return RequestValidation.Problem(errors.ToDictionary(p => p.Key, p => p.Value.ToArray()));
+        if (ProtocolRules.AmendmentViolations(study.Protocol, amended) is { Count: > 0 } violations) return Problems.Conflict(violations);
+
+        stream.AppendOne(new ProtocolAmended(studyId, study.ProtocolVersion + 1, amended, reason));
+        AuditChain.Seal(session, user.UserName(), await AuditChain.HeadAsync(session, studyId, stream.StartingVersion ?? 0, ct), stream.Events);
+        try
+        {
+            await session.SaveChangesAsync(ct);
+        }
+        catch (Exception e) when (e is ConcurrencyException or EventStreamUnexpectedMaxEventIdException)
+        {
+            return Problems.Conflict(["The protocol was amended by someone else at the same moment; nothing was recorded. Reload and try again."]);
+        }
+        return Results.Created($"/api/studies/{studyId}/protocol", new ProtocolVersionCreated(studyId, study.ProtocolVersion + 1));
+    }
+}
+
+public sealed record ProtocolVersionCreated(Guid StudyId, int Version);

@@ -1,0 +1,107 @@
+using Registry.Analytics.Tables;
+using Registry.Domain.Outcomes;
+using Registry.Domain.Protocols;
+
+namespace Registry.Projections.StudyViews;
+
+public sealed record ArmCount(string Arm, int Patients, int Of, double Percent)
+{
+    public static ArmCount Count(string arm, int patients, int of) => new(arm, patients, of, of == 0 ? 0 : 100.0 * patients / of);
+}
+
+public sealed record BaselineLevelRow(string Level, IReadOnlyList<ArmCount> Arms);
+
+public sealed record BaselineVariableRow(string Variable, string Label, IReadOnlyList<BaselineLevelRow> Levels, AcrossArmsTest AcrossArms);
+
+public sealed record BaselineView(IReadOnlyList<string> Arms, IReadOnlyList<int> N, IReadOnlyList<BaselineVariableRow> Characteristics,
+    int WithoutArm, DateTimeOffset? AsOf);
+
+public sealed record RateView(int Patients, int Of, double Rate, double Lower, double Upper);
+
+/// <summary>Rates are null for a group with no analysable patients: a rate of nothing is not estimable.</summary>
+public sealed record ArmResponseView(string Arm, int N, int CR, int PR, int SD, int PD, int NE, RateView? Orr, RateView? ConfirmedOrr, RateView? Dcr, PopulationView Population);
+
+public sealed record ResponseView(string Criteria, bool ConfirmationRequired, IReadOnlyList<ArmResponseView> Arms,
+    AcrossArmsTest OrrAcrossArms, AcrossArmsTest DcrAcrossArms, DateTimeOffset? AsOf, DateOnly? DataCut);
+
+public sealed record AdverseEventRow(string Term, IReadOnlyList<ArmCount> AnyGrade, IReadOnlyList<ArmCount> GradeThreeOrMore, AcrossArmsTest AnyGradeAcrossArms, AcrossArmsTest GradeThreeOrMoreAcrossArms);
+
+public sealed record SafetyView(IReadOnlyList<ArmCount> AnyAdverseEvent, IReadOnlyList<ArmCount> AnyGradeThreeOrMore, IReadOnlyList<ArmCount> AnySeriousAdverseEvent,
+    IReadOnlyList<AdverseEventRow> Terms, DateTimeOffset? AsOf, DateOnly? DataCut);
+
+/// <summary>
+/// Tables 1–3 of a study report: baseline characteristics in the protocol's groupings, best overall response with
+/// ORR/cORR/DCR, and adverse events by term — each per arm or pooled group, compared across groups.
+/// </summary>
+public static class StudyTables
+{
+    /// <summary>Table 1: each groupable dictionary variable, its groups (and missing codes recorded) per group of patients.</summary>
+    public static BaselineView Baseline(StudyViewScope scope, IReadOnlyList<ArmGroup> groups, CancellationToken ct = default)
+    {
+        var columns = groups.Select(g => (g.Label, Patients: scope.In(g))).ToList();
+        var rows = new List<BaselineVariableRow>();
+        foreach (var variable in scope.Protocol.GroupableVariables)
+        {
+            ct.ThrowIfCancellationRequested();
+            var labels = DataDictionary.GroupLabels(variable).Concat(MissingCodes.All.Select(MissingCodes.Label)).Distinct().ToList();
+            var patientGroups = columns.Select(c => c.Patients.Select(o => DataDictionary.GroupOf(variable, o.Baseline.Get(variable.Key))).ToList()).ToList();
+            var levels = labels.Where(l => patientGroups.Any(g => g.Contains(l))).ToList();
+            var table = new int[columns.Count, levels.Count];
+            var levelRows = levels.Select((level, j) => new BaselineLevelRow(level, columns.Select((c, i) =>
+            {
+                var n = patientGroups[i].Count(x => x == level);
+                table[i, j] = n;
+                return ArmCount.Count(c.Label, n, c.Patients.Count);
+            }).ToList())).ToList();
+            rows.Add(new BaselineVariableRow(variable.Key, variable.Label, levelRows, AcrossGroups.Test(table, ct)));
+        }
+        return new BaselineView(columns.Select(c => c.Label).ToList(), columns.Select(c => c.Patients.Count).ToList(), rows, scope.WithoutArm, scope.AsOf);
+    }
+
+    /// <summary>Table 2: best overall response among analysable patients, ORR, confirmed ORR and DCR with Clopper–Pearson 95% CIs.</summary>
+    public static ResponseView Response(StudyViewScope scope, IReadOnlyList<ArmGroup> groups, CancellationToken ct = default)
+    {
+        var arms = groups.Select(g => ResponseOf(g.Label, scope.In(g), scope.Protocol.ResponseCriteria)).ToList();
+        return new ResponseView(scope.Protocol.ResponseCriteria.Criteria, scope.Protocol.ResponseCriteria.RequireConfirmation, arms,
+            AcrossGroups.Test(AcrossGroups.YesNo(arms.Select(a => (a.Orr?.Patients ?? 0, a.N)).ToList()), ct),
+            AcrossGroups.Test(AcrossGroups.YesNo(arms.Select(a => (a.Dcr?.Patients ?? 0, a.N)).ToList()), ct),
+            scope.AsOf, scope.DataCut);
+    }
+
+    public static ArmResponseView ResponseOf(string arm, IReadOnlyList<PatientOutcome> enrolled, ResponseCriteria criteria)
+    {
+        var patients = enrolled.Where(o => o.Analysable).ToList();
+        int Count(params BestOverallResponse[] responses) => patients.Count(p => responses.Contains(p.BestOverallResponse));
+        RateView? Rate(int x) => patients.Count == 0 ? null
+            : ClopperPearson.Interval(x, patients.Count) is var ci ? new RateView(x, patients.Count, ci.Proportion, ci.Lower, ci.Upper) : null;
+        return new ArmResponseView(arm, patients.Count,
+            Count(BestOverallResponse.CR), Count(BestOverallResponse.PR), Count(BestOverallResponse.SD), Count(BestOverallResponse.PD), Count(BestOverallResponse.NE),
+            Rate(Count(BestOverallResponse.CR, BestOverallResponse.PR)),
+            Rate(patients.Count(p => p.ConfirmedResponse)),
+            Rate(Count(BestOverallResponse.CR, BestOverallResponse.PR, BestOverallResponse.SD)),
+            PopulationView.Of(enrolled, o => o.ExcludedBecause));
+    }
+
+    /// <summary>Table 3: patients with each term at any grade and at grade ≥ 3 (worst grade per patient), among every enrolled patient of the group.</summary>
+    public static SafetyView Safety(StudyViewScope scope, IReadOnlyList<ArmGroup> groups, CancellationToken ct = default)
+    {
+        var columns = groups.Select(g => (g.Label, Patients: scope.In(g))).ToList();
+        IReadOnlyList<ArmCount> Counts(Func<PatientOutcome, bool> has) =>
+            columns.Select(c => ArmCount.Count(c.Label, c.Patients.Count(has), c.Patients.Count)).ToList();
+        AcrossArmsTest Across(IReadOnlyList<ArmCount> counts) => AcrossGroups.Test(AcrossGroups.YesNo(counts.Select(c => (c.Patients, c.Of)).ToList()), ct);
+
+        var terms = scope.Outcomes.SelectMany(o => o.AdverseEvents).Select(a => a.Term)
+            .Distinct(StringComparer.OrdinalIgnoreCase).Order(StringComparer.OrdinalIgnoreCase).ToList();
+        var rows = terms.Select(term =>
+        {
+            bool Any(PatientOutcome o) => o.AdverseEvents.Any(a => string.Equals(a.Term, term, StringComparison.OrdinalIgnoreCase));
+            bool Severe(PatientOutcome o) => o.AdverseEvents.Any(a => string.Equals(a.Term, term, StringComparison.OrdinalIgnoreCase) && a.WorstGrade >= 3);
+            var any = Counts(Any);
+            var severe = Counts(Severe);
+            return new AdverseEventRow(term, any, severe, Across(any), Across(severe));
+        }).ToList();
+
+        return new SafetyView(Counts(o => o.AdverseEvents.Count > 0), Counts(o => o.AdverseEvents.Any(a => a.WorstGrade >= 3)),
+            Counts(o => o.AdverseEvents.Any(a => a.Serious)), rows, scope.AsOf, scope.DataCut);
+    }
+}

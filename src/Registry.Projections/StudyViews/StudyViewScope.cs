@@ -1,0 +1,151 @@
+using Registry.Domain.Outcomes;
+using Registry.Domain.Protocols;
+using Registry.Domain.Studies;
+
+namespace Registry.Projections.StudyViews;
+
+/// <summary>Patients excluded from an analysis, counted by reason.</summary>
+public sealed record Exclusion(string Reason, int N);
+
+/// <summary>Who a figure is about: every enrolled patient of the group, those analysed, and those excluded with why.</summary>
+public sealed record PopulationView(int Enrolled, int Analysed, IReadOnlyList<Exclusion> Excluded)
+{
+    public static PopulationView Of(IReadOnlyCollection<PatientOutcome> enrolled, Func<PatientOutcome, string?> excludedBecause)
+    {
+        var reasons = enrolled.Select(excludedBecause).Where(r => r is not null).GroupBy(r => r!)
+            .Select(g => new Exclusion(g.Key, g.Count())).OrderByDescending(e => e.N).ThenBy(e => e.Reason).ToList();
+        return new PopulationView(enrolled.Count, enrolled.Count - reasons.Sum(r => r.N), reasons);
+    }
+}
+
+/// <summary>An arm, or arms pooled under one label ("ITC+IT", or a pooled group the analysis plan names).</summary>
+public sealed record ArmGroup(string Label, IReadOnlyList<string> Arms)
+{
+    public bool Contains(PatientOutcome outcome) => outcome.Arm is { } arm && Arms.Contains(arm);
+}
+
+/// <summary>The patients' outcomes a study view is computed from, the protocol in force, and the moment and data cut they reflect.</summary>
+public sealed record StudyViewScope(Study Study, IReadOnlyList<PatientOutcome> Outcomes, DateTimeOffset? AsOf, DateOnly? DataCut)
+{
+    public const double DaysPerMonth = 30.4375;
+
+    public Protocol Protocol => Study.Protocol;
+
+    public IEnumerable<ArmGroup> EachArm => Protocol.Arms.Select(a => new ArmGroup(a.Code, [a.Code]));
+
+    public IReadOnlyList<PatientOutcome> In(ArmGroup group) => Outcomes.Where(group.Contains).ToList();
+
+    /// <summary>Enrolled patients whose arm is not yet known (randomized designs before randomization) belong to no group; they are reported here.</summary>
+    public int WithoutArm => Outcomes.Count(o => o.Arm is null);
+}
+
+/// <summary>Parses the query values study views share, into field errors worded for the investigator.</summary>
+public static class ViewQuery
+{
+    public static EndpointDefinition? TimeToEventEndpoint(string? requested, Protocol protocol, Dictionary<string, string[]> errors)
+    {
+        var studyEndpoints = protocol.Endpoints.Select(EndpointCatalogue.Find).OfType<EndpointDefinition>().ToList();
+        var timed = studyEndpoints.Where(e => e.Kind == EndpointKind.TimeToEvent).ToList();
+        if (requested is null)
+        {
+            var primary = EndpointCatalogue.Find(protocol.PrimaryEndpoint);
+            var chosen = primary is { Kind: EndpointKind.TimeToEvent } ? primary : timed.FirstOrDefault() ?? EndpointCatalogue.Find("os");
+            return chosen;
+        }
+        var endpoint = EndpointCatalogue.Find(requested);
+        if (endpoint is null)
+        {
+            errors["endpoint"] = [$"'{requested}' is not an endpoint; time-to-event endpoints are {string.Join(", ", EndpointCatalogue.TimeToEventCodes)}."];
+            return null;
+        }
+        if (endpoint.Kind != EndpointKind.TimeToEvent)
+        {
+            errors["endpoint"] = [$"{endpoint.Code} is a rate ({endpoint.Name}); read it in the response view. Time-to-event endpoints are {string.Join(", ", EndpointCatalogue.TimeToEventCodes)}."];
+            return null;
+        }
+        return endpoint;
+    }
+
+    /// <summary>An arm group: an arm code, arms joined by '+', or a pooled group named in the analysis plan.</summary>
+    public static ArmGroup? Group(string? value, Protocol protocol, string field, Dictionary<string, string[]> errors)
+    {
+        if (string.IsNullOrWhiteSpace(value))
+        {
+            errors[field] = [$"{field} is required: an arm code, arms joined by '+', or a pooled group ({Choices(protocol)})."];
+            return null;
+        }
+        var trimmed = value.Trim();
+        if (protocol.Analysis?.Pooled?.TryGetValue(trimmed, out var pooled) == true) return new ArmGroup(trimmed, pooled.ToList());
+        // A literal '+' in a query string arrives as a space unless encoded; accept both.
+        var codes = trimmed.Split(['+', ' '], StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Distinct().ToList();
+        var unknown = codes.Where(c => !protocol.HasArm(c)).ToList();
+        if (unknown.Count > 0 || codes.Count == 0)
+        {
+            errors[field] = [$"Study {protocol.Code} has no arm {string.Join(", ", unknown.Select(u => $"'{u}'"))} ({Choices(protocol)})."];
+            return null;
+        }
+        return new ArmGroup(string.Join("+", codes), codes);
+    }
+
+    /// <summary>The groups a table or curve shows: each arm, or the comma-separated groups named in <c>arms=</c> (at most 20).</summary>
+    public static IReadOnlyList<ArmGroup>? Groups(string? arms, Protocol protocol, Dictionary<string, string[]> errors)
+    {
+        if (string.IsNullOrWhiteSpace(arms)) return protocol.Arms.Select(a => new ArmGroup(a.Code, [a.Code])).ToList();
+        var names = arms.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Distinct().ToList();
+        if (names.Count > 20)
+        {
+            errors["arms"] = ["arms names at most 20 groups."];
+            return null;
+        }
+        var groups = new List<ArmGroup>();
+        foreach (var name in names)
+        {
+            if (Group(name, protocol, "arms", errors) is not { } group) return null;
+            groups.Add(group);
+        }
+        return groups;
+    }
+
+    public static bool InDays(string? unit, Protocol protocol, Dictionary<string, string[]> errors)
+    {
+        switch (unit?.ToLowerInvariant())
+        {
+            case null: return protocol.InDays;
+            case "months": return false;
+            case "days": return true;
+            default:
+                errors["unit"] = [$"unit must be 'months' or 'days', not '{unit}'."];
+                return false;
+        }
+    }
+
+    /// <summary>Landmark times in months: <c>landmarks=6,12,36</c>, else the protocol's.</summary>
+    public static IReadOnlyList<double> Landmarks(string? landmarks, Protocol protocol, Dictionary<string, string[]> errors)
+    {
+        if (string.IsNullOrWhiteSpace(landmarks)) return protocol.LandmarkMonths;
+        var values = new List<double>();
+        foreach (var part in landmarks.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+        {
+            if (!double.TryParse(part, System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out var m) || m <= 0 || m > 240)
+            {
+                errors["landmarks"] = [$"landmarks are months above 0 and at most 240, separated by commas (e.g. 6,12,36); '{part}' is not."];
+                return [];
+            }
+            values.Add(m);
+        }
+        if (values.Count > 20) errors["landmarks"] = ["landmarks lists at most 20 times."];
+        return values.Distinct().Order().ToList();
+    }
+
+    /// <summary>A dictionary variable tables and Cox models can group by (categories, booleans, numbers with cut-points).</summary>
+    public static Variable? GroupingVariable(string key, Protocol protocol, string field, Dictionary<string, string[]> errors)
+    {
+        if (protocol.Variable(key) is { IsGroupable: true } v) return v;
+        errors[field] = [$"'{key}' is not a categorical, boolean or grouped variable of study {protocol.Code}; use one of {string.Join(", ", protocol.GroupableVariables.Select(x => x.Key))}."];
+        return null;
+    }
+
+    private static string Choices(Protocol protocol) =>
+        $"it has {string.Join(", ", protocol.Arms.Select(a => a.Code))}" +
+        (protocol.Analysis?.Pooled is { Count: > 0 } pooled ? $"; pooled groups {string.Join(", ", pooled.Keys)}" : "");
+}
