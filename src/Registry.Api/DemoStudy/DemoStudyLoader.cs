@@ -1,30 +1,28 @@
+using System.Globalization;
 using System.Security.Claims;
 using Marten;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
 using Registry.Api.Auth;
-using Registry.Api.Infrastructure;
 using Registry.Api.Patients;
 using Registry.Api.Studies;
-using Registry.Domain.Studies;
+using Registry.Demo;
+using Registry.Domain.Patients;
 using Wolverine.Http;
 
 namespace Registry.Api.DemoStudy;
 
 /// <summary>
-/// Enters a simulated study through the same validators and endpoint functions a coordinator's requests reach,
+/// Enters a simulated study through the same validation, protocol checks and rules a coordinator's requests meet,
 /// each at its simulated recorded-at instant. Patients are loaded in parallel; each patient's entries in order.
 /// </summary>
 public static class DemoStudyLoader
 {
     private const int Workers = 8;
 
-    public static async Task<Guid> LoadAsync(IDocumentStore store, SimulatedClock clock, SimulatedStudy study, string studyCode,
-        Action<int, int> progress, CancellationToken ct)
+    public static async Task<Guid> LoadAsync(IDocumentStore store, SimulatedClock clock, SimulatedStudy study, Action<int, int> progress, CancellationToken ct)
     {
-        var admin = Caller("demo-admin", Roles.Admin, []);
-        var studyId = await RegisterAsync(store, clock, study, studyCode, admin, ct);
-
+        var studyId = await RegisterAsync(store, clock, study, ct);
         var patientIds = new Guid[study.Patients];
         var done = 0;
         var byWorker = study.Entries.GroupBy(e => e.Patient % Workers);
@@ -35,52 +33,63 @@ public static class DemoStudyLoader
                 clock.Set(entry.RecordedAt);
                 var coordinator = Caller($"demo-coordinator-{entry.Site}", Roles.Coordinator, [entry.Site]);
                 await using var session = store.LightweightSession();
-                var result = await RecordAsync(entry, studyId, patientIds, session, coordinator, token);
-                if (entry.Request is EnrolPatient) patientIds[entry.Patient] = IdOf(result);
+                var what = $"{study.Protocol.Code} patient {entry.Patient} at {entry.RecordedAt:O}";
+                var result = await RecordAsync(entry, studyId, patientIds[entry.Patient], session, coordinator, what, token);
+                if (entry.Fact is PatientEnrolled) patientIds[entry.Patient] = IdOf(result);
                 progress(Interlocked.Increment(ref done), study.Entries.Count);
             }
         });
         return studyId;
     }
 
-    private static async Task<Guid> RegisterAsync(IDocumentStore store, SimulatedClock clock, SimulatedStudy study, string code, ClaimsPrincipal admin, CancellationToken ct)
+    private static async Task<Guid> RegisterAsync(IDocumentStore store, SimulatedClock clock, SimulatedStudy study, CancellationToken ct)
     {
         clock.Set(study.Entries[0].RecordedAt.AddDays(-1));
-        var request = new RegisterStudy(code, PublishedStudy.Title, "Recurrent/metastatic nasopharyngeal carcinoma, second line or later", "PFS",
-            PublishedStudy.Arms.Select(a => new ArmRequest(a.Code, a.Name, new RegimenRequest(
-                a.ImmuneCheckpointInhibitor ? "camrelizumab" : null, a.Targeted ? "apatinib" : null, null,
-                a.Chemotherapy ? ["gemcitabine", "cisplatin"] : []))).ToList(),
-            ResponseRules.Default);
-        Accept(RegisteringStudyEndpoint.Validate(request), code);
+        Accept(RegisteringStudyEndpoint.Validate(study.Protocol), study.Protocol.Code);
         await using var session = store.LightweightSession();
-        return IdOf(await RegisteringStudyEndpoint.Post(request, session, admin, ct));
+        return IdOf(await RegisteringStudyEndpoint.Post(study.Protocol, session, Caller("demo-admin", Roles.Admin, []), ct));
     }
 
-    private static Task<IResult> RecordAsync(PlannedEntry entry, Guid studyId, Guid[] patientIds, IDocumentSession session, ClaimsPrincipal user, CancellationToken ct)
+    private static async Task<IResult> RecordAsync(SimulatedEntry entry, Guid studyId, Guid patientId, IDocumentSession session, ClaimsPrincipal user,
+        string what, CancellationToken ct)
     {
-        var patientId = patientIds[entry.Patient];
-        var what = $"patient {entry.Patient} at {entry.RecordedAt:O}";
-        return entry.Request switch
+        if (entry.Fact is SimulatedCorrection correction)
         {
-            EnrolPatient r => Run(EnrollingEndpoint.Validate(r), () => EnrollingEndpoint.Post(studyId, r, session, user, ct), what),
-            StartTreatment r => Run(RecordingTreatmentStartEndpoint.Validate(r), () => RecordingTreatmentStartEndpoint.Post(patientId, r, session, user, ct), what),
-            AssessImaging r => Run(RecordingImagingEndpoint.Validate(r), () => RecordingImagingEndpoint.Post(patientId, r, session, user, ct), what),
-            RecordAdverseEvent r => Run(RecordingAdverseEventEndpoint.Validate(r), () => RecordingAdverseEventEndpoint.Post(patientId, r, session, user, ct), what),
-            RecordProgression r => Run(RecordingProgressionEndpoint.Validate(r), () => RecordingProgressionEndpoint.Post(patientId, r, session, user, ct), what),
-            RecordDeath r => Run(RecordingDeathEndpoint.Validate(r), () => RecordingDeathEndpoint.Post(patientId, r, session, user, ct), what),
-            RecordFollowUp r => Run(RecordingFollowUpEndpoint.Validate(r), () => RecordingFollowUpEndpoint.Post(patientId, r, session, user, ct), what),
-            WithdrawFromFollowUp r => Run(RecordingWithdrawalEndpoint.Validate(r), () => RecordingWithdrawalEndpoint.Post(patientId, r, session, user, ct), what),
-            CorrectEntry r => Run(CorrectingEntryEndpoint.Validate(r), () => CorrectingEntryEndpoint.Post(patientId, r, session, user, ct), what),
-            _ => throw new InvalidOperationException($"The simulator planned a {entry.Request.GetType().Name}, which the loader does not know.")
-        };
+            var request = new CorrectEntry(correction.EntryNumber, Request(correction.Replacement), correction.Reason);
+            Accept(CorrectingEntryEndpoint.Validate(request), what);
+            return Created(await CorrectingEntryEndpoint.Post(patientId, request, session, user, ct), what);
+        }
+        var entryRequest = Request((IPatientFact)entry.Fact);
+        Accept(RequestValidationCheck(entryRequest), what);
+        return entryRequest is EnrolPatient enrol
+            ? Created(await EnrollingEndpoint.Post(studyId, enrol, session, user, ct), what)
+            : Created(await PatientStream.RecordAsync(session, user, patientId, null, t => [.. entryRequest.ToFacts(t.Enrolment)], ct), what);
     }
 
-    private static async Task<IResult> Run(ProblemDetails validation, Func<Task<IResult>> handler, string what)
+    /// <summary>The request a coordinator would send for a fact, so the demo meets every rule an entry meets.</summary>
+    private static EntryRequest Request(IPatientFact fact) => fact switch
     {
-        Accept(validation, what);
-        var result = await handler();
+        PatientEnrolled e => new EnrolPatient(e.SubjectCode, e.Arm, e.Site, Iso(e.EnrolledOn), e.Baseline),
+        PatientRandomized r => new RandomizePatient(Iso(r.RandomizedOn), r.Arm, r.Strata),
+        TreatmentStarted t => new StartTreatment(Iso(t.StartedOn), t.Agents, t.Line),
+        ImagingAssessed i => new AssessImaging(Iso(i.AssessedOn), i.TargetLesionSumMm, i.NonTargetStatus, i.NewLesions, i.Response),
+        AdverseEventRecorded a => new RecordAdverseEvent(a.Term, a.Grade, Iso(a.OnsetOn), a.Serious, a.Attribution),
+        DiseaseProgressed p => new RecordProgression(Iso(p.ProgressedOn), p.Basis, p.Site),
+        DiseaseRelapsed r => new RecordRelapse(Iso(r.RelapsedOn), r.Type),
+        PatientDied d => new RecordDeath(Iso(d.DiedOn), d.Cause),
+        LastKnownAlive l => new RecordFollowUp(Iso(l.LastKnownAliveOn)),
+        WithdrewFromFollowUp w => new WithdrawFromFollowUp(Iso(w.WithdrewOn), w.Reason),
+        _ => throw new InvalidOperationException($"The simulator planned a {fact.GetType().Name}, which the loader does not know."),
+    };
+
+    private static ProblemDetails RequestValidationCheck(EntryRequest request) => Infrastructure.RequestValidation.Check(request.Validate());
+
+    private static IResult Created(IResult result, string what)
+    {
         if (result is IStatusCodeHttpResult { StatusCode: 201 }) return result;
-        var detail = result is ProblemHttpResult problem ? problem.ProblemDetails.Detail : result.GetType().Name;
+        var detail = result is ProblemHttpResult problem
+            ? problem.ProblemDetails.Detail ?? string.Join("; ", (problem.ProblemDetails as HttpValidationProblemDetails)?.Errors.SelectMany(e => e.Value.Select(m => $"{e.Key}: {m}")) ?? [])
+            : result.GetType().Name;
         throw new InvalidOperationException($"The registry refused a simulated entry for {what}: {detail}");
     }
 
@@ -96,6 +105,8 @@ public static class DemoStudyLoader
         Created<CreatedId> created => created.Value!.Id,
         _ => throw new InvalidOperationException($"Expected a created resource, got {result.GetType().Name}.")
     };
+
+    private static string Iso(DateOnly date) => date.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture);
 
     private static ClaimsPrincipal Caller(string user, string role, string[] sites) => new(new ClaimsIdentity(
         [new Claim(RegistryClaims.Subject, user), new Claim(RegistryClaims.Role, role), .. sites.Select(s => new Claim(RegistryClaims.Site, s))],

@@ -1,14 +1,15 @@
 using System.Diagnostics;
 using Marten;
 using Registry.Api.Infrastructure;
+using Registry.Demo;
 using Registry.Domain.Studies;
 
 namespace Registry.Api.DemoStudy;
 
-/// <summary>Loads the simulated motivating study into a registry database, with a progress display.</summary>
+/// <summary>Loads the simulated demo studies into a registry database, with a progress display.</summary>
 public static class DemoStudySeeding
 {
-    /// <summary>Loads the study unless the registry already holds any study; returns whether it loaded.</summary>
+    /// <summary>Loads every demo study unless the registry already holds any study; returns whether it loaded.</summary>
     public static async Task<bool> SeedIfEmptyAsync(RegistryDatabase database, TextWriter output, CancellationToken ct)
     {
         using (var probe = new DocumentStore(EventStoreConfiguration.Build(database.ConnectionString, asyncProjections: false)))
@@ -17,14 +18,13 @@ public static class DemoStudySeeding
             await using var session = probe.QuerySession();
             if (await session.Query<Study>().AnyAsync(ct)) return false;
         }
-        output.WriteLine($"The registry is empty: loading the demo study {PublishedStudy.Code} (simulated copy of the Sci Rep 2024 NPC study).");
-        await SeedAsync(database, scale: 1, StudySimulator.DefaultSeed, PublishedStudy.Code, output, ct);
+        output.WriteLine($"The registry is empty: loading the {DemoStudies.All.Count} demo studies ({string.Join(", ", DemoStudies.All.Select(s => s.Code))}).");
+        foreach (var demo in DemoStudies.All) await SeedAsync(database, demo.Generate(null, 1), output, ct);
         return true;
     }
 
-    public static async Task<Guid> SeedAsync(RegistryDatabase database, int scale, int seed, string studyCode, TextWriter output, CancellationToken ct)
+    public static async Task<Guid> SeedAsync(RegistryDatabase database, SimulatedStudy study, TextWriter output, CancellationToken ct)
     {
-        var study = StudySimulator.Generate(seed, scale);
         var clock = new SimulatedClock();
         using var store = new DocumentStore(EventStoreConfiguration.Build(database.ConnectionString, clock, asyncProjections: false));
         await store.Storage.ApplyAllConfiguredChangesToDatabaseAsync();
@@ -40,14 +40,16 @@ public static class DemoStudySeeding
             {
                 if (percent == lastShown || (!interactive && percent % 10 != 0 && done != total)) return;
                 lastShown = percent;
-                var line = $"  {done,7}/{total} entries ({percent,3}%) for {study.Patients} patients, {started.Elapsed.TotalSeconds:F0} s";
+                var rate = done / Math.Max(0.001, started.Elapsed.TotalSeconds);
+                var line = $"  {study.Protocol.Code}: {done,7}/{total} entries ({percent,3}%) for {study.Patients} patients, {rate:F0} entries/s, " +
+                           $"{started.Elapsed.TotalSeconds:F0} s elapsed, ~{(total - done) / Math.Max(1, rate):F0} s left";
                 if (interactive) output.Write($"\r{line}"); else output.WriteLine(line);
             }
         }
 
-        var studyId = await DemoStudyLoader.LoadAsync(store, clock, study, studyCode, Progress, ct);
+        var studyId = await DemoStudyLoader.LoadAsync(store, clock, study, Progress, ct);
         if (interactive) output.WriteLine();
-        output.WriteLine($"Loaded {studyCode} ({studyId}): {study.Patients} patients, {study.Entries.Count} entries, data cut {study.DataCut:yyyy-MM-dd}, in {started.Elapsed.TotalSeconds:F1} s.");
+        output.WriteLine($"Loaded {study.Protocol.Code} ({studyId}): {study.Patients} patients, {study.Entries.Count} entries, data cut {study.DataCut:yyyy-MM-dd}, in {started.Elapsed.TotalSeconds:F1} s.");
         return studyId;
     }
 }

@@ -4,6 +4,7 @@ using Marten;
 using JasperFx.Events.Projections;
 using Registry.Api.Patients;
 using Registry.Api.Studies;
+using Registry.Projections.Legacy;
 using Registry.Projections.Outcomes;
 using Registry.Projections.Patients;
 using Registry.Projections.Studies;
@@ -53,9 +54,14 @@ public static class EventStoreConfiguration
         options.Events.AppendMode = EventAppendMode.QuickWithServerTimestamps;
         options.Events.TimeProvider = clock ?? TimeProvider.System;
 
-        options.Events.MapEventType<StudyRegistered>("study_registered");
+        options.Events.MapEventType<StudyRegistered>("study_protocol_registered");
+        options.Events.MapEventType<ProtocolAmended>("protocol_amended");
+        // The first schema's study events read on as protocols; no stored event is rewritten.
+        options.Events.Upcast<LegacyStudyRegistered, StudyRegistered>("study_registered", LegacyStudies.Upcast);
         options.Events.MapEventType<ArmAdded>("arm_added");
         options.Events.MapEventType<PatientEnrolled>("patient_enrolled");
+        options.Events.MapEventType<PatientRandomized>("patient_randomized");
+        options.Events.MapEventType<DiseaseRelapsed>("disease_relapsed");
         options.Events.MapEventType<TreatmentStarted>("treatment_started");
         options.Events.MapEventType<ImagingAssessed>("imaging_assessed");
         options.Events.MapEventType<AdverseEventRecorded>("adverse_event_recorded");
@@ -74,6 +80,7 @@ public static class EventStoreConfiguration
         if (asyncProjections)
             options.Projections.Add(new PatientOutcomeRowsProjection(), ProjectionLifecycle.Async, ProjectionNames.PatientOutcomeRows);
         options.Schema.For<PatientOutcomeRow>().Index(r => r.StudyId);
+        options.Schema.For<ProjectionFault>().Index(f => f.StudyId);
         options.Projections.Errors.SkipApplyErrors = false;
         return options;
     }

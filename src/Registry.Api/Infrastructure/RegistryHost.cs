@@ -91,6 +91,8 @@ public static class RegistryHost
         options.Converters.Add(new JsonStringEnumConverter());
         options.NumberHandling = JsonNumberHandling.Strict;
         options.AllowOutOfOrderMetadataProperties = true;
+        // A misspelt property (expected_version) must be refused, never dropped: it could switch a check off.
+        options.UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow;
     }
 
     private static void Log(this ILogger logger, string message) => logger.LogInformation("{Message}", message);

@@ -1,8 +1,10 @@
 using System.Security.Claims;
 using FluentValidation;
 using FluentValidation.Results;
+using JasperFx;
 using Marten;
 using Marten.Exceptions;
+using Weasel.Storage;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Mvc;
 using Registry.Api.Audit;

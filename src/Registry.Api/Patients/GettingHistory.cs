@@ -1,4 +1,3 @@
-using System.Globalization;
 using System.Security.Claims;
 using Marten;
 using Microsoft.AspNetCore.Authorization;
@@ -6,11 +5,13 @@ using Registry.Api.Audit;
 using Registry.Api.Auth;
 using Registry.Api.Infrastructure;
 using Registry.Domain.Patients;
+using Registry.Projections.StudyViews;
 using Wolverine.Http;
 
 namespace Registry.Api.Patients;
 
-public sealed record HistoryEvent(long Version, string Type, DateTimeOffset RecordedAt, string? RecordedBy, string? Reason, string? Hash, object Data);
+/// <summary>One stored event; <c>protocolVersion</c> is the study protocol in force when it was recorded (absent before protocols).</summary>
+public sealed record HistoryEvent(long Version, string Type, DateTimeOffset RecordedAt, string? RecordedBy, string? Reason, string? Hash, int? ProtocolVersion, object Data);
 
 /// <summary>A correction or void recorded against an entry: who, when, why, and what a correction made it say.</summary>
 public sealed record Amendment(long Version, string Action, DateTimeOffset RecordedAt, string? RecordedBy, string? Reason, IPatientFact? Replacement)
@@ -25,11 +26,12 @@ public sealed record EntryState(long Version, string Kind, DateOnly ClinicalDate
 
 public sealed record DerivedState(
     PatientStatus Status,
-    string Arm,
+    string? Arm,
     string Site,
     string SubjectCode,
     Guid StudyId,
     DateOnly EnrolledOn,
+    DateOnly? RandomizedOn,
     DateOnly? TreatmentStartedOn,
     DateOnly? ProgressedOn,
     DateOnly? DiedOn,
@@ -41,8 +43,8 @@ public sealed record DerivedState(
     public static DerivedState From(PatientTimeline t, IReadOnlyList<HistoryEvent> events)
     {
         var byVersion = events.ToDictionary(e => e.Version);
-        return new(t.Status, t.Enrolment.Arm, t.Enrolment.Site, t.Enrolment.SubjectCode,
-            t.Enrolment.StudyId, t.Enrolment.EnrolledOn, t.TreatmentStartedOn, t.ProgressedOn, t.DiedOn, t.LastContactOn, t.WithdrewOn,
+        return new(t.Status, t.Arm, t.Enrolment.Site, t.Enrolment.SubjectCode,
+            t.Enrolment.StudyId, t.Enrolment.EnrolledOn, t.Randomization?.RandomizedOn, t.TreatmentStartedOn, t.ProgressedOn, t.DiedOn, t.LastContactOn, t.WithdrewOn,
             t.Version,
             t.Entries.Select(e => new EntryState(e.Version, PatientRules.Describe(e.Current), e.Current.ClinicalDate, e.Voided, e.AmendedBy, e.Current,
                 e.Original, e.RecordedAt, e.RecordedBy, e.AmendedBy.Select(v => Amendment.From(byVersion[v])).ToList())).ToList());
@@ -61,16 +63,9 @@ public static class GettingHistoryEndpoint
     [Authorize(Roles = $"{Roles.Auditor},{Roles.Coordinator}")]
     public static async Task<IResult> Get(Guid patientId, string? asOf, IQuerySession session, ClaimsPrincipal user, CancellationToken ct)
     {
-        DateTimeOffset? moment = null;
-        if (asOf is not null)
-        {
-            if (!DateTimeOffset.TryParse(asOf, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var parsed))
-                return Results.ValidationProblem(new Dictionary<string, string[]>
-                {
-                    ["asOf"] = [$"'{asOf}' is not an ISO-8601 timestamp (e.g. 2024-05-01T12:00:00Z)."]
-                });
-            moment = parsed;
-        }
+        var errors = new Dictionary<string, string[]>();
+        var moment = StudyViewLoader.ParseMoment(asOf, errors);
+        if (errors.Count > 0) return RequestValidation.Problem(errors);
 
         var (timeline, events) = await PatientStream.LoadAsync(session, patientId, moment, ct);
         if (timeline is null)
@@ -81,7 +76,10 @@ public static class GettingHistoryEndpoint
             return Problems.Forbidden($"Your token does not cover site '{timeline.Enrolment.Site}', where this patient is enrolled.");
 
         var history = events.Select(e => new HistoryEvent(e.Version, e.EventTypeName, e.Timestamp, e.UserName,
-            AuditChain.ReasonOf(e.Data), ChainLink.Of(e).Hash, e.Data)).ToList();
+            AuditChain.ReasonOf(e.Data), ChainLink.Of(e).Hash, ProtocolVersionOf(e), e.Data)).ToList();
         return Results.Ok(new PatientHistory(patientId, moment, history, DerivedState.From(timeline, history)));
     }
+
+    private static int? ProtocolVersionOf(JasperFx.Events.IEvent e) =>
+        e.GetHeader(PatientStream.ProtocolVersionHeader) is { } v && int.TryParse(v.ToString(), out var version) ? version : null;
 }

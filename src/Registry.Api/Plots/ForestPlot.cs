@@ -1,5 +1,5 @@
 using System.Text.RegularExpressions;
-using Registry.Api.Subgroups;
+using Registry.Projections.StudyViews;
 using ScottPlot;
 
 namespace Registry.Api.Plots;

@@ -1,9 +1,10 @@
 using Marten;
 using Microsoft.AspNetCore.Authorization;
-using Registry.Api.Maturity;
 using Registry.Api.StudyViews;
-using Registry.Api.Subgroups;
-using Registry.Api.Survival;
+using Registry.Projections.StudyViews;
+using Registry.Projections.StudyViews;
+using Registry.Projections.StudyViews;
+using Registry.Projections.StudyViews;
 using Wolverine.Http;
 
 namespace Registry.Api.Plots;
@@ -15,53 +16,53 @@ namespace Registry.Api.Plots;
 public static class GettingPlotsEndpoint
 {
     [WolverineGet("/api/studies/{studyId}/plots/km.svg")]
-    [Authorize(Roles = StudyViewLoader.Readers)]
-    public static Task<IResult> KaplanMeierSvg(Guid studyId, string? endpoint, string? arms, bool? ci, string? asOf, string? dataCut, string? unit, bool? consistent,
-        IQuerySession session, CancellationToken ct) => KaplanMeier(PlotFormat.Svg, studyId, endpoint, arms, ci, asOf, dataCut, unit, consistent, session, ct);
+    [Authorize(Roles = StudyViewRoutes.Readers)]
+    public static Task<IResult> KaplanMeierSvg(Guid studyId, string? endpoint, string? arms, bool? ci, string? asOf, string? dataCut, string? unit, string? landmarks, bool? consistent,
+        IQuerySession session, CancellationToken ct) => KaplanMeier(PlotFormat.Svg, studyId, endpoint, arms, ci, asOf, dataCut, unit, landmarks, consistent, session, ct);
 
     [WolverineGet("/api/studies/{studyId}/plots/km.png")]
-    [Authorize(Roles = StudyViewLoader.Readers)]
-    public static Task<IResult> KaplanMeierPng(Guid studyId, string? endpoint, string? arms, bool? ci, string? asOf, string? dataCut, string? unit, bool? consistent,
-        IQuerySession session, CancellationToken ct) => KaplanMeier(PlotFormat.Png, studyId, endpoint, arms, ci, asOf, dataCut, unit, consistent, session, ct);
+    [Authorize(Roles = StudyViewRoutes.Readers)]
+    public static Task<IResult> KaplanMeierPng(Guid studyId, string? endpoint, string? arms, bool? ci, string? asOf, string? dataCut, string? unit, string? landmarks, bool? consistent,
+        IQuerySession session, CancellationToken ct) => KaplanMeier(PlotFormat.Png, studyId, endpoint, arms, ci, asOf, dataCut, unit, landmarks, consistent, session, ct);
 
     [WolverineGet("/api/studies/{studyId}/plots/forest.svg")]
-    [Authorize(Roles = StudyViewLoader.Readers)]
+    [Authorize(Roles = StudyViewRoutes.Readers)]
     public static Task<IResult> ForestSvg(Guid studyId, string? endpoint, string? arm, string? reference, string? asOf, string? dataCut, bool? consistent,
         IQuerySession session, CancellationToken ct) => Forest(PlotFormat.Svg, studyId, endpoint, arm, reference, asOf, dataCut, consistent, session, ct);
 
     [WolverineGet("/api/studies/{studyId}/plots/forest.png")]
-    [Authorize(Roles = StudyViewLoader.Readers)]
+    [Authorize(Roles = StudyViewRoutes.Readers)]
     public static Task<IResult> ForestPng(Guid studyId, string? endpoint, string? arm, string? reference, string? asOf, string? dataCut, bool? consistent,
         IQuerySession session, CancellationToken ct) => Forest(PlotFormat.Png, studyId, endpoint, arm, reference, asOf, dataCut, consistent, session, ct);
 
     [WolverineGet("/api/studies/{studyId}/plots/maturity.svg")]
-    [Authorize(Roles = StudyViewLoader.Readers)]
+    [Authorize(Roles = StudyViewRoutes.Readers)]
     public static Task<IResult> MaturitySvg(Guid studyId, string? endpoint, string? arm, string? reference, string? every,
         IQuerySession session, CancellationToken ct) => Maturity(PlotFormat.Svg, studyId, endpoint, arm, reference, every, session, ct);
 
     [WolverineGet("/api/studies/{studyId}/plots/maturity.png")]
-    [Authorize(Roles = StudyViewLoader.Readers)]
+    [Authorize(Roles = StudyViewRoutes.Readers)]
     public static Task<IResult> MaturityPng(Guid studyId, string? endpoint, string? arm, string? reference, string? every,
         IQuerySession session, CancellationToken ct) => Maturity(PlotFormat.Png, studyId, endpoint, arm, reference, every, session, ct);
 
     private static async Task<IResult> KaplanMeier(PlotFormat format, Guid studyId, string? endpoint, string? arms, bool? ci, string? asOf, string? dataCut,
-        string? unit, bool? consistent, IQuerySession session, CancellationToken ct)
+        string? unit, string? landmarks, bool? consistent, IQuerySession session, CancellationToken ct)
     {
-        var (view, study, refusal) = await GettingSurvivalEndpoint.ComputeAsync(studyId, endpoint, arms, asOf, dataCut, unit, consistent, session, ct);
+        var (view, study, refusal) = await StudyViewRoutes.SurvivalAsync(studyId, endpoint, arms, asOf, dataCut, unit, landmarks, consistent, session, ct);
         return view is null ? refusal! : Figure.Result(KaplanMeierPlot.Draw(view, study!.Code, ci == true).Render(format), format);
     }
 
     private static async Task<IResult> Forest(PlotFormat format, Guid studyId, string? endpoint, string? arm, string? reference, string? asOf, string? dataCut,
         bool? consistent, IQuerySession session, CancellationToken ct)
     {
-        var (view, study, refusal) = await GettingSubgroupsEndpoint.ComputeAsync(studyId, endpoint, arm, reference, asOf, dataCut, consistent, session, ct);
+        var (view, study, refusal) = await StudyViewRoutes.SubgroupsAsync(studyId, endpoint, arm, reference, asOf, dataCut, consistent, session, ct);
         return view is null ? refusal! : Figure.Result(ForestPlot.Draw(view, study!.Code).Render(format), format);
     }
 
     private static async Task<IResult> Maturity(PlotFormat format, Guid studyId, string? endpoint, string? arm, string? reference, string? every,
         IQuerySession session, CancellationToken ct)
     {
-        var (view, study, refusal) = await MaturityEndpoint.ComputeAsync(studyId, endpoint, arm, reference, every, session, ct);
+        var (view, study, refusal) = await StudyViewRoutes.MaturityAsync(studyId, endpoint, arm, reference, every, session, ct);
         return view is null ? refusal! : Figure.Result(MaturityPlot.Draw(view, study!.Code).Render(format), format);
     }
 }

@@ -1,4 +1,4 @@
-using Registry.Api.Survival;
+using Registry.Projections.StudyViews;
 using ScottPlot;
 
 namespace Registry.Api.Plots;
@@ -153,7 +153,7 @@ public static class KaplanMeierPlot
     private static double[] RiskColumns(SurvivalView view)
     {
         var times = view.Arms.SelectMany(a => a.AtRisk).Select(a => a.Time).Distinct().Order().ToArray();
-        return times.Length > 1 ? times : [0, SurvivalCurves.AtRiskEveryMonths * (view.Unit == "days" ? StudyViews.StudyViewScope.DaysPerMonth : 1)];
+        return times.Length > 1 ? times : [0, SurvivalCurves.AtRiskEveryMonths * (view.Unit == "days" ? StudyViewScope.DaysPerMonth : 1)];
     }
 
     private static double LastFollowUp(ArmSurvivalView arm) =>

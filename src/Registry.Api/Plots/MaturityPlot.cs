@@ -1,4 +1,4 @@
-using Registry.Api.Maturity;
+using Registry.Projections.StudyViews;
 using ScottPlot;
 
 namespace Registry.Api.Plots;

@@ -1,6 +1,7 @@
 using System.Security.Claims;
 using FluentValidation;
 using JasperFx;
+using JasperFx.Events;
 using Marten;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Mvc;

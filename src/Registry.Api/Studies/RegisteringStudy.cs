@@ -1,6 +1,8 @@
 using System.Security.Claims;
+using JasperFx;
 using Marten;
 using Marten.Exceptions;
+using Weasel.Storage;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Mvc;
 using Registry.Api.Audit;

@@ -1,0 +1,43 @@
+using System.Security.Claims;
+using Marten;
+using Microsoft.AspNetCore.Authorization;
+using Registry.Api.Auth;
+using Registry.Api.Infrastructure;
+using Registry.Domain.Studies;
+using Registry.Projections.Patients;
+using Wolverine.Http;
+
+namespace Registry.Api.Patients;
+
+public sealed record PatientListing(Guid PatientId, string SubjectCode, string Site, string? Arm, string Status, long Version, DateTimeOffset LastRecordedAt);
+
+public sealed record PatientList(Guid StudyId, string StudyCode, int Total, int Skipped, IReadOnlyList<PatientListing> Patients);
+
+/// <summary>
+/// A study's patients the caller may see — a coordinator's own sites, every site for an auditor — so a patient can be
+/// found again by subject code. At most <c>take</c> (≤ 500) per request, in subject-code order.
+/// </summary>
+public static class ListingPatientsEndpoint
+{
+    [WolverineGet("/api/studies/{studyId}/patients")]
+    [Authorize(Roles = $"{Roles.Coordinator},{Roles.Auditor}")]
+    public static async Task<IResult> Get(Guid studyId, string? site, string? subjectCode, int? skip, int? take, IQuerySession session, ClaimsPrincipal user, CancellationToken ct)
+    {
+        if (take is < 1 or > 500 || skip is < 0)
+            return RequestValidation.Problem(new() { ["take"] = ["take is 1–500 and skip at least 0."] });
+        if (await session.LoadAsync<Study>(studyId, ct) is not { } study) return Problems.NotFound($"No study {studyId} is registered.");
+        if (site is not null && !user.IsInRole(Roles.Auditor) && !user.HasSite(site))
+            return Problems.Forbidden($"Your token does not cover site '{site}'.");
+
+        var charts = (await session.Query<PatientChart>().Where(c => c.StudyId == studyId).ToListAsync(ct))
+            .Where(c => user.IsInRole(Roles.Auditor) || user.HasSite(c.Site))
+            .Where(c => site is null || c.Site == site)
+            .Where(c => subjectCode is null || c.SubjectCode.Contains(subjectCode, StringComparison.OrdinalIgnoreCase))
+            .OrderBy(c => c.SubjectCode, StringComparer.Ordinal)
+            .ToList();
+        var page = charts.Skip(skip ?? 0).Take(take ?? 100)
+            .Select(c => new PatientListing(c.Id, c.SubjectCode, c.Site, c.Arm, c.Timeline()?.Status.ToString() ?? "Enrolled", c.Version, c.Entries[^1].RecordedAt))
+            .ToList();
+        return Results.Ok(new PatientList(studyId, study.Code, charts.Count, skip ?? 0, page));
+    }
+}
