@@ -4,21 +4,26 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Registry.Api.DemoStudy;
 using Registry.Api.Infrastructure;
+using Registry.Demo;
 using Registry.Projections.Outcomes;
 
 namespace Registry.Api.Tests.Infrastructure;
 
-/// <summary>The registry with the default demo study loaded through the real handlers, its outcome rows caught up.</summary>
+/// <summary>The registry with the motivating demo study loaded through the real handlers, its outcome rows caught up.</summary>
 public sealed class DemoStudyApp : RegistryApp
 {
     public Guid StudyId { get; private set; }
+
+    /// <summary>The motivating study as simulated (seeded), so tests can derive the same patients directly.</summary>
+    public SimulatedStudy Simulated { get; private set; } = null!;
 
     protected override async Task SeedAsync()
     {
         var configuration = new ConfigurationBuilder().AddInMemoryCollection([new("ConnectionStrings:Registry", ConnectionString)]).Build();
         await using var database = await RegistryDatabase.OpenAsync(configuration, _ => { });
-        StudyId = await DemoStudySeeding.SeedAsync(database, 1, StudySimulator.DefaultSeed, PublishedStudy.Code, TextWriter.Null, CancellationToken.None);
-        await OutcomeRowsCaughtUpAsync(226);
+        Simulated = DemoStudies.Find("NPC-RM-2L")!.Generate(null, 1);
+        StudyId = await DemoStudySeeding.SeedAsync(database, Simulated, TextWriter.Null, CancellationToken.None);
+        await OutcomeRowsCaughtUpAsync(Simulated.Patients);
     }
 
     /// <summary>Waits for the async daemon to project every patient, bounded so a stuck daemon fails the fixture.</summary>

@@ -6,17 +6,43 @@ namespace Registry.Api.Tests.Infrastructure;
 /// <summary>Builds registry state through the public API, as a coordinator or admin would.</summary>
 public static class Scenarios
 {
-    public static object Baseline(int age = 45) => new
+    public static object Baseline(int age = 45) => new Dictionary<string, object?>
     {
-        age,
-        sex = "Male",
-        karnofskyScore = 90,
-        bodyMassIndex = 22.5,
-        npcFamilyHistory = false,
-        diseaseStatus = "Metastatic",
-        treatmentLine = 2,
-        metastaticSites = new { count = 2, liver = true, lung = true, bone = false, other = false },
-        ebvDna = "Positive",
+        ["age"] = age,
+        ["sex"] = "Male",
+        ["kps"] = 90,
+        ["liverMetastasis"] = true,
+        ["ebvDna"] = "positive",
+    };
+
+    /// <summary>
+    /// A small two-arm protocol: age (18–80 by eligibility, grouped &lt;50/≥50), sex, KPS (≥ 70 by eligibility), liver
+    /// metastasis and EBV DNA (may be unknown); PFS, OS, ORR and DCR from treatment start.
+    /// </summary>
+    public static Dictionary<string, object?> Protocol(string? code = null, string design = "non-randomized", string timeOrigin = "treatmentStart") => new()
+    {
+        ["code"] = code ?? $"NPC-{Guid.NewGuid():N}"[..12],
+        ["title"] = "Previously treated R/M NPC",
+        ["setting"] = "Recurrent/metastatic NPC, second line or later",
+        ["design"] = design,
+        ["timeOrigin"] = timeOrigin,
+        ["arms"] = new object[]
+        {
+            new { code = "ITC", name = "ICI + targeted + chemo", regimen = new object[] { new { @class = "immune-checkpoint-inhibitor", agent = "camrelizumab" }, new { @class = "anti-angiogenic", agent = "apatinib" }, new { @class = "chemotherapy", agent = "gemcitabine + cisplatin", agents = 2 } } },
+            new { code = "C", name = "Chemotherapy", regimen = new object[] { new { @class = "chemotherapy", agent = "gemcitabine + cisplatin", agents = 2 } } },
+        },
+        ["variables"] = new object[]
+        {
+            new { key = "age", label = "Age", type = "integer", unit = "years", min = 0, max = 120, grouping = new { cutPoints = new[] { 50 } } },
+            new { key = "sex", label = "Sex", type = "category", levels = new[] { "Male", "Female" } },
+            new { key = "kps", label = "Karnofsky score", type = "integer", min = 0, max = 100, grouping = new { cutPoints = new[] { 90 }, labels = new[] { "70–80", "90–100" } } },
+            new { key = "liverMetastasis", label = "Liver metastasis", type = "boolean" },
+            new { key = "ebvDna", label = "EBV DNA", type = "category", levels = new[] { "positive", "negative" }, required = false },
+        },
+        ["eligibility"] = new object[] { new { variable = "age", min = 18, max = 80 }, new { variable = "kps", min = 70 } },
+        ["endpoints"] = new[] { "pfs", "os", "orr", "dcr" },
+        ["primaryEndpoint"] = "pfs",
+        ["analysis"] = new { reference = "C", comparisons = new[] { new { arm = "ITC", reference = "C" } }, subgroups = new[] { "age", "sex", "liverMetastasis" } },
     };
 
     public static async Task<Guid> RegisteredStudyAsync(this RegistryApp app, string? code = null)
@@ -24,18 +50,7 @@ public static class Scenarios
         var result = await app.Host.Scenario(s =>
         {
             s.WithBearerToken(app.Admin);
-            s.Post.Json(new
-            {
-                code = code ?? $"NPC-{Guid.NewGuid():N}"[..12],
-                title = "Previously treated R/M NPC",
-                setting = "Recurrent/metastatic NPC, second line or later",
-                primaryEndpoint = "PFS",
-                arms = new object[]
-                {
-                    new { code = "ITC", name = "ICI + targeted + chemo", regimen = new { immuneCheckpointInhibitor = "camrelizumab", antiAngiogenicAgent = "apatinib", chemotherapyAgents = new[] { "gemcitabine", "cisplatin" } } },
-                    new { code = "C", name = "Chemotherapy", regimen = new { chemotherapyAgents = new[] { "gemcitabine", "cisplatin" } } },
-                },
-            }).ToUrl("/api/studies");
+            s.Post.Json(Protocol(code)).ToUrl("/api/studies");
             s.StatusCodeShouldBe(201);
         });
         return (await result.ReadAsJsonAsync<IdResponse>())!.Id;
