@@ -6,7 +6,7 @@ using JasperFx.Events;
 using Marten;
 using Registry.Domain.Patients;
 
-namespace Registry.Api.Audit;
+namespace Registry.Audit;
 
 /// <summary>The stream position and hash a new event chains to; <see cref="Genesis"/> before a stream's first event.</summary>
 public sealed record ChainLink(long Version, string? Hash)

@@ -3,9 +3,8 @@ using System.Text;
 using Marten;
 using Npgsql;
 using NpgsqlTypes;
-using Registry.Api.Infrastructure;
 
-namespace Registry.Api.Audit;
+namespace Registry.Audit;
 
 /// <summary>
 /// One event row exactly as <c>mt_events</c> holds it. <see cref="Data"/> is the payload read as its event type, or
@@ -13,7 +12,7 @@ namespace Registry.Api.Audit;
 /// </summary>
 public sealed record StoredEvent(
     long Sequence, Guid StreamId, long Version, string Type, string PayloadJson, object? Data,
-    DateTimeOffset RecordedAt, string? RecordedBy, string? Hash, long? StreamVersion)
+    DateTimeOffset RecordedAt, string? RecordedBy, string? Hash, long? StreamVersion, bool KnownType = true)
 {
     public DateOnly? ClinicalDate => Data is null ? null : AuditChain.ClinicalDateOf(Data);
     public string? Reason => Data is null ? null : AuditChain.ReasonOf(Data);
@@ -29,21 +28,21 @@ public sealed record StoredEvent(
 public static class AuditLog
 {
     private const int StreamsPerBatch = 100;
-    private const string Schema = EventStoreConfiguration.Schema;
 
     /// <summary>Every event of the store, or of one study (its own stream first, then its patients' in enrolment order).</summary>
     public static async IAsyncEnumerable<StoredEvent> ReadAsync(IDocumentStore store, Guid? studyId, [EnumeratorCancellation] CancellationToken ct)
     {
         var types = store.Options.Events.AllKnownEventTypes().ToDictionary(t => t.EventTypeName, t => t.EventType);
         var serializer = store.Options.Serializer();
+        var schema = ((StoreOptions)store.Options).Events.DatabaseSchemaName;
         await using var connection = store.Storage.Database.CreateConnection();
         await connection.OpenAsync(ct);
 
-        foreach (var batch in (await StreamIdsAsync(connection, studyId, ct)).Chunk(StreamsPerBatch))
+        foreach (var batch in (await StreamIdsAsync(connection, schema, studyId, ct)).Chunk(StreamsPerBatch))
         {
             await using var command = new NpgsqlCommand($"""
                 select e.seq_id, e.stream_id, e.version, e.type, e.data::text, e.timestamp, e.user_name, e.headers ->> '{AuditChain.HashHeader}', s.version
-                from {Schema}.mt_events e left join {Schema}.mt_streams s on s.id = e.stream_id
+                from {schema}.mt_events e left join {schema}.mt_streams s on s.id = e.stream_id
                 where e.stream_id = any($1)
                 order by array_position($1, e.stream_id), e.version
                 """, connection)
@@ -58,20 +57,20 @@ public static class AuditLog
                 yield return new StoredEvent(reader.GetInt64(0), reader.GetGuid(1), reader.GetInt64(2), type, payload,
                     Read(serializer, types.GetValueOrDefault(type), payload),
                     reader.GetFieldValue<DateTimeOffset>(5), reader.IsDBNull(6) ? null : reader.GetString(6),
-                    reader.IsDBNull(7) ? null : reader.GetString(7), reader.IsDBNull(8) ? null : reader.GetInt64(8));
+                    reader.IsDBNull(7) ? null : reader.GetString(7), reader.IsDBNull(8) ? null : reader.GetInt64(8), types.ContainsKey(type));
             }
         }
     }
 
     /// <summary>A study's streams are found by the enrolment events that name it, not by a read model that could drift.</summary>
-    private static async Task<List<Guid>> StreamIdsAsync(NpgsqlConnection connection, Guid? studyId, CancellationToken ct)
+    private static async Task<List<Guid>> StreamIdsAsync(NpgsqlConnection connection, string schema, Guid? studyId, CancellationToken ct)
     {
         await using var command = studyId is { } id
             ? new NpgsqlCommand($"""
                 select $1 union all
-                (select stream_id from {Schema}.mt_events where type = 'patient_enrolled' and data ->> 'studyId' = $2 order by stream_id)
+                (select stream_id from {schema}.mt_events where type = 'patient_enrolled' and data ->> 'studyId' = $2 order by stream_id)
                 """, connection) { Parameters = { new() { Value = id }, new() { Value = id.ToString("D") } } }
-            : new NpgsqlCommand($"select distinct stream_id from {Schema}.mt_events order by stream_id", connection);
+            : new NpgsqlCommand($"select distinct stream_id from {schema}.mt_events order by stream_id", connection);
         var ids = new List<Guid>();
         await using var reader = await command.ExecuteReaderAsync(ct);
         while (await reader.ReadAsync(ct)) ids.Add(reader.GetGuid(0));

@@ -6,7 +6,7 @@ using Marten;
 using Registry.Domain.Patients;
 using Registry.Domain.Studies;
 
-namespace Registry.Api.Audit;
+namespace Registry.Audit;
 
 /// <summary>
 /// A study's patient data as a transactional CDISC ODM 1.3.2 file: each subject's entries as forms (one per entry,

@@ -2,7 +2,7 @@ using System.Globalization;
 using ScottPlot;
 using SkiaSharp;
 
-namespace Registry.Api.Plots;
+namespace Registry.Figures;
 
 public enum PlotFormat { Svg, Png }
 
@@ -53,8 +53,7 @@ public sealed record Figure(int Width, int Height, IReadOnlyList<(Plot Plot, Pix
         }
     }
 
-    public static IResult Result(byte[] image, PlotFormat format) =>
-        Results.File(image, format == PlotFormat.Svg ? "image/svg+xml" : "image/png");
+    public static string ContentType(PlotFormat format) => format == PlotFormat.Svg ? "image/svg+xml" : "image/png";
 }
 
 /// <summary>What every registry plot shares: arm colours, font sizes readable at 100 %, and number formats.</summary>

@@ -2,7 +2,7 @@ using System.Text.RegularExpressions;
 using Registry.Projections.StudyViews;
 using ScottPlot;
 
-namespace Registry.Api.Plots;
+namespace Registry.Figures;
 
 /// <summary>
 /// The subgroup forest plot: all patients on top, then each baseline characteristic with its levels. Three panels

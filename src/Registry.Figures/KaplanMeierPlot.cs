@@ -1,7 +1,7 @@
 using Registry.Projections.StudyViews;
 using ScottPlot;
 
-namespace Registry.Api.Plots;
+namespace Registry.Figures;
 
 /// <summary>
 /// Kaplan–Meier curves per arm as a journal figure: step curves with censor marks (+), optional shaded 95% CI,

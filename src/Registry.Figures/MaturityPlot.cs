@@ -1,7 +1,7 @@
 using Registry.Projections.StudyViews;
 using ScottPlot;
 
-namespace Registry.Api.Plots;
+namespace Registry.Figures;
 
 /// <summary>
 /// The hazard ratio settling as data accrue: HR and its 95% CI band at each data cut (dates on x, log y, a line at

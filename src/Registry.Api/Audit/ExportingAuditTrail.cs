@@ -1,6 +1,5 @@
 using System.Globalization;
 using System.Text.Json;
-using CsvHelper;
 using Marten;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.Net.Http.Headers;
@@ -8,6 +7,8 @@ using Registry.Api.Auth;
 using Registry.Api.Infrastructure;
 using Registry.Domain.Studies;
 using Wolverine.Http;
+
+using Registry.Audit;
 
 namespace Registry.Api.Audit;
 
@@ -53,8 +54,6 @@ public static class ExportingAuditTrailEndpoint
 /// <summary>Writes the export straight to the response body, flushing as it goes, so no study is held in memory.</summary>
 public sealed class AuditTrailResult(IDocumentStore store, Study study, AuditTrailFormat format) : IResult
 {
-    private const int FlushBytes = 64 * 1024;
-
     public async Task ExecuteAsync(HttpContext http)
     {
         var (contentType, extension) = format switch
@@ -73,56 +72,9 @@ public sealed class AuditTrailResult(IDocumentStore store, Study study, AuditTra
         var body = http.Response.Body;
         switch (format)
         {
-            case AuditTrailFormat.Csv: await WriteCsvAsync(body, ct); break;
+            case AuditTrailFormat.Csv: await AuditTrailWriter.WriteCsvAsync(store, study.Id, body, ct); break;
             case AuditTrailFormat.Odm: await OdmAuditTrail.WriteAsync(store, study, body, ct); break;
-            default: await WriteJsonAsync(body, ct); break;
+            default: await AuditTrailWriter.WriteJsonAsync(store, study.Id, body, ct); break;
         }
-    }
-
-    private async Task WriteJsonAsync(Stream body, CancellationToken ct)
-    {
-        await using var json = new Utf8JsonWriter(body);
-        json.WriteStartArray();
-        await foreach (var e in AuditLog.ReadAsync(store, study.Id, ct))
-        {
-            json.WriteStartObject();
-            json.WriteString("stream", e.StreamId);
-            json.WriteNumber("version", e.Version);
-            json.WriteNumber("sequence", e.Sequence);
-            json.WriteString("type", e.Type);
-            json.WriteString("clinicalDate", e.ClinicalDate?.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture));
-            json.WriteString("recordedAt", AuditChain.Timestamp(e.RecordedAt));
-            json.WriteString("recordedBy", e.RecordedBy);
-            json.WriteString("reason", e.Reason);
-            json.WriteString("hash", e.Hash);
-            json.WritePropertyName("data");
-            json.WriteRawValue(e.PayloadJson);
-            json.WriteEndObject();
-            if (json.BytesPending > FlushBytes) await json.FlushAsync(ct);
-        }
-        json.WriteEndArray();
-        await json.FlushAsync(ct);
-    }
-
-    private async Task WriteCsvAsync(Stream body, CancellationToken ct)
-    {
-        // Only the async calls reach the response stream: Kestrel refuses synchronous writes.
-        await using var csv = CsvWriter.Create(body, options: null, leaveOpen: true);
-        csv.WriteHeader(["stream", "version", "sequence", "type", "clinicalDate", "recordedAt", "recordedBy", "reason", "hash", "data"]);
-        await foreach (var e in AuditLog.ReadAsync(store, study.Id, ct))
-        {
-            csv.WriteField(e.StreamId.ToString("D"));
-            csv.WriteField(e.Version.ToString(CultureInfo.InvariantCulture));
-            csv.WriteField(e.Sequence.ToString(CultureInfo.InvariantCulture));
-            csv.WriteField(e.Type);
-            csv.WriteField(e.ClinicalDate?.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture));
-            csv.WriteField(AuditChain.Timestamp(e.RecordedAt));
-            csv.WriteField(e.RecordedBy);
-            csv.WriteField(e.Reason);
-            csv.WriteField(e.Hash);
-            csv.WriteField(e.PayloadJson);
-            await csv.EndRecordAsync(ct);
-        }
-        await csv.FlushAsync(ct);
     }
 }

@@ -1,6 +1,6 @@
 using System.CommandLine;
 using Marten;
-using Registry.Api.Audit;
+using Registry.Audit;
 using Registry.Api.Infrastructure;
 
 namespace Registry.Api.Cli;

@@ -1,7 +1,7 @@
 using System.Security.Claims;
 using Marten;
 using Microsoft.AspNetCore.Authorization;
-using Registry.Api.Audit;
+using Registry.Audit;
 using Registry.Api.Auth;
 using Registry.Api.Infrastructure;
 using Registry.Domain.Patients;

@@ -2,7 +2,7 @@ using System.Security.Claims;
 using JasperFx;
 using JasperFx.Events;
 using Marten;
-using Registry.Api.Audit;
+using Registry.Audit;
 using Registry.Api.Auth;
 using Registry.Api.Infrastructure;
 using Registry.Domain.Patients;

@@ -5,7 +5,7 @@ using JasperFx.Events;
 using Marten;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Mvc;
-using Registry.Api.Audit;
+using Registry.Audit;
 using Registry.Api.Auth;
 using Registry.Api.Infrastructure;
 using Registry.Domain.Protocols;

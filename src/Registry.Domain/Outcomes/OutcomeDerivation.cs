@@ -26,7 +26,8 @@ public static class OutcomeDerivation
             _ => facts.OfType<TreatmentStarted>().Select(t => (DateOnly?)t.StartedOn).Min(),
         };
         var adverseEvents = AdverseEvents(facts);
-        string? excluded = arm is null ? "not randomized"
+        string? excluded = dataCut is { } c && enrolment.EnrolledOn > c ? "enrolled after the data cut"
+            : arm is null ? "not randomized"
             : origin is null ? protocol.TimeOrigin switch
             {
                 TimeOrigins.Randomization => "not randomized",

@@ -34,7 +34,7 @@ public static class EndpointCatalogue
     ];
 
     public static EndpointDefinition? Find(string? code) =>
-        All.FirstOrDefault(e => string.Equals(e.Code, code, StringComparison.OrdinalIgnoreCase));
+        All.FirstOrDefault(e => string.Equals(e.Code, code, StringComparison.Ordinal));
 
     public static IEnumerable<string> TimeToEventCodes => All.Where(e => e.Kind == EndpointKind.TimeToEvent).Select(e => e.Code);
 }

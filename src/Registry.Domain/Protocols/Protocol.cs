@@ -1,3 +1,5 @@
+using System.Text.Json.Serialization;
+
 namespace Registry.Domain.Protocols;
 
 /// <summary>
@@ -21,17 +23,17 @@ public sealed record Protocol(
     ResponseCriteria? Response = null,
     AnalysisPlan? Analysis = null)
 {
-    public ResponseCriteria ResponseCriteria => Response ?? ResponseCriteria.Default;
-    public IReadOnlyList<double> LandmarkMonths => Landmarks is { Count: > 0 } l ? l : [6, 12, 24];
-    public bool InDays => string.Equals(TimeUnit, "days", StringComparison.OrdinalIgnoreCase);
-    public bool IsRandomized => Design == StudyDesigns.Randomized;
+    [JsonIgnore] public ResponseCriteria ResponseCriteria => Response ?? ResponseCriteria.Default;
+    [JsonIgnore] public IReadOnlyList<double> LandmarkMonths => Landmarks is { Count: > 0 } l ? l : [6, 12, 24];
+    [JsonIgnore] public bool InDays => string.Equals(TimeUnit, "days", StringComparison.OrdinalIgnoreCase);
+    [JsonIgnore] public bool IsRandomized => Design == StudyDesigns.Randomized;
 
     public ProtocolArm? Arm(string code) => (Arms ?? []).FirstOrDefault(a => a is not null && string.Equals(a.Code, code, StringComparison.Ordinal));
     public bool HasArm(string code) => Arm(code) is not null;
     public Variable? Variable(string key) => (Variables ?? []).FirstOrDefault(v => v is not null && string.Equals(v.Key, key, StringComparison.Ordinal));
 
     /// <summary>Variables a table or forest plot can split patients by: categories, booleans, and numbers with cut-points.</summary>
-    public IEnumerable<Variable> GroupableVariables => (Variables ?? []).Where(v => v is not null && v.IsGroupable);
+    [JsonIgnore] public IEnumerable<Variable> GroupableVariables => (Variables ?? []).Where(v => v is not null && v.IsGroupable);
 }
 
 /// <summary>One arm; its regimen is a list of components so radiotherapy, surgery or an ADC can be said as plainly as a drug.</summary>
@@ -56,11 +58,11 @@ public sealed record Variable(
     IReadOnlyList<string>? Missing = null,
     Grouping? Grouping = null)
 {
-    public bool IsNumeric => Type is VariableTypes.Integer or VariableTypes.Decimal;
-    public bool IsGroupable => Type is VariableTypes.Category or VariableTypes.Boolean || (IsNumeric && Grouping?.CutPoints is { Count: > 0 });
+    [JsonIgnore] public bool IsNumeric => Type is VariableTypes.Integer or VariableTypes.Decimal;
+    [JsonIgnore] public bool IsGroupable => Type is VariableTypes.Category or VariableTypes.Boolean || (IsNumeric && Grouping?.CutPoints is { Count: > 0 });
 
     /// <summary>The missing codes allowed: none when required; otherwise those listed, or both.</summary>
-    public IReadOnlyList<string> AllowedMissing => Required ? [] : Missing is { Count: > 0 } m ? m : MissingCodes.All;
+    [JsonIgnore] public IReadOnlyList<string> AllowedMissing => Required ? [] : Missing is { Count: > 0 } m ? m : MissingCodes.All;
 }
 
 /// <summary>

@@ -84,7 +84,7 @@ public static partial class ProtocolRules
         if (endpoints.Count == 0) Add("endpoints", $"A study names at least one endpoint from {Quote(EndpointCatalogue.All.Select(e => e.Code))}.");
         foreach (var (code, i) in endpoints.Select((c, i) => (c, i)))
             if (EndpointCatalogue.Find(code) is null) Add($"endpoints[{i}]", $"'{code}' is not in the endpoint catalogue ({Quote(EndpointCatalogue.All.Select(e => e.Code))}).");
-        if (p.PrimaryEndpoint is { } primary && !endpoints.Contains(primary, StringComparer.OrdinalIgnoreCase))
+        if (p.PrimaryEndpoint is { } primary && !endpoints.Contains(primary, StringComparer.Ordinal))
             Add("primaryEndpoint", $"primaryEndpoint must be one of the study's endpoints ({Quote(endpoints)}), not '{primary}'.");
         if (p.Landmarks is { } landmarks && (landmarks.Count > 20 || landmarks.Any(m => m <= 0 || m > 240)))
             Add("landmarks", "landmarks are up to 20 times in months, each above 0 and at most 240.");

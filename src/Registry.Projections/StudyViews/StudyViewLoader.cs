@@ -47,7 +47,8 @@ public static class StudyViewLoader
     /// <summary>Every chart's outcome as the registry knew it at <paramref name="asOf"/>, at the data cut, under the study's protocol then.</summary>
     public static IReadOnlyList<PatientOutcome> Derive(IEnumerable<PatientChart> charts, Study study, DateTimeOffset? asOf, DateOnly? dataCut) => charts
         .Select(c => c.Timeline(asOf))
-        .Where(t => t is not null)
+        // A patient enrolled after the data cut was not in the study at that cut.
+        .Where(t => t is not null && (dataCut is null || t.Enrolment.EnrolledOn <= dataCut))
         .Select(t => OutcomeDerivation.Derive(t!, study.Protocol, dataCut))
         .ToList();
 

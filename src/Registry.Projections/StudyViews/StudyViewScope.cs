@@ -52,7 +52,7 @@ public static class ViewQuery
             var chosen = primary is { Kind: EndpointKind.TimeToEvent } ? primary : timed.FirstOrDefault() ?? EndpointCatalogue.Find("os");
             return chosen;
         }
-        var endpoint = EndpointCatalogue.Find(requested);
+        var endpoint = EndpointCatalogue.Find(requested.Trim().ToLowerInvariant());
         if (endpoint is null)
         {
             errors["endpoint"] = [$"'{requested}' is not an endpoint; time-to-event endpoints are {string.Join(", ", EndpointCatalogue.TimeToEventCodes)}."];
