@@ -1,4 +1,6 @@
 using Registry.Domain.Patients;
+using Registry.Domain.Protocols;
+using static Registry.Domain.Tests.Support.Fixtures;
 
 namespace Registry.Domain.Tests.Patients;
 
@@ -7,15 +9,15 @@ public sealed class PatientDecisionTests
 {
     private static readonly Guid PatientId = Guid.NewGuid();
 
-    private static readonly BaselineCovariates Baseline = new(45, Sex.Female, 90, 21.0, false, DiseaseStatus.Metastatic, 2,
-        new MetastaticSites(1, Liver: true, Lung: false, Bone: false, Other: false), EbvDnaStatus.Positive, null);
+    // A 45-year-old woman with a liver metastasis, EBV DNA positive: the values the first schema's test recorded.
+    private static readonly BaselineValues Baseline = Support.Fixtures.Baseline(
+        ("age", BaselineValue.Of(45)), ("sex", BaselineValue.Of("female")), ("karnofskyScore", BaselineValue.Of(90)),
+        ("bodyMassIndex", BaselineValue.Of(21.0)), ("npcFamilyHistory", BaselineValue.Of(false)),
+        ("diseaseStatus", BaselineValue.Of("metastatic")), ("treatmentLine", BaselineValue.Of(2)),
+        ("metastaticSites.count", BaselineValue.Of(1)), ("metastaticSites.liver", BaselineValue.Of(true)),
+        ("ebvDna", BaselineValue.Of("positive")), ("pdL1Cps", BaselineValue.MissingAs(MissingCodes.NotDone)));
 
-    private static PatientTimeline Given(params object[] events) => PatientTimeline.From(PatientId,
-        new object[] { new PatientEnrolled(PatientId, Guid.NewGuid(), "ITC", "S1", "NPC-1", new DateOnly(2020, 1, 5), Baseline) }
-            .Concat(events)
-            .Select((e, i) => new RecordedEvent(i + 1, e, DateTimeOffset.UnixEpoch.AddDays(i), "alice")))!;
-
-    private static DateOnly D(string iso) => DateOnly.Parse(iso);
+    private static PatientTimeline Given(params object[] events) => Timeline(Enrolment(PatientId, D("2020-01-05"), "ITC", Baseline), events);
 
     [Fact]
     public void Progression_on_the_day_treatment_started_is_accepted()
@@ -84,5 +86,69 @@ public sealed class PatientDecisionTests
         Assert.Contains("cannot be voided", PatientDecisions.Decide(timeline, [new EntryVoided(1, "x")]).Violations[0]);
         Assert.Contains("same kind", PatientDecisions.Decide(Given(new TreatmentStarted(D("2020-01-10"), [], 2)),
             [new EntryCorrected(2, new PatientDied(D("2020-02-01"), null), "x")]).Violations[0]);
+    }
+
+    // The protocol reshaping added randomization and typed relapses; the rules below cover them.
+
+    [Fact]
+    public void A_second_randomization_is_refused()
+    {
+        var decision = PatientDecisions.Decide(Given(new PatientRandomized(D("2020-01-06"), "ITC", null)),
+            [new PatientRandomized(D("2020-01-07"), "IC", null)]);
+        Assert.Equal(["The patient was already randomized on 2020-01-06 to ITC; a patient is randomized once."], decision.Violations);
+    }
+
+    [Fact]
+    public void A_relapse_before_treatment_started_is_refused_like_a_progression()
+    {
+        // PatientTimeline.ProgressedOn counts relapses, so the progression-before-treatment rule holds them too.
+        var decision = PatientDecisions.Decide(Given(new TreatmentStarted(D("2020-02-01"), [], 1)),
+            [new DiseaseRelapsed(D("2020-01-20"), FailureSite.Distant)]);
+        Assert.Equal(["Progression on 2020-01-20 is before treatment started on 2020-02-01."], decision.Violations);
+    }
+
+    [Fact]
+    public void An_entry_dated_before_enrolment_is_refused()
+    {
+        var decision = PatientDecisions.Decide(Given(), [new TreatmentStarted(D("2020-01-04"), [], 1)]);
+        Assert.Equal(["treatment start dated 2020-01-04 is before enrolment on 2020-01-05."], decision.Violations);
+    }
+
+    [Fact]
+    public void A_fatal_adverse_event_sent_with_its_death_is_accepted_but_alone_is_refused()
+    {
+        var timeline = Given(new TreatmentStarted(D("2020-01-10"), [], 2));
+        var fatal = new AdverseEventRecorded("Haemorrhage", 5, D("2020-03-01"), true, Attribution.Possible);
+
+        Assert.True(PatientDecisions.Decide(timeline, [fatal, new PatientDied(D("2020-03-01"), "Haemorrhage")]).Accepted);
+        Assert.Single(PatientDecisions.Decide(timeline, [fatal]).Violations, v => v.Contains("needs a death recorded"));
+    }
+
+    [Fact]
+    public void A_second_death_is_refused()
+    {
+        var decision = PatientDecisions.Decide(Given(new PatientDied(D("2020-03-01"), null)), [new PatientDied(D("2020-03-01"), null)]);
+        Assert.Contains(decision.Violations, v => v.Contains("a second death cannot be recorded"));
+    }
+
+    [Fact]
+    public void A_correction_of_the_enrolment_may_change_its_date_but_not_its_subject_code()
+    {
+        var timeline = Given(new TreatmentStarted(D("2020-01-10"), [], 2));
+        var enrolment = timeline.Enrolment;
+
+        Assert.True(PatientDecisions.Decide(timeline, [new EntryCorrected(1, enrolment with { EnrolledOn = D("2020-01-06") }, "typo")]).Accepted);
+        Assert.Equal(["A correction of the enrolment cannot change the study or the subject code."],
+            PatientDecisions.Decide(timeline, [new EntryCorrected(1, enrolment with { SubjectCode = "NPC-999" }, "typo")]).Violations);
+        // Moving the enrolment after the treatment start leaves that start before enrolment: the same rule as for a new entry.
+        Assert.Equal(["treatment start dated 2020-01-10 is before enrolment on 2020-01-11."],
+            PatientDecisions.Decide(timeline, [new EntryCorrected(1, enrolment with { EnrolledOn = D("2020-01-11") }, "typo")]).Violations);
+    }
+
+    [Fact]
+    public void A_second_enrolment_is_refused()
+    {
+        var decision = PatientDecisions.Decide(Given(), [Enrolment(PatientId, D("2020-01-05"))]);
+        Assert.Equal(["The patient is already enrolled."], decision.Violations);
     }
 }
