@@ -34,7 +34,7 @@ public static partial class ProtocolRules
         if (p.Design != StudyDesigns.Randomized && p.TimeOrigin == TimeOrigins.Randomization)
             Add("timeOrigin", "Only a randomized study can count time from randomization.");
 
-        var arms = p.Arms ?? [];
+        var arms = (p.Arms ?? []).ToList();
         if (arms.Count == 0) Add("arms", "A study needs at least one arm.");
         if (p.Design == StudyDesigns.SingleArm && arms.Count > 1) Add("arms", "A single-arm study has exactly one arm.");
         if (p.Design == StudyDesigns.Randomized && arms.Count < 2) Add("arms", "A randomized study has at least two arms.");
@@ -57,6 +57,7 @@ public static partial class ProtocolRules
         }
         if (arms.Where(a => a?.Code is not null).GroupBy(a => a.Code).Any(g => g.Count() > 1)) Add("arms", "Arm codes must be distinct.");
 
+        if (p.Variables is null) Add("variables", "variables is required: the data dictionary (an empty list when nothing is collected at baseline).");
         var variables = p.Variables ?? [];
         if (variables.Count > 500) Add("variables", "A dictionary has at most 500 variables.");
         for (var i = 0; i < variables.Count; i++) VariableErrors(variables[i], $"variables[{i}]", Add);
@@ -124,10 +125,16 @@ public static partial class ProtocolRules
                 if (!v.IsNumeric) add($"{path}.grouping.cutPoints", "Cut-points group numeric variables.");
                 if (cuts.Zip(cuts.Skip(1)).Any(pair => pair.First >= pair.Second)) add($"{path}.grouping.cutPoints", "Cut-points must increase.");
                 if (g.Labels is { } labels && labels.Count != cuts.Count + 1) add($"{path}.grouping.labels", $"{cuts.Count} cut-points make {cuts.Count + 1} groups; give that many labels.");
+                else if (g.Labels is { } named && (named.Any(string.IsNullOrWhiteSpace) || named.Distinct().Count() != named.Count))
+                    add($"{path}.grouping.labels", "Group labels are distinct and not empty.");
             }
             if (g.Merge is { Count: > 0 } merge)
             {
-                if (v.Type != VariableTypes.Category) add($"{path}.grouping.merge", "Merged levels group category variables.");
+                if (merge.Any(m => m is null || string.IsNullOrWhiteSpace(m.Label) || m.Levels is not { Count: > 0 }))
+                    add($"{path}.grouping.merge", "Each merged group has a label and at least one level.");
+                else if (merge.Select(m => m.Label).Distinct().Count() != merge.Count)
+                    add($"{path}.grouping.merge", "Merged group labels must be distinct.");
+                else if (v.Type != VariableTypes.Category) add($"{path}.grouping.merge", "Merged levels group category variables.");
                 else if (merge.SelectMany(m => m?.Levels ?? []).Except(v.Levels ?? []).Any()) add($"{path}.grouping.merge", "Merged levels must be levels of the variable.");
                 else if (merge.SelectMany(m => m?.Levels ?? []).GroupBy(l => l).Any(x => x.Count() > 1)) add($"{path}.grouping.merge", "A level belongs to at most one group.");
             }
@@ -140,7 +147,8 @@ public static partial class ProtocolRules
         foreach (var (name, codes) in plan.Pooled ?? new Dictionary<string, IReadOnlyList<string>>())
         {
             if (string.IsNullOrWhiteSpace(name) || p.HasArm(name)) add($"analysis.pooled.{name}", "A pooled group needs a name that is not an arm code.");
-            if (codes is not { Count: > 0 } || codes.Any(c => !p.HasArm(c))) add($"analysis.pooled.{name}", $"A pooled group lists arms of the study ({Quote(p.Arms.Select(a => a.Code))}).");
+            if (codes is not { Count: > 0 } || codes.Any(c => !p.HasArm(c)))
+                add($"analysis.pooled.{name}", $"A pooled group lists arms of the study ({Quote((p.Arms ?? []).Where(a => a?.Code is not null).Select(a => a.Code))}).");
         }
         bool IsGroup(string? g) => g is not null && (pooledNames.Contains(g) || g.Split('+').All(p.HasArm));
         if (plan.Reference is { } reference && !IsGroup(reference)) add("analysis.reference", $"'{reference}' is not an arm or pooled group of the study.");
