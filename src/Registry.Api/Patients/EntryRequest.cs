@@ -20,11 +20,17 @@ namespace Registry.Api.Patients;
 [JsonDerivedType(typeof(RecordDeath), "died")]
 [JsonDerivedType(typeof(RecordFollowUp), "lastKnownAlive")]
 [JsonDerivedType(typeof(WithdrawFromFollowUp), "withdrewFromFollowUp")]
-public abstract record EntryRequest
+public record EntryRequest
 {
-    /// <summary>The entry's own field rules (types, ranges, dates, RECIST consistency), keyed by JSON name.</summary>
-    public abstract ValidationResult Validate();
+    public const string Kinds = "enrolled, randomized, treatmentStarted, imagingAssessed, adverseEventRecorded, diseaseProgressed, relapsed, died, lastKnownAlive, withdrewFromFollowUp";
+
+    /// <summary>
+    /// The entry's own field rules (types, ranges, dates, RECIST consistency), keyed by JSON name. A replacement sent
+    /// without its <c>kind</c> reads as this base record, which says what is missing.
+    /// </summary>
+    public virtual ValidationResult Validate() => new([new ValidationFailure("kind", $"kind is required: one of {Kinds}.")]);
 
     /// <summary>The facts the entry records. <paramref name="patient"/> is the patient's enrolment when one exists (null when enrolling).</summary>
-    public abstract IReadOnlyList<IPatientFact> ToFacts(PatientEnrolled? patient);
+    public virtual IReadOnlyList<IPatientFact> ToFacts(PatientEnrolled? patient) =>
+        throw new InvalidOperationException("An entry without a kind records nothing; Validate refuses it first.");
 }
