@@ -4,6 +4,8 @@ using JasperFx;
 using JasperFx.Events.Daemon;
 using Marten;
 using Microsoft.AspNetCore.Authentication.JwtBearer;
+using Microsoft.AspNetCore.Diagnostics.HealthChecks;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Registry.Api.Auth;
@@ -69,7 +71,7 @@ public static class RegistryHost
 
         app.MapOpenApi().AllowAnonymous();
         app.MapScalarApiReference().AllowAnonymous();
-        app.MapHealthChecks("/health").AllowAnonymous();
+        app.MapHealthChecks("/health", new HealthCheckOptions { ResponseWriter = WriteHealthAsync }).AllowAnonymous();
         app.MapWolverineEndpoints(options =>
         {
             options.RequireAuthorizeOnAll();
@@ -93,6 +95,17 @@ public static class RegistryHost
         options.AllowOutOfOrderMetadataProperties = true;
         // A misspelt property (expected_version) must be refused, never dropped: it could switch a check off.
         options.UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow;
+    }
+
+    /// <summary>
+    /// "Healthy" alone; otherwise the status and why (a degraded registry names the studies whose patients the outcome
+    /// projection set aside), so a probe or an operator reading /health sees what to look at. Never an exception.
+    /// </summary>
+    private static Task WriteHealthAsync(HttpContext context, HealthReport report)
+    {
+        context.Response.ContentType = "text/plain; charset=utf-8";
+        var reasons = report.Entries.Values.Where(e => e.Status != HealthStatus.Healthy && !string.IsNullOrEmpty(e.Description)).Select(e => e.Description);
+        return context.Response.WriteAsync(report.Status == HealthStatus.Healthy ? "Healthy" : $"{report.Status}: {string.Join(" ", reasons)}".TrimEnd(' ', ':'));
     }
 
     private static void Log(this ILogger logger, string message) => logger.LogInformation("{Message}", message);

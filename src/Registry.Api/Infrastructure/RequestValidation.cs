@@ -31,10 +31,13 @@ public static class RequestValidation
     /// <summary>The same 400 problem for field errors found after the request was read (against the study's protocol).</summary>
     public static IResult Problem(Dictionary<string, string[]> errors) => Results.Problem(Details(errors));
 
-    private static ValidationProblemDetails Details(Dictionary<string, string[]> errors) => new(errors)
+    /// <summary>A 400 for a read whose query values are not valid.</summary>
+    public static IResult QueryProblem(Dictionary<string, string[]> errors) => Results.Problem(Details(errors, "The query is not valid."));
+
+    private static ValidationProblemDetails Details(Dictionary<string, string[]> errors, string title = "The request is not valid; nothing was recorded.") => new(errors)
     {
         Status = StatusCodes.Status400BadRequest,
-        Title = "The request is not valid; nothing was recorded.",
+        Title = title,
         Type = "https://www.rfc-editor.org/rfc/rfc9110#section-15.5.1",
     };
 

@@ -65,7 +65,7 @@ public static class GettingHistoryEndpoint
     {
         var errors = new Dictionary<string, string[]>();
         var moment = StudyViewLoader.ParseMoment(asOf, errors);
-        if (errors.Count > 0) return RequestValidation.Problem(errors);
+        if (errors.Count > 0) return RequestValidation.QueryProblem(errors);
 
         var (timeline, events) = await PatientStream.LoadAsync(session, patientId, moment, ct);
         if (timeline is null)

@@ -24,7 +24,7 @@ public static class ListingPatientsEndpoint
     public static async Task<IResult> Get(Guid studyId, string? site, string? subjectCode, int? skip, int? take, IQuerySession session, ClaimsPrincipal user, CancellationToken ct)
     {
         if (take is < 1 or > 500 || skip is < 0)
-            return RequestValidation.Problem(new() { ["take"] = ["take is 1–500 and skip at least 0."] });
+            return RequestValidation.QueryProblem(new() { ["take"] = ["take is 1–500 and skip at least 0."] });
         if (await session.LoadAsync<Study>(studyId, ct) is not { } study) return Problems.NotFound($"No study {studyId} is registered.");
         if (site is not null && !user.IsInRole(Roles.Auditor) && !user.HasSite(site))
             return Problems.Forbidden($"Your token does not cover site '{site}'.");

@@ -34,7 +34,18 @@ public sealed record AmendProtocol(Protocol? Protocol, string? Reason, int? Expe
 }
 
 /// <summary>An arm added by amendment, with the reason for adding it.</summary>
-public sealed record AddArm(string? Code, string? Name, IReadOnlyList<RegimenComponent>? Regimen, string? Reason);
+public sealed record AddArm(string? Code, string? Name, IReadOnlyList<RegimenComponent>? Regimen, string? Reason)
+{
+    public sealed class Validator : AbstractValidator<AddArm>
+    {
+        public Validator()
+        {
+            RuleFor(a => a.Code).NotEmpty().WithMessage("code is required: the new arm's code.");
+            RuleFor(a => a.Name).NotEmpty().WithMessage("name is required: the new arm's name.");
+            RuleFor(a => a.Reason).NotEmpty().WithMessage("reason is required: say why the arm is added.").MaximumLength(1000);
+        }
+    }
+}
 
 /// <summary>A protocol changes only by amendment: a new numbered version with its reason; what was recorded under earlier versions stays.</summary>
 public static class AmendingProtocolEndpoint
@@ -46,18 +57,7 @@ public static class AmendingProtocolEndpoint
     public static Task<IResult> Post(Guid studyId, AmendProtocol request, IDocumentSession session, ClaimsPrincipal user, CancellationToken ct) =>
         AmendAsync(studyId, _ => request.Protocol!, request.Reason!.Trim(), request.ExpectedVersion, session, user, ct);
 
-    [WolverinePost("/api/studies/{studyId}/arms")]
-    [Authorize(Roles = Roles.Admin)]
-    public static async Task<IResult> AddArm(Guid studyId, AddArm request, IDocumentSession session, ClaimsPrincipal user, CancellationToken ct)
-    {
-        if (string.IsNullOrWhiteSpace(request.Reason))
-            return RequestValidation.Problem(new() { ["reason"] = ["reason is required: say why the arm is added."] });
-        return await AmendAsync(studyId,
-            current => current with { Arms = [.. current.Arms, new ProtocolArm(request.Code!, request.Name!, request.Regimen)] },
-            request.Reason.Trim(), null, session, user, ct);
-    }
-
-    private static async Task<IResult> AmendAsync(Guid studyId, Func<Protocol, Protocol> amend, string reason, int? expectedVersion,
+    internal static async Task<IResult> AmendAsync(Guid studyId, Func<Protocol, Protocol> amend, string reason, int? expectedVersion,
         IDocumentSession session, ClaimsPrincipal user, CancellationToken ct)
     {
         var stream = await session.Events.FetchForWriting<Study>(studyId, ct);
@@ -81,6 +81,27 @@ public static class AmendingProtocolEndpoint
             return Problems.Conflict(["The protocol was amended by someone else at the same moment; nothing was recorded. Reload and try again."]);
         }
         return Results.Created($"/api/studies/{studyId}/protocol", new ProtocolVersionCreated(studyId, study.ProtocolVersion + 1));
+    }
+}
+
+/// <summary>
+/// Adding an arm is an amendment that only appends the arm. Its own class, because Wolverine applies a class's
+/// <c>Validate</c> to every endpoint in it (an AmendProtocol validator here made this route fail to compile: 500).
+/// </summary>
+public static class AddingArmEndpoint
+{
+    public static ProblemDetails Validate(AddArm request) => RequestValidation.Check(new AddArm.Validator().Validate(request));
+
+    [WolverinePost("/api/studies/{studyId}/arms")]
+    [Authorize(Roles = Roles.Admin)]
+    public static async Task<IResult> Post(Guid studyId, AddArm request, IDocumentSession session, ClaimsPrincipal user, CancellationToken ct)
+    {
+        // A repeated code conflicts with the arm already registered (409), as it did before protocols.
+        if (await session.LoadAsync<Study>(studyId, ct) is { } study && study.HasArm(request.Code!))
+            return Problems.Conflict([$"Study {study.Code} already has an arm '{request.Code}'."]);
+        return await AmendingProtocolEndpoint.AmendAsync(studyId,
+            current => current with { Arms = [.. current.Arms, new ProtocolArm(request.Code!, request.Name!, request.Regimen)] },
+            request.Reason!.Trim(), null, session, user, ct);
     }
 }
 

@@ -48,7 +48,7 @@ public static class ListingStudiesEndpoint
     {
         var errors = new Dictionary<string, string[]>();
         var moment = StudyViewLoader.ParseMoment(asOf, errors);
-        if (errors.Count > 0) return RequestValidation.Problem(errors);
+        if (errors.Count > 0) return RequestValidation.QueryProblem(errors);
         if (await session.LoadAsync<Study>(studyId, ct) is not { } study) return Problems.NotFound($"No study {studyId} is registered.");
         if (study.RevisionAsOf(moment) is not { } revision) return Problems.NotFound($"Study {study.Code} was not yet registered at {moment:O}.");
         return Results.Ok(new ProtocolView(studyId, revision.Version, revision.RecordedAt, revision.RecordedBy, revision.Reason, revision.Protocol,

@@ -36,7 +36,7 @@ public static class StudyViewRoutes
         var groups = ViewQuery.Groups(arms, scope.Protocol, errors);
         var inDays = ViewQuery.InDays(unit, scope.Protocol, errors);
         var marks = ViewQuery.Landmarks(landmarks, scope.Protocol, errors);
-        if (errors.Count > 0) return (null, null, RequestValidation.Problem(errors));
+        if (errors.Count > 0) return (null, null, RequestValidation.QueryProblem(errors));
         return (SurvivalCurves.Compute(scope, which!, groups!, inDays, marks), scope.Study, null);
     }
 
@@ -52,7 +52,7 @@ public static class StudyViewRoutes
         var which = ViewQuery.TimeToEventEndpoint(endpoint, scope.Protocol, errors);
         var (strataVariable, adjustVariables) = HazardComparison.Covariates(strata, adjust, scope.Protocol, errors);
         var pairs = Pairs(arm, reference, scope.Protocol, errors);
-        if (errors.Count > 0) return RequestValidation.Problem(errors);
+        if (errors.Count > 0) return RequestValidation.QueryProblem(errors);
 
         var views = pairs!.Select(p => HazardComparison.Compute(scope.Outcomes, which!.Code, p.Arm, p.Reference, strataVariable, adjustVariables, scope.AsOf, scope.DataCut)).ToList();
         return arm is null ? Results.Ok(new PlannedComparisonsView(which!.Code, views, scope.AsOf, scope.DataCut)) : Results.Ok(views[0]);
@@ -75,7 +75,7 @@ public static class StudyViewRoutes
         var errors = new Dictionary<string, string[]>();
         var which = ViewQuery.TimeToEventEndpoint(endpoint, scope.Protocol, errors);
         var pair = Pairs(arm ?? "", reference, scope.Protocol, errors, arm is null)?.First();
-        if (errors.Count > 0) return (null, null, RequestValidation.Problem(errors));
+        if (errors.Count > 0) return (null, null, RequestValidation.QueryProblem(errors));
         return (SubgroupForest.Compute(scope.Outcomes, scope.Protocol, which!.Code, pair!.Value.Arm, pair.Value.Reference, scope.AsOf, scope.DataCut), scope.Study, null);
     }
 
@@ -87,7 +87,7 @@ public static class StudyViewRoutes
         if (scope is null) return refusal!;
         var errors = new Dictionary<string, string[]>();
         var groups = ViewQuery.Groups(arms, scope.Protocol, errors);
-        return errors.Count > 0 ? RequestValidation.Problem(errors) : Results.Ok(StudyTables.Baseline(scope, groups!, ct));
+        return errors.Count > 0 ? RequestValidation.QueryProblem(errors) : Results.Ok(StudyTables.Baseline(scope, groups!, ct));
     }
 
     [WolverineGet("/api/studies/{studyId}/response")]
@@ -98,7 +98,7 @@ public static class StudyViewRoutes
         if (scope is null) return refusal!;
         var errors = new Dictionary<string, string[]>();
         var groups = ViewQuery.Groups(arms, scope.Protocol, errors);
-        return errors.Count > 0 ? RequestValidation.Problem(errors) : Results.Ok(StudyTables.Response(scope, groups!, ct));
+        return errors.Count > 0 ? RequestValidation.QueryProblem(errors) : Results.Ok(StudyTables.Response(scope, groups!, ct));
     }
 
     [WolverineGet("/api/studies/{studyId}/safety")]
@@ -109,7 +109,7 @@ public static class StudyViewRoutes
         if (scope is null) return refusal!;
         var errors = new Dictionary<string, string[]>();
         var groups = ViewQuery.Groups(arms, scope.Protocol, errors);
-        return errors.Count > 0 ? RequestValidation.Problem(errors) : Results.Ok(StudyTables.Safety(scope, groups!, ct));
+        return errors.Count > 0 ? RequestValidation.QueryProblem(errors) : Results.Ok(StudyTables.Safety(scope, groups!, ct));
     }
 
     [WolverineGet("/api/studies/{studyId}/maturity")]
@@ -131,11 +131,11 @@ public static class StudyViewRoutes
         var which = ViewQuery.TimeToEventEndpoint(endpoint, study.Protocol, errors);
         var step = MaturityTimeline.Step(every ?? "1m", errors);
         var pair = Pairs(arm ?? "", reference, study.Protocol, errors, arm is null)?.First();
-        if (errors.Count > 0) return (null, null, RequestValidation.Problem(errors));
+        if (errors.Count > 0) return (null, null, RequestValidation.QueryProblem(errors));
 
         var charts = await session.Query<PatientChart>().Where(c => c.StudyId == studyId).ToListAsync(ct);
         if (MaturityTimeline.CountCuts(charts, step!.Value) > MaturityTimeline.MaximumCuts)
-            return (null, null, RequestValidation.Problem(new() { ["every"] = [$"every={every} makes more than {MaturityTimeline.MaximumCuts} data cuts over this study's span; choose a longer step."] }));
+            return (null, null, RequestValidation.QueryProblem(new() { ["every"] = [$"every={every} makes more than {MaturityTimeline.MaximumCuts} data cuts over this study's span; choose a longer step."] }));
         var points = MaturityTimeline.Compute(charts, study, which!.Code, pair!.Value.Arm, pair.Value.Reference, step.Value, ct);
         return (new MaturityView(which.Code, pair.Value.Arm.Label, pair.Value.Reference.Label, every ?? "1m", points), study, null);
     }
@@ -184,6 +184,6 @@ public static class StudyViewRoutes
     {
         var (scope, refusal) = await StudyViewLoader.LoadAsync(session, studyId, asOf, dataCut, consistent, ct);
         return scope is not null ? (scope, null)
-            : (null, refusal!.Errors is { } errors ? RequestValidation.Problem(errors) : Problems.NotFound(refusal.NotFound!));
+            : (null, refusal!.Errors is { } errors ? RequestValidation.QueryProblem(errors) : Problems.NotFound(refusal.NotFound!));
     }
 }
