@@ -59,6 +59,14 @@ public sealed record Figure(int Width, int Height, IReadOnlyList<(Plot Plot, Pix
 /// <summary>What every registry plot shares: arm colours, font sizes readable at 100 %, and number formats.</summary>
 public static class PlotStyle
 {
+    /// <summary>The time origin as an axis reads it: "since randomization".</summary>
+    public static string Origin(string timeOrigin) => timeOrigin switch
+    {
+        "randomization" => "randomization",
+        "enrolment" => "enrolment",
+        _ => "treatment start",
+    };
+
     public const int Width = 960;
     public const float TickFontSize = 14;
     public const float LabelFontSize = 16;

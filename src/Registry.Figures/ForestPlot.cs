@@ -119,7 +119,7 @@ public static partial class ForestPlot
         return rows;
     }
 
-    private static string EndpointName(string endpoint) => endpoint == "os" ? "OS" : "PFS";
+    private static string EndpointName(string endpoint) => endpoint.ToUpperInvariant();
 
     /// <summary>"RecurrentAndMetastatic" as a clinician writes it: "Recurrent and metastatic".</summary>
     private static string Humanise(string level)

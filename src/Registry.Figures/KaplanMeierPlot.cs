@@ -24,7 +24,7 @@ public static class KaplanMeierPlot
         // Room either side of the first and last at-risk count, so the numbers are not cut off at the data area's edge.
         var (left, right) = (-0.03 * Math.Max(xMax, 1), Math.Max(xMax, 1) * 1.04);
 
-        var endpoint = view.Endpoint == "os" ? "Overall survival" : "Progression-free survival";
+        var endpoint = view.EndpointName;
         var curves = PlotStyle.NewPlot($"{studyCode}: {endpoint}{PlotStyle.Scope(view.AsOf, view.DataCut)}");
         for (var i = 0; i < view.Arms.Count; i++) DrawArm(curves, view.Arms[i], PlotStyle.ArmColor(i), unit, withConfidenceBands);
         DrawMedianGuide(curves, view.Arms);
@@ -33,7 +33,7 @@ public static class KaplanMeierPlot
         curves.Axes.Bottom.TickGenerator = new ScottPlot.TickGenerators.NumericManual(columns, columns.Select(c => PlotStyle.Number(c, 0)).ToArray());
         curves.Axes.Left.TickGenerator = new ScottPlot.TickGenerators.NumericManual(
             Enumerable.Range(0, 6).Select(i => i * 0.2).ToArray(), Enumerable.Range(0, 6).Select(i => PlotStyle.Number(i * 0.2, 1)).ToArray());
-        curves.XLabel($"{(unit == "days" ? "Days" : "Months")} since treatment start", PlotStyle.LabelFontSize);
+        curves.XLabel($"{(unit == "days" ? "Days" : "Months")} since {PlotStyle.Origin(view.TimeOrigin)}", PlotStyle.LabelFontSize);
         curves.YLabel(endpoint, PlotStyle.LabelFontSize);
         // Above the data area, two entries a row, the legend can never hide a curve or its CI.
         curves.ShowLegend(Edge.Top);

@@ -15,7 +15,7 @@ public static class MaturityPlot
 
     public static Figure Draw(MaturityView view, string studyCode)
     {
-        var endpoint = view.Endpoint == "os" ? "OS" : "PFS";
+        var endpoint = view.Endpoint.ToUpperInvariant();
         var plot = PlotStyle.NewPlot($"{studyCode}: {endpoint} hazard ratio over data cuts, {view.Arm} vs {view.Reference}");
         var estimable = view.Cuts.Where(c => c.Hr is > 0 and var hr && double.IsFinite(hr)).ToList();
         var (low, high) = PlotStyle.HazardRatioRange(estimable.SelectMany(c => new[] { c.HrLower, c.HrUpper, c.Hr }), Floor, Ceiling);
