@@ -1,4 +1,5 @@
 using System.Security.Claims;
+using System.Text.Json.Serialization;
 using FluentValidation;
 using FluentValidation.Results;
 using JasperFx;
@@ -23,7 +24,8 @@ namespace Registry.Api.Patients;
 /// '-', '_', '.'; no spaces), which also keeps a typed name out of the store. The baseline holds the values of the
 /// study's data dictionary, keyed by variable; its rules come from the protocol (<see cref="EntryChecks"/>).
 /// </summary>
-public sealed record EnrolPatient(string? SubjectCode, string? Arm, string? Site, string? EnrolledOn, BaselineValues? Baseline) : EntryRequest
+public sealed record EnrolPatient(string? SubjectCode, string? Arm, string? Site, string? EnrolledOn,
+    [property: JsonConverter(typeof(RequestBaselineJsonConverter))] BaselineValues? Baseline) : EntryRequest
 {
     public override ValidationResult Validate() => new Validator().Validate(this);
 

@@ -23,8 +23,10 @@ public static class ListingPatientsEndpoint
     [Authorize(Roles = $"{Roles.Coordinator},{Roles.Auditor}")]
     public static async Task<IResult> Get(Guid studyId, string? site, string? subjectCode, int? skip, int? take, IQuerySession session, ClaimsPrincipal user, CancellationToken ct)
     {
-        if (take is < 1 or > 500 || skip is < 0)
-            return RequestValidation.QueryProblem(new() { ["take"] = ["take is 1–500 and skip at least 0."] });
+        var errors = new Dictionary<string, string[]>();
+        if (take is < 1 or > 500) errors["take"] = ["take is 1–500 patients (100 when left out)."];
+        if (skip is < 0) errors["skip"] = ["skip is at least 0."];
+        if (errors.Count > 0) return RequestValidation.QueryProblem(errors);
         if (await session.LoadAsync<Study>(studyId, ct) is not { } study) return Problems.NotFound($"No study {studyId} is registered.");
         if (site is not null && !user.IsInRole(Roles.Auditor) && !user.HasSite(site))
             return Problems.Forbidden($"Your token does not cover site '{site}'.");

@@ -24,17 +24,29 @@ public sealed record RouteRule(string Route, Caller[] Allowed, Func<AccessFixtur
         .Replace("{patientId}", f.PatientId.ToString());
 }
 
-/// <summary>A study (arms ITC, C) and a patient of site S1 with a treatment start (v2) and a progression (v3).</summary>
-public sealed record AccessFixture(Guid StudyId, Guid PatientId)
+/// <summary>
+/// A study (arms ITC, C) and a patient of site S1 with a treatment start (v2) and a progression (v3); and a
+/// randomized study (arms PD1, PBO) with an S1 patient enrolled but not yet randomized.
+/// </summary>
+public sealed record AccessFixture(Guid StudyId, Guid PatientId, Dictionary<string, object?> Protocol, Guid RandomizedStudyId, Guid RandomizedPatientId)
 {
     public static async Task<AccessFixture> CreateAsync(RegistryApp app)
     {
-        var studyId = await app.RegisteredStudyAsync();
+        var protocol = Scenarios.Protocol();
+        var studyId = await app.RegisteredStudyAsync(protocol);
         var patientId = await app.EnrolledPatientAsync(studyId, enrolledOn: "2020-01-05", site: "S1");
         await app.RecordAsync(patientId, "treatment-starts", new { startedOn = "2020-01-10" });
-        await app.RecordAsync(patientId, "progressions", new { progressedOn = "2020-06-01" });
-        return new AccessFixture(studyId, patientId);
+        await app.RecordAsync(patientId, "progressions", new { progressedOn = "2020-06-01", basis = "Radiological" });
+        var randomizedStudyId = await app.RegisteredStudyAsync(Scenarios.RandomizedProtocol());
+        var randomizedPatientId = await app.EnrolledPatientAsync(randomizedStudyId, "2024-03-01", site: "S1", arm: null, baseline: Scenarios.RandomizedBaseline());
+        return new AccessFixture(studyId, patientId, protocol, randomizedStudyId, randomizedPatientId);
     }
+
+    /// <summary>Ids no study or patient has, for the same routes.</summary>
+    public AccessFixture Unknown() => this with
+    {
+        StudyId = Guid.NewGuid(), PatientId = Guid.NewGuid(), RandomizedStudyId = Guid.NewGuid(), RandomizedPatientId = Guid.NewGuid(),
+    };
 }
 
 public static class Callers
@@ -75,14 +87,18 @@ public sealed class AccessMatrixTests(RegistryApp app) : IClassFixture<RegistryA
         new("GET /scalar/scalar.aspnetcore.js", Everyone),
         new("GET /scalar/favicon.svg", Everyone),
 
-        // Studies: admins manage, every role reads
-        new("POST /api/studies", [Admin], Body: _ => new
-        {
-            code = $"M-{Guid.NewGuid():N}"[..12], title = "Matrix study", arms = new[] { new { code = "C", name = "Chemotherapy" } },
-        }),
+        // Studies: admins register and amend protocols, every role reads them, anyone reads the protocol's schema
+        new("POST /api/studies", [Admin], Body: _ => Scenarios.Protocol()),
         new("GET /api/studies", AnyRole),
         new("GET /api/studies/{studyId}", AnyRole),
-        new("POST /api/studies/{studyId}/arms", [Admin], Body: _ => new { code = "IT", name = "ICI + targeted" }),
+        new("GET /api/studies/{studyId}/protocol", AnyRole),
+        new("GET /api/protocol-schema", Everyone),
+        new("POST /api/studies/{studyId}/arms", [Admin], Body: _ => new { code = "IT", name = "ICI + targeted", reason = "Arm opened by amendment" }),
+        new("POST /api/studies/{studyId}/amendments", [Admin], Body: f => new
+        {
+            protocol = new Dictionary<string, object?>(f.Protocol) { ["title"] = "Previously treated recurrent or metastatic NPC" },
+            reason = "Title spelt out",
+        }),
 
         // Patient writes: coordinators of the patient's site only
         new("POST /api/studies/{studyId}/patients", SiteCoordinatorOnly, Body: _ => new
@@ -98,13 +114,16 @@ public sealed class AccessMatrixTests(RegistryApp app) : IClassFixture<RegistryA
         {
             term = "Fatigue", grade = 1, onsetOn = "2020-03-01", serious = false, attribution = "Possible",
         }),
-        new("POST /api/patients/{patientId}/progressions", SiteCoordinatorOnly, Body: _ => new { progressedOn = "2020-07-01" }),
+        new("POST /api/patients/{patientId}/randomizations", SiteCoordinatorOnly, Url: f => $"/api/patients/{f.RandomizedPatientId}/randomizations",
+            Body: _ => new { randomizedOn = "2024-03-02", arm = "PD1", strata = new Dictionary<string, string> { ["overallStage"] = "III", ["ebvDna"] = "≥ 4000" } }),
+        new("POST /api/patients/{patientId}/progressions", SiteCoordinatorOnly, Body: _ => new { progressedOn = "2020-07-01", basis = "Radiological" }),
+        new("POST /api/patients/{patientId}/relapses", SiteCoordinatorOnly, Body: _ => new { relapsedOn = "2020-07-01", type = "distant" }),
         new("POST /api/patients/{patientId}/deaths", SiteCoordinatorOnly, Body: _ => new { diedOn = "2020-09-01" }),
         new("POST /api/patients/{patientId}/follow-ups", SiteCoordinatorOnly, Body: _ => new { lastKnownAliveOn = "2020-08-01" }),
         new("POST /api/patients/{patientId}/withdrawals", SiteCoordinatorOnly, Body: _ => new { withdrewOn = "2020-08-01", reason = "Moved abroad" }),
         new("POST /api/patients/{patientId}/corrections", SiteCoordinatorOnly, Body: _ => new
         {
-            entryVersion = 3, reason = "Scan re-read", replacement = new { kind = "diseaseProgressed", progressedOn = "2020-06-15" },
+            entryVersion = 3, reason = "Scan re-read", replacement = new { kind = "diseaseProgressed", progressedOn = "2020-06-15", basis = "Radiological" },
         }),
         new("POST /api/patients/{patientId}/voids", SiteCoordinatorOnly, Body: _ => new { entryVersion = 3, reason = "Pseudo-progression" }),
 
@@ -125,8 +144,9 @@ public sealed class AccessMatrixTests(RegistryApp app) : IClassFixture<RegistryA
         new("GET /api/studies/{studyId}/plots/maturity.svg", StudyReaders, Url: f => $"/api/studies/{f.StudyId}/plots/maturity.svg?arm=ITC&reference=C&every=1y"),
         new("GET /api/studies/{studyId}/plots/maturity.png", StudyReaders, Url: f => $"/api/studies/{f.StudyId}/plots/maturity.png?arm=ITC&reference=C&every=1y"),
 
-        // Patient reads
+        // Patient reads: a coordinator lists her own sites' patients (none, for another site's), an auditor every site's
         new("GET /api/patients/{patientId}/history", [SiteCoordinator, Auditor]),
+        new("GET /api/studies/{studyId}/patients", [SiteCoordinator, OtherSiteCoordinator, Auditor]),
 
         // Audit
         new("GET /api/audit/verify", [Auditor]),

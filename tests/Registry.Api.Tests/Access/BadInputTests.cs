@@ -38,7 +38,7 @@ public sealed class BadInputTests(RegistryApp app) : IClassFixture<RegistryApp>
             s.Post.Text(new string(' ', 1024 * 1024) + body).ToUrl(url).ContentType("application/json");
         });
 
-        var unknown = rule.UrlFor(fixture with { StudyId = Guid.NewGuid(), PatientId = Guid.NewGuid() });
+        var unknown = rule.UrlFor(fixture.Unknown());
         if (unknown == url) return;
         var before = await app.EventStoreMarkAsync();
         var result = await app.Host.Scenario(s =>

@@ -20,12 +20,12 @@ public sealed class AuditTrailExportTests(RegistryApp app) : IClassFixture<Regis
         await app.Host.Scenario(s =>
         {
             s.WithBearerToken(app.Admin);
-            s.Post.Json(new { code = "IT", name = "ICI + targeted" }).ToUrl($"/api/studies/{studyId}/arms");
+            s.Post.Json(new { code = "IT", name = "ICI + targeted", reason = "Arm opened by amendment" }).ToUrl($"/api/studies/{studyId}/arms");
             s.StatusCodeShouldBe(201);
         });
         var first = await app.EnrolledPatientAsync(studyId, site: "S1");
         await app.RecordAsync(first, "treatment-starts", new { startedOn = "2020-01-10", agents = new[] { "camrelizumab", "apatinib" } });
-        await app.RecordAsync(first, "progressions", new { progressedOn = "2020-06-01" });
+        await app.RecordAsync(first, "progressions", new { progressedOn = "2020-06-01", basis = "Radiological" });
         await app.RecordAsync(first, "corrections", new
         {
             entryVersion = 3, reason = "Scan re-read", replacement = new { kind = "diseaseProgressed", progressedOn = "2020-06-15", basis = "Clinical" },

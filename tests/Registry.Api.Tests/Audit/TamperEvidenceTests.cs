@@ -19,15 +19,15 @@ public sealed class TamperEvidenceTests(RegistryApp app) : IClassFixture<Registr
         await app.Host.Scenario(s =>
         {
             s.WithBearerToken(app.Admin);
-            s.Post.Json(new { code = "IT", name = "ICI + targeted" }).ToUrl($"/api/studies/{studyId}/arms");
+            s.Post.Json(new { code = "IT", name = "ICI + targeted", reason = "Arm opened by amendment" }).ToUrl($"/api/studies/{studyId}/arms");
             s.StatusCodeShouldBe(201);
         });
         var patientId = await app.EnrolledPatientAsync(studyId);
         await app.RecordAsync(patientId, "treatment-starts", new { startedOn = "2020-01-10" });
-        await app.RecordAsync(patientId, "progressions", new { progressedOn = "2020-06-01" });
+        await app.RecordAsync(patientId, "progressions", new { progressedOn = "2020-06-01", basis = "Radiological" });
         await app.RecordAsync(patientId, "corrections", new
         {
-            entryVersion = 3, reason = "Scan re-read", replacement = new { kind = "diseaseProgressed", progressedOn = "2020-06-15" },
+            entryVersion = 3, reason = "Scan re-read", replacement = new { kind = "diseaseProgressed", progressedOn = "2020-06-15", basis = "Radiological" },
         });
         await app.RecordAsync(patientId, "follow-ups", new { lastKnownAliveOn = "2020-09-01" });
         var otherPatientId = await app.EnrolledPatientAsync(studyId);
@@ -167,7 +167,7 @@ public sealed class TamperEvidenceTests(RegistryApp app) : IClassFixture<Registr
         var previous = history.GetProperty("events")[0].GetProperty("hash").GetString();
         var e = history.GetProperty("events")[1];
         var canonical =
-            $"{{\"clinicalDate\":\"2020-01-11\",\"data\":{{\"agents\":[],\"line\":null,\"startedOn\":\"2020-01-11\"}}," +
+            $"{{\"clinicalDate\":\"2020-01-11\",\"data\":{{\"agents\":null,\"line\":null,\"startedOn\":\"2020-01-11\"}}," +
             $"\"previousHash\":\"{previous}\",\"reason\":null," +
             $"\"recordedAt\":\"{e.GetProperty("recordedAt").GetDateTimeOffset().UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.ffffff'Z'", CultureInfo.InvariantCulture)}\"," +
             $"\"recordedBy\":\"{e.GetProperty("recordedBy").GetString()}\",\"stream\":\"{patientId}\",\"type\":\"treatment_started\",\"version\":2}}";

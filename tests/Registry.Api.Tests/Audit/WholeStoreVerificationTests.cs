@@ -13,7 +13,7 @@ public sealed class WholeStoreVerificationTests(RegistryApp app) : IClassFixture
         await app.Host.Scenario(s =>
         {
             s.WithBearerToken(app.Admin);
-            s.Post.Json(new { code = "IT", name = "ICI + targeted", regimen = new { immuneCheckpointInhibitor = "toripalimab" } }).ToUrl($"/api/studies/{studyId}/arms");
+            s.Post.Json(new { code = "IT", name = "ICI + targeted", regimen = new[] { new { @class = "immune-checkpoint-inhibitor", agent = "toripalimab" } }, reason = "Arm opened by amendment" }).ToUrl($"/api/studies/{studyId}/arms");
             s.StatusCodeShouldBe(201);
         });
         var first = await app.EnrolledPatientAsync(studyId);
@@ -29,7 +29,7 @@ public sealed class WholeStoreVerificationTests(RegistryApp app) : IClassFixture
         await app.RecordAsync(second, "corrections", new
         {
             entryVersion = 1, reason = "Age mis-keyed",
-            replacement = new { kind = "enrolled", patientId = second, studyId, arm = "ITC", site = "S2", subjectCode = await SubjectCodeAsync(second), enrolledOn = "2020-01-05", baseline = Scenarios.Baseline(age: 54) },
+            replacement = new { kind = "enrolled", arm = "ITC", site = "S2", subjectCode = await SubjectCodeAsync(second), enrolledOn = "2020-01-05", baseline = Scenarios.Baseline(age: 54) },
         }, token: app.Token("coordinator", "S2"));
 
         var report = await (await app.Host.Scenario(s =>

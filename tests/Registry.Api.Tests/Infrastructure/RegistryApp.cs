@@ -1,8 +1,11 @@
 using Alba;
+using Marten;
 using Microsoft.AspNetCore.Hosting;
+using Microsoft.Extensions.DependencyInjection;
 using Npgsql;
 using Registry.Api.Auth;
 using Registry.Api.Infrastructure;
+using Registry.Projections.Outcomes;
 
 namespace Registry.Api.Tests.Infrastructure;
 
@@ -21,6 +24,7 @@ public class RegistryApp : IAsyncLifetime
     public async Task InitializeAsync()
     {
         ConnectionString = await TestCluster.NewDatabaseAsync();
+        await BeforeStartAsync();
         Host = await AlbaHost.For<Program>(builder => UseTestSettings(builder, ConnectionString, _dataDirectory));
         await SeedAsync();
     }
@@ -33,6 +37,9 @@ public class RegistryApp : IAsyncLifetime
         builder.UseSetting("Registry:DataDirectory", dataDirectory);
         builder.UseSetting("Registry:DemoStudy:LoadOnFirstRun", "false");
     }
+
+    /// <summary>What a fixture does to its database before the registry starts on it (an older store, say); nothing by default.</summary>
+    protected virtual Task BeforeStartAsync() => Task.CompletedTask;
 
     /// <summary>State a fixture needs before its tests run; none by default.</summary>
     protected virtual Task SeedAsync() => Task.CompletedTask;
@@ -59,5 +66,38 @@ public class RegistryApp : IAsyncLifetime
         await using var reader = await command.ExecuteReaderAsync();
         await reader.ReadAsync();
         return (reader.GetInt64(0), reader.GetInt64(1));
+    }
+
+    /// <summary>The document store the registry under test writes to (for tests that play a legacy writer or read a projection).</summary>
+    public IDocumentStore Store => Host.Services.GetRequiredService<IDocumentStore>();
+
+    /// <summary>
+    /// Waits for the async daemon to derive the patient's outcome row from at least stream version
+    /// <paramref name="version"/>, bounded so a stuck or failing projection fails the test instead of hanging it.
+    /// </summary>
+    public async Task<PatientOutcomeRow> OutcomeRowAsync(Guid patientId, long version, TimeSpan? within = null)
+    {
+        var deadline = DateTime.UtcNow + (within ?? TimeSpan.FromSeconds(30));
+        while (true)
+        {
+            await using (var session = Store.QuerySession())
+                if (await session.LoadAsync<PatientOutcomeRow>(patientId) is { } row && row.Version >= version) return row;
+            if (DateTime.UtcNow > deadline)
+                throw new TimeoutException($"Patient {patientId}'s outcome row did not reach version {version} within {within ?? TimeSpan.FromSeconds(30)}.");
+            await Task.Delay(100);
+        }
+    }
+
+    /// <summary>Waits for the outcome projection to set the patient aside; null if it has not within <paramref name="within"/>.</summary>
+    public async Task<ProjectionFault?> ProjectionFaultAsync(Guid patientId, TimeSpan? within = null)
+    {
+        var deadline = DateTime.UtcNow + (within ?? TimeSpan.FromSeconds(30));
+        while (DateTime.UtcNow <= deadline)
+        {
+            await using (var session = Store.QuerySession())
+                if (await session.LoadAsync<ProjectionFault>(patientId) is { } fault) return fault;
+            await Task.Delay(100);
+        }
+        return null;
     }
 }

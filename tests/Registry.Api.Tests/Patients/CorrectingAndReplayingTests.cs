@@ -10,7 +10,7 @@ public sealed class CorrectingAndReplayingTests(RegistryApp app) : IClassFixture
     {
         var patientId = await app.EnrolledPatientAsync(await app.RegisteredStudyAsync(), enrolledOn: "2020-01-05");
         await app.RecordAsync(patientId, "treatment-starts", new { startedOn = "2020-01-10" });
-        await app.RecordAsync(patientId, "progressions", new { progressedOn = "2020-06-01" });
+        await app.RecordAsync(patientId, "progressions", new { progressedOn = "2020-06-01", basis = "Radiological" });
         return patientId;
     }
 
@@ -86,7 +86,7 @@ public sealed class CorrectingAndReplayingTests(RegistryApp app) : IClassFixture
         var problem = await (await app.RefusedAsync(400, s =>
         {
             s.WithBearerToken(app.Coordinator);
-            s.Post.Json(new { entryVersion = 3, reason = "  ", replacement = new { kind = "diseaseProgressed", progressedOn = "2020-07-01" } })
+            s.Post.Json(new { entryVersion = 3, reason = "  ", replacement = new { kind = "diseaseProgressed", progressedOn = "2020-07-01", basis = "Radiological" } })
                 .ToUrl($"/api/patients/{patientId}/corrections");
         })).ProblemAsync();
         Assert.True(problem.GetProperty("errors").TryGetProperty("reason", out _));
@@ -105,13 +105,13 @@ public sealed class CorrectingAndReplayingTests(RegistryApp app) : IClassFixture
         await app.RefusedAsync(409, s =>
         {
             s.WithBearerToken(app.Coordinator);
-            s.Post.Json(new { entryVersion = 3, reason = "typo", replacement = new { kind = "diseaseProgressed", progressedOn = "2020-01-01" } })
+            s.Post.Json(new { entryVersion = 3, reason = "typo", replacement = new { kind = "diseaseProgressed", progressedOn = "2020-01-01", basis = "Radiological" } })
                 .ToUrl($"/api/patients/{patientId}/corrections");
         });
         await app.RefusedAsync(409, s =>
         {
             s.WithBearerToken(app.Coordinator);
-            s.Post.Json(new { entryVersion = 9, reason = "typo", replacement = new { kind = "diseaseProgressed", progressedOn = "2020-06-02" } })
+            s.Post.Json(new { entryVersion = 9, reason = "typo", replacement = new { kind = "diseaseProgressed", progressedOn = "2020-06-02", basis = "Radiological" } })
                 .ToUrl($"/api/patients/{patientId}/corrections");
         });
     }
@@ -146,7 +146,7 @@ public sealed class CorrectingAndReplayingTests(RegistryApp app) : IClassFixture
         await Task.Delay(50);
         await app.RecordAsync(patientId, "corrections", new
         {
-            entryVersion = 3, reason = "Date transcribed wrongly", replacement = new { kind = "diseaseProgressed", progressedOn = "2020-08-01" },
+            entryVersion = 3, reason = "Date transcribed wrongly", replacement = new { kind = "diseaseProgressed", progressedOn = "2020-08-01", basis = "Radiological" },
         });
 
         var then = await HistoryAsync(patientId, before.AddMilliseconds(1).ToString("O"));

@@ -45,7 +45,7 @@ public sealed class RecordingFollowUpTests(RegistryApp app) : IClassFixture<Regi
         var problem = await (await app.RefusedAsync(409, s =>
         {
             s.WithBearerToken(app.Coordinator);
-            s.Post.Json(new { progressedOn = "2020-01-08" }).ToUrl($"/api/patients/{patientId}/progressions");
+            s.Post.Json(new { progressedOn = "2020-01-08", basis = "Radiological" }).ToUrl($"/api/patients/{patientId}/progressions");
         })).ProblemAsync();
         Assert.Contains("before treatment started on 2020-01-10", problem.GetProperty("detail").GetString());
     }

@@ -101,7 +101,7 @@ public sealed class KestrelHardeningTests(KestrelRegistryApp app) : IClassFixtur
     [Fact]
     public async Task The_signing_key_never_reaches_the_logs()
     {
-        var valid = await PostStudyAsync(new StringContent("""{"code":"LOG-1","title":"t","arms":[{"code":"C","name":"Chemo"}]}"""));
+        var valid = await PostStudyAsync(new StringContent(System.Text.Json.JsonSerializer.Serialize(Scenarios.Protocol("LOG-1"))));
         Assert.Equal(HttpStatusCode.Created, valid.StatusCode);
         var forged = new JsonWebTokenHandler().CreateToken(new SecurityTokenDescriptor
         {

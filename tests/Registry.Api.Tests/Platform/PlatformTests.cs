@@ -20,8 +20,9 @@ public sealed class PlatformTests(RegistryApp app) : IClassFixture<RegistryApp>
     {
         var document = await (await app.Host.Scenario(s => s.Get.Url("/openapi/v1.json"))).JsonAsync();
         var paths = document.GetProperty("paths");
-        foreach (var route in new[] { "/api/studies", "/api/studies/{studyId}/patients", "/api/patients/{patientId}/progressions",
-                     "/api/patients/{patientId}/corrections", "/api/patients/{patientId}/history" })
+        foreach (var route in new[] { "/api/studies", "/api/studies/{studyId}/amendments", "/api/studies/{studyId}/protocol", "/api/protocol-schema",
+                     "/api/studies/{studyId}/patients", "/api/patients/{patientId}/randomizations", "/api/patients/{patientId}/progressions",
+                     "/api/patients/{patientId}/relapses", "/api/patients/{patientId}/corrections", "/api/patients/{patientId}/history" })
             Assert.True(paths.TryGetProperty(route, out _), $"OpenAPI lacks {route}");
 
         await app.Host.Scenario(s => s.Get.Url("/scalar/v1"));
@@ -62,7 +63,8 @@ public sealed class PlatformTests(RegistryApp app) : IClassFixture<RegistryApp>
         await app.RefusedAsync(401, s =>
         {
             s.WithBearerToken(token);
-            s.Post.Json(new { code = $"X-{why}", title = "t", arms = new[] { new { code = "C", name = "Chemo" } } }).ToUrl("/api/studies");
+            // The body would register a study: only the token (forged: {why}) stops it.
+            s.Post.Json(Scenarios.Protocol($"FORGED-{why.Length}")).ToUrl("/api/studies");
         });
     }
 }
