@@ -32,7 +32,24 @@ public sealed record CorrectEntry(long? EntryVersion, EntryRequest? Replacement,
             RuleFor(c => ((RecordAdverseEvent)c.Replacement!).DiedOn).Null()
                 .When(c => c.Replacement is RecordAdverseEvent).OverridePropertyName("replacement.diedOn")
                 .WithMessage("A correction replaces one entry: record or correct the death separately.");
+            // Accepted there and ignored, it would look like a stale-write check and be none.
+            RuleFor(c => ExpectedVersionIn(c.Replacement)).Null().OverridePropertyName("replacement.expectedVersion")
+                .WithMessage("expectedVersion goes beside entryVersion, on the correction itself; inside the replacement it would check nothing.");
         }
+
+        private static long? ExpectedVersionIn(EntryRequest? replacement) => replacement switch
+        {
+            RandomizePatient r => r.ExpectedVersion,
+            StartTreatment r => r.ExpectedVersion,
+            AssessImaging r => r.ExpectedVersion,
+            RecordAdverseEvent r => r.ExpectedVersion,
+            RecordProgression r => r.ExpectedVersion,
+            RecordRelapse r => r.ExpectedVersion,
+            RecordDeath r => r.ExpectedVersion,
+            RecordFollowUp r => r.ExpectedVersion,
+            WithdrawFromFollowUp r => r.ExpectedVersion,
+            _ => null,
+        };
     }
 }
 

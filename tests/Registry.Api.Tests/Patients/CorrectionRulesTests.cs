@@ -215,4 +215,29 @@ public sealed class CorrectionRulesTests(RegistryApp app) : IClassFixture<Regist
         })).ProblemAsync();
         Assert.Contains("'grade'", strayField.GetProperty("detail").GetString());
     }
+
+    [Fact]
+    public async Task An_expected_version_inside_the_replacement_is_refused_and_beside_entry_version_it_guards_the_stream()
+    {
+        var (_, patientId, _) = await RespondingPatientAsync();
+        var replacement = new { kind = "imagingAssessed", assessedOn = "2024-02-02", targetLesionSumMm = 30.0, nonTargetStatus = "NonCRNonPD", newLesions = false, response = "PR" };
+
+        // Inside the replacement the entry route's own expectedVersion would be read and then ignored.
+        var misplaced = await (await app.RefusedAsync(400, s =>
+        {
+            s.WithBearerToken(app.Coordinator);
+            s.Post.Json(new { entryVersion = 2, reason = "Sum re-measured", replacement = new { replacement.kind, replacement.assessedOn, replacement.targetLesionSumMm, replacement.nonTargetStatus, replacement.newLesions, replacement.response, expectedVersion = 1 } })
+                .ToUrl($"/api/patients/{patientId}/corrections");
+        })).ProblemAsync();
+        Assert.Equal(["replacement.expectedVersion"], misplaced.ErrorFields());
+
+        var stale = await (await app.RefusedAsync(409, s =>
+        {
+            s.WithBearerToken(app.Coordinator);
+            s.Post.Json(new { entryVersion = 2, reason = "Sum re-measured", replacement, expectedVersion = 1 }).ToUrl($"/api/patients/{patientId}/corrections");
+        })).ProblemAsync();
+        Assert.Contains("version 4, not the expected 1", stale.GetProperty("detail").GetString());
+
+        await app.RecordAsync(patientId, "corrections", new { entryVersion = 2, reason = "Sum re-measured", replacement, expectedVersion = 4 });
+    }
 }

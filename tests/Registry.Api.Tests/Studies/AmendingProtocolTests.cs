@@ -61,6 +61,13 @@ public sealed class AmendingProtocolTests(RegistryApp app) : IClassFixture<Regis
             s.Get.Url($"/api/studies/{studyId}/protocol?asOf=2001-01-01T00:00:00Z");
             s.StatusCodeShouldBe(404);
         });
+        var malformed = await (await app.Host.Scenario(s =>
+        {
+            s.WithBearerToken(app.Investigator);
+            s.Get.Url($"/api/studies/{studyId}/protocol?asOf=last-week");
+            s.StatusCodeShouldBe(400);
+        })).ProblemAsync();
+        Assert.Equal(["asOf"], malformed.ErrorFields());
     }
 
     public static TheoryData<string, Func<JsonObject, JsonObject>, string> ForbiddenAmendments() => new()

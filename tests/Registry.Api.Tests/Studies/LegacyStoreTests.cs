@@ -94,7 +94,8 @@ public sealed class LegacyStoreTests(LegacyStoreApp app) : IClassFixture<LegacyS
     [Fact]
     public async Task A_first_schema_study_reads_as_a_non_randomized_protocol_with_regimen_components()
     {
-        var view = await app.ProtocolAsync(LegacyStoreApp.StudyId);
+        // As it stood at the end of 2023, whatever later tests amend: the first schema's events keep their recorded times.
+        var view = await app.ProtocolAsync(LegacyStoreApp.StudyId, "2023-12-31T00:00:00Z");
 
         // study_registered is version 1; the arm_added of June 2023 reads as amendment 2.
         Assert.Equal(2, view.GetProperty("version").GetInt32());
@@ -155,10 +156,13 @@ public sealed class LegacyStoreTests(LegacyStoreApp app) : IClassFixture<LegacyS
         Assert.Equal(new DateOnly(2023, 3, 14), row.Outcome.OriginOn);
         Assert.Equal(2, row.Outcome.Baseline.Number("metastaticSites.count"));
 
+        var inForce = (await app.ProtocolAsync(LegacyStoreApp.StudyId)).GetProperty("version").GetInt32();
         await app.RecordAsync(LegacyStoreApp.PatientId, "follow-ups", new { lastKnownAliveOn = "2024-01-15" });
         var events = (await app.HistoryAsync(LegacyStoreApp.PatientId)).GetProperty("events");
         Assert.Equal(4, events.GetArrayLength());
-        Assert.Equal(2, events[3].GetProperty("protocolVersion").GetInt32());
+        // A new entry records the (upcast) protocol version in force; the first schema's entries record none.
+        Assert.Equal(inForce, events[3].GetProperty("protocolVersion").GetInt32());
+        Assert.True(inForce >= 2);
     }
 
     [Fact]
@@ -174,5 +178,23 @@ public sealed class LegacyStoreTests(LegacyStoreApp app) : IClassFixture<LegacyS
         var baseline = (await app.HistoryAsync(patientId)).GetProperty("events")[0].GetProperty("data").GetProperty("baseline");
         Assert.Equal(0, baseline.GetProperty("metastaticSites.count").GetInt32());
         Assert.Equal("unknown", baseline.GetProperty("pdL1Cps").GetProperty("missing").GetString());
+    }
+
+    [Fact]
+    public async Task A_first_schema_study_is_amended_like_any_other()
+    {
+        await app.Host.Scenario(s =>
+        {
+            s.WithBearerToken(app.Admin);
+            s.Post.Json(new { code = "IC", name = "ICI + chemo", regimen = new object[] { new { @class = "immune-checkpoint-inhibitor", agent = "tislelizumab" }, new { @class = "chemotherapy", agent = "gemcitabine + cisplatin", agents = 2 } }, reason = "Fourth arm, amendment 3" })
+                .ToUrl($"/api/studies/{LegacyStoreApp.StudyId}/arms");
+            s.StatusCodeShouldBe(201);
+        });
+
+        var view = await app.ProtocolAsync(LegacyStoreApp.StudyId);
+        Assert.Equal(3, view.GetProperty("version").GetInt32());
+        Assert.Equal(["Arm added", "Fourth arm, amendment 3"], view.GetProperty("versions").EnumerateArray().Skip(1).Select(v => v.GetProperty("reason").GetString()));
+        Assert.Equal("Fourth arm, amendment 3", view.GetProperty("reason").GetString());
+        Assert.Equal(["ITC", "C", "IT", "IC"], view.GetProperty("protocol").GetProperty("arms").EnumerateArray().Select(a => a.GetProperty("code").GetString()));
     }
 }
