@@ -13,7 +13,10 @@ public static partial class ForestPlot
 {
     private const int RowHeight = 26;
     private const int TitleHeight = 44;
-    private const int LabelWidth = 270, NumbersWidth = 350, ForestWidth = 560;
+    private const int NumbersWidth = 350, ForestWidth = 560;
+    // The label panel grows with the longest label (about 9.5 px a character in bold), so none is cut off.
+    private const int MinimumLabelWidth = 270, MaximumLabelWidth = 440;
+    private const double PixelsPerCharacter = 9.5;
     private static readonly PixelPadding Margins = new(left: 0, right: 0, bottom: 66, top: 6);
 
     private enum Kind { Columns, Overall, Characteristic, Level }
@@ -24,7 +27,8 @@ public static partial class ForestPlot
     {
         var rows = Rows(view);
         var (bottom, top) = (-rows.Count + 0.5, 0.5);
-        var width = LabelWidth + ForestWidth + NumbersWidth;
+        var labelWidth = Math.Clamp((int)Math.Ceiling(rows.Max(r => r.Label.Length) * PixelsPerCharacter / 0.94), MinimumLabelWidth, MaximumLabelWidth);
+        var width = labelWidth + ForestWidth + NumbersWidth;
         var height = TitleHeight + (int)(Margins.Top + Margins.Bottom) + RowHeight * rows.Count;
 
         var title = PlotStyle.TextPanel(0, 1, 0, 1);
@@ -63,9 +67,9 @@ public static partial class ForestPlot
         return new Figure(width, height,
         [
             (title, new PixelRect(0, width, TitleHeight, 0)),
-            (labels, new PixelRect(0, LabelWidth, height, TitleHeight)),
-            (forest, new PixelRect(LabelWidth, LabelWidth + ForestWidth, height, TitleHeight)),
-            (numbers, new PixelRect(LabelWidth + ForestWidth, width, height, TitleHeight)),
+            (labels, new PixelRect(0, labelWidth, height, TitleHeight)),
+            (forest, new PixelRect(labelWidth, labelWidth + ForestWidth, height, TitleHeight)),
+            (numbers, new PixelRect(labelWidth + ForestWidth, width, height, TitleHeight)),
         ]);
     }
 
@@ -121,10 +125,16 @@ public static partial class ForestPlot
 
     private static string EndpointName(string endpoint) => endpoint.ToUpperInvariant();
 
-    /// <summary>"RecurrentAndMetastatic" as a clinician writes it: "Recurrent and metastatic".</summary>
+    /// <summary>
+    /// "RecurrentAndMetastatic" (a legacy study's level) as a clinician writes it: "Recurrent and metastatic". A label
+    /// the protocol spells out ("N0–N2", "IVa", "T1–T3") keeps its capitals; only its first letter is raised.
+    /// </summary>
     private static string Humanise(string level)
     {
-        var words = CamelCaseBoundary().Replace(level, " $1").ToLowerInvariant();
+        if (level.Length == 0) return level;
+        var words = level.All(char.IsLetter) && CamelCaseBoundary().IsMatch(level)
+            ? CamelCaseBoundary().Replace(level, " $1").ToLowerInvariant()
+            : level;
         return char.ToUpperInvariant(words[0]) + words[1..];
     }
 

@@ -33,7 +33,7 @@ public static class KaplanMeierPlot
         curves.Axes.Bottom.TickGenerator = new ScottPlot.TickGenerators.NumericManual(columns, columns.Select(c => PlotStyle.Number(c, 0)).ToArray());
         curves.Axes.Left.TickGenerator = new ScottPlot.TickGenerators.NumericManual(
             Enumerable.Range(0, 6).Select(i => i * 0.2).ToArray(), Enumerable.Range(0, 6).Select(i => PlotStyle.Number(i * 0.2, 1)).ToArray());
-        curves.XLabel($"{(unit == "days" ? "Days" : "Months")} since {PlotStyle.Origin(view.TimeOrigin)}", PlotStyle.LabelFontSize);
+        curves.XLabel($"{(unit == "days" ? "Days" : "Months")} since {(view.Endpoint == "dor" ? "first response" : PlotStyle.Origin(view.TimeOrigin))}", PlotStyle.LabelFontSize);
         curves.YLabel(endpoint, PlotStyle.LabelFontSize);
         // Above the data area, two entries a row, the legend can never hide a curve or its CI.
         curves.ShowLegend(Edge.Top);
@@ -55,7 +55,8 @@ public static class KaplanMeierPlot
         if (arm.N == 0)
         {
             // An arm without analysable patients still gets its legend entry, so readers see it was asked for.
-            plot.Legend.ManualItems.Add(new LegendItem { LabelText = $"{arm.Arm} (n=0): no analysable patients (PFS and OS need a treatment start)", LineColor = color, LineWidth = 2 });
+            var why = arm.Population.Excluded.Count > 0 ? $": {string.Join("; ", arm.Population.Excluded.Select(e => $"{e.N} {e.Reason}"))}" : "";
+            plot.Legend.ManualItems.Add(new LegendItem { LabelText = $"{arm.Arm} (n=0): no analysable patients{why}", LineColor = color, LineWidth = 2 });
             return;
         }
         var end = LastFollowUp(arm);

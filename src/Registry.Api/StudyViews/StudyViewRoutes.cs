@@ -147,6 +147,12 @@ public static class StudyViewRoutes
     private static IReadOnlyList<(ArmGroup Arm, ArmGroup Reference)>? Pairs(string? arm, string? reference, Protocol protocol,
         Dictionary<string, string[]> errors, bool firstPlanned = false)
     {
+        // A reference alone would be silently replaced by the plan's comparison: refuse it instead.
+        if ((arm is null || firstPlanned) && reference is not null)
+        {
+            errors["arm"] = ["arm is required when reference is given; without both, the analysis plan's comparisons are answered."];
+            return null;
+        }
         if (arm is not null && !firstPlanned)
         {
             var experimental = ViewQuery.Group(arm, protocol, "arm", errors);

@@ -29,7 +29,7 @@ public static class HazardComparison
         string? Excluded(PatientOutcome o) => SurvivalCurves.ExcludedFrom(o, endpoint)
             ?? adjust.Where(v => v.IsNumeric && !v.IsGroupable && DataDictionary.NumericOf(o.Baseline.Get(v.Key)) is null)
                 .Select(v => $"{v.Key} missing (adjusted for)").FirstOrDefault();
-        var population = PopulationView.Of(enrolled, Excluded);
+        var population = PopulationView.About(outcomes, [arm, reference], Excluded);
         var rows = enrolled.Where(o => Excluded(o) is null).Select(o => (Outcome: o, Time: o.Time(endpoint)!)).ToList();
         var events = rows.Count(r => r.Time.Event);
         ComparisonView Result(CoxModel? model, double? logRankP, string? reason)

@@ -69,9 +69,7 @@ public static class StudyReport
         text.AppendLine($"|---|{string.Concat(arms.Select(_ => "---|"))}---|{string.Concat(arms.Select(_ => "---|"))}---|");
         foreach (var row in view.Terms)
             text.AppendLine($"| {row.Term} | {Counts(row.AnyGrade)} | {P(row.AnyGradeAcrossArms.ChiSquareP)} | {Counts(row.GradeThreeOrMore)} | {P(row.GradeThreeOrMoreAcrossArms.ChiSquareP)} |");
-        var any = AcrossGroups.Test(AcrossGroups.YesNo(view.AnyAdverseEvent.Select(c => (c.Patients, c.Of)).ToList()));
-        var severe = AcrossGroups.Test(AcrossGroups.YesNo(view.AnyGradeThreeOrMore.Select(c => (c.Patients, c.Of)).ToList()));
-        text.AppendLine($"| **Total (patients)** | {Counts(view.AnyAdverseEvent)} | {P(any.ChiSquareP)} | {Counts(view.AnyGradeThreeOrMore)} | {P(severe.ChiSquareP)} |");
+        text.AppendLine($"| **Total (patients)** | {Counts(view.AnyAdverseEvent)} | {P(view.AnyAdverseEventAcrossArms.ChiSquareP)} | {Counts(view.AnyGradeThreeOrMore)} | {P(view.AnyGradeThreeOrMoreAcrossArms.ChiSquareP)} |");
         text.AppendLine();
     }
 
@@ -81,7 +79,8 @@ public static class StudyReport
         var unit = p.InDays ? "days" : "months";
         var groups = scope.EachArm.Concat(p.Analysis?.Pooled?.Select(g => new ArmGroup(g.Key, g.Value.ToList())) ?? []).ToList();
         var view = SurvivalCurves.Compute(scope, endpoint, groups, p.InDays, p.LandmarkMonths);
-        text.AppendLine($"## {endpoint.Name} ({endpoint.Code.ToUpperInvariant()}) from {p.TimeOrigin}");
+        // The duration of response counts from the first response, not from the study's time origin.
+        text.AppendLine($"## {endpoint.Name} ({endpoint.Code.ToUpperInvariant()}) from {(endpoint.Code == "dor" ? "first response" : p.TimeOrigin)}");
         text.AppendLine($"| group | analysed | excluded | events | median ({unit}, 95% CI) | {string.Join(" | ", p.LandmarkMonths.Select(m => $"{m:0.#}-month rate"))} |");
         text.AppendLine($"|---|---|---|---|---|{string.Concat(p.LandmarkMonths.Select(_ => "---|"))}");
         foreach (var arm in view.Arms)

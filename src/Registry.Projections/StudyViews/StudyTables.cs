@@ -13,8 +13,9 @@ public sealed record BaselineLevelRow(string Level, IReadOnlyList<ArmCount> Arms
 
 public sealed record BaselineVariableRow(string Variable, string Label, IReadOnlyList<BaselineLevelRow> Levels, AcrossArmsTest AcrossArms);
 
+/// <summary>Table 1 counts every enrolled patient of each group; <see cref="Population"/> adds those without an arm yet, who are in no column.</summary>
 public sealed record BaselineView(IReadOnlyList<string> Arms, IReadOnlyList<int> N, IReadOnlyList<BaselineVariableRow> Characteristics,
-    int WithoutArm, DateTimeOffset? AsOf);
+    int WithoutArm, DateTimeOffset? AsOf, PopulationView Population);
 
 public sealed record RateView(int Patients, int Of, double Rate, double Lower, double Upper);
 
@@ -22,12 +23,14 @@ public sealed record RateView(int Patients, int Of, double Rate, double Lower, d
 public sealed record ArmResponseView(string Arm, int N, int CR, int PR, int SD, int PD, int NE, RateView? Orr, RateView? ConfirmedOrr, RateView? Dcr, PopulationView Population);
 
 public sealed record ResponseView(string Criteria, bool ConfirmationRequired, IReadOnlyList<ArmResponseView> Arms,
-    AcrossArmsTest OrrAcrossArms, AcrossArmsTest DcrAcrossArms, DateTimeOffset? AsOf, DateOnly? DataCut);
+    AcrossArmsTest OrrAcrossArms, AcrossArmsTest DcrAcrossArms, DateTimeOffset? AsOf, DateOnly? DataCut, PopulationView Population);
 
 public sealed record AdverseEventRow(string Term, IReadOnlyList<ArmCount> AnyGrade, IReadOnlyList<ArmCount> GradeThreeOrMore, AcrossArmsTest AnyGradeAcrossArms, AcrossArmsTest GradeThreeOrMoreAcrossArms);
 
+/// <summary>Table 3's totals (patients with any adverse event, any of grade ≥ 3, any serious), each compared across groups, and its terms.</summary>
 public sealed record SafetyView(IReadOnlyList<ArmCount> AnyAdverseEvent, IReadOnlyList<ArmCount> AnyGradeThreeOrMore, IReadOnlyList<ArmCount> AnySeriousAdverseEvent,
-    IReadOnlyList<AdverseEventRow> Terms, DateTimeOffset? AsOf, DateOnly? DataCut);
+    AcrossArmsTest AnyAdverseEventAcrossArms, AcrossArmsTest AnyGradeThreeOrMoreAcrossArms, AcrossArmsTest AnySeriousAdverseEventAcrossArms,
+    IReadOnlyList<AdverseEventRow> Terms, DateTimeOffset? AsOf, DateOnly? DataCut, PopulationView Population);
 
 /// <summary>
 /// Tables 1–3 of a study report: baseline characteristics in the protocol's groupings, best overall response with
@@ -55,7 +58,8 @@ public static class StudyTables
             }).ToList())).ToList();
             rows.Add(new BaselineVariableRow(variable.Key, variable.Label, levelRows, AcrossGroups.Test(table, ct)));
         }
-        return new BaselineView(columns.Select(c => c.Label).ToList(), columns.Select(c => c.Patients.Count).ToList(), rows, scope.WithoutArm, scope.AsOf);
+        return new BaselineView(columns.Select(c => c.Label).ToList(), columns.Select(c => c.Patients.Count).ToList(), rows, scope.WithoutArm, scope.AsOf,
+            PopulationView.About(scope.Outcomes, groups, _ => null));
     }
 
     /// <summary>Table 2: best overall response among analysable patients, ORR, confirmed ORR and DCR with Clopper–Pearson 95% CIs.</summary>
@@ -65,7 +69,7 @@ public static class StudyTables
         return new ResponseView(scope.Protocol.ResponseCriteria.Criteria, scope.Protocol.ResponseCriteria.RequireConfirmation, arms,
             AcrossGroups.Test(AcrossGroups.YesNo(arms.Select(a => (a.Orr?.Patients ?? 0, a.N)).ToList()), ct),
             AcrossGroups.Test(AcrossGroups.YesNo(arms.Select(a => (a.Dcr?.Patients ?? 0, a.N)).ToList()), ct),
-            scope.AsOf, scope.DataCut);
+            scope.AsOf, scope.DataCut, PopulationView.About(scope.Outcomes, groups, o => o.ExcludedBecause));
     }
 
     public static ArmResponseView ResponseOf(string arm, IReadOnlyList<PatientOutcome> enrolled, ResponseCriteria criteria)
@@ -101,7 +105,10 @@ public static class StudyTables
             return new AdverseEventRow(term, any, severe, Across(any), Across(severe));
         }).ToList();
 
-        return new SafetyView(Counts(o => o.AdverseEvents.Count > 0), Counts(o => o.AdverseEvents.Any(a => a.WorstGrade >= 3)),
-            Counts(o => o.AdverseEvents.Any(a => a.Serious)), rows, scope.AsOf, scope.DataCut);
+        var anyEvent = Counts(o => o.AdverseEvents.Count > 0);
+        var anySevere = Counts(o => o.AdverseEvents.Any(a => a.WorstGrade >= 3));
+        var anySerious = Counts(o => o.AdverseEvents.Any(a => a.Serious));
+        return new SafetyView(anyEvent, anySevere, anySerious, Across(anyEvent), Across(anySevere), Across(anySerious), rows, scope.AsOf, scope.DataCut,
+            PopulationView.About(scope.Outcomes, groups, _ => null));
     }
 }

@@ -16,6 +16,13 @@ public sealed record PopulationView(int Enrolled, int Analysed, IReadOnlyList<Ex
             .Select(g => new Exclusion(g.Key, g.Count())).OrderByDescending(e => e.N).ThenBy(e => e.Reason).ToList();
         return new PopulationView(enrolled.Count, enrolled.Count - reasons.Sum(r => r.N), reasons);
     }
+
+    /// <summary>
+    /// Who a view of these groups is about: the groups' patients, and the enrolled patients without an arm yet (a
+    /// randomized study's patients before randomization, who may join any group), excluded as "not randomized".
+    /// </summary>
+    public static PopulationView About(IEnumerable<PatientOutcome> outcomes, IReadOnlyList<ArmGroup> groups, Func<PatientOutcome, string?> excludedBecause) =>
+        Of(outcomes.Where(o => o.Arm is null || groups.Any(g => g.Contains(o))).ToList(), o => o.Arm is null ? o.ExcludedBecause ?? "not randomized" : excludedBecause(o));
 }
 
 /// <summary>An arm, or arms pooled under one label ("ITC+IT", or a pooled group the analysis plan names).</summary>

@@ -26,7 +26,7 @@ public static class SubgroupForest
         DateTimeOffset? asOf, DateOnly? dataCut)
     {
         var enrolled = outcomes.Where(o => arm.Contains(o) || reference.Contains(o)).ToList();
-        var population = PopulationView.Of(enrolled, o => SurvivalCurves.ExcludedFrom(o, endpoint));
+        var population = PopulationView.About(outcomes, [arm, reference], o => SurvivalCurves.ExcludedFrom(o, endpoint));
         var rows = enrolled.Where(o => SurvivalCurves.ExcludedFrom(o, endpoint) is null).Select(o => (Outcome: o, Time: o.Time(endpoint)!)).ToList();
         var comparison = new TreatmentComparison(arm.Arms.ToList(), reference.Arms.ToList());
         var times = rows.Select(r => (double)r.Time.Days).ToList();

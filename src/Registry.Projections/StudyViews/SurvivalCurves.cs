@@ -14,8 +14,9 @@ public sealed record ArmSurvivalView(
     IReadOnlyList<LandmarkView> Landmarks, IReadOnlyList<AtRiskView> AtRisk, IReadOnlyList<SurvivalStepView> Steps,
     IReadOnlyList<CensorMarkView> Censored, PopulationView Population);
 
+/// <summary>Curves per group; <see cref="Population"/> is everyone the view is about (the groups' patients and any not yet randomized).</summary>
 public sealed record SurvivalView(string Endpoint, string EndpointName, string TimeOrigin, string Unit, DateTimeOffset? AsOf, DateOnly? DataCut,
-    IReadOnlyList<ArmSurvivalView> Arms, int WithoutArm);
+    IReadOnlyList<ArmSurvivalView> Arms, int WithoutArm, PopulationView Population);
 
 /// <summary>Kaplan–Meier per arm (or pooled group): steps at each event time, medians with R's CI rule, landmark rates, numbers at risk.</summary>
 public static class SurvivalCurves
@@ -24,7 +25,8 @@ public static class SurvivalCurves
 
     public static SurvivalView Compute(StudyViewScope scope, EndpointDefinition endpoint, IReadOnlyList<ArmGroup> groups, bool inDays, IReadOnlyList<double> landmarkMonths) =>
         new(endpoint.Code, endpoint.Name, scope.Protocol.TimeOrigin, inDays ? "days" : "months", scope.AsOf, scope.DataCut,
-            groups.Select(g => ForArm(g.Label, scope.In(g), endpoint.Code, inDays, landmarkMonths)).ToList(), scope.WithoutArm);
+            groups.Select(g => ForArm(g.Label, scope.In(g), endpoint.Code, inDays, landmarkMonths)).ToList(), scope.WithoutArm,
+            PopulationView.About(scope.Outcomes, groups, o => ExcludedFrom(o, endpoint.Code)));
 
     /// <summary>Why a patient is not in an endpoint's analysis: excluded from every analysis, or (DOR) not a responder.</summary>
     public static string? ExcludedFrom(PatientOutcome outcome, string endpoint) =>
@@ -46,10 +48,21 @@ public static class SurvivalCurves
         var censored = curve.Timeline.Where(row => row.NCensored > 0).Select(row => new CensorMarkView(row.Time, row.Survival)).ToList();
 
         return new ArmSurvivalView(label, curve.Subjects, curve.Events, curve.Median.Time, curve.Median.Lower, curve.Median.Upper,
-            landmarkTimes.Select(t => (t.Months, Estimate: curve.SurvivalAt(t.Time)))
-                .Select(l => new LandmarkView(l.Months, l.Estimate.Time, l.Estimate.Survival, l.Estimate.Lower, l.Estimate.Upper)).ToList(),
+            landmarkTimes.Select(t => Landmark(curve, t.Months, t.Time)).ToList(),
             atRiskTimes.Select(t => new AtRiskView(t, curve.NumberAtRisk(t))).ToList(),
             curve.Steps.Select(s => new SurvivalStepView(s.Time, s.NRisk, s.NEvent, s.Survival, s.StdErr, s.Lower, s.Upper)).ToList(),
             censored, population);
+    }
+
+    /// <summary>
+    /// S at a landmark. Past the last follow-up it is unknown (null), unless every patient has had the event: the
+    /// curve has reached 0 and stays there, as R's <c>summary(fit, times, extend = TRUE)</c> reads it.
+    /// </summary>
+    private static LandmarkView Landmark(KaplanMeierCurve curve, double months, double time)
+    {
+        var estimate = curve.SurvivalAt(time);
+        if (estimate.Survival is null && curve.Timeline.Count > 0 && curve.Timeline[^1].Survival == 0)
+            return new LandmarkView(months, time, 0, null, null);
+        return new LandmarkView(months, estimate.Time, estimate.Survival, estimate.Lower, estimate.Upper);
     }
 }

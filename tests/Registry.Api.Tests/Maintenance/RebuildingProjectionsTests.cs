@@ -6,6 +6,7 @@ using Registry.Api.DemoStudy;
 using Registry.Api.Infrastructure;
 using Registry.Api.Maintenance;
 using Registry.Api.Tests.Infrastructure;
+using Registry.Demo;
 
 namespace Registry.Api.Tests.Maintenance;
 
@@ -17,8 +18,9 @@ public sealed class RebuildingProjectionsTests
     {
         var connectionString = await TestCluster.NewDatabaseAsync();
         var configuration = new ConfigurationBuilder().AddInMemoryCollection([new("ConnectionStrings:Registry", connectionString)]).Build();
+        var study = DemoStudies.Find("NPC-RM-2L")!.Generate(null, 1);
         await using (var database = await RegistryDatabase.OpenAsync(configuration, _ => { }))
-            await DemoStudySeeding.SeedAsync(database, 1, StudySimulator.DefaultSeed, PublishedStudy.Code, TextWriter.Null, CancellationToken.None);
+            await DemoStudySeeding.SeedAsync(database, study, TextWriter.Null, CancellationToken.None);
 
         using var store = new DocumentStore(EventStoreConfiguration.Build(connectionString));
         using (var daemon = await store.BuildProjectionDaemonAsync())
@@ -28,12 +30,19 @@ public sealed class RebuildingProjectionsTests
             await daemon.StopAllAsync();
         }
         var live = await DocumentsAsync(connectionString);
+        Assert.Single(live["mt_doc_study"]);
+        Assert.Equal(226, live["mt_doc_patientchart"].Count);
         Assert.Equal(226, live["mt_doc_patientoutcomerow"].Count);
 
-        // Damage the views first, so only a real replay can make them equal to the live ones again.
+        // Damage the views first, so only a real replay can make them equal to the live ones again: outcome rows gone,
+        // every chart's arm wrong, the study document altered.
         await ExecuteAsync(connectionString, $"delete from {EventStoreConfiguration.Schema}.mt_doc_patientoutcomerow; " +
-            $"update {EventStoreConfiguration.Schema}.mt_doc_patientchart set data = jsonb_set(data, '{{arm}}', '\"XX\"')");
-        Assert.NotEqual(live["mt_doc_patientchart"], (await DocumentsAsync(connectionString))["mt_doc_patientchart"]);
+            $"update {EventStoreConfiguration.Schema}.mt_doc_patientchart set data = jsonb_set(data, '{{arm}}', '\"XX\"'); " +
+            $"update {EventStoreConfiguration.Schema}.mt_doc_study set data = data || '{{\"damaged\": true}}'::jsonb");
+        var damaged = await DocumentsAsync(connectionString);
+        Assert.Empty(damaged["mt_doc_patientoutcomerow"]);
+        Assert.NotEqual(live["mt_doc_patientchart"], damaged["mt_doc_patientchart"]);
+        Assert.NotEqual(live["mt_doc_study"], damaged["mt_doc_study"]);
 
         await RebuildingProjections.RunAsync(store, _ => { }, CancellationToken.None);
 

@@ -6,13 +6,15 @@ using Registry.Api.Tests.Infrastructure;
 namespace Registry.Api.Tests.Plots;
 
 /// <summary>
-/// The plots of the demo study as SVG and PNG. Each PNG is also written to artifacts/plots/ so a person can look
-/// at it after a test run: the axes, legends and risk table must be readable, which no assertion checks.
+/// The plots of the motivating demo study (NPC-RM-2L) as SVG and PNG. Each figure is also written to artifacts/plots/
+/// so a person can look at it after a test run: the axes, legends and risk table must be readable, which no
+/// assertion checks.
 /// </summary>
-public sealed class PlotTests(DemoStudyApp app) : IClassFixture<DemoStudyApp>
+[Collection(DemoStudyCollection.Name)]
+public sealed class PlotTests(DemoStudyApp app)
 {
-    private static readonly byte[] PngSignature = [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A];
-    private static readonly XNamespace Svg = "http://www.w3.org/2000/svg";
+    public static readonly byte[] PngSignature = [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A];
+    public static readonly XNamespace Svg = "http://www.w3.org/2000/svg";
 
     public static TheoryData<string, string> Plots() => new()
     {
@@ -20,7 +22,10 @@ public sealed class PlotTests(DemoStudyApp app) : IClassFixture<DemoStudyApp>
         { "km-os-ci", "km.{0}?endpoint=os&ci=true" },
         { "km-pfs-pooled-days", "km.{0}?endpoint=pfs&arms=ITC%2BIT,IC%2BC&unit=days&dataCut=2021-06-30" },
         { "forest-pfs", "forest.{0}?endpoint=pfs&arm=ITC%2BIT&reference=IC%2BC" },
+        { "km-pfs-landmarks", "km.{0}?endpoint=pfs&arms=ITC%2BIT,IC%2BC&landmarks=6,12,24" },
+        { "forest-pfs-itc-c", "forest.{0}?endpoint=pfs&arm=ITC&reference=C" },
         { "maturity-pfs", "maturity.{0}?endpoint=pfs&arm=ITC&reference=C" },
+        { "maturity-os-pooled", "maturity.{0}?endpoint=os&arm=IC%2BC&reference=ITC%2BIT&every=3m" },
     };
 
     private async Task<IScenarioResult> GetAsync(string query, int status = 200, Guid? studyId = null) => await app.Host.Scenario(s =>
@@ -30,7 +35,7 @@ public sealed class PlotTests(DemoStudyApp app) : IClassFixture<DemoStudyApp>
         s.StatusCodeShouldBe(status);
     });
 
-    private static byte[] Bytes(IScenarioResult result)
+    public static byte[] Bytes(IScenarioResult result)
     {
         var body = result.Context.Response.Body;
         if (body.CanSeek) body.Position = 0;
@@ -46,7 +51,7 @@ public sealed class PlotTests(DemoStudyApp app) : IClassFixture<DemoStudyApp>
         var result = await GetAsync(string.Format(query, "png"));
         Assert.Equal("image/png", result.Context.Response.ContentType);
         var png = Bytes(result);
-        await File.WriteAllBytesAsync(Artifact($"{name}.png"), png);
+        await File.WriteAllBytesAsync(Artifact($"npc-rm-2l-{name}.png"), png);
 
         Assert.Equal(PngSignature, png[..8]);
         // IHDR, the first chunk, holds width and height as big-endian integers at bytes 16–23.
@@ -63,7 +68,7 @@ public sealed class PlotTests(DemoStudyApp app) : IClassFixture<DemoStudyApp>
         var result = await GetAsync(string.Format(query, "svg"));
         Assert.Equal("image/svg+xml", result.Context.Response.ContentType);
         var text = await result.ReadAsTextAsync();
-        await File.WriteAllTextAsync(Artifact($"{name}.svg"), text);
+        await File.WriteAllTextAsync(Artifact($"npc-rm-2l-{name}.svg"), text);
         var svg = XDocument.Parse(text);
         Assert.Equal(Svg + "svg", svg.Root!.Name);
         Assert.True(svg.Descendants().Count() > 50, $"{name}.svg has almost nothing drawn in it.");
@@ -96,7 +101,7 @@ public sealed class PlotTests(DemoStudyApp app) : IClassFixture<DemoStudyApp>
     public async Task The_forest_SVG_labels_every_subgroup_with_its_interaction_p()
     {
         var text = Text(await GetAsync("forest.svg?endpoint=pfs&arm=ITC%2BIT&reference=IC%2BC"));
-        foreach (var label in new[] { "All patients", "Age (years)", "Karnofsky score", "EBV DNA", "90–100", "p interaction", "favours ITC+IT" })
+        foreach (var label in new[] { "All patients", "Age", "Karnofsky performance status", "Plasma EBV DNA", "90–100", "≥50", "Line of the study treatment", "p interaction", "favours ITC+IT" })
             Assert.Contains(label, text);
     }
 
@@ -114,7 +119,8 @@ public sealed class PlotTests(DemoStudyApp app) : IClassFixture<DemoStudyApp>
     [InlineData("km.png?arms=ITC,XX", "arms")]
     [InlineData("km.svg?asOf=yesterday", "asOf")]
     [InlineData("km.png?ci=maybe", "ci")]
-    [InlineData("forest.png?arm=ITC", "reference")]
+    [InlineData("forest.png?arm=ITC&reference=XX", "reference")]
+    [InlineData("km.svg?landmarks=soon", "landmarks")]
     [InlineData("forest.svg?arm=ITC&reference=C&dataCut=2020-13-01", "dataCut")]
     [InlineData("maturity.png?arm=ITC&reference=C&every=fortnightly", "every")]
     [InlineData("maturity.svg?reference=C", "arm")]
@@ -135,11 +141,11 @@ public sealed class PlotTests(DemoStudyApp app) : IClassFixture<DemoStudyApp>
     public async Task An_unknown_study_is_not_found(string query) => await GetAsync(query, 404, Guid.NewGuid());
 
     /// <summary>All text an SVG draws, joined: ScottPlot writes each label as a text element.</summary>
-    private static string Text(IScenarioResult result) =>
+    public static string Text(IScenarioResult result) =>
         string.Join("\n", XDocument.Parse(result.ReadAsText()).Descendants(Svg + "text").Select(t => t.Value));
 
     /// <summary>A path under artifacts/plots/ at the repository root (gitignored), where a person can open the figures.</summary>
-    private static string Artifact(string file)
+    public static string Artifact(string file)
     {
         for (var directory = new DirectoryInfo(AppContext.BaseDirectory); directory is not null; directory = directory.Parent)
         {

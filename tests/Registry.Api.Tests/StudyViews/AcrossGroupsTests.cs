@@ -1,9 +1,9 @@
-using Registry.Api.StudyViews;
+using Registry.Projections.StudyViews;
 
 namespace Registry.Api.Tests.StudyViews;
 
 /// <summary>A view over a study that is just starting has degenerate tables; they are reported as not testable, never as an error.</summary>
-public sealed class AcrossArmsTests
+public sealed class AcrossGroupsTests
 {
     public static TheoryData<int[,]> Degenerate() => new()
     {
@@ -14,7 +14,7 @@ public sealed class AcrossArmsTests
     [MemberData(nameof(Degenerate))]
     public void A_degenerate_table_is_not_testable(int[,] counts)
     {
-        var test = AcrossArms.Test(counts);
+        var test = AcrossGroups.Test(counts);
         Assert.Null(test.ChiSquareP);
         Assert.Null(test.FisherP);
         Assert.StartsWith("Not testable", test.Note);
@@ -24,9 +24,18 @@ public sealed class AcrossArmsTests
     public void A_two_by_two_table_gives_the_uncorrected_chi_square_and_Fisher()
     {
         // Fisher's tea-tasting table: R chisq.test(correct = FALSE) gives X² = 2, p = 0.1572992; fisher.test p = 0.4857143.
-        var test = AcrossArms.Test(new int[,] { { 3, 1 }, { 1, 3 } });
+        var test = AcrossGroups.Test(new int[,] { { 3, 1 }, { 1, 3 } });
         Assert.Equal(2.0, test.ChiSquare!.Value, 12);
         Assert.Equal(0.15729920705028513, test.ChiSquareP!.Value, 12);
         Assert.Equal(0.48571428571428577, test.FisherP!.Value, 12);
+    }
+
+    [Fact]
+    public void A_yes_no_table_counts_those_without_as_the_rest_of_each_group()
+    {
+        // Table 3 of Jiang 2024 (Sci Rep): any adverse event 102 of 108 vs 107 of 118.
+        var table = AcrossGroups.YesNo([(102, 108), (107, 118)]);
+        Assert.Equal(new int[,] { { 102, 6 }, { 107, 11 } }, table);
+        Assert.Equal(0.284, Math.Round(AcrossGroups.Test(table).ChiSquareP!.Value, 3));
     }
 }

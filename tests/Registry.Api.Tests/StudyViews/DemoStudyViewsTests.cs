@@ -1,18 +1,25 @@
 using System.Text.Json;
 using Alba;
-using Registry.Api.DemoStudy;
-using Registry.Api.Patients;
+using Registry.Analytics.Tables;
+using Registry.Api.Tests.DemoStudy;
 using Registry.Api.Tests.Infrastructure;
+using Registry.Domain.Outcomes;
+using Registry.Domain.Patients;
 
 namespace Registry.Api.Tests.StudyViews;
 
 /// <summary>
-/// The investigator views on the demo study, end to end, against R: Fixtures/demo-study-r.json holds survfit
-/// medians and coxph (Efron) / survdiff results that R/demo_study.R computed from the same patients' rows.
+/// The investigator views on the motivating demo study (NPC-RM-2L), end to end, against R: Fixtures/demo-study-r.json
+/// holds survfit medians and landmark rates and coxph (Efron) / survdiff results that R/demo_study.R computed from
+/// the same patients' rows (Fixtures/demo-study-outcomes.csv, checked by DemoStudyFixtureTests).
 /// </summary>
-public sealed class DemoStudyViewsTests(DemoStudyApp app) : IClassFixture<DemoStudyApp>
+[Collection(DemoStudyCollection.Name)]
+public sealed class DemoStudyViewsTests(DemoStudyApp app)
 {
     private static readonly JsonElement R = JsonDocument.Parse(File.ReadAllText(Path.Combine(AppContext.BaseDirectory, "Fixtures", "demo-study-r.json"))).RootElement;
+    private static readonly string[] Arms = ["ITC", "IT", "IC", "C"];
+    private IReadOnlyList<PatientOutcome> Derived => derived ??= DemoOutcomes.Derive(app.Simulated);
+    private IReadOnlyList<PatientOutcome>? derived;
 
     private async Task<JsonElement> GetAsync(string query) => await (await app.Host.Scenario(s =>
     {
@@ -23,6 +30,7 @@ public sealed class DemoStudyViewsTests(DemoStudyApp app) : IClassFixture<DemoSt
     private static void Close(JsonElement expected, JsonElement actual, double relative, string what)
     {
         if (expected.ValueKind == JsonValueKind.Null) { Assert.True(actual.ValueKind == JsonValueKind.Null, $"{what}: R gives NA, registry {actual}"); return; }
+        Assert.True(actual.ValueKind == JsonValueKind.Number, $"{what}: R gives {expected}, registry {actual}");
         var (e, a) = (expected.GetDouble(), actual.GetDouble());
         Assert.True(Math.Abs(a - e) <= relative * Math.Abs(e), $"{what}: registry {a:R}, R {e:R}");
     }
@@ -30,10 +38,12 @@ public sealed class DemoStudyViewsTests(DemoStudyApp app) : IClassFixture<DemoSt
     [Theory]
     [InlineData("pfs")]
     [InlineData("os")]
-    public async Task Medians_per_arm_agree_with_R_survfit(string endpoint)
+    public async Task Medians_and_landmark_rates_per_arm_and_pooled_group_agree_with_R_survfit(string endpoint)
     {
-        var view = await GetAsync($"survival?endpoint={endpoint}");
-        foreach (var arm in view.GetProperty("arms").EnumerateArray())
+        var view = await GetAsync($"survival?endpoint={endpoint}&arms=ITC,IT,IC,C,ITC%2BIT,IC%2BC");
+        var groups = view.GetProperty("arms").EnumerateArray().ToList();
+        Assert.Equal(6, groups.Count);
+        foreach (var arm in groups)
         {
             var code = arm.GetProperty("arm").GetString()!;
             var r = R.GetProperty(endpoint).GetProperty("medians").GetProperty(code);
@@ -43,10 +53,26 @@ public sealed class DemoStudyViewsTests(DemoStudyApp app) : IClassFixture<DemoSt
             Close(r.GetProperty("median"), arm.GetProperty("median"), 1e-12, $"{endpoint} {code} median");
             Close(r.GetProperty("lower"), arm.GetProperty("medianLower"), 1e-12, $"{endpoint} {code} lower");
             Close(r.GetProperty("upper"), arm.GetProperty("medianUpper"), 1e-12, $"{endpoint} {code} upper");
+            // Landmark rates at the protocol's 6, 12 and 24 months with R's default log-scale CI (Greenwood).
+            var landmarks = arm.GetProperty("landmarks").EnumerateArray().ToList();
+            Assert.Equal(r.GetProperty("landmarks").GetArrayLength(), landmarks.Count);
+            foreach (var (expected, actual) in r.GetProperty("landmarks").EnumerateArray().Zip(landmarks))
+            {
+                Assert.Equal(expected.GetProperty("months").GetDouble(), actual.GetProperty("months").GetDouble());
+                Close(expected.GetProperty("survival"), actual.GetProperty("survival"), 1e-12, $"{endpoint} {code} {expected.GetProperty("months")}-month rate");
+                Close(expected.GetProperty("lower"), actual.GetProperty("lower"), 1e-9, $"{endpoint} {code} {expected.GetProperty("months")}-month lower");
+                Close(expected.GetProperty("upper"), actual.GetProperty("upper"), 1e-9, $"{endpoint} {code} {expected.GetProperty("months")}-month upper");
+            }
         }
     }
 
-    public static TheoryData<string, int> Comparisons() => new() { { "pfs", 0 }, { "pfs", 1 }, { "pfs", 2 }, { "pfs", 3 }, { "pfs", 4 }, { "pfs", 5 }, { "os", 0 } };
+    public static TheoryData<string, int> Comparisons()
+    {
+        var data = new TheoryData<string, int>();
+        foreach (var endpoint in new[] { "pfs", "os" })
+            for (var i = 0; i < 6; i++) data.Add(endpoint, i);
+        return data;
+    }
 
     [Theory]
     [MemberData(nameof(Comparisons))]
@@ -54,15 +80,35 @@ public sealed class DemoStudyViewsTests(DemoStudyApp app) : IClassFixture<DemoSt
     {
         var r = R.GetProperty(endpoint).GetProperty("comparisons")[index];
         var view = await GetAsync($"comparisons?endpoint={endpoint}&arm={Uri.EscapeDataString(r.GetProperty("arm").GetString()!)}&reference={Uri.EscapeDataString(r.GetProperty("reference").GetString()!)}");
+        AgreesWithR(r, view);
+    }
 
+    [Theory]
+    [InlineData("pfs")]
+    [InlineData("os")]
+    public async Task The_plans_comparisons_are_Rs_in_the_plans_order(string endpoint)
+    {
+        var view = await GetAsync($"comparisons?endpoint={endpoint}");
+        Assert.Equal(endpoint, view.GetProperty("endpoint").GetString());
+        var comparisons = view.GetProperty("comparisons").EnumerateArray().ToList();
+        var r = R.GetProperty(endpoint).GetProperty("comparisons").EnumerateArray().ToList();
+        Assert.Equal(r.Select(c => (c.GetProperty("arm").GetString(), c.GetProperty("reference").GetString())),
+            comparisons.Select(c => (c.GetProperty("arm").GetString(), c.GetProperty("reference").GetString())));
+        foreach (var (expected, actual) in r.Zip(comparisons)) AgreesWithR(expected, actual);
+    }
+
+    private static void AgreesWithR(JsonElement r, JsonElement view)
+    {
+        var what = $"{r.GetProperty("arm")} vs {r.GetProperty("reference")}";
         Assert.Equal(r.GetProperty("n").GetInt32(), view.GetProperty("n").GetInt32());
         Assert.Equal(r.GetProperty("events").GetInt32(), view.GetProperty("events").GetInt32());
+        Assert.Null(view.GetProperty("strata").GetString());
         // R was run at eps 1e-12; the registry stops at R's default 1e-9 on the log-likelihood, so 1e-6 bounds the difference.
-        Close(r.GetProperty("hr"), view.GetProperty("hr"), 1e-6, "HR");
-        Close(r.GetProperty("lower"), view.GetProperty("hrLower"), 1e-6, "HR lower");
-        Close(r.GetProperty("upper"), view.GetProperty("hrUpper"), 1e-6, "HR upper");
-        Close(r.GetProperty("p"), view.GetProperty("p"), 1e-6, "Wald p");
-        Close(r.GetProperty("logRankP"), view.GetProperty("logRankP"), 1e-9, "log-rank p");
+        Close(r.GetProperty("hr"), view.GetProperty("hr"), 1e-6, $"{what} HR");
+        Close(r.GetProperty("lower"), view.GetProperty("hrLower"), 1e-6, $"{what} HR lower");
+        Close(r.GetProperty("upper"), view.GetProperty("hrUpper"), 1e-6, $"{what} HR upper");
+        Close(r.GetProperty("p"), view.GetProperty("p"), 1e-6, $"{what} Wald p");
+        Close(r.GetProperty("logRankP"), view.GetProperty("logRankP"), 1e-9, $"{what} log-rank p");
     }
 
     [Fact]
@@ -79,28 +125,40 @@ public sealed class DemoStudyViewsTests(DemoStudyApp app) : IClassFixture<DemoSt
     [Fact]
     public async Task An_earlier_asOf_sees_fewer_patients_and_a_data_cut_fewer_events()
     {
+        var cutOn = new DateOnly(2020, 6, 30);
         var now = await GetAsync("comparisons?endpoint=pfs&arm=ITC&reference=C");
         var then = await GetAsync("comparisons?endpoint=pfs&arm=ITC&reference=C&asOf=2020-06-30T00:00:00Z");
         var cut = await GetAsync("comparisons?endpoint=pfs&arm=ITC&reference=C&dataCut=2020-06-30");
         Assert.True(then.GetProperty("n").GetInt32() < now.GetProperty("n").GetInt32());
-        Assert.Equal(now.GetProperty("n").GetInt32(), cut.GetProperty("n").GetInt32() + TreatedAfter(new DateOnly(2020, 6, 30), "ITC", "C"));
+        Assert.Equal(now.GetProperty("n").GetInt32(), cut.GetProperty("n").GetInt32() + TreatedAfter(cutOn, "ITC", "C"));
         Assert.True(cut.GetProperty("events").GetInt32() < now.GetProperty("events").GetInt32());
+
+        // Patients enrolled by the cut but treated after it are in the study, excluded without a time origin.
+        var population = cut.GetProperty("population");
+        var untreated = EnrolledButTreatedAfter(cutOn, "ITC", "C");
+        Assert.Equal(cut.GetProperty("n").GetInt32(), population.GetProperty("analysed").GetInt32());
+        Assert.Equal(cut.GetProperty("n").GetInt32() + untreated, population.GetProperty("enrolled").GetInt32());
+        Assert.Equal(untreated, population.GetProperty("excluded").EnumerateArray()
+            .Where(e => e.GetProperty("reason").GetString() == "no treatment start recorded").Sum(e => e.GetProperty("n").GetInt32()));
     }
+
+    private IEnumerable<(string Arm, DateOnly EnrolledOn, DateOnly StartedOn)> Starts() => DemoOutcomes.Timelines(app.Simulated)
+        .Select(t => (t.Arm!, t.Enrolment.EnrolledOn, t.TreatmentStartedOn!.Value));
 
     /// <summary>Patients of the given arms whose treatment started after the cut: not yet analysable at it.</summary>
-    private static int TreatedAfter(DateOnly cut, params string[] arms)
-    {
-        var study = StudySimulator.Generate();
-        var armOf = study.Entries.Where(e => e.Request is EnrolPatient).ToDictionary(e => e.Patient, e => ((EnrolPatient)e.Request).Arm);
-        return study.Entries.Count(e => e.Request is StartTreatment t && DateOnly.Parse(t.StartedOn!) > cut && arms.Contains(armOf[e.Patient]));
-    }
+    private int TreatedAfter(DateOnly cut, params string[] arms) => Starts().Count(s => s.StartedOn > cut && arms.Contains(s.Arm));
+
+    private int EnrolledButTreatedAfter(DateOnly cut, params string[] arms) =>
+        Starts().Count(s => s.EnrolledOn <= cut && s.StartedOn > cut && arms.Contains(s.Arm));
 
     [Fact]
-    public async Task Subgroups_give_each_baseline_characteristic_its_rows_and_interaction_test()
+    public async Task Subgroups_give_each_planned_characteristic_its_rows_and_interaction_test()
     {
         var view = await GetAsync("subgroups?endpoint=pfs&arm=ITC%2BIT&reference=IC%2BC");
         var overall = await GetAsync("comparisons?endpoint=pfs&arm=ITC%2BIT&reference=IC%2BC");
         Close(overall.GetProperty("hr"), view.GetProperty("overall").GetProperty("hr"), 1e-9, "overall HR");
+        Assert.Equal(["age", "sex", "kps", "ebvDna", "diseaseStatus", "treatmentLine", "liverMetastasis"],
+            view.GetProperty("subgroups").EnumerateArray().Select(v => v.GetProperty("variable").GetString()));
         var kps = view.GetProperty("subgroups").EnumerateArray().Single(v => v.GetProperty("variable").GetString() == "kps");
         Assert.Equal(["70–80", "90–100"], kps.GetProperty("levels").EnumerateArray().Select(l => l.GetProperty("level").GetString()));
         Assert.Equal(overall.GetProperty("n").GetInt32(), kps.GetProperty("levels").EnumerateArray().Sum(l => l.GetProperty("n").GetInt32()));
@@ -114,6 +172,8 @@ public sealed class DemoStudyViewsTests(DemoStudyApp app) : IClassFixture<DemoSt
         var cuts = view.GetProperty("cuts").EnumerateArray().ToList();
         Assert.True(cuts.Count > 8);
         Assert.True(cuts.Zip(cuts.Skip(1)).All(p => p.First.GetProperty("events").GetInt32() <= p.Second.GetProperty("events").GetInt32()));
+        var last = app.Simulated.Entries.Max(e => e.RecordedAt);
+        Assert.Equal(DateOnly.FromDateTime(last.UtcDateTime).ToString("yyyy-MM-dd"), cuts[^1].GetProperty("dataCut").GetString());
 
         var some = cuts[cuts.Count / 2];
         var cut = some.GetProperty("dataCut").GetString();
@@ -122,27 +182,27 @@ public sealed class DemoStudyViewsTests(DemoStudyApp app) : IClassFixture<DemoSt
         Close(direct.GetProperty("hr"), some.GetProperty("hr"), 1e-12, "HR at the cut");
     }
 
-    private static readonly IReadOnlyList<Registry.Domain.Outcomes.PatientOutcome> Derived = Registry.Api.Tests.DemoStudy.SimulatedOutcomes.Derive(StudySimulator.Generate());
-
     [Fact]
     public async Task Response_rates_and_their_tests_equal_the_analytics_run_on_the_same_rows()
     {
         var view = await GetAsync("response");
-        var arms = new[] { "ITC", "IT", "IC", "C" };
         var orr = new int[4, 2];
-        for (var i = 0; i < arms.Length; i++)
+        for (var i = 0; i < Arms.Length; i++)
         {
-            var patients = Derived.Where(o => o.Arm == arms[i]).ToList();
-            var responders = patients.Count(o => o.BestOverallResponse is Registry.Domain.Outcomes.BestOverallResponse.CR or Registry.Domain.Outcomes.BestOverallResponse.PR);
+            var patients = Derived.Where(o => o.Arm == Arms[i]).ToList();
+            var responders = patients.Count(o => o.BestOverallResponse is BestOverallResponse.CR or BestOverallResponse.PR);
             (orr[i, 0], orr[i, 1]) = (responders, patients.Count - responders);
             var row = view.GetProperty("arms")[i];
-            var ci = Registry.Analytics.Tables.ClopperPearson.Interval(responders, patients.Count);
+            Assert.Equal(Arms[i], row.GetProperty("arm").GetString());
+            var ci = ClopperPearson.Interval(responders, patients.Count);
             Assert.Equal(responders, row.GetProperty("orr").GetProperty("patients").GetInt32());
             Assert.Equal(ci.Lower, row.GetProperty("orr").GetProperty("lower").GetDouble(), 15);
             Assert.Equal(ci.Upper, row.GetProperty("orr").GetProperty("upper").GetDouble(), 15);
+            Assert.Equal(patients.Count(o => o.ConfirmedResponse), row.GetProperty("confirmedOrr").GetProperty("patients").GetInt32());
         }
-        Assert.Equal(Registry.Analytics.Tables.PearsonChiSquare.Test(orr).Test!.P, view.GetProperty("orrAcrossArms").GetProperty("chiSquareP").GetDouble(), 15);
-        Assert.Equal(Registry.Analytics.Tables.FisherExact.Test(orr).P, view.GetProperty("orrAcrossArms").GetProperty("fisherP").GetDouble(), 15);
+        Assert.Equal(PearsonChiSquare.Test(orr).Test!.P, view.GetProperty("orrAcrossArms").GetProperty("chiSquareP").GetDouble(), 15);
+        var fisher = view.GetProperty("orrAcrossArms").GetProperty("fisherP");
+        if (fisher.ValueKind != JsonValueKind.Null) Assert.Equal(FisherExact.Test(orr).P, fisher.GetDouble(), 15);
     }
 
     [Fact]
@@ -150,18 +210,17 @@ public sealed class DemoStudyViewsTests(DemoStudyApp app) : IClassFixture<DemoSt
     {
         var safety = await GetAsync("safety");
         var neutropenia = safety.GetProperty("terms").EnumerateArray().Single(t => t.GetProperty("term").GetString() == "Neutropenia");
-        var expected = new[] { "ITC", "IT", "IC", "C" }.Select(arm => Derived.Count(o => o.Arm == arm && o.AdverseEvents.Any(a => a.Term == "Neutropenia" && a.WorstGrade >= 3)));
+        var expected = Arms.Select(arm => Derived.Count(o => o.Arm == arm && o.AdverseEvents.Any(a => a.Term == "Neutropenia" && a.WorstGrade >= 3)));
         Assert.Equal(expected, neutropenia.GetProperty("gradeThreeOrMore").EnumerateArray().Select(c => c.GetProperty("patients").GetInt32()));
 
         var baseline = await GetAsync("baseline");
         var sex = baseline.GetProperty("characteristics").EnumerateArray().Single(c => c.GetProperty("variable").GetString() == "sex");
         var table = new int[4, 2];
-        var arms = new[] { "ITC", "IT", "IC", "C" };
         for (var i = 0; i < 4; i++)
         {
-            table[i, 0] = Derived.Count(o => o.Arm == arms[i] && o.Baseline.Sex == Registry.Domain.Patients.Sex.Male);
-            table[i, 1] = Derived.Count(o => o.Arm == arms[i] && o.Baseline.Sex == Registry.Domain.Patients.Sex.Female);
+            table[i, 0] = Derived.Count(o => o.Arm == Arms[i] && o.Baseline.Text("sex") == "Male");
+            table[i, 1] = Derived.Count(o => o.Arm == Arms[i] && o.Baseline.Text("sex") == "Female");
         }
-        Assert.Equal(Registry.Analytics.Tables.PearsonChiSquare.Test(table).Test!.P, sex.GetProperty("acrossArms").GetProperty("chiSquareP").GetDouble(), 15);
+        Assert.Equal(PearsonChiSquare.Test(table).Test!.P, sex.GetProperty("acrossArms").GetProperty("chiSquareP").GetDouble(), 15);
     }
 }

@@ -22,7 +22,7 @@ public sealed class FreshnessTests(RegistryApp app, ITestOutputHelper output) : 
         var patientId = await app.EnrolledPatientAsync(studyId);
         await app.RecordAsync(patientId, "treatment-starts", new { startedOn = "2020-01-10" });
 
-        await app.RecordAsync(patientId, "progressions", new { progressedOn = "2020-05-01" });
+        await app.RecordAsync(patientId, "progressions", new { progressedOn = "2020-05-01", basis = "Radiological" });
         Assert.Equal(1, await PfsEventsAsync(studyId, consistent: true));
 
         // The async daemon's lag is measured, not asserted (no timing assertions); the bound only stops a hung daemon.
@@ -40,7 +40,10 @@ public sealed class FreshnessTests(RegistryApp app, ITestOutputHelper output) : 
     [InlineData("survival?endpoint=xyz", "endpoint")]
     [InlineData("survival?unit=weeks", "unit")]
     [InlineData("comparisons?arm=ITC&reference=ZZ", "reference")]
-    [InlineData("comparisons?arm=ITC&reference=C&strata=age", "strata")]
+    [InlineData("comparisons?arm=ITC&reference=C&strata=weight", "strata")]
+    [InlineData("comparisons?arm=ITC&reference=C&adjust=weight", "adjust")]
+    [InlineData("survival?landmarks=0", "landmarks")]
+    [InlineData("subgroups?arm=ITC&reference=ITC", "reference")]
     [InlineData("comparisons?arm=ITC&reference=C&dataCut=2021-13-01", "dataCut")]
     [InlineData("maturity?arm=ITC&reference=C&every=fortnightly", "every")]
     public async Task A_malformed_query_is_a_bad_request_naming_the_parameter(string query, string parameter)
