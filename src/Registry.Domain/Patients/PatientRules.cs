@@ -47,7 +47,7 @@ public static class PatientRules
         if (replacement is null)
             return entry.Original is PatientEnrolled ? "The enrolment cannot be voided; correct it instead." : null;
         if (replacement.GetType() != entry.Original.GetType())
-            return $"Entry version {entryVersion} is a {Describe(entry.Original)}; a correction must replace it with the same kind of entry, not a {Describe(replacement)}.";
+            return $"Entry version {entryVersion} records a {Describe(entry.Original)}; a correction must replace it with the same kind of entry, not with a {Describe(replacement)}.";
         if (replacement is PatientEnrolled e && entry.Current is PatientEnrolled current &&
             (e.StudyId != current.StudyId || e.SubjectCode != current.SubjectCode || e.PatientId != current.PatientId))
             return "A correction of the enrolment cannot change the study or the subject code.";

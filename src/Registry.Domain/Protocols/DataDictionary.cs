@@ -46,7 +46,7 @@ public static class DataDictionary
         switch (variable.Type)
         {
             case VariableTypes.Integer or VariableTypes.Decimal:
-                if (value.Number is not { } n) return $"{variable.Key} must be a number{Unit(variable)}.";
+                if (value.Number is not { } n) return $"{variable.Key} must be a number{(variable.Unit is { Length: > 0 } u ? $" (in {u})" : "")}.";
                 if (variable.Type == VariableTypes.Integer && n != Math.Floor(n)) return $"{variable.Key} must be a whole number.";
                 if (variable.Min is { } min && n < min || variable.Max is { } max && n > max)
                     return $"{variable.Key} must be between {Format(variable.Min)} and {Format(variable.Max)}{Unit(variable)}; {Format(n)} is outside.";

@@ -191,7 +191,7 @@ public sealed class CorrectionRulesTests(RegistryApp app) : IClassFixture<Regist
             s.Post.Json(new { entryVersion = 2, reason = "wrong form", replacement = new { kind = "died", diedOn = "2024-03-01", cause = "Disease progression" } })
                 .ToUrl($"/api/patients/{patientId}/corrections");
         })).ProblemAsync();
-        Assert.Contains("a correction must replace it with the same kind of entry, not a death", problem.GetProperty("detail").GetString());
+        Assert.Contains("a correction must replace it with the same kind of entry, not with a death", problem.GetProperty("detail").GetString());
     }
 
     [Fact]
