@@ -31,15 +31,20 @@ public static class ListingPatientsEndpoint
         if (site is not null && !user.IsInRole(Roles.Auditor) && !user.HasSite(site))
             return Problems.Forbidden($"Your token does not cover site '{site}'.");
 
-        var charts = (await session.Query<PatientChart>().Where(c => c.StudyId == studyId).ToListAsync(ct))
-            .Where(c => user.IsInRole(Roles.Auditor) || user.HasSite(c.Site))
-            .Where(c => site is null || c.Site == site)
-            .Where(c => subjectCode is null || c.SubjectCode.Contains(subjectCode, StringComparison.OrdinalIgnoreCase))
-            .OrderBy(c => c.SubjectCode, StringComparer.Ordinal)
-            .ToList();
-        var page = charts.Skip(skip ?? 0).Take(take ?? 100)
+        // Filtered, counted and paged in the database: a request reads at most one page of charts.
+        var query = session.Query<PatientChart>().Where(c => c.StudyId == studyId);
+        if (!user.IsInRole(Roles.Auditor))
+        {
+            var sites = user.FindAll(RegistryClaims.Site).Select(c => c.Value).ToArray();
+            query = query.Where(c => c.Site.IsOneOf(sites));
+        }
+        if (site is not null) query = query.Where(c => c.Site == site);
+        if (subjectCode is not null) query = query.Where(c => c.SubjectCode.Contains(subjectCode, StringComparison.OrdinalIgnoreCase));
+        var total = await query.CountAsync(ct);
+        var charts = await query.OrderBy(c => c.SubjectCode).Skip(skip ?? 0).Take(take ?? 100).ToListAsync(ct);
+        var page = charts
             .Select(c => new PatientListing(c.Id, c.SubjectCode, c.Site, c.Arm, c.Timeline()?.Status.ToString() ?? "Enrolled", c.Version, c.Entries[^1].RecordedAt))
             .ToList();
-        return Results.Ok(new PatientList(studyId, study.Code, charts.Count, skip ?? 0, page));
+        return Results.Ok(new PatientList(studyId, study.Code, total, skip ?? 0, page));
     }
 }
