@@ -96,5 +96,5 @@ public static class DemoFolding
 
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
 
-    private static Guid PatientId(int patient) => new(patient + 1, 0, 0, new byte[8]);
+    public static Guid PatientId(int patient) => new(patient + 1, 0, 0, new byte[8]);
 }

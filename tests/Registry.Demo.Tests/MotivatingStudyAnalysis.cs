@@ -13,9 +13,7 @@ namespace Registry.Demo.Tests;
 /// </summary>
 public sealed class MotivatingStudyAnalysis
 {
-    private const double DaysPerMonth = 30.4375;
-
-    public SimulatedStudy Study { get; }
+        public SimulatedStudy Study { get; }
     public Protocol Protocol => Study.Protocol;
     public IReadOnlyList<PatientTimeline> Timelines { get; }
     public IReadOnlyList<PatientOutcome> Outcomes { get; }
@@ -23,21 +21,10 @@ public sealed class MotivatingStudyAnalysis
     public MotivatingStudyAnalysis(SimulatedStudy study)
     {
         Study = study;
-        Timelines = study.Entries.GroupBy(e => e.Patient).OrderBy(g => g.Key).Select(g => Fold(g.Key, g)).ToList();
+        Timelines = DemoFolding.Timelines(study);
         Outcomes = Timelines.Select(t => OutcomeDerivation.Derive(t, study.Protocol, study.DataCut)).ToList();
     }
 
-    /// <summary>The patient's entries as the store would hold them: entry n is version n, a correction an <see cref="EntryCorrected"/>.</summary>
-    public static IReadOnlyList<RecordedEvent> Stream(IEnumerable<SimulatedEntry> entries) => entries
-        .Select((entry, i) => new RecordedEvent(i + 1,
-            entry.Fact is SimulatedCorrection c ? new EntryCorrected(c.EntryNumber, c.Replacement, c.Reason) : entry.Fact,
-            entry.RecordedAt, $"coordinator-{entry.Site}"))
-        .ToList();
-
-    public static PatientTimeline Fold(int patient, IEnumerable<SimulatedEntry> entries) =>
-        PatientTimeline.From(PatientId(patient), Stream(entries)) ?? throw new InvalidOperationException($"Patient {patient}'s entries do not begin with an enrolment.");
-
-    public static Guid PatientId(int patient) => new(patient + 1, 0, 0, new byte[8]);
     /// <summary>The arms of an arm code or pooled group of the protocol.</summary>
     public IReadOnlyList<string> ArmsOf(string group) =>
         Protocol.Analysis?.Pooled?.GetValueOrDefault(group) ?? [group];
@@ -47,7 +34,7 @@ public sealed class MotivatingStudyAnalysis
     public KaplanMeierCurve Curve(string endpoint, string group)
     {
         var times = In(group).Select(o => o.Time(endpoint)!).ToList();
-        return KaplanMeier.Estimate(new SurvivalData(times.Select(t => t.Days / DaysPerMonth).ToList(), times.Select(t => t.Event).ToList()));
+        return KaplanMeier.Estimate(new SurvivalData(times.Select(t => t.Days / DemoFolding.DaysPerMonth).ToList(), times.Select(t => t.Event).ToList()));
     }
 
     public double? MedianMonths(string endpoint, string group) => Curve(endpoint, group).Median.Time;
@@ -68,6 +55,6 @@ public sealed class MotivatingStudyAnalysis
     public double? MedianFollowUpMonths()
     {
         var times = Outcomes.Select(o => o.Time("os")!).ToList();
-        return KaplanMeier.Estimate(new SurvivalData(times.Select(t => t.Days / DaysPerMonth).ToList(), times.Select(t => !t.Event).ToList())).Median.Time;
+        return KaplanMeier.Estimate(new SurvivalData(times.Select(t => t.Days / DemoFolding.DaysPerMonth).ToList(), times.Select(t => !t.Event).ToList())).Median.Time;
     }
 }

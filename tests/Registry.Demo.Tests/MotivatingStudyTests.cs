@@ -60,8 +60,8 @@ public sealed class MotivatingStudyTests(MotivatingStudyFixture fixture) : IClas
         foreach (var entries in byPatient)
         {
             // Each entry is decided against the stream before it, as the write side decides it.
-            var stream = MotivatingStudyAnalysis.Stream(entries);
-            var timeline = PatientTimeline.From(MotivatingStudyAnalysis.PatientId(entries.Key), [stream[0]])!;
+            var stream = DemoFolding.Stream(entries);
+            var timeline = PatientTimeline.From(DemoFolding.PatientId(entries.Key), [stream[0]])!;
             Assert.Empty(PatientRules.Violations(timeline));
             foreach (var next in stream.Skip(1))
             {
