@@ -29,7 +29,10 @@ public static class AuditLog
 {
     private const int StreamsPerBatch = 100;
 
-    /// <summary>Every event of the store, or of one study (its own stream first, then its patients' in enrolment order).</summary>
+    /// <summary>
+    /// Every event of the store but Marten's tombstones, or of one study (its own stream first, then its patients' in
+    /// enrolment order).
+    /// </summary>
     public static async IAsyncEnumerable<StoredEvent> ReadAsync(IDocumentStore store, Guid? studyId, [EnumeratorCancellation] CancellationToken ct)
     {
         var types = store.Options.Events.AllKnownEventTypes().ToDictionary(t => t.EventTypeName, t => t.EventType);
@@ -62,6 +65,27 @@ public static class AuditLog
         }
     }
 
+    /// <summary>
+    /// Marten fills each sequence number a failed append drew (a refused duplicate enrolment, a lost write race) with
+    /// a <c>tombstone</c> row: empty payload, no hash, no user, its version set to its sequence number, in a stream of
+    /// its own (a random id per process). Only a stream made of nothing else is Marten's; a row dressed as a tombstone
+    /// in a study's or patient's stream is verified like any other, and breaks its chain.
+    /// </summary>
+    private const string IsTombstone = "type = 'tombstone' and data = '{}'::jsonb and version = seq_id and headers ->> 'hash' is null and user_name is null";
+
+    /// <summary>How many rows the whole-store read leaves out as Marten's tombstones.</summary>
+    public static async Task<long> CountTombstonesAsync(IDocumentStore store, CancellationToken ct)
+    {
+        var schema = ((StoreOptions)store.Options).Events.DatabaseSchemaName;
+        await using var connection = store.Storage.Database.CreateConnection();
+        await connection.OpenAsync(ct);
+        await using var command = new NpgsqlCommand($"""
+            select count(*) from {schema}.mt_events where stream_id in
+              (select stream_id from {schema}.mt_events group by stream_id having bool_and({IsTombstone}))
+            """, connection);
+        return (long)(await command.ExecuteScalarAsync(ct))!;
+    }
+
     /// <summary>A study's streams are found by the enrolment events that name it, not by a read model that could drift.</summary>
     private static async Task<List<Guid>> StreamIdsAsync(NpgsqlConnection connection, string schema, Guid? studyId, CancellationToken ct)
     {
@@ -70,7 +94,7 @@ public static class AuditLog
                 select $1 union all
                 (select stream_id from {schema}.mt_events where type = 'patient_enrolled' and data ->> 'studyId' = $2 order by stream_id)
                 """, connection) { Parameters = { new() { Value = id }, new() { Value = id.ToString("D") } } }
-            : new NpgsqlCommand($"select distinct stream_id from {schema}.mt_events order by stream_id", connection);
+            : new NpgsqlCommand($"select stream_id from {schema}.mt_events group by stream_id having not bool_and({IsTombstone}) order by stream_id", connection);
         var ids = new List<Guid>();
         await using var reader = await command.ExecuteReaderAsync(ct);
         while (await reader.ReadAsync(ct)) ids.Add(reader.GetGuid(0));

@@ -5,7 +5,8 @@ namespace Registry.Audit;
 /// <summary>Where a stream's chain breaks: the version to look at and what is wrong there.</summary>
 public sealed record ChainBreak(Guid StreamId, long Version, string Problem);
 
-public sealed record ChainReport(Guid? StudyId, int Streams, long Events, IReadOnlyList<ChainBreak> Breaks)
+/// <summary><see cref="Tombstones"/>: Marten's housekeeping rows for failed appends, left out of the chains (whole store only).</summary>
+public sealed record ChainReport(Guid? StudyId, int Streams, long Events, IReadOnlyList<ChainBreak> Breaks, long Tombstones = 0)
 {
     public bool Intact => Breaks.Count == 0;
 }
@@ -36,7 +37,8 @@ public static class ChainVerification
             last = e;
         }
         if (last is not null) CheckTail(last, breaks);
-        return new ChainReport(studyId, streams, events, breaks);
+        var tombstones = studyId is null ? await AuditLog.CountTombstonesAsync(store, ct) : 0;
+        return new ChainReport(studyId, streams, events, breaks, tombstones);
     }
 
     private static string? Problem(StoredEvent e, ChainLink previous)

@@ -28,7 +28,7 @@ public static class VerifyVerb
         foreach (var broken in report.Breaks)
             await output.WriteLineAsync($"BROKEN stream {broken.StreamId} version {broken.Version}: {broken.Problem}");
         await output.WriteLineAsync(report.Intact
-            ? $"Intact: {report.Events} events in {report.Streams} streams verify."
+            ? $"Intact: {report.Events} events in {report.Streams} streams verify{(report.Tombstones > 0 ? $" ({report.Tombstones} Marten tombstones of failed appends skipped)" : "")}."
             : $"{report.Breaks.Count} break(s) in {report.Events} events of {report.Streams} streams.");
         return report.Intact ? 0 : 1;
     }
