@@ -38,7 +38,8 @@ public static partial class ProtocolRules
         if (arms.Count == 0) Add("arms", "A study needs at least one arm.");
         if (p.Design == StudyDesigns.SingleArm && arms.Count > 1) Add("arms", "A single-arm study has exactly one arm.");
         if (p.Design == StudyDesigns.Randomized && arms.Count < 2) Add("arms", "A randomized study has at least two arms.");
-        if (arms.Count > 50) Add("arms", "A study has at most 50 arms.");
+        // Past a limit only the count is reported: checking each of thousands of items is the work the limit prevents.
+        if (arms.Count > ProtocolLimits.Arms) { Add("arms", $"A study has at most {ProtocolLimits.Arms} arms."); arms = []; }
         for (var i = 0; i < arms.Count; i++)
         {
             var arm = arms[i];
@@ -47,6 +48,7 @@ public static partial class ProtocolRules
                 Add($"arms[{i}].code", "An arm code is 1–20 letters, digits, '-' or '_' ('+' joins pooled arms in queries).");
             if (string.IsNullOrWhiteSpace(arm.Name) || arm.Name.Length > 200) Add($"arms[{i}].name", "An arm name is 1–200 characters.");
             var regimen = arm.Regimen ?? [];
+            if (regimen.Count > ProtocolLimits.RegimenComponents) { Add($"arms[{i}].regimen", $"A regimen has at most {ProtocolLimits.RegimenComponents} components."); regimen = []; }
             for (var j = 0; j < regimen.Count; j++)
             {
                 if (regimen[j] is not { } c) { Add($"arms[{i}].regimen[{j}]", "A regimen component is required."); continue; }
@@ -59,11 +61,12 @@ public static partial class ProtocolRules
 
         if (p.Variables is null) Add("variables", "variables is required: the data dictionary (an empty list when nothing is collected at baseline).");
         var variables = p.Variables ?? [];
-        if (variables.Count > 500) Add("variables", "A dictionary has at most 500 variables.");
+        if (variables.Count > ProtocolLimits.Variables) { Add("variables", $"A dictionary has at most {ProtocolLimits.Variables} variables."); variables = []; }
         for (var i = 0; i < variables.Count; i++) VariableErrors(variables[i], $"variables[{i}]", Add);
         if (variables.Where(v => v?.Key is not null).GroupBy(v => v.Key).Any(g => g.Count() > 1)) Add("variables", "Variable keys must be distinct.");
 
         var eligibility = p.Eligibility ?? [];
+        if (eligibility.Count > ProtocolLimits.EligibilityCriteria) { Add("eligibility", $"A protocol has at most {ProtocolLimits.EligibilityCriteria} eligibility criteria."); eligibility = []; }
         for (var i = 0; i < eligibility.Count; i++)
         {
             var c = eligibility[i];
@@ -72,10 +75,17 @@ public static partial class ProtocolRules
             if (v is null) { Add($"eligibility[{i}].variable", $"'{c.Variable}' is not a variable of the dictionary."); continue; }
             if ((c.Min is not null || c.Max is not null) && !v.IsNumeric) Add($"eligibility[{i}]", $"min/max apply to numeric variables; {v.Key} is {v.Type}.");
             if (c.Levels is { Count: > 0 } levels && levels.Except(v.Levels ?? []).Any()) Add($"eligibility[{i}].levels", $"levels must be levels of {v.Key}.");
+            if (c.Label is { Length: > ProtocolLimits.LabelLength }) Add($"eligibility[{i}].label", $"label is at most {ProtocolLimits.LabelLength} characters.");
             if (c.MustBe is not null && v.Type != VariableTypes.Boolean) Add($"eligibility[{i}].mustBe", $"mustBe applies to boolean variables; {v.Key} is {v.Type}.");
         }
 
-        foreach (var (key, i) in (p.StratificationFactors ?? []).Select((k, i) => (k, i)))
+        var factors = p.StratificationFactors ?? [];
+        if (factors.Count > ProtocolLimits.StratificationFactors)
+        {
+            Add("stratificationFactors", $"Randomization is stratified by at most {ProtocolLimits.StratificationFactors} factors.");
+            factors = [];
+        }
+        foreach (var (key, i) in factors.Select((k, i) => (k, i)))
         {
             if (p.Design != StudyDesigns.Randomized) { Add("stratificationFactors", "Only a randomized study has stratification factors."); break; }
             if (p.Variable(key) is not { IsGroupable: true }) Add($"stratificationFactors[{i}]", $"'{key}' is not a categorical, boolean or grouped variable of the dictionary.");
@@ -83,12 +93,15 @@ public static partial class ProtocolRules
 
         var endpoints = p.Endpoints ?? [];
         if (endpoints.Count == 0) Add("endpoints", $"A study names at least one endpoint from {Quote(EndpointCatalogue.All.Select(e => e.Code))}.");
-        foreach (var (code, i) in endpoints.Select((c, i) => (c, i)))
-            if (EndpointCatalogue.Find(code) is null) Add($"endpoints[{i}]", $"'{code}' is not in the endpoint catalogue ({Quote(EndpointCatalogue.All.Select(e => e.Code))}).");
+        if (endpoints.Count > EndpointCatalogue.All.Count) Add("endpoints", $"The catalogue has {EndpointCatalogue.All.Count} endpoints; a study names each at most once.");
+        var named = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var (code, i) in endpoints.Take(EndpointCatalogue.All.Count + 1).Select((c, i) => (c, i)))
+            if (code is not null && !named.Add(code)) Add($"endpoints[{i}]", $"{code} is listed twice.");
+            else if (EndpointCatalogue.Find(code) is null) Add($"endpoints[{i}]", $"'{code}' is not in the endpoint catalogue ({Quote(EndpointCatalogue.All.Select(e => e.Code))}).");
         if (p.PrimaryEndpoint is { } primary && !endpoints.Contains(primary, StringComparer.Ordinal))
             Add("primaryEndpoint", $"primaryEndpoint must be one of the study's endpoints ({Quote(endpoints)}), not '{primary}'.");
-        if (p.Landmarks is { } landmarks && (landmarks.Count > 20 || landmarks.Any(m => m <= 0 || m > 240)))
-            Add("landmarks", "landmarks are up to 20 times in months, each above 0 and at most 240.");
+        if (p.Landmarks is { } landmarks && (landmarks.Count > ProtocolLimits.Landmarks || landmarks.Any(m => m <= 0 || m > 240)))
+            Add("landmarks", $"landmarks are up to {ProtocolLimits.Landmarks} times in months, each above 0 and at most 240.");
         if (p.TimeUnit is not null and not "months" and not "days") Add("timeUnit", "timeUnit must be 'months' or 'days'.");
         if (p.Response is { } r)
         {
@@ -110,28 +123,31 @@ public static partial class ProtocolRules
         if (v.Type == VariableTypes.Category)
         {
             if (v.Levels is not { Count: > 0 } levels) add($"{path}.levels", "A category needs its levels.");
-            else if (levels.Count > 100 || levels.Any(string.IsNullOrWhiteSpace) || levels.Distinct().Count() != levels.Count)
-                add($"{path}.levels", "Levels are 1–100 distinct, non-empty names.");
+            else if (levels.Count > ProtocolLimits.Levels || levels.Any(l => string.IsNullOrWhiteSpace(l) || l.Length > ProtocolLimits.NameLength) || levels.Distinct().Count() != levels.Count)
+                add($"{path}.levels", $"Levels are 1–{ProtocolLimits.Levels} distinct, non-empty names of at most {ProtocolLimits.NameLength} characters.");
         }
         else if (v.Levels is { Count: > 0 }) add($"{path}.levels", "Only a category has levels.");
+        if (v.Unit is { Length: > ProtocolLimits.NameLength }) add($"{path}.unit", $"unit is at most {ProtocolLimits.NameLength} characters.");
         if ((v.Min is not null || v.Max is not null) && !v.IsNumeric) add($"{path}", "min and max apply to integer and decimal variables.");
         if (v.Min is { } min && v.Max is { } max && min > max) add($"{path}.min", "min must not exceed max.");
         if (v.Missing is { } codes && codes.Except(MissingCodes.All).Any()) add($"{path}.missing", $"missing codes are {Quote(MissingCodes.All)}.");
         if (v.Required && v.Missing is { Count: > 0 }) add($"{path}.missing", "A required variable cannot be recorded as missing.");
         if (v.Grouping is { } g)
         {
-            if (g.CutPoints is { Count: > 0 } cuts)
+            if (g.CutPoints is { Count: > ProtocolLimits.CutPoints }) add($"{path}.grouping.cutPoints", $"A variable has at most {ProtocolLimits.CutPoints} cut-points.");
+            else if (g.CutPoints is { Count: > 0 } cuts)
             {
                 if (!v.IsNumeric) add($"{path}.grouping.cutPoints", "Cut-points group numeric variables.");
                 if (cuts.Zip(cuts.Skip(1)).Any(pair => pair.First >= pair.Second)) add($"{path}.grouping.cutPoints", "Cut-points must increase.");
                 if (g.Labels is { } labels && labels.Count != cuts.Count + 1) add($"{path}.grouping.labels", $"{cuts.Count} cut-points make {cuts.Count + 1} groups; give that many labels.");
-                else if (g.Labels is { } named && (named.Any(string.IsNullOrWhiteSpace) || named.Distinct().Count() != named.Count))
-                    add($"{path}.grouping.labels", "Group labels are distinct and not empty.");
+                else if (g.Labels is { } named && (named.Any(l => string.IsNullOrWhiteSpace(l) || l.Length > ProtocolLimits.NameLength) || named.Distinct().Count() != named.Count))
+                    add($"{path}.grouping.labels", $"Group labels are distinct, not empty and at most {ProtocolLimits.NameLength} characters.");
             }
-            if (g.Merge is { Count: > 0 } merge)
+            if (g.Merge is { Count: > ProtocolLimits.MergedGroups }) add($"{path}.grouping.merge", $"A variable has at most {ProtocolLimits.MergedGroups} merged groups.");
+            else if (g.Merge is { Count: > 0 } merge)
             {
-                if (merge.Any(m => m is null || string.IsNullOrWhiteSpace(m.Label) || m.Levels is not { Count: > 0 }))
-                    add($"{path}.grouping.merge", "Each merged group has a label and at least one level.");
+                if (merge.Any(m => m is null || string.IsNullOrWhiteSpace(m.Label) || m.Label.Length > ProtocolLimits.NameLength || m.Levels is not { Count: > 0 }))
+                    add($"{path}.grouping.merge", $"Each merged group has a label of at most {ProtocolLimits.NameLength} characters and at least one level.");
                 else if (merge.Select(m => m.Label).Distinct().Count() != merge.Count)
                     add($"{path}.grouping.merge", "Merged group labels must be distinct.");
                 else if (v.Type != VariableTypes.Category) add($"{path}.grouping.merge", "Merged levels group category variables.");
@@ -144,23 +160,37 @@ public static partial class ProtocolRules
     private static void AnalysisErrors(Protocol p, AnalysisPlan plan, Action<string, string> add)
     {
         var pooledNames = plan.Pooled?.Keys.ToHashSet() ?? [];
-        foreach (var (name, codes) in plan.Pooled ?? new Dictionary<string, IReadOnlyList<string>>())
+        if (pooledNames.Count > ProtocolLimits.PooledGroups) add("analysis.pooled", $"A plan names at most {ProtocolLimits.PooledGroups} pooled groups.");
+        if (plan.Comparisons is { Count: > ProtocolLimits.Comparisons }) add("analysis.comparisons", $"A plan has at most {ProtocolLimits.Comparisons} comparisons.");
+        var lists = new Dictionary<string, IReadOnlyList<string>>();
+        foreach (var (list, name, limit) in new[] { (plan.StratifyBy, "stratifyBy", ProtocolLimits.StratifyBy), (plan.AdjustFor, "adjustFor", ProtocolLimits.AdjustFor), (plan.Subgroups, "subgroups", ProtocolLimits.Subgroups) })
         {
-            if (string.IsNullOrWhiteSpace(name) || p.HasArm(name)) add($"analysis.pooled.{name}", "A pooled group needs a name that is not an arm code.");
-            if (codes is not { Count: > 0 } || codes.Any(c => !p.HasArm(c)))
-                add($"analysis.pooled.{name}", $"A pooled group lists arms of the study ({Quote((p.Arms ?? []).Where(a => a?.Code is not null).Select(a => a.Code))}).");
+            if (list is { Count: var n } && n > limit) { add($"analysis.{name}", $"{name} names at most {limit} variables."); lists[name] = []; continue; }
+            lists[name] = list ?? [];
+            var seen = new HashSet<string>(StringComparer.Ordinal);
+            foreach (var (key, i) in lists[name].Select((k, i) => (k, i)))
+                if (key is not null && !seen.Add(key)) add($"analysis.{name}[{i}]", $"{key} is listed twice.");
+        }
+        IReadOnlyDictionary<string, IReadOnlyList<string>> pooledGroups = plan.Pooled is null or { Count: > ProtocolLimits.PooledGroups } ? new Dictionary<string, IReadOnlyList<string>>() : plan.Pooled;
+        var comparisons = plan.Comparisons is { Count: > ProtocolLimits.Comparisons } ? [] : plan.Comparisons ?? [];
+        foreach (var (name, codes) in pooledGroups)
+        {
+            if (string.IsNullOrWhiteSpace(name) || name.Length > ProtocolLimits.NameLength || p.HasArm(name))
+                add($"analysis.pooled.{name}", $"A pooled group needs a name of at most {ProtocolLimits.NameLength} characters that is not an arm code.");
+            if (codes is not { Count: > 0 and <= ProtocolLimits.Arms } || codes.Any(c => !p.HasArm(c)) || codes.Distinct().Count() != codes.Count)
+                add($"analysis.pooled.{name}", $"A pooled group lists distinct arms of the study ({Quote((p.Arms ?? []).Where(a => a?.Code is not null).Select(a => a.Code))}).");
         }
         bool IsGroup(string? g) => g is not null && (pooledNames.Contains(g) || g.Split('+').All(p.HasArm));
         if (plan.Reference is { } reference && !IsGroup(reference)) add("analysis.reference", $"'{reference}' is not an arm or pooled group of the study.");
-        foreach (var (c, i) in (plan.Comparisons ?? []).Select((c, i) => (c, i)))
+        foreach (var (c, i) in comparisons.Select((c, i) => (c, i)))
         {
             if (c is null || !IsGroup(c.Arm)) add($"analysis.comparisons[{i}].arm", "arm must be an arm or pooled group of the study.");
             if (c is null || !IsGroup(c.Reference)) add($"analysis.comparisons[{i}].reference", "reference must be an arm or pooled group of the study.");
         }
-        foreach (var (list, name) in new[] { (plan.StratifyBy, "stratifyBy"), (plan.Subgroups, "subgroups") })
-            foreach (var (key, i) in (list ?? []).Select((k, i) => (k, i)))
+        foreach (var name in new[] { "stratifyBy", "subgroups" })
+            foreach (var (key, i) in lists[name].Select((k, i) => (k, i)))
                 if (p.Variable(key) is not { IsGroupable: true }) add($"analysis.{name}[{i}]", $"'{key}' is not a categorical, boolean or grouped variable of the dictionary.");
-        foreach (var (key, i) in (plan.AdjustFor ?? []).Select((k, i) => (k, i)))
+        foreach (var (key, i) in lists["adjustFor"].Select((k, i) => (k, i)))
             if (p.Variable(key) is not { } v || !(v.IsGroupable || v.IsNumeric)) add($"analysis.adjustFor[{i}]", $"'{key}' is not a numeric, categorical or boolean variable of the dictionary.");
     }
 
