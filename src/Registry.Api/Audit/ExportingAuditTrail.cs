@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text.Json;
 using Marten;
 using Microsoft.AspNetCore.Authorization;
+using Microsoft.AspNetCore.RateLimiting;
 using Microsoft.Net.Http.Headers;
 using Registry.Api.Auth;
 using Registry.Api.Infrastructure;
@@ -22,6 +23,7 @@ public static class ExportingAuditTrailEndpoint
     /// </summary>
     [WolverineGet("/api/studies/{studyId}/audit-trail")]
     [Authorize(Roles = Roles.Auditor)]
+    [EnableRateLimiting(RateLimits.Views)]
     public static async Task<IResult> Get(Guid studyId, HttpContext http, IDocumentStore store, IQuerySession session, CancellationToken ct)
     {
         if (Negotiate(http.Request) is not { } format)

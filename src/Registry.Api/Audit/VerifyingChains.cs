@@ -1,5 +1,6 @@
 using Marten;
 using Microsoft.AspNetCore.Authorization;
+using Microsoft.AspNetCore.RateLimiting;
 using Registry.Api.Auth;
 using Registry.Api.Infrastructure;
 using Registry.Domain.Studies;
@@ -14,6 +15,7 @@ public static class VerifyingChainsEndpoint
     /// <summary>Recomputes the hash chains of every stream, or of one study's; 200 either way, with every break listed.</summary>
     [WolverineGet("/api/audit/verify")]
     [Authorize(Roles = Roles.Auditor)]
+    [EnableRateLimiting(RateLimits.Views)]
     public static async Task<IResult> Get(Guid? studyId, IDocumentStore store, IQuerySession session, CancellationToken ct)
     {
         if (studyId is { } id && await session.LoadAsync<Study>(id, ct) is null)

@@ -24,6 +24,7 @@ public static class RegistryHost
     {
         var services = builder.Services;
         builder.LimitRequestBodies();
+        builder.AddRegistryRateLimits();
 
         services.AddSingleton(sp => RegistryDatabase
             .OpenAsync(sp.GetRequiredService<IConfiguration>(), sp.GetRequiredService<ILoggerFactory>().CreateLogger("Registry.Database").Log)
@@ -68,6 +69,8 @@ public static class RegistryHost
         app.UseRequestBodyLimit();
         app.UseAuthentication();
         app.UseAuthorization();
+        app.UseDeclaredQueryParameters();
+        app.UseRateLimiter();
 
         app.MapOpenApi().AllowAnonymous();
         app.MapScalarApiReference().AllowAnonymous();

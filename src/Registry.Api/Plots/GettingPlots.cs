@@ -1,5 +1,7 @@
 using Marten;
 using Microsoft.AspNetCore.Authorization;
+using Microsoft.AspNetCore.RateLimiting;
+using Registry.Api.Infrastructure;
 using Registry.Api.StudyViews;
 using Registry.Figures;
 using Registry.Projections.StudyViews;
@@ -15,31 +17,37 @@ public static class GettingPlotsEndpoint
 {
     [WolverineGet("/api/studies/{studyId}/plots/km.svg")]
     [Authorize(Roles = StudyViewRoutes.Readers)]
+    [EnableRateLimiting(RateLimits.Views)]
     public static Task<IResult> KaplanMeierSvg(Guid studyId, string? endpoint, string? arms, bool? ci, string? asOf, string? dataCut, string? unit, string? landmarks, bool? consistent,
         IQuerySession session, CancellationToken ct) => KaplanMeier(PlotFormat.Svg, studyId, endpoint, arms, ci, asOf, dataCut, unit, landmarks, consistent, session, ct);
 
     [WolverineGet("/api/studies/{studyId}/plots/km.png")]
     [Authorize(Roles = StudyViewRoutes.Readers)]
+    [EnableRateLimiting(RateLimits.Views)]
     public static Task<IResult> KaplanMeierPng(Guid studyId, string? endpoint, string? arms, bool? ci, string? asOf, string? dataCut, string? unit, string? landmarks, bool? consistent,
         IQuerySession session, CancellationToken ct) => KaplanMeier(PlotFormat.Png, studyId, endpoint, arms, ci, asOf, dataCut, unit, landmarks, consistent, session, ct);
 
     [WolverineGet("/api/studies/{studyId}/plots/forest.svg")]
     [Authorize(Roles = StudyViewRoutes.Readers)]
+    [EnableRateLimiting(RateLimits.Views)]
     public static Task<IResult> ForestSvg(Guid studyId, string? endpoint, string? arm, string? reference, string? asOf, string? dataCut, bool? consistent,
         IQuerySession session, CancellationToken ct) => Forest(PlotFormat.Svg, studyId, endpoint, arm, reference, asOf, dataCut, consistent, session, ct);
 
     [WolverineGet("/api/studies/{studyId}/plots/forest.png")]
     [Authorize(Roles = StudyViewRoutes.Readers)]
+    [EnableRateLimiting(RateLimits.Views)]
     public static Task<IResult> ForestPng(Guid studyId, string? endpoint, string? arm, string? reference, string? asOf, string? dataCut, bool? consistent,
         IQuerySession session, CancellationToken ct) => Forest(PlotFormat.Png, studyId, endpoint, arm, reference, asOf, dataCut, consistent, session, ct);
 
     [WolverineGet("/api/studies/{studyId}/plots/maturity.svg")]
     [Authorize(Roles = StudyViewRoutes.Readers)]
+    [EnableRateLimiting(RateLimits.Views)]
     public static Task<IResult> MaturitySvg(Guid studyId, string? endpoint, string? arm, string? reference, string? every,
         IQuerySession session, CancellationToken ct) => Maturity(PlotFormat.Svg, studyId, endpoint, arm, reference, every, session, ct);
 
     [WolverineGet("/api/studies/{studyId}/plots/maturity.png")]
     [Authorize(Roles = StudyViewRoutes.Readers)]
+    [EnableRateLimiting(RateLimits.Views)]
     public static Task<IResult> MaturityPng(Guid studyId, string? endpoint, string? arm, string? reference, string? every,
         IQuerySession session, CancellationToken ct) => Maturity(PlotFormat.Png, studyId, endpoint, arm, reference, every, session, ct);
 

@@ -1,5 +1,6 @@
 using Marten;
 using Microsoft.AspNetCore.Authorization;
+using Microsoft.AspNetCore.RateLimiting;
 using Registry.Api.Infrastructure;
 using Registry.Domain.Protocols;
 using Registry.Domain.Studies;
@@ -19,6 +20,7 @@ public static class StudyViewRoutes
 
     [WolverineGet("/api/studies/{studyId}/survival")]
     [Authorize(Roles = Readers)]
+    [EnableRateLimiting(RateLimits.Views)]
     public static async Task<IResult> Survival(Guid studyId, string? endpoint, string? arms, string? asOf, string? dataCut, string? unit, string? landmarks,
         bool? consistent, IQuerySession session, CancellationToken ct)
     {
@@ -43,6 +45,7 @@ public static class StudyViewRoutes
     /// <summary>One comparison (<c>arm</c> vs <c>reference</c>), or with no <c>arm</c> every comparison the analysis plan names.</summary>
     [WolverineGet("/api/studies/{studyId}/comparisons")]
     [Authorize(Roles = Readers)]
+    [EnableRateLimiting(RateLimits.Views)]
     public static async Task<IResult> Comparisons(Guid studyId, string? endpoint, string? arm, string? reference, string? strata, string? adjust,
         string? asOf, string? dataCut, bool? consistent, IQuerySession session, CancellationToken ct)
     {
@@ -60,6 +63,7 @@ public static class StudyViewRoutes
 
     [WolverineGet("/api/studies/{studyId}/subgroups")]
     [Authorize(Roles = Readers)]
+    [EnableRateLimiting(RateLimits.Views)]
     public static async Task<IResult> Subgroups(Guid studyId, string? endpoint, string? arm, string? reference, string? asOf, string? dataCut, bool? consistent,
         IQuerySession session, CancellationToken ct)
     {
@@ -81,6 +85,7 @@ public static class StudyViewRoutes
 
     [WolverineGet("/api/studies/{studyId}/baseline")]
     [Authorize(Roles = Readers)]
+    [EnableRateLimiting(RateLimits.Views)]
     public static async Task<IResult> Baseline(Guid studyId, string? arms, string? asOf, bool? consistent, IQuerySession session, CancellationToken ct)
     {
         var (scope, refusal) = await LoadAsync(studyId, asOf, null, consistent, session, ct);
@@ -92,6 +97,7 @@ public static class StudyViewRoutes
 
     [WolverineGet("/api/studies/{studyId}/response")]
     [Authorize(Roles = Readers)]
+    [EnableRateLimiting(RateLimits.Views)]
     public static async Task<IResult> Response(Guid studyId, string? arms, string? asOf, string? dataCut, bool? consistent, IQuerySession session, CancellationToken ct)
     {
         var (scope, refusal) = await LoadAsync(studyId, asOf, dataCut, consistent, session, ct);
@@ -103,6 +109,7 @@ public static class StudyViewRoutes
 
     [WolverineGet("/api/studies/{studyId}/safety")]
     [Authorize(Roles = Readers)]
+    [EnableRateLimiting(RateLimits.Views)]
     public static async Task<IResult> Safety(Guid studyId, string? arms, string? asOf, string? dataCut, bool? consistent, IQuerySession session, CancellationToken ct)
     {
         var (scope, refusal) = await LoadAsync(studyId, asOf, dataCut, consistent, session, ct);
@@ -114,6 +121,7 @@ public static class StudyViewRoutes
 
     [WolverineGet("/api/studies/{studyId}/maturity")]
     [Authorize(Roles = Readers)]
+    [EnableRateLimiting(RateLimits.Views)]
     public static async Task<IResult> Maturity(Guid studyId, string? endpoint, string? arm, string? reference, string? every,
         IQuerySession session, CancellationToken ct)
     {

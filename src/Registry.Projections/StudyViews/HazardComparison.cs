@@ -102,14 +102,13 @@ public static class HazardComparison
 
         var keys = string.Equals(adjust?.Trim(), "plan", StringComparison.OrdinalIgnoreCase)
             ? protocol.Analysis?.AdjustFor ?? []
-            : (adjust ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).ToList();
+            : ViewQuery.List(adjust ?? "", "adjust", ProtocolLimits.AdjustFor, errors) ?? [];
         var adjustVariables = new List<Variable>();
-        foreach (var key in keys.Distinct())
+        foreach (var key in keys)
         {
             if (protocol.Variable(key) is { } v && (v.IsGroupable || v.IsNumeric)) adjustVariables.Add(v);
             else errors["adjust"] = [$"'{key}' is not a numeric, categorical or boolean variable of study {protocol.Code}; use any of {string.Join(", ", protocol.Variables.Where(x => x.IsGroupable || x.IsNumeric).Select(x => x.Key))}."];
         }
-        if (adjustVariables.Count > 10) errors["adjust"] = ["adjust names at most 10 variables."];
         return (strataVariable, adjustVariables);
     }
 }

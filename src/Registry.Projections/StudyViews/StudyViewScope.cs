@@ -84,7 +84,12 @@ public static class ViewQuery
         var trimmed = value.Trim();
         if (protocol.Analysis?.Pooled?.TryGetValue(trimmed, out var pooled) == true) return new ArmGroup(trimmed, pooled.ToList());
         // A literal '+' in a query string arrives as a space unless encoded; accept both.
-        var codes = trimmed.Split(['+', ' '], StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Distinct().ToList();
+        var codes = trimmed.Split(['+', ' '], StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).ToList();
+        if (codes.GroupBy(c => c).FirstOrDefault(g => g.Count() > 1) is { } twice)
+        {
+            errors[field] = [$"{twice.Key} is listed twice in {trimmed}."];
+            return null;
+        }
         var unknown = codes.Where(c => !protocol.HasArm(c)).ToList();
         if (unknown.Count > 0 || codes.Count == 0)
         {
@@ -94,16 +99,36 @@ public static class ViewQuery
         return new ArmGroup(string.Join("+", codes), codes);
     }
 
-    /// <summary>The groups a table or curve shows: each arm, or the comma-separated groups named in <c>arms=</c> (at most 20).</summary>
+    /// <summary>At most this many values in one list parameter (arms, landmarks).</summary>
+    public const int MaximumListed = 20;
+
+    /// <summary>
+    /// The comma-separated values of a list parameter, each once: a repeated value or more than
+    /// <paramref name="maximum"/> is refused, never silently folded (the answer would not be what was asked).
+    /// </summary>
+    public static IReadOnlyList<string>? List(string value, string parameter, int maximum, Dictionary<string, string[]> errors)
+    {
+        var values = value.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        if (values.Length > maximum)
+        {
+            errors[parameter] = [$"{parameter} lists at most {maximum} values, not {values.Length}."];
+            return null;
+        }
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var v in values)
+            if (!seen.Add(v))
+            {
+                errors[parameter] = [$"{v} is listed twice."];
+                return null;
+            }
+        return values;
+    }
+
+    /// <summary>The groups a table or curve shows: each arm, or the comma-separated groups named in <c>arms=</c> (at most 20, each once).</summary>
     public static IReadOnlyList<ArmGroup>? Groups(string? arms, Protocol protocol, Dictionary<string, string[]> errors)
     {
         if (string.IsNullOrWhiteSpace(arms)) return protocol.Arms.Select(a => new ArmGroup(a.Code, [a.Code])).ToList();
-        var names = arms.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Distinct().ToList();
-        if (names.Count > 20)
-        {
-            errors["arms"] = ["arms names at most 20 groups."];
-            return null;
-        }
+        if (List(arms, "arms", MaximumListed, errors) is not { } names) return null;
         var groups = new List<ArmGroup>();
         foreach (var name in names)
         {
@@ -130,18 +155,23 @@ public static class ViewQuery
     public static IReadOnlyList<double> Landmarks(string? landmarks, Protocol protocol, Dictionary<string, string[]> errors)
     {
         if (string.IsNullOrWhiteSpace(landmarks)) return protocol.LandmarkMonths;
+        if (List(landmarks, "landmarks", MaximumListed, errors) is not { } parts) return [];
         var values = new List<double>();
-        foreach (var part in landmarks.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+        foreach (var part in parts)
         {
             if (!double.TryParse(part, System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out var m) || m <= 0 || m > 240)
             {
                 errors["landmarks"] = [$"landmarks are months above 0 and at most 240, separated by commas (e.g. 6,12,36); '{part}' is not."];
                 return [];
             }
+            if (values.Contains(m))
+            {
+                errors["landmarks"] = [$"{part} is listed twice."];
+                return [];
+            }
             values.Add(m);
         }
-        if (values.Count > 20) errors["landmarks"] = ["landmarks lists at most 20 times."];
-        return values.Distinct().Order().ToList();
+        return values.Order().ToList();
     }
 
     /// <summary>A dictionary variable tables and Cox models can group by (categories, booleans, numbers with cut-points).</summary>
