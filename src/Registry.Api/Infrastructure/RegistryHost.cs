@@ -71,6 +71,7 @@ public static class RegistryHost
         app.UseAuthorization();
         app.UseDeclaredQueryParameters();
         app.UseRateLimiter();
+        app.UseRequestBodyChecks();
 
         app.MapOpenApi().AllowAnonymous();
         app.MapScalarApiReference().AllowAnonymous();
@@ -93,7 +94,8 @@ public static class RegistryHost
     public static void ConfigureJson(JsonSerializerOptions options)
     {
         options.PropertyNamingPolicy = JsonNamingPolicy.CamelCase;
-        options.Converters.Add(new JsonStringEnumConverter());
+        // Enums by name only: a number would read as a value no enum declares.
+        options.Converters.Add(new JsonStringEnumConverter(allowIntegerValues: false));
         options.NumberHandling = JsonNumberHandling.Strict;
         options.AllowOutOfOrderMetadataProperties = true;
         // A misspelt property (expected_version) must be refused, never dropped: it could switch a check off.

@@ -31,6 +31,14 @@ public static class RequestValidation
     /// <summary>The same 400 problem for field errors found after the request was read (against the study's protocol).</summary>
     public static IResult Problem(Dictionary<string, string[]> errors) => Results.Problem(Details(errors));
 
+    /// <summary>The 400 for a body that cannot be read as the route's request; its detail repeats every message in one line.</summary>
+    public static IResult UnreadableBody(Dictionary<string, string[]> errors)
+    {
+        var details = Details(errors);
+        details.Detail = string.Join(" ", errors.Values.SelectMany(m => m));
+        return Results.Problem(details);
+    }
+
     /// <summary>A 400 for a read whose query values are not valid.</summary>
     public static IResult QueryProblem(Dictionary<string, string[]> errors) => Results.Problem(Details(errors, "The query is not valid."));
 

@@ -44,7 +44,8 @@ public sealed class EnrollingTests(RegistryApp app) : IClassFixture<RegistryApp>
             s.WithBearerToken(app.Coordinator);
             s.Post.Text("{\"subjectCode\": \"NPC-9\", ").ToUrl($"/api/studies/{studyId}/patients").ContentType("application/json");
         })).ProblemAsync();
-        Assert.Equal("Invalid JSON format", problem.GetProperty("title").GetString());
+        Assert.Equal(["body"], problem.ErrorFields());
+        Assert.StartsWith("The request body is not valid JSON", problem.GetProperty("errors").GetProperty("body")[0].GetString());
     }
 
     [Fact]

@@ -165,7 +165,7 @@ public sealed class RandomizationTests(RegistryApp app) : IClassFixture<Registry
             s.WithBearerToken(app.Coordinator);
             s.Post.Json(new { relapsedOn = "2025-01-20", type = "regional" }).ToUrl($"/api/patients/{patientId}/relapses");
         })).ProblemAsync();
-        Assert.Contains("$.type", notAType.GetProperty("detail").GetString());
+        Assert.Equal("type must be one of Locoregional, Distant, Both.", notAType.GetProperty("errors").GetProperty("type")[0].GetString());
 
         var progression = await (await app.RefusedAsync(400, s =>
         {
