@@ -33,7 +33,15 @@ public static class AuditLog
     /// Every event of the store but Marten's tombstones, or of one study (its own stream first, then its patients' in
     /// enrolment order).
     /// </summary>
-    public static async IAsyncEnumerable<StoredEvent> ReadAsync(IDocumentStore store, Guid? studyId, [EnumeratorCancellation] CancellationToken ct)
+    public static IAsyncEnumerable<StoredEvent> ReadAsync(IDocumentStore store, Guid? studyId, CancellationToken ct) =>
+        ReadAsync(store, studyId, AuditTrailFilter.None, ct);
+
+    /// <summary>
+    /// A study's events as above, reading only the streams <paramref name="filter"/> can admit (its patient, the patients
+    /// ever enrolled at its site); which rows it admits is the caller's to decide.
+    /// </summary>
+    public static async IAsyncEnumerable<StoredEvent> ReadAsync(IDocumentStore store, Guid? studyId, AuditTrailFilter filter,
+        [EnumeratorCancellation] CancellationToken ct)
     {
         var types = store.Options.Events.AllKnownEventTypes().ToDictionary(t => t.EventTypeName, t => t.EventType);
         var serializer = store.Options.Serializer();
@@ -41,7 +49,7 @@ public static class AuditLog
         await using var connection = store.Storage.Database.CreateConnection();
         await connection.OpenAsync(ct);
 
-        foreach (var batch in (await StreamIdsAsync(connection, schema, studyId, ct)).Chunk(StreamsPerBatch))
+        foreach (var batch in (await StreamIdsAsync(connection, schema, studyId, filter, ct)).Chunk(StreamsPerBatch))
         {
             await using var command = new NpgsqlCommand($"""
                 select e.seq_id, e.stream_id, e.version, e.type, e.data::text, e.timestamp, e.user_name, e.headers ->> '{AuditChain.HashHeader}', s.version
@@ -87,13 +95,30 @@ public static class AuditLog
     }
 
     /// <summary>A study's streams are found by the enrolment events that name it, not by a read model that could drift.</summary>
-    private static async Task<List<Guid>> StreamIdsAsync(NpgsqlConnection connection, string schema, Guid? studyId, CancellationToken ct)
+    private static async Task<List<Guid>> StreamIdsAsync(NpgsqlConnection connection, string schema, Guid? studyId, AuditTrailFilter filter, CancellationToken ct)
     {
         await using var command = studyId is { } id
             ? new NpgsqlCommand($"""
-                select $1 union all
-                (select stream_id from {schema}.mt_events where type = 'patient_enrolled' and data ->> 'studyId' = $2 order by stream_id)
-                """, connection) { Parameters = { new() { Value = id }, new() { Value = id.ToString("D") } } }
+                select $1 where not $3
+                union all
+                (select e.stream_id from {schema}.mt_events e
+                 where e.type = 'patient_enrolled' and e.data ->> 'studyId' = $2
+                   and ($4::uuid is null or e.stream_id = $4)
+                   and ($5::text is null or e.data ->> 'subjectCode' = $5)
+                   and ($6::text is null or e.data ->> 'site' = $6 or exists (
+                     select 1 from {schema}.mt_events c where c.stream_id = e.stream_id and c.type = 'entry_corrected'
+                       and c.data -> 'replacement' ->> 'kind' = 'enrolled' and c.data -> 'replacement' ->> 'site' = $6))
+                 order by e.stream_id)
+                """, connection)
+            {
+                Parameters =
+                {
+                    new() { Value = id }, new() { Value = id.ToString("D") }, new() { Value = filter.PatientsOnly },
+                    new() { Value = (object?)filter.PatientId ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Uuid },
+                    new() { Value = (object?)filter.SubjectCode ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Text },
+                    new() { Value = (object?)filter.Site ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Text },
+                }
+            }
             : new NpgsqlCommand($"select stream_id from {schema}.mt_events group by stream_id having not bool_and({IsTombstone}) order by stream_id", connection);
         var ids = new List<Guid>();
         await using var reader = await command.ExecuteReaderAsync(ct);

@@ -1,7 +1,7 @@
 using System.Globalization;
 using System.Text.Json;
-using CsvHelper;
 using Marten;
+using Registry.Domain.Studies;
 
 namespace Registry.Audit;
 
@@ -10,14 +10,18 @@ public static class AuditTrailWriter
 {
     private const int FlushBytes = 64 * 1024;
 
-    public static async Task WriteJsonAsync(IDocumentStore store, Guid studyId, Stream body, CancellationToken ct)
+    public static async Task WriteJsonAsync(IDocumentStore store, Study study, AuditTrailFilter filter, Stream body, CancellationToken ct)
     {
         await using var json = new Utf8JsonWriter(body);
         json.WriteStartArray();
-        await foreach (var e in AuditLog.ReadAsync(store, studyId, ct))
+        await foreach (var row in AuditTrailRows.ReadAsync(store, study, filter, ct))
         {
+            var e = row.Event;
             json.WriteStartObject();
             json.WriteString("stream", e.StreamId);
+            json.WriteString("study", row.StudyCode);
+            json.WriteString("subjectCode", row.SubjectCode);
+            json.WriteString("site", row.Site);
             json.WriteNumber("version", e.Version);
             json.WriteNumber("sequence", e.Sequence);
             json.WriteString("type", e.Type);
@@ -35,24 +39,27 @@ public static class AuditTrailWriter
         await json.FlushAsync(ct);
     }
 
-    public static async Task WriteCsvAsync(IDocumentStore store, Guid studyId, Stream body, CancellationToken ct)
+    public static async Task WriteCsvAsync(IDocumentStore store, Study study, AuditTrailFilter filter, Stream body, CancellationToken ct)
     {
-        // Only the async calls reach the response stream: Kestrel refuses synchronous writes.
-        await using var csv = CsvWriter.Create(body, options: null, leaveOpen: true);
-        csv.WriteHeader(["stream", "version", "sequence", "type", "clinicalDate", "recordedAt", "recordedBy", "reason", "hash", "data"]);
-        await foreach (var e in AuditLog.ReadAsync(store, studyId, ct))
+        await using var csv = SpreadsheetSafeCsv.Create(body);
+        csv.Header("stream", "study", "subjectCode", "site", "version", "sequence", "type", "clinicalDate", "recordedAt", "recordedBy", "reason", "hash", "data");
+        await foreach (var row in AuditTrailRows.ReadAsync(store, study, filter, ct))
         {
-            csv.WriteField(e.StreamId.ToString("D"));
-            csv.WriteField(e.Version.ToString(CultureInfo.InvariantCulture));
-            csv.WriteField(e.Sequence.ToString(CultureInfo.InvariantCulture));
-            csv.WriteField(e.Type);
-            csv.WriteField(e.ClinicalDate?.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture));
-            csv.WriteField(AuditChain.Timestamp(e.RecordedAt));
-            csv.WriteField(e.RecordedBy);
-            csv.WriteField(e.Reason);
-            csv.WriteField(e.Hash);
-            csv.WriteField(e.PayloadJson);
-            await csv.EndRecordAsync(ct);
+            var e = row.Event;
+            csv.Text(e.StreamId.ToString("D"));
+            csv.Text(row.StudyCode);
+            csv.Text(row.SubjectCode);
+            csv.Text(row.Site);
+            csv.Number(e.Version);
+            csv.Number(e.Sequence);
+            csv.Text(e.Type);
+            csv.Text(e.ClinicalDate?.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture));
+            csv.Text(AuditChain.Timestamp(e.RecordedAt));
+            csv.Text(e.RecordedBy);
+            csv.Text(e.Reason);
+            csv.Text(e.Hash);
+            csv.Text(e.PayloadJson);
+            await csv.EndRowAsync(ct);
         }
         await csv.FlushAsync(ct);
     }

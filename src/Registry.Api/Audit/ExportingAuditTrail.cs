@@ -1,11 +1,12 @@
 using System.Globalization;
-using System.Text.Json;
+using System.Text.RegularExpressions;
 using Marten;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.RateLimiting;
 using Microsoft.Net.Http.Headers;
 using Registry.Api.Auth;
 using Registry.Api.Infrastructure;
+using Registry.Api.Patients;
 using Registry.Domain.Studies;
 using Wolverine.Http;
 
@@ -19,18 +20,53 @@ public static class ExportingAuditTrailEndpoint
 {
     /// <summary>
     /// Every event of a study — its own stream, then each patient's — as JSON, CSV or CDISC ODM 1.3.2 (Accept
-    /// header), streamed from the event store as it is read.
+    /// header), streamed from the event store as it is read. JSON and CSV can be narrowed to one patient (id or
+    /// subject code), one site and a recorded-at window [from, to).
     /// </summary>
     [WolverineGet("/api/studies/{studyId}/audit-trail")]
     [Authorize(Roles = Roles.Auditor)]
     [EnableRateLimiting(RateLimits.Views)]
-    public static async Task<IResult> Get(Guid studyId, HttpContext http, IDocumentStore store, IQuerySession session, CancellationToken ct)
+    public static async Task<IResult> Get(Guid studyId, string? patient, string? site, string? from, string? to,
+        HttpContext http, IDocumentStore store, IQuerySession session, CancellationToken ct)
     {
         if (Negotiate(http.Request) is not { } format)
             return Problems.NotAcceptable("The audit trail is available as application/json, text/csv or application/xml (CDISC ODM 1.3.2).");
+        var errors = new Dictionary<string, string[]>();
+        var filter = Filter(patient, site, from, to, errors);
+        if (format is AuditTrailFormat.Odm && errors.Count == 0 && !filter.IsNone)
+            errors[new[] { ("patient", patient), ("site", site), ("from", from), ("to", to) }.First(p => p.Item2 is not null).Item1] =
+                ["The CDISC ODM file is always the whole study; filter the JSON or CSV export instead."];
+        if (errors.Count > 0) return RequestValidation.QueryProblem(errors);
         if (await session.LoadAsync<Study>(studyId, ct) is not { } study)
             return Problems.NotFound($"No study {studyId} is registered.");
-        return new AuditTrailResult(store, study, format);
+        return new AuditTrailResult(store, study, format, filter);
+    }
+
+    private static AuditTrailFilter Filter(string? patient, string? site, string? from, string? to, Dictionary<string, string[]> errors)
+    {
+        Guid? patientId = null;
+        string? subjectCode = null;
+        if (patient is not null)
+        {
+            if (Guid.TryParse(patient, out var id)) patientId = id;
+            else if (patient.Length <= 40 && Regex.IsMatch(patient, EnrolPatient.SubjectCodePattern)) subjectCode = patient;
+            else errors["patient"] = [$"'{patient}' is neither a patient id nor a subject code (letters, digits, '.', '-', '_'; no spaces; at most 40)."];
+        }
+        if (site is not null && (site.Trim().Length == 0 || site.Length > 40))
+            errors["site"] = ["site is a site code of 1–40 characters, as enrolments record it."];
+        var since = Moment("from", from, errors);
+        var until = Moment("to", to, errors);
+        if (since is not null && until is not null && until <= since)
+            errors["to"] = [$"to ({to}) must be after from ({from}): the window is from ≤ recorded-at < to."];
+        return new AuditTrailFilter(patientId, subjectCode, site, since, until);
+    }
+
+    private static DateTimeOffset? Moment(string parameter, string? value, Dictionary<string, string[]> errors)
+    {
+        if (value is null) return null;
+        if (DateTimeOffset.TryParse(value, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var moment)) return moment.ToUniversalTime();
+        errors[parameter] = [$"'{value}' is not an ISO-8601 timestamp or date (e.g. 2024-05-01T00:00:00Z or 2024-05-01)."];
+        return null;
     }
 
     /// <summary>The first acceptable format in the client's order of preference; JSON when it accepts anything.</summary>
@@ -54,7 +90,7 @@ public static class ExportingAuditTrailEndpoint
 }
 
 /// <summary>Writes the export straight to the response body, flushing as it goes, so no study is held in memory.</summary>
-public sealed class AuditTrailResult(IDocumentStore store, Study study, AuditTrailFormat format) : IResult
+public sealed class AuditTrailResult(IDocumentStore store, Study study, AuditTrailFormat format, AuditTrailFilter filter) : IResult
 {
     public async Task ExecuteAsync(HttpContext http)
     {
@@ -74,9 +110,9 @@ public sealed class AuditTrailResult(IDocumentStore store, Study study, AuditTra
         var body = http.Response.Body;
         switch (format)
         {
-            case AuditTrailFormat.Csv: await AuditTrailWriter.WriteCsvAsync(store, study.Id, body, ct); break;
+            case AuditTrailFormat.Csv: await AuditTrailWriter.WriteCsvAsync(store, study, filter, body, ct); break;
             case AuditTrailFormat.Odm: await OdmAuditTrail.WriteAsync(store, study, body, ct); break;
-            default: await AuditTrailWriter.WriteJsonAsync(store, study.Id, body, ct); break;
+            default: await AuditTrailWriter.WriteJsonAsync(store, study, filter, body, ct); break;
         }
     }
 }

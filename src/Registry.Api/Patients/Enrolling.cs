@@ -35,12 +35,14 @@ public sealed record EnrolPatient(string? SubjectCode, string? Arm, string? Site
     public override IReadOnlyList<IPatientFact> ToFacts(PatientEnrolled? patient) =>
         [ToEnrolment(patient?.PatientId ?? Guid.Empty, patient?.StudyId ?? Guid.Empty)];
 
+    public const string SubjectCodePattern = "^[A-Za-z0-9][A-Za-z0-9._-]*$";
+
     public sealed class Validator : AbstractValidator<EnrolPatient>
     {
         public Validator()
         {
             RuleFor(p => p.SubjectCode).NotEmpty().MaximumLength(40)
-                .Matches("^[A-Za-z0-9][A-Za-z0-9._-]*$").WithMessage("{PropertyName} must be a pseudonymous code (letters, digits, '.', '-', '_'; no spaces), never a name.");
+                .Matches(SubjectCodePattern).WithMessage("{PropertyName} must be a pseudonymous code (letters, digits, '.', '-', '_'; no spaces), never a name.");
             RuleFor(p => p.Arm).MaximumLength(20);
             RuleFor(p => p.Site).NotEmpty().MaximumLength(40);
             RuleFor(p => p.EnrolledOn).ClinicalDate();

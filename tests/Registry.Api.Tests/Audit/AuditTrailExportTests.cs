@@ -78,6 +78,22 @@ public sealed class AuditTrailExportTests(RegistryApp app) : IClassFixture<Regis
         var registered = rows[0];
         Assert.Equal(JsonValueKind.Null, registered.GetProperty("clinicalDate").ValueKind);
         Assert.Equal("admin-user", registered.GetProperty("recordedBy").GetString());
+
+        // Every row names whom it concerns: the study's code; a patient's row also its subject code and site.
+        var study = (await app.Host.Scenario(s => { s.WithBearerToken(app.Auditor); s.Get.Url($"/api/studies/{studyId}"); }));
+        var studyCode = (await study.JsonAsync()).GetProperty("code").GetString();
+        Assert.All(rows, r => Assert.Equal(studyCode, r.GetProperty("study").GetString()));
+        Assert.All(rows.Where(r => r.GetProperty("stream").GetGuid() == studyId), r =>
+        {
+            Assert.Equal(JsonValueKind.Null, r.GetProperty("subjectCode").ValueKind);
+            Assert.Equal(JsonValueKind.Null, r.GetProperty("site").ValueKind);
+        });
+        foreach (var (patient, site) in new[] { (first, "S1"), (second, "S2") })
+        {
+            var subjectCode = (await app.HistoryAsync(patient)).GetProperty("state").GetProperty("subjectCode").GetString();
+            Assert.All(rows.Where(r => r.GetProperty("stream").GetGuid() == patient), r =>
+                Assert.Equal((subjectCode, site), (r.GetProperty("subjectCode").GetString(), r.GetProperty("site").GetString())));
+        }
     }
 
     [Fact]
@@ -90,17 +106,18 @@ public sealed class AuditTrailExportTests(RegistryApp app) : IClassFixture<Regis
         Assert.StartsWith("text/csv", result.Context.Response.ContentType);
         Assert.Contains($"audit-trail-", result.Context.Response.Headers.ContentDisposition.ToString());
         var text = await result.ReadAsTextAsync();
-        Assert.StartsWith("stream,version,sequence,type,clinicalDate,recordedAt,recordedBy,reason,hash,data\r\n", text);
+        Assert.StartsWith("stream,study,subjectCode,site,version,sequence,type,clinicalDate,recordedAt,recordedBy,reason,hash,data\r\n", text);
 
         using var csv = CsvReader.FromText(text);
         var rows = new List<string[]>();
         while (csv.Read())
-            rows.Add(new[] { "stream", "version", "type", "clinicalDate", "recordedAt", "recordedBy", "reason", "hash", "data" }.Select(csv.GetString).ToArray());
+            rows.Add(new[] { "stream", "study", "subjectCode", "site", "version", "type", "clinicalDate", "recordedAt", "recordedBy", "reason", "hash", "data" }.Select(csv.GetString).ToArray());
         Assert.Equal(json.Length, rows.Count);
         Assert.Equal(
             json.Select(r => new[]
             {
-                r.GetProperty("stream").GetString(), r.GetProperty("version").GetRawText(), r.GetProperty("type").GetString(),
+                r.GetProperty("stream").GetString(), r.GetProperty("study").GetString(), r.GetProperty("subjectCode").GetString() ?? "",
+                r.GetProperty("site").GetString() ?? "", r.GetProperty("version").GetRawText(), r.GetProperty("type").GetString(),
                 r.GetProperty("clinicalDate").GetString() ?? "", r.GetProperty("recordedAt").GetString(), r.GetProperty("recordedBy").GetString(),
                 r.GetProperty("reason").GetString() ?? "", r.GetProperty("hash").GetString(), r.GetProperty("data").GetRawText(),
             }),
