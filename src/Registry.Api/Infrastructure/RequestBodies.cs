@@ -80,7 +80,7 @@ public static partial class RequestBodies
                 return Body($"The request body must be a JSON object {{…}} with the entry's fields, not {Kind(document.RootElement.ValueKind)}.");
 
             var errors = new Dictionary<string, List<string>>();
-            CheckText(document.RootElement, "", errors);
+            CheckValues(document.RootElement, "", errors);
             if (errors.Count > 0) return errors.ToDictionary(e => e.Key, e => e.Value.ToArray());
 
             try
@@ -100,9 +100,9 @@ public static partial class RequestBodies
 
     /// <summary>
     /// Refuses what no clinical text contains and the event store cannot hold: control characters (NUL above all;
-    /// tab, line feed and carriage return are allowed), lone surrogates, and a name sent twice in one object.
+    /// tab, line feed and carriage return are allowed), lone surrogates, a name sent twice in one object, an infinite number.
     /// </summary>
-    private static void CheckText(JsonElement element, string path, Dictionary<string, List<string>> errors)
+    private static void CheckValues(JsonElement element, string path, Dictionary<string, List<string>> errors)
     {
         switch (element.ValueKind)
         {
@@ -120,12 +120,17 @@ public static partial class RequestBodies
                         Add(errors, child, $"The field name {Describe(child)} must not contain control characters.");
                     else if (!names.Add(name))
                         Add(errors, child, $"{Describe(child)} is sent twice; send each field once.");
-                    CheckText(property.Value, child, errors);
+                    CheckValues(property.Value, child, errors);
                 }
                 break;
             case JsonValueKind.Array:
                 var index = 0;
-                foreach (var item in element.EnumerateArray()) CheckText(item, $"{path}[{index++}]", errors);
+                foreach (var item in element.EnumerateArray()) CheckValues(item, $"{path}[{index++}]", errors);
+                break;
+            case JsonValueKind.Number:
+                // 1e400 reads as infinity, which no field means and the event store's JSON cannot hold.
+                if (!element.TryGetDouble(out var number) || !double.IsFinite(number))
+                    Add(errors, Key(path), $"{Describe(path)} is too large a number.");
                 break;
             case JsonValueKind.String:
                 if (!TryGetText(element, out var text))

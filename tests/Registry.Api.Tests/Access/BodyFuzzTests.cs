@@ -29,7 +29,7 @@ public sealed class BodyFuzzTests(RegistryApp app, ITestOutputHelper output) : I
 
     private enum Kind
     {
-        Drop, Null, Replace, ControlCharacter, ControlCharacterInName, LoneSurrogate, LongText, UnknownField, UnknownEnumValue,
+        Drop, Null, Replace, ExtremeNumber, ControlCharacter, ControlCharacterInName, LoneSurrogate, LongText, UnknownField, UnknownEnumValue,
         Nest, CaseDuplicate, ReplacementKind, ReplacementOfAnotherRoute, Truncate, TopLevel, DuplicateText, ContentType,
     }
 
@@ -52,6 +52,9 @@ public sealed class BodyFuzzTests(RegistryApp app, ITestOutputHelper output) : I
         "\"2020-06-01T00:00:00Z\"", "[]", "[null]", "[1,2]", "{}", "{\"kind\":\"died\"}", "\"00000000-0000-0000-0000-000000000000\"",
         "[\"a\",null]", "{\"missing\":\"notDone\"}", "{\"missing\":\"bogus\"}", "\"NaN\"", "\"Infinity\"", "\"CR\"", "\"Radiological\"",
     ];
+
+    private static readonly string[] Extremes =
+        ["1e400", "-1e400", "1e-400", "2147483648", "-2147483649", "9223372036854775808", "79228162514264337593543950336", "0.5", "-0", "1E2"];
 
     private static readonly string[] Kinds =
     [
@@ -127,11 +130,15 @@ public sealed class BodyFuzzTests(RegistryApp app, ITestOutputHelper output) : I
             var slot = slots.Count == 0 ? null : slots[m.Where % slots.Count];
             var strings = slots.Where(s => s.Value is JsonValue v && v.GetValueKind() == JsonValueKind.String).ToList();
             var aString = strings.Count == 0 ? null : strings[m.Where % strings.Count];
+            var numbers = slots.Where(s => s.Value is JsonValue v && v.GetValueKind() == JsonValueKind.Number).ToList();
             switch (m.Kind)
             {
                 case Kind.Drop: slot?.Remove(); break;
                 case Kind.Null: if (slot is not null) slot.Value = null; break;
                 case Kind.Replace: if (slot is not null) slot.Value = JsonNode.Parse(Values[m.Choice % Values.Length]); break;
+                case Kind.ExtremeNumber:
+                    if ((numbers.Count > 0 ? numbers[m.Where % numbers.Count] : slot) is { } at) at.Value = JsonNode.Parse(Extremes[m.Choice % Extremes.Length]);
+                    break;
                 case Kind.ControlCharacter:
                     if (aString is not null)
                     {

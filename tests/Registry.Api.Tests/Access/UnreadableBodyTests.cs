@@ -179,6 +179,22 @@ public sealed class UnreadableBodyTests(RegistryApp app) : IClassFixture<Registr
     }
 
     [Fact]
+    public async Task A_number_too_large_to_be_finite_is_refused_wherever_it_is_sent()
+    {
+        var fixture = await AccessFixture.CreateAsync(app);
+        var protocol = JsonSerializer.SerializeToNode(Scenarios.Protocol(), Web)!;
+        protocol["variables"]![0]!["max"] = JsonNode.Parse("1e400");
+        var study = await RefusedAsync(Rule("POST /api/studies"), fixture, protocol.ToJsonString());
+        Assert.Equal(["variables[0].max"], study.ErrorFields());
+        Assert.Equal("variables[0].max is too large a number.", study.GetProperty("errors").GetProperty("variables[0].max")[0].GetString());
+
+        var enrolment = JsonSerializer.SerializeToNode(Rule("POST /api/studies/{studyId}/patients").Body!(fixture), Web)!;
+        enrolment["baseline"]!["age"] = JsonNode.Parse("1e400");
+        var patient = await RefusedAsync(Rule("POST /api/studies/{studyId}/patients"), fixture, enrolment.ToJsonString());
+        Assert.Equal(["baseline.age"], patient.ErrorFields());
+    }
+
+    [Fact]
     public async Task A_body_in_another_format_is_refused_as_unsupported()
     {
         var fixture = await AccessFixture.CreateAsync(app);
