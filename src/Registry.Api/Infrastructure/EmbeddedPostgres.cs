@@ -11,27 +11,38 @@ public sealed class PostgresNotInstalledException(string message) : Exception(me
 
 /// <summary>
 /// A private PostgreSQL cluster owned by the registry: its own data directory, a free loopback port, a generated
-/// password. Reused across starts; stopped by <see cref="DisposeAsync"/> only if this process started it.
-/// PostgreSQL refuses to run as root, so under root every server command runs as the <c>postgres</c> OS user.
+/// password. Every process that opens it starts it or adopts the running server; the last one to let go stops it
+/// (<see cref="ClusterLocks"/>), so a killed registry leaves no orphan and a second registry never pulls the server
+/// from under the first. PostgreSQL refuses to run as root, so under root every server command runs as the
+/// <c>postgres</c> OS user.
 /// </summary>
 public sealed class EmbeddedPostgres : IAsyncDisposable
 {
     public const string Superuser = "registry";
 
     private readonly string _binDirectory;
-    private readonly bool _startedHere;
+    private readonly bool _asRoot;
+    private readonly string _serverOptions;
+    private readonly ClusterLocks _locks;
+    private readonly Action<string> _log;
+    private FileStream? _attached;
 
     public string ClusterDirectory { get; }
     public int Port { get; }
     private string Password { get; }
 
-    private EmbeddedPostgres(string binDirectory, string clusterDirectory, int port, string password, bool startedHere)
+    private EmbeddedPostgres(string binDirectory, bool asRoot, string clusterDirectory, int port, string serverOptions, string password,
+        ClusterLocks locks, FileStream attached, Action<string> log)
     {
         _binDirectory = binDirectory;
+        _asRoot = asRoot;
         ClusterDirectory = clusterDirectory;
         Port = port;
+        _serverOptions = serverOptions;
         Password = password;
-        _startedHere = startedHere;
+        _locks = locks;
+        _attached = attached;
+        _log = log;
     }
 
     public string ConnectionString(string database) => new NpgsqlConnectionStringBuilder
@@ -59,33 +70,70 @@ public sealed class EmbeddedPostgres : IAsyncDisposable
                 "install them (Debian/Ubuntu: apt-get install -y postgresql) or set ConnectionStrings__Registry to an existing server.");
     }
 
-    /// <summary>Initialises the cluster on first use, then starts it (or attaches to it if already running).</summary>
+    /// <summary>
+    /// Initialises the cluster on first use, then starts it or adopts the server already running on it (one a killed
+    /// registry left behind, or another registry's), and attaches this process to it until disposed.
+    /// </summary>
     public static async Task<EmbeddedPostgres> StartAsync(string clusterDirectory, bool durable, Action<string> log)
     {
         var bin = FindBinaries();
         clusterDirectory = Path.GetFullPath(clusterDirectory);
         var asRoot = Environment.UserName == "root";
         if (asRoot) clusterDirectory = RootReachable(clusterDirectory, log);
+        Directory.CreateDirectory(Path.GetDirectoryName(clusterDirectory)!);
 
-        var passwordFile = Path.Combine(clusterDirectory, "registry-password");
-        if (!File.Exists(Path.Combine(clusterDirectory, "PG_VERSION")))
-            await InitialiseAsync(bin, clusterDirectory, passwordFile, asRoot, log);
-        var password = (await File.ReadAllTextAsync(passwordFile)).Trim();
-
-        if (RunningPort(bin, clusterDirectory, asRoot) is { } runningPort)
+        var locks = new ClusterLocks(clusterDirectory);
+        await using var starting = await locks.StartingAsync();
+        var attached = locks.Attach();
+        try
         {
-            log($"Using the registry's PostgreSQL already running from {clusterDirectory} on port {runningPort}.");
-            return new EmbeddedPostgres(bin, clusterDirectory, runningPort, password, startedHere: false);
-        }
+            var passwordFile = Path.Combine(clusterDirectory, "registry-password");
+            if (!File.Exists(Path.Combine(clusterDirectory, "PG_VERSION")))
+                await InitialiseAsync(bin, clusterDirectory, passwordFile, asRoot, log);
+            var password = (await File.ReadAllTextAsync(passwordFile)).Trim();
 
-        var port = FreeLoopbackPort();
-        var options = durable ? $"-p {port}" : $"-p {port} -c fsync=off -c synchronous_commit=off -c full_page_writes=off";
-        var (code, output) = await RunAsync(bin, "pg_ctl", asRoot,
-            "start", "-D", clusterDirectory, "-w", "-t", "60", "-l", Path.Combine(clusterDirectory, "server.log"), "-o", options);
-        if (code != 0)
-            throw new InvalidOperationException($"pg_ctl could not start the registry's PostgreSQL in {clusterDirectory}: {output.Trim()} (see server.log there)");
-        log($"Started the registry's PostgreSQL from {clusterDirectory} on 127.0.0.1:{port}.");
-        return new EmbeddedPostgres(bin, clusterDirectory, port, password, startedHere: true);
+            if (await RunningPortAsync(bin, clusterDirectory, asRoot) is { } runningPort)
+            {
+                log($"Using the registry's PostgreSQL already running from {clusterDirectory} on port {runningPort}; this process now shares it.");
+                return new EmbeddedPostgres(bin, asRoot, clusterDirectory, runningPort, ServerOptions(runningPort, durable), password, locks, attached, log);
+            }
+
+            var port = FreeLoopbackPort();
+            var cluster = new EmbeddedPostgres(bin, asRoot, clusterDirectory, port, ServerOptions(port, durable), password, locks, attached, log);
+            var (code, output) = await cluster.StartServerAsync();
+            if (code != 0)
+                throw new InvalidOperationException($"pg_ctl could not start the registry's PostgreSQL in {clusterDirectory}: {output.Trim()} (see server.log there)");
+            log($"Started the registry's PostgreSQL from {clusterDirectory} on 127.0.0.1:{port}.");
+            return cluster;
+        }
+        catch
+        {
+            await attached.DisposeAsync();
+            throw;
+        }
+    }
+
+    /// <summary>
+    /// Starts the server again on the same port if its postmaster is gone (killed, crashed); true if it did. Backends
+    /// of a killed postmaster hold its shared memory for a moment after, so a refused start is retried for a while.
+    /// </summary>
+    public async Task<bool> RestartIfStoppedAsync(CancellationToken ct)
+    {
+        await using var starting = await _locks.StartingAsync(ct);
+        if (await RunningPortAsync(_binDirectory, ClusterDirectory, _asRoot) is not null) return false;
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
+        while (true)
+        {
+            var (code, output) = await StartServerAsync();
+            if (code == 0)
+            {
+                _log($"Restarted the registry's PostgreSQL from {ClusterDirectory} on 127.0.0.1:{Port} after it stopped unexpectedly.");
+                return true;
+            }
+            if (DateTime.UtcNow > deadline)
+                throw new InvalidOperationException($"pg_ctl could not restart the registry's PostgreSQL in {ClusterDirectory}: {output.Trim()} (see server.log there)");
+            await Task.Delay(500, ct);
+        }
     }
 
     public async Task EnsureDatabaseAsync(string database)
@@ -103,12 +151,29 @@ public sealed class EmbeddedPostgres : IAsyncDisposable
         }
     }
 
+    /// <summary>Detaches this process; the last one attached stops the server.</summary>
     public async ValueTask DisposeAsync()
     {
-        if (!_startedHere) return;
+        if (_attached is null) return;
+        await using var starting = await _locks.StartingAsync();
+        await _attached.DisposeAsync();
+        _attached = null;
+        await using var last = _locks.LastOneOut();
+        if (last is null)
+        {
+            _log($"Left the registry's PostgreSQL in {ClusterDirectory} running for the other registry processes attached to it.");
+            return;
+        }
         NpgsqlConnection.ClearAllPools();
-        await RunAsync(_binDirectory, "pg_ctl", Environment.UserName == "root", "stop", "-D", ClusterDirectory, "-m", "fast", "-w");
+        await RunAsync(_binDirectory, "pg_ctl", _asRoot, "stop", "-D", ClusterDirectory, "-m", "fast", "-w");
+        _log($"Stopped the registry's PostgreSQL in {ClusterDirectory} (no other registry process attached).");
     }
+
+    private static string ServerOptions(int port, bool durable) =>
+        durable ? $"-p {port}" : $"-p {port} -c fsync=off -c synchronous_commit=off -c full_page_writes=off";
+
+    private Task<(int ExitCode, string Output)> StartServerAsync() => RunAsync(_binDirectory, "pg_ctl", _asRoot,
+        "start", "-D", ClusterDirectory, "-w", "-t", "60", "-l", Path.Combine(ClusterDirectory, "server.log"), "-o", _serverOptions);
 
     private static async Task InitialiseAsync(string bin, string clusterDirectory, string passwordFile, bool asRoot, Action<string> log)
     {
@@ -143,14 +208,14 @@ public sealed class EmbeddedPostgres : IAsyncDisposable
         }
     }
 
-    /// <summary>The port of a server already running on this cluster (read from postmaster.pid), or null.</summary>
-    private static int? RunningPort(string bin, string clusterDirectory, bool asRoot)
+    /// <summary>The port of a server running on this cluster (read from postmaster.pid), or null when its postmaster is gone.</summary>
+    private static async Task<int?> RunningPortAsync(string bin, string clusterDirectory, bool asRoot)
     {
         var pidFile = Path.Combine(clusterDirectory, "postmaster.pid");
         if (!File.Exists(pidFile)) return null;
-        var (code, _) = RunAsync(bin, "pg_ctl", asRoot, "status", "-D", clusterDirectory).GetAwaiter().GetResult();
+        var (code, _) = await RunAsync(bin, "pg_ctl", asRoot, "status", "-D", clusterDirectory);
         if (code != 0) return null;
-        var lines = File.ReadAllLines(pidFile);
+        var lines = await File.ReadAllLinesAsync(pidFile);
         return lines.Length > 3 && int.TryParse(lines[3], out var port) ? port : null;
     }
 

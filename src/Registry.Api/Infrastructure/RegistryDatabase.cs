@@ -2,7 +2,7 @@ namespace Registry.Api.Infrastructure;
 
 /// <summary>
 /// Where the registry's event store lives: the server named by <c>ConnectionStrings:Registry</c>, or else the
-/// embedded cluster under the data directory, started on first use and stopped when the host disposes it.
+/// embedded cluster under the data directory, started (or adopted) on first use and let go when the host disposes it.
 /// </summary>
 public sealed class RegistryDatabase : IAsyncDisposable
 {
@@ -11,7 +11,8 @@ public sealed class RegistryDatabase : IAsyncDisposable
     private readonly EmbeddedPostgres? _embedded;
 
     public string ConnectionString { get; }
-    public bool IsEmbedded => _embedded is not null;
+    /// <summary>The embedded cluster this process is attached to; null for a server named by a connection string.</summary>
+    public EmbeddedPostgres? Embedded => _embedded;
 
     private RegistryDatabase(string connectionString, EmbeddedPostgres? embedded)
     {

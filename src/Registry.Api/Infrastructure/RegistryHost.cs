@@ -38,6 +38,8 @@ public static class RegistryHost
             .ApplyAllDatabaseChangesOnStartup()
             .IntegrateWithWolverine(integration => integration.UseWolverineManagedEventSubscriptionDistribution = distributed);
         if (!distributed) marten.AddAsyncDaemon(DaemonMode.Solo);
+        // After an outage: restart the embedded server if it died, renew pooled connections, resume projecting.
+        services.AddHostedService<DatabaseRecovery>();
 
         builder.Host.UseWolverine(options =>
         {

@@ -1,0 +1,143 @@
+using System.Diagnostics;
+using System.Net;
+using Xunit.Abstractions;
+
+namespace Registry.Api.Tests.Faults;
+
+/// <summary>
+/// What the registry promises when its processes die: an acknowledged (201) write is durable and recorded once, the
+/// hash chains stay intact, the registry comes back by itself, and its embedded PostgreSQL is owned — adopted after
+/// a crash, never stopped under another registry, stopped by the last one out. The tests run the real registry as a
+/// child process on a durable cluster of their own (fsync on, not the shared test cluster), on loopback, and kill
+/// what they kill with SIGKILL.
+/// </summary>
+public sealed class CrashRecoveryTests(RegistryDataDirectory data, ITestOutputHelper output) : IClassFixture<RegistryDataDirectory>
+{
+    private readonly string _dataDirectory = data.Path;
+
+    [Fact]
+    public async Task PostgreSQL_killed_under_four_writers_comes_back_by_itself_with_every_acknowledged_write_recorded_once()
+    {
+        await using var registry = await RegistryProcess.StartAsync(_dataDirectory);
+        var cluster = new ClusterUnderTest(_dataDirectory);
+        var clinic = await ClinicLoad.OpenAsync(registry.Address, patients: 4);
+
+        using var stop = new CancellationTokenSource();
+        var writing = clinic.WriteAsync(() => registry.Address, stop.Token);
+        Assert.True(await clinic.AcknowledgedAsync(100, TimeSpan.FromSeconds(60)));
+        var beforeKill = clinic.Acknowledged.Count;
+        var killed = cluster.PostmasterPid;
+        cluster.KillPostmaster();
+        var recovered = await registry.WaitUntilHealthyAsync(TimeSpan.FromSeconds(60));
+        var afterRecovery = clinic.Acknowledged.Count;
+        var writesResumed = await clinic.AcknowledgedAsync(100, TimeSpan.FromSeconds(60));
+        await stop.CancelAsync();
+        await writing;
+
+        Assert.NotEqual(killed, cluster.PostmasterPid);
+        Assert.NotNull(cluster.PostmasterPid);
+        Assert.True(writesResumed, $"Writes did not resume after recovery ({clinic.Acknowledged.Count - afterRecovery} acknowledged since).\n{registry.Output}");
+        var connection = cluster.ConnectionString();
+        await AssertEveryAcknowledgedWriteRecordedOnceAsync(clinic, connection);
+        Assert.True((await ClinicLoad.VerifyAsync(registry.Address)).GetProperty("intact").GetBoolean());
+        var caughtUp = await ClinicLoad.ProjectionCaughtUpAsync(connection, TimeSpan.FromSeconds(60));
+        await registry.StopAsync();
+        output.WriteLine($"PostgreSQL killed after {beforeKill} acknowledged writes; /health Healthy again {recovered.TotalSeconds:0.0} s later; " +
+            $"{clinic.Acknowledged.Count} acknowledged in all, {clinic.Unanswered.Count} unanswered during the outage; outcome projection caught up {caughtUp.TotalSeconds:0.0} s after the writers stopped.");
+    }
+
+    [Fact]
+    public async Task The_registry_killed_under_four_writers_restarts_on_its_cluster_with_every_acknowledged_write_recorded_once_and_stops_it_on_a_clean_exit()
+    {
+        await using var first = await RegistryProcess.StartAsync(_dataDirectory);
+        var cluster = new ClusterUnderTest(_dataDirectory);
+        var postmaster = cluster.PostmasterPid;
+        var clinic = await ClinicLoad.OpenAsync(first.Address, patients: 4);
+
+        var current = first;
+        using var stop = new CancellationTokenSource();
+        var writing = clinic.WriteAsync(() => current.Address, stop.Token);
+        Assert.True(await clinic.AcknowledgedAsync(100, TimeSpan.FromSeconds(60)));
+        var beforeKill = clinic.Acknowledged.Count;
+        await first.KillAsync();
+        var restart = Stopwatch.StartNew();
+        await using var second = await RegistryProcess.StartAsync(_dataDirectory);
+        current = second;
+        var restarted = restart.Elapsed;
+        var afterRestart = clinic.Acknowledged.Count;
+        var writesResumed = await clinic.AcknowledgedAsync(100, TimeSpan.FromSeconds(60));
+        await stop.CancelAsync();
+        await writing;
+
+        // The restarted registry adopted the server the killed one left, rather than starting another.
+        Assert.Equal(postmaster, cluster.PostmasterPid);
+        Assert.Contains("already running", second.Output);
+        Assert.True(writesResumed, $"Writes did not resume after the restart ({clinic.Acknowledged.Count - afterRestart} acknowledged since).\n{second.Output}");
+        var connection = cluster.ConnectionString();
+        await AssertEveryAcknowledgedWriteRecordedOnceAsync(clinic, connection);
+        Assert.True((await ClinicLoad.VerifyAsync(second.Address)).GetProperty("intact").GetBoolean());
+        var caughtUp = await ClinicLoad.ProjectionCaughtUpAsync(connection, TimeSpan.FromSeconds(60));
+
+        // It owns what it adopted: a clean exit stops the server.
+        await second.StopAsync();
+        Assert.True(await cluster.StoppedAsync(TimeSpan.FromSeconds(30)), $"PostgreSQL outlived the registry's clean exit.\n{second.Output}");
+        output.WriteLine($"Registry killed after {beforeKill} acknowledged writes; restarted and healthy in {restarted.TotalSeconds:0.0} s; " +
+            $"{clinic.Acknowledged.Count} acknowledged in all, {clinic.Unanswered.Count} unanswered while it was down; outcome projection caught up {caughtUp.TotalSeconds:0.0} s after the writers stopped.");
+    }
+
+    [Fact]
+    public async Task Two_registries_on_one_data_directory_share_one_server_and_the_last_one_out_stops_it()
+    {
+        await using var first = await RegistryProcess.StartAsync(_dataDirectory);
+        var cluster = new ClusterUnderTest(_dataDirectory);
+        var postmaster = cluster.PostmasterPid;
+        await using var second = await RegistryProcess.StartAsync(_dataDirectory);
+        Assert.Equal(postmaster, cluster.PostmasterPid);
+        Assert.Contains("already running", second.Output);
+
+        // The one that started the server stops first: the other keeps it, and keeps serving reads and writes.
+        await first.StopAsync();
+        Assert.Contains("running for the other registry processes", first.Output);
+        Assert.Equal(postmaster, cluster.PostmasterPid);
+        await second.WaitUntilHealthyAsync(TimeSpan.FromSeconds(5));
+        var clinic = await ClinicLoad.OpenAsync(second.Address, patients: 1);
+        using (var investigator = ClinicLoad.Client(second.Address, ClinicLoad.Investigator))
+            Assert.Equal(HttpStatusCode.OK, (await investigator.GetAsync($"/api/studies/{clinic.StudyId}/survival?consistent=true")).StatusCode);
+
+        await second.StopAsync();
+        Assert.True(await cluster.StoppedAsync(TimeSpan.FromSeconds(30)), $"PostgreSQL outlived the last registry.\n{second.Output}");
+    }
+
+    private static async Task AssertEveryAcknowledgedWriteRecordedOnceAsync(ClinicLoad clinic, string connectionString)
+    {
+        var recorded = await clinic.RecordedTermsAsync(connectionString);
+        Assert.Empty(clinic.Refused);
+        Assert.NotEmpty(clinic.Acknowledged);
+        Assert.Empty(clinic.Acknowledged.Where(term => !recorded.ContainsKey(term)));
+        Assert.Empty(recorded.Where(term => term.Value != 1));
+        // Whatever is recorded was written by a writer: acknowledged, or sent when no answer came back.
+        Assert.Empty(recorded.Keys.Except(clinic.Acknowledged).Except(clinic.Unanswered));
+    }
+}
+
+/// <summary>
+/// One data directory for the class's tests, which run one after another: each starts from whatever the previous one
+/// left (a server running or not), as an operator's restarts do, and one cluster initialisation serves them all.
+/// </summary>
+public sealed class RegistryDataDirectory : IAsyncLifetime
+{
+    public string Path { get; } = System.IO.Path.Combine(System.IO.Path.GetTempPath(), $"trial-registry-faults-{Guid.NewGuid():N}");
+
+    public Task InitializeAsync()
+    {
+        Directory.CreateDirectory(Path);
+        return Task.CompletedTask;
+    }
+
+    public async Task DisposeAsync()
+    {
+        // A failed test may leave its server behind (every registry process is gone by now).
+        await new ClusterUnderTest(Path).StopAsync();
+        Directory.Delete(Path, recursive: true);
+    }
+}
