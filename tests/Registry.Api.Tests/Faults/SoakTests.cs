@@ -36,7 +36,13 @@ public sealed class SoakTests(ITestOutputHelper output) : IAsyncLifetime
     public async Task Four_clients_of_mixed_reads_and_writes_for_minutes_see_no_error()
     {
         var length = TimeSpan.FromSeconds(int.TryParse(Environment.GetEnvironmentVariable("REGISTRY_SOAK_SECONDS"), out var seconds) ? seconds : 120);
-        await using var registry = await RegistryProcess.StartAsync(_dataDirectory);
+        // One investigator and one auditor stand for the four clients: the per-user limit on views would throttle them.
+        await using var registry = await RegistryProcess.StartAsync(_dataDirectory, new Dictionary<string, string>
+        {
+            ["Registry__RateLimits__ConcurrentRequests"] = "16",
+            ["Registry__RateLimits__Burst"] = "100000",
+            ["Registry__RateLimits__PerMinute"] = "100000",
+        });
         var clinic = await ClinicLoad.OpenAsync(registry.Address, patients: Clients);
         await WarmUpAsync(registry.Address, clinic);
 
