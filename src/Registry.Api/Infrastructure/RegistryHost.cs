@@ -55,6 +55,9 @@ public static class RegistryHost
             {
                 options.MapInboundClaims = false;
                 options.TokenValidationParameters = issuer.ValidationParameters();
+                // The challenge says only that the token is invalid, never why (expired, unknown key): no hints to a forger.
+                options.IncludeErrorDetails = false;
+                options.Events = new JwtBearerEvents { OnTokenValidated = UsableTokens.RefuseUnusable };
             });
         services.AddAuthorization();
 

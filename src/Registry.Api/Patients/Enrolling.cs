@@ -2,10 +2,7 @@ using System.Security.Claims;
 using System.Text.Json.Serialization;
 using FluentValidation;
 using FluentValidation.Results;
-using JasperFx;
 using Marten;
-using Marten.Exceptions;
-using Weasel.Storage;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Mvc;
 using Registry.Audit;
@@ -86,7 +83,7 @@ public static class EnrollingEndpoint
         {
             await session.SaveChangesAsync(ct);
         }
-        catch (DocumentAlreadyExistsException)
+        catch (Exception e) when (WriteConflicts.IsClaimTaken(e))
         {
             return Problems.Conflict([$"Subject code '{request.SubjectCode}' is already enrolled in study {study.Code}."]);
         }

@@ -1,5 +1,4 @@
 using System.Security.Claims;
-using JasperFx;
 using JasperFx.Events;
 using Marten;
 using Registry.Audit;
@@ -62,7 +61,7 @@ public static class PatientStream
         {
             await session.SaveChangesAsync(ct);
         }
-        catch (Exception e) when (e is ConcurrencyException or EventStreamUnexpectedMaxEventIdException)
+        catch (Exception e) when (WriteConflicts.IsConcurrentWrite(e))
         {
             return Problems.Conflict(["Another entry was recorded for this patient at the same moment; nothing was recorded. Reload and try again."]);
         }

@@ -1,7 +1,5 @@
 using System.Security.Claims;
 using FluentValidation;
-using JasperFx;
-using JasperFx.Events;
 using Marten;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Mvc;
@@ -55,15 +53,19 @@ public static class AmendingProtocolEndpoint
     [WolverinePost("/api/studies/{studyId}/amendments")]
     [Authorize(Roles = Roles.Admin)]
     public static Task<IResult> Post(Guid studyId, AmendProtocol request, IDocumentSession session, ClaimsPrincipal user, CancellationToken ct) =>
-        AmendAsync(studyId, _ => request.Protocol!, request.Reason!.Trim(), request.ExpectedVersion, session, user, ct);
+        AmendAsync(studyId, _ => null, _ => request.Protocol!, request.Reason!.Trim(), request.ExpectedVersion, session, user, ct);
 
-    internal static async Task<IResult> AmendAsync(Guid studyId, Func<Protocol, Protocol> amend, string reason, int? expectedVersion,
-        IDocumentSession session, ClaimsPrincipal user, CancellationToken ct)
+    /// <param name="refuse">A refusal decided on the study as this amendment found it (in the same read the append is checked against), or null.</param>
+    internal static async Task<IResult> AmendAsync(Guid studyId, Func<Study, IResult?> refuse, Func<Protocol, Protocol> amend, string reason,
+        int? expectedVersion, IDocumentSession session, ClaimsPrincipal user, CancellationToken ct)
     {
+        // No study has the empty id, and Marten refuses it as a stream id rather than finding nothing.
+        if (studyId == Guid.Empty) return StudyNotFound(studyId);
         var stream = await session.Events.FetchForWriting<Study>(studyId, ct);
-        if (stream.Aggregate is not { } study) return Problems.NotFound($"No study {studyId} is registered.");
+        if (stream.Aggregate is not { } study) return StudyNotFound(studyId);
         if (expectedVersion is { } expected && expected != study.ProtocolVersion)
             return Problems.Conflict([$"The protocol is at version {study.ProtocolVersion}, not the expected {expected}: it was amended since you read it."]);
+        if (refuse(study) is { } refusal) return refusal;
 
         var amended = amend(study.Protocol);
         var errors = ProtocolRules.Errors(amended);
@@ -76,12 +78,14 @@ public static class AmendingProtocolEndpoint
         {
             await session.SaveChangesAsync(ct);
         }
-        catch (Exception e) when (e is ConcurrencyException or EventStreamUnexpectedMaxEventIdException)
+        catch (Exception e) when (WriteConflicts.IsConcurrentWrite(e))
         {
             return Problems.Conflict(["The protocol was amended by someone else at the same moment; nothing was recorded. Reload and try again."]);
         }
         return Results.Created($"/api/studies/{studyId}/protocol", new ProtocolVersionCreated(studyId, study.ProtocolVersion + 1));
     }
+
+    private static IResult StudyNotFound(Guid studyId) => Problems.NotFound($"No study {studyId} is registered.");
 }
 
 /// <summary>
@@ -94,15 +98,13 @@ public static class AddingArmEndpoint
 
     [WolverinePost("/api/studies/{studyId}/arms")]
     [Authorize(Roles = Roles.Admin)]
-    public static async Task<IResult> Post(Guid studyId, AddArm request, IDocumentSession session, ClaimsPrincipal user, CancellationToken ct)
-    {
-        // A repeated code conflicts with the arm already registered (409), as it did before protocols.
-        if (await session.LoadAsync<Study>(studyId, ct) is { } study && study.HasArm(request.Code!))
-            return Problems.Conflict([$"Study {study.Code} already has an arm '{request.Code}'."]);
-        return await AmendingProtocolEndpoint.AmendAsync(studyId,
+    public static Task<IResult> Post(Guid studyId, AddArm request, IDocumentSession session, ClaimsPrincipal user, CancellationToken ct) =>
+        AmendingProtocolEndpoint.AmendAsync(studyId,
+            // A repeated code conflicts with the arm already registered (409), decided on the version being amended so
+            // that two admins adding the same arm at once get 201 and 409, never a duplicate-code 400.
+            study => study.HasArm(request.Code!) ? Problems.Conflict([$"Study {study.Code} already has an arm '{request.Code}'."]) : null,
             current => current with { Arms = [.. current.Arms, new ProtocolArm(request.Code!, request.Name!, request.Regimen)] },
             request.Reason!.Trim(), null, session, user, ct);
-    }
 }
 
 public sealed record ProtocolVersionCreated(Guid StudyId, int Version);

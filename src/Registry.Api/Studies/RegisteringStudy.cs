@@ -1,8 +1,5 @@
 using System.Security.Claims;
-using JasperFx;
 using Marten;
-using Marten.Exceptions;
-using Weasel.Storage;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Mvc;
 using Registry.Audit;
@@ -39,7 +36,7 @@ public static class RegisteringStudyEndpoint
         {
             await session.SaveChangesAsync(ct);
         }
-        catch (DocumentAlreadyExistsException)
+        catch (Exception e) when (WriteConflicts.IsClaimTaken(e))
         {
             return Problems.Conflict([$"A study with code '{protocol.Code}' is already registered."]);
         }

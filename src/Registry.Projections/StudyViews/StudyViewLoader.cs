@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Text.RegularExpressions;
 using Marten;
 using Registry.Domain.Outcomes;
 using Registry.Domain.Studies;
@@ -15,7 +16,7 @@ public sealed record ViewRefusal(Dictionary<string, string[]>? Errors, string? N
 /// as of a past moment, at a data cut, or with <c>consistent=true</c> (read-your-write) derives them from the
 /// inline patient charts, which are always up to date with every accepted write, under the protocol in force then.
 /// </summary>
-public static class StudyViewLoader
+public static partial class StudyViewLoader
 {
     public static async Task<(StudyViewScope? Scope, ViewRefusal? Refusal)> LoadAsync(
         IQuerySession session, Guid studyId, string? asOf, string? dataCut, bool? consistent, CancellationToken ct)
@@ -52,14 +53,27 @@ public static class StudyViewLoader
         .Select(t => OutcomeDerivation.Derive(t!, study.Protocol, dataCut))
         .ToList();
 
-    /// <summary>An ISO-8601 moment with any offset, held as UTC.</summary>
+    /// <summary>
+    /// The one reading of <c>asOf</c> for every route: an ISO-8601 date or date and time, UTC unless it carries an
+    /// offset (any offset names one instant, answered in UTC). A space where the offset's sign belongs is the '+' a URL
+    /// query decodes to a space, so it is read as '+'. Anything else, e.g. 05/01/2024 (which day?), is a 400.
+    /// </summary>
     public static DateTimeOffset? ParseMoment(string? asOf, Dictionary<string, string[]> errors)
     {
         if (asOf is null) return null;
-        if (DateTimeOffset.TryParse(asOf, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var moment)) return moment.ToUniversalTime();
-        errors["asOf"] = [$"'{asOf}' is not an ISO-8601 timestamp (e.g. 2022-01-01T00:00:00Z)."];
+        if (IsoMoment().Match(asOf) is { Success: true } iso)
+        {
+            var sign = iso.Groups["sign"];
+            var text = sign.Value == " " ? $"{asOf[..sign.Index]}+{asOf[(sign.Index + 1)..]}" : asOf;
+            if (DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var moment)) return moment.ToUniversalTime();
+        }
+        errors["asOf"] = [$"'{asOf}' is not a moment in ISO-8601 form: YYYY-MM-DD, or YYYY-MM-DDThh:mm:ss with Z or an offset " +
+            "(e.g. 2024-05-01T12:00:00Z or 2024-05-01T14:00:00+02:00, the '+' sent as %2B)."];
         return null;
     }
+
+    [GeneratedRegex(@"^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d{1,7})?)?(Z|(?<sign>[+\- ])\d{2}:\d{2})?)?\z")]
+    private static partial Regex IsoMoment();
 
     private static DateOnly? ParseDataCut(string? dataCut, Dictionary<string, string[]> errors)
     {
