@@ -1,4 +1,3 @@
-using System.Globalization;
 using System.Text.RegularExpressions;
 using Marten;
 using Microsoft.AspNetCore.Authorization;
@@ -8,6 +7,7 @@ using Registry.Api.Auth;
 using Registry.Api.Infrastructure;
 using Registry.Api.Patients;
 using Registry.Domain.Studies;
+using Registry.Projections.StudyViews;
 using Wolverine.Http;
 
 using Registry.Audit;
@@ -54,19 +54,11 @@ public static class ExportingAuditTrailEndpoint
         }
         if (site is not null && (site.Trim().Length == 0 || site.Length > 40))
             errors["site"] = ["site is a site code of 1–40 characters, as enrolments record it."];
-        var since = Moment("from", from, errors);
-        var until = Moment("to", to, errors);
+        var since = StudyViewLoader.ParseMoment(from, errors, "from");
+        var until = StudyViewLoader.ParseMoment(to, errors, "to");
         if (since is not null && until is not null && until <= since)
             errors["to"] = [$"to ({to}) must be after from ({from}): the window is from ≤ recorded-at < to."];
         return new AuditTrailFilter(patientId, subjectCode, site, since, until);
-    }
-
-    private static DateTimeOffset? Moment(string parameter, string? value, Dictionary<string, string[]> errors)
-    {
-        if (value is null) return null;
-        if (DateTimeOffset.TryParse(value, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var moment)) return moment.ToUniversalTime();
-        errors[parameter] = [$"'{value}' is not an ISO-8601 timestamp or date (e.g. 2024-05-01T00:00:00Z or 2024-05-01)."];
-        return null;
     }
 
     /// <summary>The first acceptable format in the client's order of preference; JSON when it accepts anything.</summary>

@@ -54,20 +54,21 @@ public static partial class StudyViewLoader
         .ToList();
 
     /// <summary>
-    /// The one reading of <c>asOf</c> for every route: an ISO-8601 date or date and time, UTC unless it carries an
-    /// offset (any offset names one instant, answered in UTC). A space where the offset's sign belongs is the '+' a URL
-    /// query decodes to a space, so it is read as '+'. Anything else, e.g. 05/01/2024 (which day?), is a 400.
+    /// The one reading of a moment in a query (<c>asOf</c>, the audit export's <c>from</c>/<c>to</c>): an ISO-8601 date
+    /// or date and time, UTC unless it carries an offset (any offset names one instant, answered in UTC). A space
+    /// where the offset's sign belongs is the '+' a URL query decodes to a space, so it is read as '+'. Anything else,
+    /// e.g. 05/01/2024 (which day?), is a field error under <paramref name="parameter"/>.
     /// </summary>
-    public static DateTimeOffset? ParseMoment(string? asOf, Dictionary<string, string[]> errors)
+    public static DateTimeOffset? ParseMoment(string? value, Dictionary<string, string[]> errors, string parameter = "asOf")
     {
-        if (asOf is null) return null;
-        if (IsoMoment().Match(asOf) is { Success: true } iso)
+        if (value is null) return null;
+        if (IsoMoment().Match(value) is { Success: true } iso)
         {
             var sign = iso.Groups["sign"];
-            var text = sign.Value == " " ? $"{asOf[..sign.Index]}+{asOf[(sign.Index + 1)..]}" : asOf;
+            var text = sign.Value == " " ? $"{value[..sign.Index]}+{value[(sign.Index + 1)..]}" : value;
             if (DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var moment)) return moment.ToUniversalTime();
         }
-        errors["asOf"] = [$"'{asOf}' is not a moment in ISO-8601 form: YYYY-MM-DD, or YYYY-MM-DDThh:mm:ss with Z or an offset " +
+        errors[parameter] = [$"'{value}' is not a moment in ISO-8601 form: YYYY-MM-DD, or YYYY-MM-DDThh:mm:ss with Z or an offset " +
             "(e.g. 2024-05-01T12:00:00Z or 2024-05-01T14:00:00+02:00, the '+' sent as %2B)."];
         return null;
     }

@@ -1,3 +1,4 @@
+using System.Text.Json;
 using Alba;
 using Registry.Api.Tests.Infrastructure;
 
@@ -68,6 +69,29 @@ public sealed class AsOfTests(RegistryApp app) : IClassFixture<RegistryApp>
             Assert.Equal(["asOf"], problem.ErrorFields());
             Assert.Contains("ISO-8601", problem.GetProperty("errors").GetProperty("asOf")[0].GetString());
         }
+    }
+
+    [Fact]
+    public async Task The_audit_exports_from_and_to_are_read_the_same_way()
+    {
+        var (study, _) = await StudyWithPatientAsync();
+        Assert.Equal(await AuditTrailAsync(study, "from=2020-05-01T10:00:00Z&to=2099-01-01", 200),
+            await AuditTrailAsync(study, "from=2020-05-01T12:00:00%2B02:00&to=2099-01-01T00:00:00+00:00", 200));
+
+        var problem = JsonDocument.Parse(await AuditTrailAsync(study, "from=05%2F01%2F2020", 400)).RootElement;
+        Assert.Equal(["from"], problem.ErrorFields());
+        Assert.Contains("ISO-8601", problem.GetProperty("errors").GetProperty("from")[0].GetString());
+    }
+
+    private async Task<string> AuditTrailAsync(Guid study, string query, int status)
+    {
+        var result = await app.Host.Scenario(s =>
+        {
+            s.WithBearerToken(app.Auditor);
+            s.Get.Url($"/api/studies/{study}/audit-trail?{query}");
+            s.StatusCodeShouldBe(status);
+        });
+        return await result.ReadAsTextAsync();
     }
 
     private async Task<(Guid Study, Guid Patient)> StudyWithPatientAsync()
