@@ -25,26 +25,29 @@ public sealed record Figure(int Width, int Height, IReadOnlyList<(Plot Plot, Pix
         return new Figure(width, top, areas);
     }
 
-    public byte[] Render(PlotFormat format)
+    /// <summary>The figure as SVG or PNG; cancellation is observed before each panel is rendered.</summary>
+    public byte[] Render(PlotFormat format, CancellationToken ct = default)
     {
+        ct.ThrowIfCancellationRequested();
         if (format == PlotFormat.Png)
         {
             using var surface = SKSurface.Create(new SKImageInfo(Width, Height)) ?? throw new InvalidOperationException("SkiaSharp could not create a drawing surface.");
-            Draw(surface.Canvas);
+            Draw(surface.Canvas, ct);
             using var image = surface.Snapshot();
             using var png = image.Encode(SKEncodedImageFormat.Png, 100);
             return png.ToArray();
         }
         using var stream = new MemoryStream();
         // The SVG document is complete only once its canvas is disposed.
-        using (var canvas = SKSvgCanvas.Create(new SKRect(0, 0, Width, Height), stream)) Draw(canvas);
+        using (var canvas = SKSvgCanvas.Create(new SKRect(0, 0, Width, Height), stream)) Draw(canvas, ct);
         return stream.ToArray();
     }
 
-    private void Draw(SKCanvas canvas)
+    private void Draw(SKCanvas canvas, CancellationToken ct)
     {
         foreach (var (plot, area) in Panels)
         {
+            ct.ThrowIfCancellationRequested();
             // A plot paints its background over the whole canvas; the clip keeps it inside its own area.
             canvas.Save();
             canvas.ClipRect(new SKRect(area.Left, area.Top, area.Right, area.Bottom));

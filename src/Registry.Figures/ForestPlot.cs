@@ -23,8 +23,9 @@ public static partial class ForestPlot
 
     private sealed record Row(Kind Kind, string Label, SubgroupRowView? Estimate = null, double? InteractionP = null, int Group = 0);
 
-    public static Figure Draw(SubgroupsView view, string studyCode)
+    public static Figure Draw(SubgroupsView view, string studyCode, CancellationToken ct = default)
     {
+        ct.ThrowIfCancellationRequested();
         var rows = Rows(view);
         var (bottom, top) = (-rows.Count + 0.5, 0.5);
         var labelWidth = Math.Clamp((int)Math.Ceiling(rows.Max(r => r.Label.Length) * PixelsPerCharacter / 0.94), MinimumLabelWidth, MaximumLabelWidth);

@@ -16,8 +16,10 @@ public static class KaplanMeierPlot
     // The curve and the risk table use identical side margins so their x axes line up column for column.
     private const int LeftMargin = 110, RightMargin = 30;
 
-    public static Figure Draw(SurvivalView view, string studyCode, bool withConfidenceBands)
+    /// <summary>Cancellation is observed before each arm's curve is drawn.</summary>
+    public static Figure Draw(SurvivalView view, string studyCode, bool withConfidenceBands, CancellationToken ct = default)
     {
+        ct.ThrowIfCancellationRequested();
         var unit = view.Unit;
         var columns = RiskColumns(view);
         var xMax = Math.Max(columns[^1], view.Arms.Select(LastFollowUp).DefaultIfEmpty(0).Max());
@@ -26,7 +28,11 @@ public static class KaplanMeierPlot
 
         var endpoint = view.EndpointName;
         var curves = PlotStyle.NewPlot($"{studyCode}: {endpoint}{PlotStyle.Scope(view.AsOf, view.DataCut)}");
-        for (var i = 0; i < view.Arms.Count; i++) DrawArm(curves, view.Arms[i], PlotStyle.ArmColor(i), unit, withConfidenceBands);
+        for (var i = 0; i < view.Arms.Count; i++)
+        {
+            ct.ThrowIfCancellationRequested();
+            DrawArm(curves, view.Arms[i], PlotStyle.ArmColor(i), unit, withConfidenceBands);
+        }
         DrawMedianGuide(curves, view.Arms);
 
         curves.Axes.SetLimits(left, right, 0, 1.04);

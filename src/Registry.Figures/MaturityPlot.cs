@@ -13,8 +13,9 @@ public static class MaturityPlot
     // Intervals wider than this run off the plot rather than flatten the settled estimates into a line.
     private static readonly double Floor = Math.Log10(0.05), Ceiling = Math.Log10(20);
 
-    public static Figure Draw(MaturityView view, string studyCode)
+    public static Figure Draw(MaturityView view, string studyCode, CancellationToken ct = default)
     {
+        ct.ThrowIfCancellationRequested();
         var endpoint = view.Endpoint.ToUpperInvariant();
         var plot = PlotStyle.NewPlot($"{studyCode}: {endpoint} hazard ratio over data cuts, {view.Arm} vs {view.Reference}");
         var estimable = view.Cuts.Where(c => c.Hr is > 0 and var hr && double.IsFinite(hr)).ToList();

@@ -55,21 +55,21 @@ public static class GettingPlotsEndpoint
         string? unit, string? landmarks, bool? consistent, IQuerySession session, CancellationToken ct)
     {
         var (view, study, refusal) = await StudyViewRoutes.SurvivalAsync(studyId, endpoint, arms, asOf, dataCut, unit, landmarks, consistent, session, ct);
-        return view is null ? refusal! : Image(KaplanMeierPlot.Draw(view, study!.Code, ci == true).Render(format), format);
+        return view is null ? refusal! : Image(KaplanMeierPlot.Draw(view, study!.Code, ci == true, ct).Render(format, ct), format);
     }
 
     private static async Task<IResult> Forest(PlotFormat format, Guid studyId, string? endpoint, string? arm, string? reference, string? asOf, string? dataCut,
         bool? consistent, IQuerySession session, CancellationToken ct)
     {
         var (view, study, refusal) = await StudyViewRoutes.SubgroupsAsync(studyId, endpoint, arm, reference, asOf, dataCut, consistent, session, ct);
-        return view is null ? refusal! : Image(ForestPlot.Draw(view, study!.Code).Render(format), format);
+        return view is null ? refusal! : Image(ForestPlot.Draw(view, study!.Code, ct).Render(format, ct), format);
     }
 
     private static async Task<IResult> Maturity(PlotFormat format, Guid studyId, string? endpoint, string? arm, string? reference, string? every,
         IQuerySession session, CancellationToken ct)
     {
         var (view, study, refusal) = await StudyViewRoutes.MaturityAsync(studyId, endpoint, arm, reference, every, session, ct);
-        return view is null ? refusal! : Image(MaturityPlot.Draw(view, study!.Code).Render(format), format);
+        return view is null ? refusal! : Image(MaturityPlot.Draw(view, study!.Code, ct).Render(format, ct), format);
     }
 
     private static IResult Image(byte[] image, PlotFormat format) => Results.File(image, Figure.ContentType(format));

@@ -39,7 +39,7 @@ public static class StudyViewRoutes
         var inDays = ViewQuery.InDays(unit, scope.Protocol, errors);
         var marks = ViewQuery.Landmarks(landmarks, scope.Protocol, errors);
         if (errors.Count > 0) return (null, null, RequestValidation.QueryProblem(errors));
-        return (SurvivalCurves.Compute(scope, which!, groups!, inDays, marks), scope.Study, null);
+        return (SurvivalCurves.Compute(scope, which!, groups!, inDays, marks, ct), scope.Study, null);
     }
 
     /// <summary>One comparison (<c>arm</c> vs <c>reference</c>), or with no <c>arm</c> every comparison the analysis plan names.</summary>
@@ -57,7 +57,7 @@ public static class StudyViewRoutes
         var pairs = Pairs(arm, reference, scope.Protocol, errors);
         if (errors.Count > 0) return RequestValidation.QueryProblem(errors);
 
-        var views = pairs!.Select(p => HazardComparison.Compute(scope.Outcomes, which!.Code, p.Arm, p.Reference, strataVariable, adjustVariables, scope.AsOf, scope.DataCut)).ToList();
+        var views = pairs!.Select(p => HazardComparison.Compute(scope.Outcomes, which!.Code, p.Arm, p.Reference, strataVariable, adjustVariables, scope.AsOf, scope.DataCut, ct)).ToList();
         return arm is null ? Results.Ok(new PlannedComparisonsView(which!.Code, views, scope.AsOf, scope.DataCut)) : Results.Ok(views[0]);
     }
 
@@ -80,7 +80,7 @@ public static class StudyViewRoutes
         var which = ViewQuery.TimeToEventEndpoint(endpoint, scope.Protocol, errors);
         var pair = Pairs(arm ?? "", reference, scope.Protocol, errors, arm is null)?.First();
         if (errors.Count > 0) return (null, null, RequestValidation.QueryProblem(errors));
-        return (SubgroupForest.Compute(scope.Outcomes, scope.Protocol, which!.Code, pair!.Value.Arm, pair.Value.Reference, scope.AsOf, scope.DataCut), scope.Study, null);
+        return (SubgroupForest.Compute(scope.Outcomes, scope.Protocol, which!.Code, pair!.Value.Arm, pair.Value.Reference, scope.AsOf, scope.DataCut, ct), scope.Study, null);
     }
 
     [WolverineGet("/api/studies/{studyId}/baseline")]

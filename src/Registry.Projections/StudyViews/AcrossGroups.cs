@@ -16,6 +16,8 @@ public static class AcrossGroups
     /// <summary>Rows are groups, columns the categories counted.</summary>
     public static AcrossArmsTest Test(int[,] counts, CancellationToken ct = default)
     {
+        // Tables test one row after another (a safety table, one per term): each observes cancellation.
+        ct.ThrowIfCancellationRequested();
         var pearson = counts.GetLength(0) >= 2 && counts.GetLength(1) >= 2 ? PearsonChiSquare.Test(counts) : null;
         if (pearson?.Test is null) return new AcrossArmsTest(null, null, null, null, "Not testable: fewer than two groups or two categories have patients.");
         if (pearson.CellsExpectedBelowFive == 0)

@@ -23,8 +23,9 @@ public sealed record PlannedComparisonsView(string Endpoint, IReadOnlyList<Compa
 public static class HazardComparison
 {
     public static ComparisonView Compute(IReadOnlyList<PatientOutcome> outcomes, string endpoint, ArmGroup arm, ArmGroup reference,
-        Variable? strata, IReadOnlyList<Variable> adjust, DateTimeOffset? asOf = null, DateOnly? dataCut = null)
+        Variable? strata, IReadOnlyList<Variable> adjust, DateTimeOffset? asOf = null, DateOnly? dataCut = null, CancellationToken ct = default)
     {
+        ct.ThrowIfCancellationRequested();
         var enrolled = outcomes.Where(o => arm.Contains(o) || reference.Contains(o)).ToList();
         string? Excluded(PatientOutcome o) => SurvivalCurves.ExcludedFrom(o, endpoint)
             ?? adjust.Where(v => v.IsNumeric && !v.IsGroupable && DataDictionary.NumericOf(o.Baseline.Get(v.Key)) is null)
@@ -69,6 +70,8 @@ public static class HazardComparison
             SurvivalGroup(arm.Label, rows.Where((_, i) => inArm[i]).ToList(), strata),
             SurvivalGroup(reference.Label, rows.Where((_, i) => !inArm[i]).ToList(), strata),
         ]);
+        // The Cox fit is the costly step: not begun for a caller who has gone.
+        ct.ThrowIfCancellationRequested();
         try
         {
             var model = CoxRegression.Fit(design, times, hadEvent, strataLabels, new CoxOptions { Ties = CoxTies.Efron });

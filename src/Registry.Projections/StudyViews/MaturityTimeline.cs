@@ -26,8 +26,8 @@ public static partial class MaturityTimeline
             ct.ThrowIfCancellationRequested();
             var asOf = new DateTimeOffset(cut.AddDays(1).ToDateTime(TimeOnly.MinValue), TimeSpan.Zero);
             if (study.AsOf(asOf) is not { } then) continue;
-            var outcomes = StudyViewLoader.Derive(charts, then, asOf, cut);
-            var c = HazardComparison.Compute(outcomes, endpoint, arm, reference, null, []);
+            var outcomes = StudyViewLoader.Derive(charts, then, asOf, cut, ct);
+            var c = HazardComparison.Compute(outcomes, endpoint, arm, reference, null, [], ct: ct);
             points.Add(new MaturityPoint(cut, c.N, c.Events, c.Hr, c.HrLower, c.HrUpper, c.P, c.LogRankP, c.NotEstimableReason));
         }
         return points;

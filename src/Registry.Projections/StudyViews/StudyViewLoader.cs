@@ -40,18 +40,30 @@ public static partial class StudyViewLoader
         else
         {
             var charts = await session.Query<PatientChart>().Where(c => c.StudyId == studyId).ToListAsync(ct);
-            outcomes = Derive(charts, study, moment, cut);
+            outcomes = Derive(charts, study, moment, cut, ct);
         }
         return (new StudyViewScope(study, outcomes.OrderBy(o => o.PatientId).ToList(), moment, cut), null);
     }
 
-    /// <summary>Every chart's outcome as the registry knew it at <paramref name="asOf"/>, at the data cut, under the study's protocol then.</summary>
-    public static IReadOnlyList<PatientOutcome> Derive(IEnumerable<PatientChart> charts, Study study, DateTimeOffset? asOf, DateOnly? dataCut) => charts
-        .Select(c => c.Timeline(asOf))
-        // A patient enrolled after the data cut was not in the study at that cut.
-        .Where(t => t is not null && (dataCut is null || t.Enrolment.EnrolledOn <= dataCut))
-        .Select(t => OutcomeDerivation.Derive(t!, study.Protocol, dataCut))
-        .ToList();
+    /// <summary>
+    /// Every chart's outcome as the registry knew it at <paramref name="asOf"/>, at the data cut, under the study's
+    /// protocol then. Cancellation is observed before each patient, so a disconnected caller stops the fold.
+    /// </summary>
+    public static IReadOnlyList<PatientOutcome> Derive(IEnumerable<PatientChart> charts, Study study, DateTimeOffset? asOf, DateOnly? dataCut,
+        CancellationToken ct = default)
+    {
+        ct.ThrowIfCancellationRequested();
+        return charts
+            .Select(c =>
+            {
+                ct.ThrowIfCancellationRequested();
+                return c.Timeline(asOf);
+            })
+            // A patient enrolled after the data cut was not in the study at that cut.
+            .Where(t => t is not null && (dataCut is null || t.Enrolment.EnrolledOn <= dataCut))
+            .Select(t => OutcomeDerivation.Derive(t!, study.Protocol, dataCut))
+            .ToList();
+    }
 
     /// <summary>
     /// The one reading of a moment in a query (<c>asOf</c>, the audit export's <c>from</c>/<c>to</c>): an ISO-8601 date

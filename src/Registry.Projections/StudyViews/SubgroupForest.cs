@@ -23,8 +23,9 @@ public static class SubgroupForest
             : protocol.GroupableVariables.ToList();
 
     public static SubgroupsView Compute(IReadOnlyList<PatientOutcome> outcomes, Protocol protocol, string endpoint, ArmGroup arm, ArmGroup reference,
-        DateTimeOffset? asOf, DateOnly? dataCut)
+        DateTimeOffset? asOf, DateOnly? dataCut, CancellationToken ct = default)
     {
+        ct.ThrowIfCancellationRequested();
         var enrolled = outcomes.Where(o => arm.Contains(o) || reference.Contains(o)).ToList();
         var population = PopulationView.About(outcomes, [arm, reference], o => SurvivalCurves.ExcludedFrom(o, endpoint));
         var rows = enrolled.Where(o => SurvivalCurves.ExcludedFrom(o, endpoint) is null).Select(o => (Outcome: o, Time: o.Time(endpoint)!)).ToList();
@@ -39,6 +40,8 @@ public static class SubgroupForest
         var variables = new List<SubgroupVariableView>();
         foreach (var variable in Variables(protocol))
         {
+            // A Cox model per level of each variable: cancellation is observed before each variable's.
+            ct.ThrowIfCancellationRequested();
             var labels = rows.Select(r => HazardComparison.Group(variable, r.Outcome)).ToList();
             var levels = DataDictionary.GroupLabels(variable).Concat(MissingCodes.All.Select(MissingCodes.Label)).Distinct().Where(labels.Contains).ToList();
             if (levels.Count == 0) continue;

@@ -23,9 +23,15 @@ public static class SurvivalCurves
 {
     public const double AtRiskEveryMonths = 6;
 
-    public static SurvivalView Compute(StudyViewScope scope, EndpointDefinition endpoint, IReadOnlyList<ArmGroup> groups, bool inDays, IReadOnlyList<double> landmarkMonths) =>
+    /// <summary>Cancellation is observed before each group's curve.</summary>
+    public static SurvivalView Compute(StudyViewScope scope, EndpointDefinition endpoint, IReadOnlyList<ArmGroup> groups, bool inDays, IReadOnlyList<double> landmarkMonths,
+        CancellationToken ct = default) =>
         new(endpoint.Code, endpoint.Name, scope.Protocol.TimeOrigin, inDays ? "days" : "months", scope.AsOf, scope.DataCut,
-            groups.Select(g => ForArm(g.Label, scope.In(g), endpoint.Code, inDays, landmarkMonths)).ToList(), scope.WithoutArm,
+            groups.Select(g =>
+            {
+                ct.ThrowIfCancellationRequested();
+                return ForArm(g.Label, scope.In(g), endpoint.Code, inDays, landmarkMonths);
+            }).ToList(), scope.WithoutArm,
             PopulationView.About(scope.Outcomes, groups, o => ExcludedFrom(o, endpoint.Code)));
 
     /// <summary>Why a patient is not in an endpoint's analysis: excluded from every analysis, or (DOR) not a responder.</summary>
