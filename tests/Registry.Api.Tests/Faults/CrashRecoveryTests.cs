@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Net;
+using Registry.Api.Infrastructure;
 using Xunit.Abstractions;
 
 namespace Registry.Api.Tests.Faults;
@@ -43,6 +44,47 @@ public sealed class CrashRecoveryTests(RegistryDataDirectory data, ITestOutputHe
         var caughtUp = await ClinicLoad.ProjectionCaughtUpAsync(connection, TimeSpan.FromSeconds(60));
         await registry.StopAsync();
         output.WriteLine($"PostgreSQL killed after {beforeKill} acknowledged writes; /health Healthy again {recovered.TotalSeconds:0.0} s later; " +
+            $"{clinic.Acknowledged.Count} acknowledged in all, {clinic.Unanswered.Count} unanswered during the outage; outcome projection caught up {caughtUp.TotalSeconds:0.0} s after the writers stopped.");
+    }
+
+    [Fact]
+    public async Task An_external_PostgreSQL_killed_under_four_writers_and_restarted_by_its_operator_is_picked_up_again_without_restarting_the_registry()
+    {
+        // The "external" server is a cluster this test starts and restarts itself, as its operator would.
+        var serverDirectory = Path.Combine(_dataDirectory, "external");
+        await using var server = await EmbeddedPostgres.StartAsync(Path.Combine(serverDirectory, "postgres"), durable: true, _ => { });
+        await server.EnsureDatabaseAsync(RegistryDatabase.DatabaseName);
+        var registryDirectory = Directory.CreateDirectory(Path.Combine(_dataDirectory, "registry")).FullName;
+        await using var registry = await RegistryProcess.StartAsync(registryDirectory, new Dictionary<string, string>
+        {
+            ["ConnectionStrings__Registry"] = server.ConnectionString(RegistryDatabase.DatabaseName),
+        });
+        var cluster = new ClusterUnderTest(serverDirectory);
+        var clinic = await ClinicLoad.OpenAsync(registry.Address, patients: 4);
+
+        using var stop = new CancellationTokenSource();
+        var writing = clinic.WriteAsync(() => registry.Address, stop.Token);
+        Assert.True(await clinic.AcknowledgedAsync(100, TimeSpan.FromSeconds(60)));
+        var beforeKill = clinic.Acknowledged.Count;
+        cluster.KillPostmaster();
+        // Down long enough for the projection daemon and the durability agent to fail repeatedly.
+        Assert.True(await registry.UnhealthyAsync(TimeSpan.FromSeconds(30)), "The registry did not notice its database was gone.");
+        await Task.Delay(TimeSpan.FromSeconds(5));
+        Assert.DoesNotContain("Restarted the registry's PostgreSQL", registry.Output);
+        await server.RestartIfStoppedAsync(CancellationToken.None);
+        var recovered = await registry.WaitUntilHealthyAsync(TimeSpan.FromSeconds(60));
+        var afterRecovery = clinic.Acknowledged.Count;
+        var writesResumed = await clinic.AcknowledgedAsync(100, TimeSpan.FromSeconds(60));
+        await stop.CancelAsync();
+        await writing;
+
+        Assert.True(writesResumed, $"Writes did not resume after the server came back ({clinic.Acknowledged.Count - afterRecovery} acknowledged since).\n{registry.Output}");
+        var connection = server.ConnectionString(RegistryDatabase.DatabaseName);
+        await AssertEveryAcknowledgedWriteRecordedOnceAsync(clinic, connection);
+        Assert.True((await ClinicLoad.VerifyAsync(registry.Address)).GetProperty("intact").GetBoolean());
+        var caughtUp = await ClinicLoad.ProjectionCaughtUpAsync(connection, TimeSpan.FromSeconds(60));
+        await registry.StopAsync();
+        output.WriteLine($"External PostgreSQL killed after {beforeKill} acknowledged writes and restarted after 5 s down; /health Healthy {recovered.TotalSeconds:0.0} s after the restart; " +
             $"{clinic.Acknowledged.Count} acknowledged in all, {clinic.Unanswered.Count} unanswered during the outage; outcome projection caught up {caughtUp.TotalSeconds:0.0} s after the writers stopped.");
     }
 

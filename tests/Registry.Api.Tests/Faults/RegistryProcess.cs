@@ -99,6 +99,24 @@ public sealed class RegistryProcess : IAsyncDisposable
         }
     }
 
+    /// <summary>Waits, bounded, for /health to answer anything but 200; false if it stays healthy.</summary>
+    public async Task<bool> UnhealthyAsync(TimeSpan within)
+    {
+        using var client = new HttpClient { BaseAddress = Address, Timeout = TimeSpan.FromSeconds(5) };
+        var deadline = DateTime.UtcNow + within;
+        while (DateTime.UtcNow < deadline)
+        {
+            try
+            {
+                using var response = await client.GetAsync("/health");
+                if (!response.IsSuccessStatusCode) return true;
+            }
+            catch (Exception e) when (e is HttpRequestException or TaskCanceledException) { return true; }
+            await Task.Delay(100);
+        }
+        return false;
+    }
+
     /// <summary>SIGKILL: no shutdown code runs, as when the machine's OOM killer or an operator's kill -9 ends it.</summary>
     public async Task KillAsync()
     {
