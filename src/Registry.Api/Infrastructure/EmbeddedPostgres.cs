@@ -12,8 +12,8 @@ public sealed class PostgresNotInstalledException(string message) : Exception(me
 /// <summary>
 /// A private PostgreSQL cluster owned by the registry: its own data directory, a free loopback port, a generated
 /// password. Every process that opens it starts it or adopts the running server; the last one to let go stops it
-/// (<see cref="ClusterLocks"/>), so a killed registry leaves no orphan and a second registry never pulls the server
-/// from under the first. PostgreSQL refuses to run as root, so under root every server command runs as the
+/// (<see cref="ClusterLocks"/>), so the next registry adopts the server a killed one left, and a second registry
+/// never pulls the server from under the first. PostgreSQL refuses to run as root, so under root every server command runs as the
 /// <c>postgres</c> OS user.
 /// </summary>
 public sealed class EmbeddedPostgres : IAsyncDisposable
