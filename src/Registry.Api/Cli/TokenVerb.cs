@@ -16,6 +16,11 @@ public static class TokenVerb
             AllowMultipleArgumentsPerToken = true,
         };
         roles.AcceptOnlyFromAmong(Roles.All);
+        // The registry refuses a token that names no user (401), so none is minted.
+        user.Validators.Add(result =>
+        {
+            if (string.IsNullOrWhiteSpace(result.GetValueOrDefault<string>())) result.AddError("--user must name the user the token speaks for.");
+        });
         var sites = new Option<string[]>("--site") { Description = "Site(s) a coordinator records for. Repeat for several.", AllowMultipleArgumentsPerToken = true };
         var hours = new Option<double>("--hours") { Description = "Lifetime in hours.", DefaultValueFactory = _ => 8 };
 

@@ -1,8 +1,10 @@
+using System.CommandLine;
 using System.Security.Claims;
 using Alba;
 using Microsoft.IdentityModel.JsonWebTokens;
 using Microsoft.IdentityModel.Tokens;
 using Registry.Api.Auth;
+using Registry.Api.Cli;
 using Registry.Api.Tests.Infrastructure;
 
 namespace Registry.Api.Tests.Access;
@@ -49,6 +51,18 @@ public sealed class TokenTests(RegistryApp app) : IClassFixture<RegistryApp>
             s.Post.Json(Scenarios.Protocol()).ToUrl("/api/studies");
             s.StatusCodeShouldBe(201);
         });
+    }
+
+    [Fact]
+    public async Task The_token_verb_mints_no_token_without_a_user()
+    {
+        var output = new StringWriter();
+        var error = new StringWriter();
+        var exitCode = await RegistryCli.RunAsync(["token", "--user", " ", "--role", Roles.Admin], new InvocationConfiguration { Output = output, Error = error });
+
+        Assert.NotEqual(0, exitCode);
+        Assert.DoesNotContain("eyJ", output.ToString());
+        Assert.Contains("--user must name the user the token speaks for.", error.ToString());
     }
 
     public static TheoryData<string> RefusedTokens => new()
