@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.Text.Json;
+using System.Xml.Linq;
 using Alba;
 using Registry.Analytics.Survival;
 using Registry.Api.Tests.DemoStudy;
@@ -317,6 +318,8 @@ public sealed class AllDemoStudiesViewsTests(AllDemoStudiesApp app)
             s.StatusCodeShouldBe(200);
         });
         Assert.StartsWith("image/svg+xml", svg.Context.Response.ContentType);
+        // Read the whole figure: an unread body holds the caller's view permit, and the rate limit then queues the next view forever.
+        Assert.Equal("svg", XDocument.Parse(await svg.ReadAsTextAsync()).Root!.Name.LocalName);
     }
 
     [Theory]
