@@ -1,3 +1,4 @@
+using Registry.Api.Accounts;
 using Registry.Api.Cli;
 using Registry.Api.DemoStudy;
 using Registry.Api.Infrastructure;
@@ -19,7 +20,13 @@ builder.AddRegistry();
 var app = builder.Build();
 if (app.Configuration.GetValue("Registry:DemoStudy:LoadOnFirstRun", true))
     await DemoStudySeeding.SeedIfEmptyAsync(app.Services.GetRequiredService<RegistryDatabase>(), Console.Out, app.Lifetime.ApplicationStopping);
+var firstAdminPassword = app.Configuration.GetValue("Registry:FirstAdmin", true)
+    ? await FirstAdmin.OpenIfNoUsersAsync(app.Services.GetRequiredService<UserDirectory>(), app.Lifetime.ApplicationStopping)
+    : null;
 app.UseRegistry();
+if (firstAdminPassword is not null)
+    app.Lifetime.ApplicationStarted.Register(() => Console.WriteLine(
+        $"First start: sign in at /signin as '{FirstAdmin.UserName}' with the one-time password {firstAdminPassword} (shown only now; you will choose your own)."));
 await app.RunAsync();
 return 0;
 

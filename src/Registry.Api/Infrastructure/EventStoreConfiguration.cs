@@ -2,6 +2,7 @@ using JasperFx;
 using JasperFx.Events;
 using Marten;
 using JasperFx.Events.Projections;
+using Registry.Api.Accounts;
 using Registry.Api.Patients;
 using Registry.Api.Studies;
 using Registry.Projections.Legacy;
@@ -71,6 +72,12 @@ public static class EventStoreConfiguration
         options.Events.MapEventType<WithdrewFromFollowUp>("withdrew_from_follow_up");
         options.Events.MapEventType<EntryCorrected>("entry_corrected");
         options.Events.MapEventType<EntryVoided>("entry_voided");
+
+        options.Events.MapEventType<UserAccountOpened>("user_account_opened");
+        options.Events.MapEventType<PasswordChanged>("password_changed");
+        options.Schema.For<UserNameClaim>().Identity(c => c.Id);
+        options.Projections.Snapshot<UserAccount>(SnapshotLifecycle.Inline);
+        options.Schema.For<UserAccount>().UniqueIndex(a => a.UserName);
 
         options.Schema.For<SubjectCodeClaim>().Identity(c => c.Id);
         options.Schema.For<StudyCodeClaim>().Identity(c => c.Id);

@@ -3,13 +3,14 @@ using System.Text.Json.Serialization;
 using JasperFx;
 using JasperFx.Events.Daemon;
 using Marten;
-using Microsoft.AspNetCore.Authentication.JwtBearer;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
+using Registry.Api.Accounts;
 using Registry.Api.Auth;
 using Registry.Api.Health;
+using Registry.Api.Web;
 using Scalar.AspNetCore;
 using Wolverine;
 using Wolverine.Http;
@@ -48,18 +49,10 @@ public static class RegistryHost
         });
         services.AddWolverineHttp();
 
-        services.AddSingleton(sp => TokenIssuer.FromConfiguration(sp.GetRequiredService<IConfiguration>()));
-        services.AddAuthentication(JwtBearerDefaults.AuthenticationScheme).AddJwtBearer();
-        services.AddOptions<JwtBearerOptions>(JwtBearerDefaults.AuthenticationScheme)
-            .Configure<TokenIssuer>((options, issuer) =>
-            {
-                options.MapInboundClaims = false;
-                options.TokenValidationParameters = issuer.ValidationParameters();
-                // The challenge says only that the token is invalid, never why (expired, unknown key): no hints to a forger.
-                options.IncludeErrorDetails = false;
-                options.Events = new JwtBearerEvents { OnTokenValidated = UsableTokens.RefuseUnusable };
-            });
-        services.AddAuthorization();
+        services.AddRegistryAuthentication();
+        services.AddSingleton<UserDirectory>();
+        services.AddRazorComponents();
+        services.AddCascadingAuthenticationState();
 
         services.AddProblemDetails();
         services.ConfigureHttpJsonOptions(o => ConfigureJson(o.SerializerOptions));
@@ -74,6 +67,7 @@ public static class RegistryHost
         app.UseRequestBodyLimit();
         app.UseAuthentication();
         app.UseAuthorization();
+        app.UseAntiforgery();
         app.UseDeclaredQueryParameters();
         app.UseRateLimiter();
         app.UseRequestBodyChecks();
@@ -81,6 +75,9 @@ public static class RegistryHost
         app.MapOpenApi().AllowAnonymous();
         app.MapScalarApiReference().AllowAnonymous();
         app.MapHealthChecks("/health", new HealthCheckOptions { ResponseWriter = WriteHealthAsync }).AllowAnonymous();
+        app.MapStaticAssets();
+        app.MapRazorComponents<App>();
+        app.MapSignOut();
         app.MapWolverineEndpoints(options =>
         {
             options.RequireAuthorizeOnAll();

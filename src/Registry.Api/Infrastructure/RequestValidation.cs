@@ -17,13 +17,12 @@ public static class RequestValidation
 
     public static ProblemDetails Check<T>(T request, IValidator<T> validator) => Check(validator.Validate(request));
 
-    public static ProblemDetails Check(ValidationResult result)
-    {
-        if (result.IsValid) return WolverineContinue.NoProblems;
-        return Details(result.Errors
-            .GroupBy(e => JsonPath(e.PropertyName))
-            .ToDictionary(g => g.Key, g => g.Select(e => e.ErrorMessage).Distinct().ToArray()));
-    }
+    public static ProblemDetails Check(ValidationResult result) => result.IsValid ? WolverineContinue.NoProblems : Details(Errors(result));
+
+    /// <summary>The failures by the JSON path of their field, as a route's problem and a page's field errors show them.</summary>
+    public static Dictionary<string, string[]> Errors(ValidationResult result) => result.Errors
+        .GroupBy(e => JsonPath(e.PropertyName))
+        .ToDictionary(g => g.Key, g => g.Select(e => e.ErrorMessage).Distinct().ToArray());
 
     public static ProblemDetails Check(Dictionary<string, List<string>> errors) =>
         errors.Count == 0 ? WolverineContinue.NoProblems : Details(errors.ToDictionary(p => p.Key, p => p.Value.ToArray()));

@@ -155,8 +155,8 @@ public sealed class CrashRecoveryTests(RegistryDataDirectory data, ITestOutputHe
         var recorded = await clinic.RecordedTermsAsync(connectionString);
         Assert.Empty(clinic.Refused);
         Assert.NotEmpty(clinic.Acknowledged);
-        Assert.Empty(clinic.Acknowledged.Where(term => !recorded.ContainsKey(term)));
-        Assert.Empty(recorded.Where(term => term.Value != 1));
+        Assert.DoesNotContain(clinic.Acknowledged, term => !recorded.ContainsKey(term));
+        Assert.DoesNotContain(recorded, term => term.Value != 1);
         // Whatever is recorded was written by a writer: acknowledged, or sent when no answer came back.
         Assert.Empty(recorded.Keys.Except(clinic.Acknowledged).Except(clinic.Unanswered));
     }

@@ -36,6 +36,7 @@ public class RegistryApp : IAsyncLifetime
         builder.UseSetting("Auth:SigningKey", Convert.ToBase64String(SigningKey));
         builder.UseSetting("Registry:DataDirectory", dataDirectory);
         builder.UseSetting("Registry:DemoStudy:LoadOnFirstRun", "false");
+        builder.UseSetting("Registry:FirstAdmin", "false");
     }
 
     /// <summary>What a fixture does to its database before the registry starts on it (an older store, say); nothing by default.</summary>
