@@ -52,6 +52,9 @@ public static class RegistryHost
         services.AddRegistryAuthentication();
         services.AddSingleton<UserDirectory>();
         services.AddRazorComponents();
+        // Run from build output (dotnet run, the tests) in any environment, the stylesheet and its compressed copies
+        // come from the build's manifest; without this a browser got an empty stylesheet outside Development.
+        builder.WebHost.UseStaticWebAssets();
         services.AddCascadingAuthenticationState();
 
         services.AddProblemDetails();
