@@ -1,5 +1,6 @@
 using Microsoft.AspNetCore.Authentication.Cookies;
 using Microsoft.AspNetCore.Authentication.JwtBearer;
+using Registry.Api.Accounts;
 
 namespace Registry.Api.Auth;
 
@@ -33,6 +34,7 @@ public static class SignInSchemes
                 // An API call answers 401/403; only a page sends the browser to the sign-in form.
                 options.Events.OnRedirectToLogin = context => Answer(context.HttpContext, context.RedirectUri, StatusCodes.Status401Unauthorized);
                 options.Events.OnRedirectToAccessDenied = context => Answer(context.HttpContext, context.RedirectUri, StatusCodes.Status403Forbidden);
+                options.Events.OnValidatePrincipal = Sessions.ValidateAsync;
             });
         services.AddOptions<JwtBearerOptions>(JwtBearerDefaults.AuthenticationScheme)
             .Configure<TokenIssuer>((options, issuer) =>

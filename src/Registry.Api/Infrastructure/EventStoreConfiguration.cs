@@ -75,6 +75,12 @@ public static class EventStoreConfiguration
 
         options.Events.MapEventType<UserAccountOpened>("user_account_opened");
         options.Events.MapEventType<PasswordChanged>("password_changed");
+        options.Events.MapEventType<SignedIn>("signed_in");
+        options.Events.MapEventType<PasswordRefused>("password_refused");
+        options.Events.MapEventType<AccountLocked>("account_locked");
+        options.Events.MapEventType<AccessChanged>("access_changed");
+        options.Events.MapEventType<AccountDisabled>("account_disabled");
+        options.Events.MapEventType<AccountEnabled>("account_enabled");
         options.Schema.For<UserNameClaim>().Identity(c => c.Id);
         options.Projections.Snapshot<UserAccount>(SnapshotLifecycle.Inline);
         options.Schema.For<UserAccount>().UniqueIndex(a => a.UserName);

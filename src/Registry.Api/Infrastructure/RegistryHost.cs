@@ -11,6 +11,7 @@ using Registry.Api.Accounts;
 using Registry.Api.Auth;
 using Registry.Api.Health;
 using Registry.Api.Web;
+using Registry.Api.Web.Account;
 using Scalar.AspNetCore;
 using Wolverine;
 using Wolverine.Http;
@@ -50,7 +51,7 @@ public static class RegistryHost
         services.AddWolverineHttp();
 
         services.AddRegistryAuthentication();
-        services.AddSingleton<UserDirectory>();
+        services.AddSingleton(sp => new UserDirectory(sp.GetRequiredService<IDocumentStore>(), LockoutPolicy.From(builder.Configuration), TimeProvider.System));
         services.AddRazorComponents();
         // Run from build output (dotnet run, the tests) in any environment, the stylesheet and its compressed copies
         // come from the build's manifest; without this a browser got an empty stylesheet outside Development.
@@ -69,6 +70,7 @@ public static class RegistryHost
         app.UseStatusCodePages();
         app.UseRequestBodyLimit();
         app.UseAuthentication();
+        app.UsePasswordChangeFirst();
         app.UseAuthorization();
         app.UseAntiforgery();
         app.UseDeclaredQueryParameters();
