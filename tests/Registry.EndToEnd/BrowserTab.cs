@@ -41,9 +41,12 @@ public sealed class BrowserTab : IAsyncDisposable
     }
 
     /// <summary>Presses a button that submits a form or follows a link, and waits for the page it leads to.</summary>
-    public async Task<IResponse> SubmitAsync(ILocator button, string step)
+    public Task<IResponse> SubmitAsync(ILocator button, string step) => NavigateByAsync(() => button.ClickAsync(), step);
+
+    /// <summary>Does what leads to another page (a click, Enter in a field) and waits for the page it lands on.</summary>
+    public async Task<IResponse> NavigateByAsync(Func<Task> action, string step)
     {
-        var response = await Page.RunAndWaitForResponseAsync(() => button.ClickAsync(), r => r.Request.IsNavigationRequest && r.Request.Frame == Page.MainFrame && r.Status is < 300 or >= 400);
+        var response = await Page.RunAndWaitForResponseAsync(action, r => r.Request.IsNavigationRequest && r.Request.Frame == Page.MainFrame && r.Status is < 300 or >= 400);
         await Page.WaitForLoadStateAsync(LoadState.Load);
         await ShotAsync(step);
         return response;
@@ -66,6 +69,21 @@ public sealed class BrowserTab : IAsyncDisposable
         await Page.GetByLabel("User name").FillAsync(userName);
         await Page.GetByLabel("Password", new() { Exact = true }).FillAsync(password);
         return await SubmitAsync("Sign in", step);
+    }
+
+    /// <summary>
+    /// A password set for the user (the one-time password, or one an admin set) must be replaced at sign-in; false when
+    /// the registry did not ask.
+    /// </summary>
+    public async Task<bool> ChooseOwnPasswordIfAskedAsync(string current, string chosen)
+    {
+        if (!new Uri(Page.Url).AbsolutePath.Equals("/account/password", StringComparison.Ordinal)) return false;
+        await ExpectHeadingAsync("Change password");
+        await Page.GetByLabel("Current password").FillAsync(current);
+        await Page.GetByLabel("New password", new() { Exact = true }).FillAsync(chosen);
+        await Page.GetByLabel("Confirm new password").FillAsync(chosen);
+        await SubmitAsync("Change password", "password-chosen");
+        return true;
     }
 
     public async Task ExpectHeadingAsync(string heading) =>

@@ -37,7 +37,7 @@ public sealed partial class RegistryServer : IAsyncDisposable
     {
         var dataDirectory = Directory.CreateTempSubdirectory("registry-e2e-").FullName;
         // Run as root, the cluster runs as the postgres user, who must reach it (the temp subdirectory is owner-only).
-        File.SetUnixFileMode(dataDirectory, (UnixFileMode)0b111_101_101);
+        if (!OperatingSystem.IsWindows()) File.SetUnixFileMode(dataDirectory, (UnixFileMode)0b111_101_101);
         var address = new Uri($"http://127.0.0.1:{FreePort()}");
         var signingKey = RandomNumberGenerator.GetBytes(32);
         var start = new ProcessStartInfo("dotnet",
