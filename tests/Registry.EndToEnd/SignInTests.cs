@@ -28,8 +28,10 @@ public sealed class SignInTests(RegistryInBrowser registry)
         var response = await tab.SignInAsync("admin", "not the password", "refused");
 
         Assert.Equal(400, response.Status);
-        await Expect(tab.Page.GetByRole(AriaRole.Alert)).ToHaveTextAsync("The user name or password is not right.");
-        await Expect(tab.Page.GetByLabel("User name")).ToHaveAccessibleDescriptionAsync("The user name or password is not right.");
+        var error = tab.Page.GetByRole(AriaRole.Alert);
+        const string refusal = "The user name or password is not right. After 5 wrong passwords in a row an account is locked for 15 minutes.";
+        await Expect(error).ToHaveTextAsync(refusal);
+        await Expect(tab.Page.GetByLabel("User name")).ToHaveAccessibleDescriptionAsync(refusal);
         Assert.EndsWith("/signin", tab.Page.Url);
     }
 
