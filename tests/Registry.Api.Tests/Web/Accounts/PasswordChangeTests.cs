@@ -20,6 +20,7 @@ public sealed class PasswordChangeTests(RegistryApp app) : IClassFixture<Registr
 
         // Every other page and the API's reads are closed to the session until then.
         Assert.Equal("/account/password", (await browser.GetAsync("/")).Url.AbsolutePath);
+        Assert.Equal("/account/password", (await browser.GetAsync("/admin/users")).Url.AbsolutePath);
         Assert.Equal("/account/password", (await browser.GetAsync("/denied")).Url.AbsolutePath);
         using (var api = await browser.Client.GetAsync("/api/studies")) Assert.Equal(HttpStatusCode.Forbidden, api.StatusCode);
 
