@@ -40,6 +40,9 @@ public sealed class SpreadsheetSafeCsv : IAsyncDisposable
 
     public void Number(long value) => _csv.WriteField(value, default);
 
+    /// <summary>A measured value as the shortest text that reads back the same; an empty cell when there is none (not estimable).</summary>
+    public void Number(double? value) => _csv.WriteField(value, default);
+
     public ValueTask EndRowAsync(CancellationToken ct) => _csv.EndRecordAsync(ct);
 
     public ValueTask FlushAsync(CancellationToken ct) => _csv.FlushAsync(ct);

@@ -54,22 +54,26 @@ public static class GettingPlotsEndpoint
     private static async Task<IResult> KaplanMeier(PlotFormat format, Guid studyId, string? endpoint, string? arms, bool? ci, string? asOf, string? dataCut,
         string? unit, string? landmarks, bool? consistent, IQuerySession session, CancellationToken ct)
     {
-        var (view, study, refusal) = await StudyViewRoutes.SurvivalAsync(studyId, endpoint, arms, asOf, dataCut, unit, landmarks, consistent, session, ct);
-        return view is null ? refusal! : Image(KaplanMeierPlot.Draw(view, study!.Code, ci == true, ct).Render(format, ct), format);
+        var scope = await StudyViewQueries.LoadAsync(session, studyId, asOf, dataCut, consistent, ct);
+        if (scope.View is null) return scope.Refusal!.ToResult();
+        var survival = StudyViewQueries.Survival(scope.View, endpoint, arms, unit, landmarks, ct);
+        return survival.View is null ? survival.Refusal!.ToResult() : Image(KaplanMeierPlot.Draw(survival.View, scope.View.Study.Code, ci == true, ct).Render(format, ct), format);
     }
 
     private static async Task<IResult> Forest(PlotFormat format, Guid studyId, string? endpoint, string? arm, string? reference, string? asOf, string? dataCut,
         bool? consistent, IQuerySession session, CancellationToken ct)
     {
-        var (view, study, refusal) = await StudyViewRoutes.SubgroupsAsync(studyId, endpoint, arm, reference, asOf, dataCut, consistent, session, ct);
-        return view is null ? refusal! : Image(ForestPlot.Draw(view, study!.Code, ct).Render(format, ct), format);
+        var scope = await StudyViewQueries.LoadAsync(session, studyId, asOf, dataCut, consistent, ct);
+        if (scope.View is null) return scope.Refusal!.ToResult();
+        var subgroups = StudyViewQueries.Subgroups(scope.View, endpoint, arm, reference, ct);
+        return subgroups.View is null ? subgroups.Refusal!.ToResult() : Image(ForestPlot.Draw(subgroups.View, scope.View.Study.Code, ct).Render(format, ct), format);
     }
 
     private static async Task<IResult> Maturity(PlotFormat format, Guid studyId, string? endpoint, string? arm, string? reference, string? every,
         IQuerySession session, CancellationToken ct)
     {
-        var (view, study, refusal) = await StudyViewRoutes.MaturityAsync(studyId, endpoint, arm, reference, every, session, ct);
-        return view is null ? refusal! : Image(MaturityPlot.Draw(view, study!.Code, ct).Render(format, ct), format);
+        var (maturity, study) = await StudyViewQueries.MaturityAsync(studyId, endpoint, arm, reference, every, session, ct);
+        return maturity.View is null ? maturity.Refusal!.ToResult() : Image(MaturityPlot.Draw(maturity.View, study!.Code, ct).Render(format, ct), format);
     }
 
     private static IResult Image(byte[] image, PlotFormat format) => Results.File(image, Figure.ContentType(format));

@@ -145,6 +145,15 @@ public sealed class AccessMatrixTests(RegistryApp app) : IClassFixture<RegistryA
         new("GET /api/studies/{studyId}/plots/maturity.svg", StudyReaders, Url: f => $"/api/studies/{f.StudyId}/plots/maturity.svg?arm=ITC&reference=C&every=1y"),
         new("GET /api/studies/{studyId}/plots/maturity.png", StudyReaders, Url: f => $"/api/studies/{f.StudyId}/plots/maturity.png?arm=ITC&reference=C&every=1y"),
 
+        // The study views as CSV tables: the same readers
+        new("GET /api/studies/{studyId}/survival.csv", StudyReaders),
+        new("GET /api/studies/{studyId}/comparisons.csv", StudyReaders, Url: f => $"/api/studies/{f.StudyId}/comparisons.csv?arm=ITC&reference=C"),
+        new("GET /api/studies/{studyId}/subgroups.csv", StudyReaders, Url: f => $"/api/studies/{f.StudyId}/subgroups.csv?arm=ITC&reference=C"),
+        new("GET /api/studies/{studyId}/baseline.csv", StudyReaders),
+        new("GET /api/studies/{studyId}/response.csv", StudyReaders),
+        new("GET /api/studies/{studyId}/safety.csv", StudyReaders),
+        new("GET /api/studies/{studyId}/maturity.csv", StudyReaders, Url: f => $"/api/studies/{f.StudyId}/maturity.csv?arm=ITC&reference=C&every=1y"),
+
         // Patient reads: a coordinator lists her own sites' patients (none, for another site's), an auditor every site's
         new("GET /api/patients/{patientId}/history", [SiteCoordinator, Auditor]),
         new("GET /api/studies/{studyId}/patients", [SiteCoordinator, OtherSiteCoordinator, Auditor]),

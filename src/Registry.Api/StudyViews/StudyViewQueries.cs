@@ -1,0 +1,164 @@
+using Marten;
+using Registry.Api.Infrastructure;
+using Registry.Domain.Protocols;
+using Registry.Domain.Studies;
+using Registry.Projections.Patients;
+using Registry.Projections.StudyViews;
+
+namespace Registry.Api.StudyViews;
+
+/// <summary>A view answered, or why not: the query's field errors (a 400) or no such study (a 404).</summary>
+public sealed record ViewAnswer<T>(T? View, ViewRefusal? Refusal) where T : class
+{
+    public static ViewAnswer<T> Answered(T view) => new(view, null);
+
+    public static ViewAnswer<T> Refused(Dictionary<string, string[]> errors) => new(null, new ViewRefusal(errors, null));
+
+    /// <summary>The route's answer: the view (or <paramref name="shape"/> of it) as JSON, else the refusal as a problem.</summary>
+    public IResult ToResult(Func<T, object>? shape = null) => View is { } view ? Results.Ok(shape is null ? view : shape(view)) : Refusal!.ToResult();
+}
+
+/// <summary>
+/// The investigator views as functions of a loaded study: what the JSON routes, their figures and CSV tables and the
+/// dashboard page all call, so each question is parsed and answered one way. The scope is loaded once
+/// (<see cref="StudyViewLoader"/>: <c>asOf</c>, <c>dataCut</c>, <c>consistent</c>) and any number of views read it.
+/// </summary>
+public static class StudyViewQueries
+{
+    public static async Task<ViewAnswer<StudyViewScope>> LoadAsync(IQuerySession session, Guid studyId, string? asOf, string? dataCut, bool? consistent,
+        CancellationToken ct)
+    {
+        var (scope, refusal) = await StudyViewLoader.LoadAsync(session, studyId, asOf, dataCut, consistent, ct);
+        return new ViewAnswer<StudyViewScope>(scope, refusal);
+    }
+
+    public static ViewAnswer<SurvivalView> Survival(StudyViewScope scope, string? endpoint, string? arms, string? unit, string? landmarks, CancellationToken ct)
+    {
+        var errors = new Dictionary<string, string[]>();
+        var which = ViewQuery.TimeToEventEndpoint(endpoint, scope.Protocol, errors);
+        var groups = ViewQuery.Groups(arms, scope.Protocol, errors);
+        var inDays = ViewQuery.InDays(unit, scope.Protocol, errors);
+        var marks = ViewQuery.Landmarks(landmarks, scope.Protocol, errors);
+        if (errors.Count > 0) return ViewAnswer<SurvivalView>.Refused(errors);
+        return ViewAnswer<SurvivalView>.Answered(SurvivalCurves.Compute(scope, which!, groups!, inDays, marks, ct));
+    }
+
+    /// <summary>One comparison (<c>arm</c> vs <c>reference</c>), or with no <c>arm</c> every comparison the analysis plan names.</summary>
+    public static ViewAnswer<PlannedComparisonsView> Comparisons(StudyViewScope scope, string? endpoint, string? arm, string? reference, string? strata,
+        string? adjust, CancellationToken ct)
+    {
+        var errors = new Dictionary<string, string[]>();
+        var which = ViewQuery.TimeToEventEndpoint(endpoint, scope.Protocol, errors);
+        var (strataVariable, adjustVariables) = HazardComparison.Covariates(strata, adjust, scope.Protocol, errors);
+        var pairs = Pairs(arm, reference, scope.Protocol, errors);
+        if (errors.Count > 0) return ViewAnswer<PlannedComparisonsView>.Refused(errors);
+        var views = pairs!.Select(p => HazardComparison.Compute(scope.Outcomes, which!.Code, p.Arm, p.Reference, strataVariable, adjustVariables,
+            scope.AsOf, scope.DataCut, ct)).ToList();
+        return ViewAnswer<PlannedComparisonsView>.Answered(new PlannedComparisonsView(which!.Code, views, scope.AsOf, scope.DataCut));
+    }
+
+    /// <summary>The forest plot's data for <c>arm</c> vs <c>reference</c>, or the plan's first comparison.</summary>
+    public static ViewAnswer<SubgroupsView> Subgroups(StudyViewScope scope, string? endpoint, string? arm, string? reference, CancellationToken ct)
+    {
+        var errors = new Dictionary<string, string[]>();
+        var which = ViewQuery.TimeToEventEndpoint(endpoint, scope.Protocol, errors);
+        var pair = Pairs(arm ?? "", reference, scope.Protocol, errors, arm is null)?.First();
+        if (errors.Count > 0) return ViewAnswer<SubgroupsView>.Refused(errors);
+        return ViewAnswer<SubgroupsView>.Answered(SubgroupForest.Compute(scope.Outcomes, scope.Protocol, which!.Code, pair!.Value.Arm, pair.Value.Reference,
+            scope.AsOf, scope.DataCut, ct));
+    }
+
+    public static ViewAnswer<BaselineView> Baseline(StudyViewScope scope, string? arms, CancellationToken ct) =>
+        Tables(scope, arms, groups => StudyTables.Baseline(scope, groups, ct));
+
+    public static ViewAnswer<ResponseView> Response(StudyViewScope scope, string? arms, CancellationToken ct) =>
+        Tables(scope, arms, groups => StudyTables.Response(scope, groups, ct));
+
+    public static ViewAnswer<SafetyView> Safety(StudyViewScope scope, string? arms, CancellationToken ct) =>
+        Tables(scope, arms, groups => StudyTables.Safety(scope, groups, ct));
+
+    private static ViewAnswer<T> Tables<T>(StudyViewScope scope, string? arms, Func<IReadOnlyList<ArmGroup>, T> table) where T : class
+    {
+        var errors = new Dictionary<string, string[]>();
+        var groups = ViewQuery.Groups(arms, scope.Protocol, errors);
+        return errors.Count > 0 ? ViewAnswer<T>.Refused(errors) : ViewAnswer<T>.Answered(table(groups!));
+    }
+
+    /// <summary>
+    /// The comparison at each successive data cut. It reads no scope: each cut derives its own outcomes from the
+    /// charts, as the registry knew them at the end of that day.
+    /// </summary>
+    public static async Task<(ViewAnswer<MaturityView> Answer, Study? Study)> MaturityAsync(Guid studyId, string? endpoint, string? arm, string? reference,
+        string? every, IQuerySession session, CancellationToken ct)
+    {
+        if (await session.LoadAsync<Study>(studyId, ct) is not { } study)
+            return (new ViewAnswer<MaturityView>(null, new ViewRefusal(null, $"No study {studyId} is registered.")), null);
+        var errors = new Dictionary<string, string[]>();
+        var which = ViewQuery.TimeToEventEndpoint(endpoint, study.Protocol, errors);
+        var step = MaturityTimeline.Step(every ?? "1m", errors);
+        var pair = Pairs(arm ?? "", reference, study.Protocol, errors, arm is null)?.First();
+        if (errors.Count > 0) return (ViewAnswer<MaturityView>.Refused(errors), study);
+
+        var charts = await session.Query<PatientChart>().Where(c => c.StudyId == studyId).ToListAsync(ct);
+        if (MaturityTimeline.CountCuts(charts, step!.Value) > MaturityTimeline.MaximumCuts)
+            return (ViewAnswer<MaturityView>.Refused(new() { ["every"] = [$"every={every} makes more than {MaturityTimeline.MaximumCuts} data cuts over this study's span; choose a longer step."] }), study);
+        var points = MaturityTimeline.Compute(charts, study, which!.Code, pair!.Value.Arm, pair.Value.Reference, step.Value, ct);
+        return (ViewAnswer<MaturityView>.Answered(new MaturityView(which.Code, pair.Value.Arm.Label, pair.Value.Reference.Label, every ?? "1m", points)), study);
+    }
+
+    /// <summary>
+    /// The arm/reference pairs a comparison view answers: the one named, or (no arm) the plan's comparisons, else each
+    /// arm against the plan's reference. A single-arm study has none.
+    /// </summary>
+    private static IReadOnlyList<(ArmGroup Arm, ArmGroup Reference)>? Pairs(string? arm, string? reference, Protocol protocol,
+        Dictionary<string, string[]> errors, bool firstPlanned = false)
+    {
+        // A reference alone would be silently replaced by the plan's comparison: refuse it instead.
+        if ((arm is null || firstPlanned) && reference is not null)
+        {
+            errors["arm"] = ["arm is required when reference is given; without both, the analysis plan's comparisons are answered."];
+            return null;
+        }
+        if (arm is not null && !firstPlanned)
+        {
+            var experimental = ViewQuery.Group(arm, protocol, "arm", errors);
+            var control = ViewQuery.Group(reference ?? protocol.Analysis?.Reference, protocol, "reference", errors);
+            if (experimental is null || control is null) return null;
+            if (experimental.Arms.Intersect(control.Arms).Any())
+            {
+                errors["reference"] = ["arm and reference must not share an arm."];
+                return null;
+            }
+            return [(experimental, control)];
+        }
+        var planned = PlannedPairs(protocol);
+        if (planned.Count == 0)
+        {
+            errors["arm"] = [protocol.Arms.Count < 2
+                ? $"Study {protocol.Code} has one arm: there is nothing to compare."
+                : "arm and reference are required: the study's analysis plan names no comparisons."];
+            return null;
+        }
+        var pairs = new List<(ArmGroup, ArmGroup)>();
+        foreach (var (a, b) in firstPlanned ? planned.Take(1) : planned)
+        {
+            if (ViewQuery.Group(a, protocol, "arm", errors) is not { } x || ViewQuery.Group(b, protocol, "reference", errors) is not { } y) return null;
+            pairs.Add((x, y));
+        }
+        return pairs;
+    }
+
+    /// <summary>The comparisons a study answers when none is named: the plan's, else each arm against its reference, else the second arm against the first.</summary>
+    public static IReadOnlyList<(string Arm, string Reference)> PlannedPairs(Protocol protocol) =>
+        protocol.Analysis?.Comparisons is { Count: > 0 } comparisons
+            ? comparisons.Select(c => (c.Arm, c.Reference)).ToList()
+            : protocol.Analysis?.Reference is { } r ? protocol.Arms.Where(a => a.Code != r).Select(a => (a.Code, r)).ToList()
+            : protocol.Arms.Count == 2 ? [(protocol.Arms[1].Code, protocol.Arms[0].Code)] : [];
+}
+
+public static class ViewRefusals
+{
+    /// <summary>A refused view as the routes answer it: field errors are a 400 naming each parameter, an unknown study a 404.</summary>
+    public static IResult ToResult(this ViewRefusal refusal) =>
+        refusal.Errors is { } errors ? RequestValidation.QueryProblem(errors) : Problems.NotFound(refusal.NotFound!);
+}
