@@ -14,8 +14,16 @@ public sealed class RegistryInBrowser : IAsyncLifetime
     public const string AdminPassword = "a long admin passphrase for the e2e run";
 
     private IPlaywright? _playwright;
-    private readonly SemaphoreSlim _once = new(1, 1);
-    private string? _adminPassword;
+    // Done once, by whichever test needs it first; a failure is kept, so every test that needed it says why.
+    private readonly Lazy<Task<string>> _adminPassword;
+    private readonly Lazy<Task<Dictionary<Person, string>>> _oneTimePasswords;
+    private readonly HashSet<Person> _signedInBefore = [];
+
+    public RegistryInBrowser()
+    {
+        _adminPassword = new(FirstAdminSignsInAsync);
+        _oneTimePasswords = new(AdminOpensAccountsAsync);
+    }
 
     public RegistryServer Registry { get; private set; } = null!;
     public IBrowser Browser { get; private set; } = null!;
@@ -33,15 +41,7 @@ public sealed class RegistryInBrowser : IAsyncLifetime
     /// The first admin's password: the first call signs in with the one-time password the registry printed and, when
     /// the registry asks for it, chooses <see cref="AdminPassword"/> (screenshots <c>first-admin-*</c>).
     /// </summary>
-    public async Task<string> AdminPasswordAsync()
-    {
-        await _once.WaitAsync();
-        try
-        {
-            return _adminPassword ??= await FirstAdminSignsInAsync();
-        }
-        finally { _once.Release(); }
-    }
+    public Task<string> AdminPasswordAsync() => _adminPassword.Value;
 
     private async Task<string> FirstAdminSignsInAsync()
     {
@@ -60,6 +60,50 @@ public sealed class RegistryInBrowser : IAsyncLifetime
         var password = await AdminPasswordAsync();
         var tab = await OpenTabAsync(test);
         await tab.SignInAsync("admin", password, "studies");
+        await tab.ExpectHeadingAsync("Studies");
+        return tab;
+    }
+
+    /// <summary>
+    /// Opens the accounts of <see cref="People.All"/> through the admin's Users page, once (screenshots
+    /// <c>admin-opens-accounts-*</c>); the one-time password of each, as the page showed it.
+    /// </summary>
+    public async Task<IReadOnlyDictionary<Person, string>> AccountsAsync() => await _oneTimePasswords.Value;
+
+    private async Task<Dictionary<Person, string>> AdminOpensAccountsAsync()
+    {
+        var adminPassword = await AdminPasswordAsync();
+        await using var tab = await OpenTabAsync("admin-opens-accounts");
+        await tab.SignInAsync("admin", adminPassword, "studies");
+        var opened = new Dictionary<Person, string>();
+        foreach (var person in People.All)
+        {
+            await tab.GotoAsync("/admin/users", $"users-before-{person.Role}");
+            var page = tab.Page;
+            await page.GetByLabel("User name").FillAsync(person.UserName);
+            await page.GetByLabel("Name", new() { Exact = true }).FillAsync(person.DisplayName);
+            await page.GetByLabel("Role").SelectOptionAsync(person.Role);
+            await page.GetByLabel("Sites").FillAsync(person.Sites);
+            await tab.SubmitAsync("Open account", $"{person.Role}-opened");
+            var shown = page.GetByRole(AriaRole.Status).Locator("code");
+            await Expect(shown).ToHaveCountAsync(1);
+            opened[person] = await shown.InnerTextAsync();
+        }
+        return opened;
+    }
+
+    /// <summary>
+    /// A tab signed in as <paramref name="person"/> on the study list; their first sign-in replaces the one-time
+    /// password with <see cref="Person.OwnPassword"/>, as the registry asks.
+    /// </summary>
+    public async Task<BrowserTab> SignedInAsync(string test, Person person)
+    {
+        var oneTime = (await AccountsAsync())[person];
+        var tab = await OpenTabAsync(test);
+        var first = _signedInBefore.Add(person);
+        await tab.SignInAsync(person.UserName, first ? oneTime : person.OwnPassword, "signed-in");
+        if (first && !await tab.ChooseOwnPasswordIfAskedAsync(oneTime, person.OwnPassword))
+            throw new InvalidOperationException($"{person.UserName}'s first sign-in with a one-time password did not ask for their own.");
         await tab.ExpectHeadingAsync("Studies");
         return tab;
     }
