@@ -3,7 +3,7 @@ using Registry.Api.Cli;
 using Registry.Api.DemoStudy;
 using Registry.Api.Infrastructure;
 
-if (RegistryCli.IsVerb(args)) return await RegistryCli.RunAsync(args);
+if (!RegistryCli.Serves(args)) return await RegistryCli.RunAsync(args);
 
 var builder = WebApplication.CreateBuilder(args);
 if (string.IsNullOrWhiteSpace(builder.Configuration.GetConnectionString("Registry")))

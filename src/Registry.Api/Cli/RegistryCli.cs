@@ -1,29 +1,55 @@
 using System.CommandLine;
-using Registry.Api.Auth;
 
 namespace Registry.Api.Cli;
 
 /// <summary>
-/// Verbs run instead of the web host when the first argument names one; anything else (e.g. --urls) goes to the host.
+/// The registry's command line. With no arguments, or only the host's own (<c>--urls</c>, <c>--environment</c>,
+/// <c>--contentRoot</c>, a setting as <c>--Section:Key=value</c> or <c>--Section:Key value</c>), the process serves the registry; anything else is a
+/// verb, and a verb or option the registry does not know is an error (exit code 2) that starts no server.
 /// </summary>
 public static class RegistryCli
 {
-    private static readonly string[] Verbs = ["token", "rebuild", "seed", "verify", "analyze", "report"];
+    /// <summary>Exit code of a command line the registry cannot read (unknown verb or option, missing value).</summary>
+    public const int UsageError = 2;
 
-    public static bool IsVerb(string[] args) => args.Length > 0 && Verbs.Contains(args[0]);
+    private static readonly string[] HostOptions = ["urls", "environment", "contentRoot", "applicationName"];
 
-    /// <param name="invocation">Where verbs that honour it write (analyze does); the console when null.</param>
-    public static async Task<int> RunAsync(string[] args, InvocationConfiguration? invocation = null)
+    /// <summary>Whether these arguments start the web server rather than a verb.</summary>
+    public static bool Serves(string[] args)
     {
-        var root = new RootCommand("Trial Registry: run with no verb to serve the API.")
+        for (var i = 0; i < args.Length; i++)
+        {
+            if (!args[i].StartsWith("--", StringComparison.Ordinal) || args[i].Length == 2) return false;
+            // --Key=value is a setting, as the host reads it (the test host passes every setting so, sections too).
+            if (args[i].Contains('=')) continue;
+            var name = args[i][2..];
+            if (!HostOptions.Contains(name, StringComparer.OrdinalIgnoreCase) && !name.Contains(':')) return false;
+            // The value follows as the next argument.
+            if (++i >= args.Length || args[i].StartsWith("--", StringComparison.Ordinal)) return false;
+        }
+        return true;
+    }
+
+    /// <param name="invocation">Where verbs write (their output and errors); the console when null.</param>
+    /// <param name="configuration">Where verbs that open the database find it; the registry's own sources when null.</param>
+    /// <param name="input">What <c>--password-stdin</c> reads; the console when null.</param>
+    public static async Task<int> RunAsync(string[] args, InvocationConfiguration? invocation = null, IConfiguration? configuration = null, TextReader? input = null)
+    {
+        var settings = () => configuration ?? CliConfiguration.Load();
+        var root = new RootCommand(
+            "Trial Registry. With no verb it serves the registry (--urls, --environment, or any setting as --Section:Key=value, " +
+            "e.g. --Registry:DemoStudy:LoadOnFirstRun=false); with a verb it runs the verb against the same database and exits.")
         {
             TokenVerb.Create(),
-            RebuildVerb.Create(),
+            UserVerb.Create(settings, input ?? Console.In),
             SeedVerb.Create(),
             ReportVerb.Create(),
             VerifyVerb.Create(),
+            RebuildVerb.Create(),
             AnalyzeVerb.Create(),
         };
-        return await root.Parse(args).InvokeAsync(invocation);
+        var parse = root.Parse(args);
+        var exitCode = await parse.InvokeAsync(invocation);
+        return parse.Errors.Count > 0 ? UsageError : exitCode;
     }
 }
