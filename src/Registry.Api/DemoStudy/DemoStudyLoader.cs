@@ -34,8 +34,8 @@ public static class DemoStudyLoader
                 var coordinator = Caller($"demo-coordinator-{entry.Site}", Roles.Coordinator, [entry.Site]);
                 await using var session = store.LightweightSession();
                 var what = $"{study.Protocol.Code} patient {entry.Patient} at {entry.RecordedAt:O}";
-                var result = await RecordAsync(entry, studyId, patientIds[entry.Patient], session, coordinator, what, token);
-                if (entry.Fact is PatientEnrolled) patientIds[entry.Patient] = IdOf(result);
+                var patientId = await RecordAsync(entry, studyId, patientIds[entry.Patient], session, coordinator, what, token);
+                if (entry.Fact is PatientEnrolled) patientIds[entry.Patient] = patientId;
                 progress(Interlocked.Increment(ref done), study.Entries.Count);
             }
         });
@@ -50,20 +50,19 @@ public static class DemoStudyLoader
         return IdOf(await RegisteringStudyEndpoint.Post(study.Protocol, session, Caller("demo-admin", Roles.Admin, []), ct));
     }
 
-    private static async Task<IResult> RecordAsync(SimulatedEntry entry, Guid studyId, Guid patientId, IDocumentSession session, ClaimsPrincipal user,
+    private static async Task<Guid> RecordAsync(SimulatedEntry entry, Guid studyId, Guid patientId, IDocumentSession session, ClaimsPrincipal user,
         string what, CancellationToken ct)
     {
-        if (entry.Fact is SimulatedCorrection correction)
+        var outcome = entry.Fact switch
         {
-            var request = new CorrectEntry(correction.EntryNumber, Request(correction.Replacement), correction.Reason);
-            Accept(CorrectingEntryEndpoint.Validate(request), what);
-            return Created(await CorrectingEntryEndpoint.Post(patientId, request, session, user, ct), what);
-        }
-        var entryRequest = Request((IPatientFact)entry.Fact);
-        Accept(RequestValidationCheck(entryRequest), what);
-        return entryRequest is EnrolPatient enrol
-            ? Created(await EnrollingEndpoint.Post(studyId, enrol, session, user, ct), what)
-            : Created(await PatientStream.RecordAsync(session, user, patientId, null, t => [.. entryRequest.ToFacts(t.Enrolment)], ct), what);
+            SimulatedCorrection correction => await CorrectingEntryEndpoint.CorrectAsync(session, user, patientId,
+                new CorrectEntry(correction.EntryNumber, Request(correction.Replacement), correction.Reason), ct),
+            PatientEnrolled enrolled => await EnrollingEndpoint.EnrolAsync(session, user, studyId, (EnrolPatient)Request(enrolled), ct),
+            var fact => await PatientStream.RecordEntryAsync(session, user, patientId, Request((IPatientFact)fact), null, ct),
+        };
+        return outcome is WriteOutcome.Appended appended
+            ? appended.PatientId
+            : throw new InvalidOperationException($"The registry refused a simulated entry for {what}: {Describe(outcome)}");
     }
 
     /// <summary>The request a coordinator would send for a fact, so the demo meets every rule an entry meets.</summary>
@@ -82,16 +81,13 @@ public static class DemoStudyLoader
         _ => throw new InvalidOperationException($"The simulator planned a {fact.GetType().Name}, which the loader does not know."),
     };
 
-    private static ProblemDetails RequestValidationCheck(EntryRequest request) => Infrastructure.RequestValidation.Check(request.Validate());
-
-    private static IResult Created(IResult result, string what)
+    private static string Describe(WriteOutcome outcome) => outcome switch
     {
-        if (result is IStatusCodeHttpResult { StatusCode: 201 }) return result;
-        var detail = result is ProblemHttpResult problem
-            ? problem.ProblemDetails.Detail ?? string.Join("; ", (problem.ProblemDetails as HttpValidationProblemDetails)?.Errors.SelectMany(e => e.Value.Select(m => $"{e.Key}: {m}")) ?? [])
-            : result.GetType().Name;
-        throw new InvalidOperationException($"The registry refused a simulated entry for {what}: {detail}");
-    }
+        WriteOutcome.Invalid invalid => string.Join("; ", invalid.Errors.SelectMany(e => e.Value.Select(m => $"{e.Key}: {m}"))),
+        WriteOutcome.Refused refused => $"{refused.Status} {string.Join(" ", refused.Violations)}",
+        WriteOutcome.Stale stale => stale.Violation,
+        _ => outcome.GetType().Name,
+    };
 
     private static void Accept(ProblemDetails validation, string what)
     {
@@ -100,6 +96,7 @@ public static class DemoStudyLoader
                 string.Join("; ", (validation as ValidationProblemDetails)?.Errors.SelectMany(e => e.Value.Select(m => $"{e.Key}: {m}")) ?? []));
     }
 
+    /// <summary>The study's id from the registering route's 201.</summary>
     private static Guid IdOf(IResult result) => result switch
     {
         Created<CreatedId> created => created.Value!.Id,

@@ -72,9 +72,17 @@ public static class CorrectingEntryEndpoint
 
     [WolverinePost("/api/patients/{patientId}/corrections")]
     [Authorize(Roles = Roles.Coordinator)]
-    public static Task<IResult> Post(Guid patientId, CorrectEntry request, IDocumentSession session, ClaimsPrincipal user, CancellationToken ct) =>
-        PatientStream.RecordAsync(session, user, patientId, request.ExpectedVersion,
+    public static async Task<IResult> Post(Guid patientId, CorrectEntry request, IDocumentSession session, ClaimsPrincipal user, CancellationToken ct) =>
+        (await CorrectAsync(session, user, patientId, request, ct)).ToResult();
+
+    /// <summary>The one way a correction is recorded, from the route or the correction page.</summary>
+    public static Task<WriteOutcome> CorrectAsync(IDocumentSession session, ClaimsPrincipal user, Guid patientId, CorrectEntry request, CancellationToken ct)
+    {
+        var validation = new CorrectEntry.Validator().Validate(request);
+        if (!validation.IsValid) return Task.FromResult<WriteOutcome>(new WriteOutcome.Invalid(RequestValidation.Errors(validation)));
+        return PatientStream.RecordAsync(session, user, patientId, request.ExpectedVersion,
             t => [new EntryCorrected(request.EntryVersion!.Value, request.Replacement!.ToFacts(t.Enrolment).Single(), request.Reason!.Trim())], ct);
+    }
 }
 
 public static class VoidingEntryEndpoint
@@ -83,7 +91,15 @@ public static class VoidingEntryEndpoint
 
     [WolverinePost("/api/patients/{patientId}/voids")]
     [Authorize(Roles = Roles.Coordinator)]
-    public static Task<IResult> Post(Guid patientId, VoidEntry request, IDocumentSession session, ClaimsPrincipal user, CancellationToken ct) =>
-        PatientStream.RecordAsync(session, user, patientId, request.ExpectedVersion,
+    public static async Task<IResult> Post(Guid patientId, VoidEntry request, IDocumentSession session, ClaimsPrincipal user, CancellationToken ct) =>
+        (await VoidAsync(session, user, patientId, request, ct)).ToResult();
+
+    /// <summary>The one way a void is recorded, from the route or the void page.</summary>
+    public static Task<WriteOutcome> VoidAsync(IDocumentSession session, ClaimsPrincipal user, Guid patientId, VoidEntry request, CancellationToken ct)
+    {
+        var validation = new VoidEntry.Validator().Validate(request);
+        if (!validation.IsValid) return Task.FromResult<WriteOutcome>(new WriteOutcome.Invalid(RequestValidation.Errors(validation)));
+        return PatientStream.RecordAsync(session, user, patientId, request.ExpectedVersion,
             _ => [new EntryVoided(request.EntryVersion!.Value, request.Reason!.Trim())], ct);
+    }
 }

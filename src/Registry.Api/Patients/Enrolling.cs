@@ -61,19 +61,28 @@ public static class EnrollingEndpoint
 
     [WolverinePost("/api/studies/{studyId}/patients")]
     [Authorize(Roles = Roles.Coordinator)]
-    public static async Task<IResult> Post(Guid studyId, EnrolPatient request, IDocumentSession session, ClaimsPrincipal user, CancellationToken ct)
+    public static async Task<IResult> Post(Guid studyId, EnrolPatient request, IDocumentSession session, ClaimsPrincipal user, CancellationToken ct) =>
+        (await EnrolAsync(session, user, studyId, request, ct))
+            .ToResult(enrolled => Results.Created($"/api/patients/{enrolled.PatientId}/history", new CreatedId(enrolled.PatientId)));
+
+    /// <summary>
+    /// The one way a patient is enrolled, from the route or the enrolment page: the request's field rules, the
+    /// caller's site, the study's protocol (dictionary, arms, eligibility), the subject code once per study.
+    /// </summary>
+    public static async Task<WriteOutcome> EnrolAsync(IDocumentSession session, ClaimsPrincipal user, Guid studyId, EnrolPatient request, CancellationToken ct)
     {
+        var validation = request.Validate();
+        if (!validation.IsValid) return new WriteOutcome.Invalid(RequestValidation.Errors(validation));
         if (!user.HasSite(request.Site!))
-            return Problems.Forbidden($"Your token does not cover site '{request.Site}'.");
+            return WriteOutcome.Forbidden($"Your token does not cover site '{request.Site}'.");
         if (await session.LoadAsync<Study>(studyId, ct) is not { } study)
-            return Problems.Unprocessable($"No study {studyId} is registered.");
+            return WriteOutcome.Unprocessable([$"No study {studyId} is registered."]);
 
         var patientId = Guid.CreateVersion7();
         var enrolment = request.ToEnrolment(patientId, studyId);
         if (PatientStream.ProtocolRefusal([enrolment], study.Protocol, user) is { } refusal) return refusal;
         var claimKey = SubjectCodeClaim.Key(studyId, request.SubjectCode!);
-        if (await session.LoadAsync<SubjectCodeClaim>(claimKey, ct) is not null)
-            return Problems.Conflict([$"Subject code '{request.SubjectCode}' is already enrolled in study {study.Code}."]);
+        if (await session.LoadAsync<SubjectCodeClaim>(claimKey, ct) is not null) return SubjectCodeTaken(request, study);
 
         session.Insert(new SubjectCodeClaim(claimKey, patientId));
         var started = session.Events.StartStream(patientId, enrolment);
@@ -85,8 +94,14 @@ public static class EnrollingEndpoint
         }
         catch (Exception e) when (WriteConflicts.IsClaimTaken(e))
         {
-            return Problems.Conflict([$"Subject code '{request.SubjectCode}' is already enrolled in study {study.Code}."]);
+            return SubjectCodeTaken(request, study);
         }
-        return Results.Created($"/api/patients/{patientId}/history", new CreatedId(patientId));
+        return new WriteOutcome.Appended(patientId, 1, 1);
+    }
+
+    private static WriteOutcome SubjectCodeTaken(EnrolPatient request, Study study)
+    {
+        var taken = $"Subject code '{request.SubjectCode}' is already enrolled in study {study.Code}.";
+        return WriteOutcome.Conflict([taken]) with { Fields = new Dictionary<string, string[]> { ["subjectCode"] = [taken] } };
     }
 }

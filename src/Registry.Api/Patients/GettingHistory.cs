@@ -67,17 +67,23 @@ public static class GettingHistoryEndpoint
         var moment = StudyViewLoader.ParseMoment(asOf, errors);
         if (errors.Count > 0) return RequestValidation.QueryProblem(errors);
 
-        var (timeline, events) = await PatientStream.LoadAsync(session, patientId, moment, ct);
-        if (timeline is null)
+        if (await ReadAsync(session, patientId, moment, ct) is not { } history)
             return Problems.NotFound(moment is null
                 ? $"No patient {patientId} is enrolled."
                 : $"No patient {patientId} was enrolled as of {moment:O}.");
-        if (!user.IsInRole(Roles.Auditor) && !user.HasSite(timeline.Enrolment.Site))
-            return Problems.Forbidden($"Your token does not cover site '{timeline.Enrolment.Site}', where this patient is enrolled.");
+        if (!user.IsInRole(Roles.Auditor) && !user.HasSite(history.State.Site))
+            return Problems.Forbidden($"Your token does not cover site '{history.State.Site}', where this patient is enrolled.");
+        return Results.Ok(history);
+    }
 
+    /// <summary>The patient's history as of <paramref name="asOf"/> (now when null), as the route and the pages show it; null when not enrolled then.</summary>
+    public static async Task<PatientHistory?> ReadAsync(IQuerySession session, Guid patientId, DateTimeOffset? asOf, CancellationToken ct)
+    {
+        var (timeline, events) = await PatientStream.LoadAsync(session, patientId, asOf, ct);
+        if (timeline is null) return null;
         var history = events.Select(e => new HistoryEvent(e.Version, e.EventTypeName, e.Timestamp, e.UserName,
             AuditChain.ReasonOf(e.Data), ChainLink.Of(e).Hash, ProtocolVersionOf(e), e.Data)).ToList();
-        return Results.Ok(new PatientHistory(patientId, moment, history, DerivedState.From(timeline, history)));
+        return new PatientHistory(patientId, asOf, history, DerivedState.From(timeline, history));
     }
 
     private static int? ProtocolVersionOf(JasperFx.Events.IEvent e) =>

@@ -31,7 +31,19 @@ public static class PatientStream
         return (timeline, events);
     }
 
-    public static async Task<IResult> RecordAsync(
+    /// <summary>
+    /// Records one clinical entry as a coordinator sends it: its own field rules (<see cref="EntryRequest.Validate"/>),
+    /// then <see cref="RecordAsync"/>. A route and a page recording the same entry both come here.
+    /// </summary>
+    public static Task<WriteOutcome> RecordEntryAsync(IDocumentSession session, ClaimsPrincipal user, Guid patientId, EntryRequest request,
+        long? expectedVersion, CancellationToken ct)
+    {
+        var validation = request.Validate();
+        if (!validation.IsValid) return Task.FromResult<WriteOutcome>(new WriteOutcome.Invalid(RequestValidation.Errors(validation)));
+        return RecordAsync(session, user, patientId, expectedVersion, t => [.. request.ToFacts(t.Enrolment)], ct);
+    }
+
+    public static async Task<WriteOutcome> RecordAsync(
         IDocumentSession session,
         ClaimsPrincipal user,
         Guid patientId,
@@ -40,18 +52,19 @@ public static class PatientStream
         CancellationToken ct)
     {
         var (timeline, stored) = await LoadAsync(session, patientId, null, ct);
-        if (timeline is null) return Problems.NotFound($"No patient {patientId} is enrolled.");
+        if (timeline is null) return WriteOutcome.NotFound($"No patient {patientId} is enrolled.");
         if (!user.HasSite(timeline.Enrolment.Site))
-            return Problems.Forbidden($"Your token does not cover site '{timeline.Enrolment.Site}', where this patient is enrolled.");
+            return WriteOutcome.Forbidden($"Your token does not cover site '{timeline.Enrolment.Site}', where this patient is enrolled.");
         if (expectedVersion is { } expected && expected != timeline.Version)
-            return StaleVersion(timeline.Version, expected);
+            return new WriteOutcome.Stale(
+                $"The patient's record is at version {timeline.Version}, not the expected {expected}: an entry was recorded since you read it. Reload and try again.");
         if (await session.LoadAsync<Study>(timeline.Enrolment.StudyId, ct) is not { } study)
-            return Problems.Unprocessable($"The patient's study {timeline.Enrolment.StudyId} is not registered.");
+            return WriteOutcome.Unprocessable([$"The patient's study {timeline.Enrolment.StudyId} is not registered."]);
 
         var events = entries(timeline);
         if (ProtocolRefusal(events, study.Protocol, user) is { } refusal) return refusal;
         var decision = PatientDecisions.Decide(timeline, events);
-        if (!decision.Accepted) return Problems.Conflict(decision.Violations);
+        if (!decision.Accepted) return WriteOutcome.Conflict(decision.Violations);
 
         var version = timeline.Version + events.Count;
         var appended = session.Events.Append(patientId, version, events.ToArray());
@@ -63,9 +76,9 @@ public static class PatientStream
         }
         catch (Exception e) when (WriteConflicts.IsConcurrentWrite(e))
         {
-            return Problems.Conflict(["Another entry was recorded for this patient at the same moment; nothing was recorded. Reload and try again."]);
+            return new WriteOutcome.Stale("Another entry was recorded for this patient at the same moment; nothing was recorded. Reload and try again.");
         }
-        return Results.Created($"/api/patients/{patientId}/history", new Recorded(patientId, timeline.Version + 1, version));
+        return new WriteOutcome.Appended(patientId, timeline.Version + 1, version);
     }
 
     /// <summary>
@@ -73,7 +86,7 @@ public static class PatientStream
     /// 403 for an enrolment at a site outside the caller's, 400 with field errors, 422 for what the study does not have
     /// or an unmet eligibility criterion; null when every entry passes.
     /// </summary>
-    public static IResult? ProtocolRefusal(IEnumerable<object> events, Protocol protocol, ClaimsPrincipal user)
+    public static WriteOutcome? ProtocolRefusal(IEnumerable<object> events, Protocol protocol, ClaimsPrincipal user)
     {
         foreach (var e in events)
         {
@@ -85,10 +98,10 @@ public static class PatientStream
             };
             if (fact is null) continue;
             if (fact is PatientEnrolled enrolled && !user.HasSite(enrolled.Site))
-                return Problems.Forbidden($"Your token does not cover site '{enrolled.Site}'.");
+                return WriteOutcome.Forbidden($"Your token does not cover site '{enrolled.Site}'.");
             var check = EntryChecks.Check(fact, protocol, prefix);
-            if (check.FieldErrors.Count > 0) return RequestValidation.Problem(check.FieldErrors.ToDictionary(p => p.Key, p => p.Value.ToArray()));
-            if (check.Unprocessable.Count > 0) return Problems.Unprocessable(check.Unprocessable);
+            if (check.FieldErrors.Count > 0) return new WriteOutcome.Invalid(check.FieldErrors.ToDictionary(p => p.Key, p => p.Value.ToArray()));
+            if (check.Unprocessable.Count > 0) return WriteOutcome.Unprocessable(check.Unprocessable) with { Fields = check.UnmetCriteria ?? new Dictionary<string, string[]>() };
         }
         return null;
     }
@@ -98,7 +111,4 @@ public static class PatientStream
     {
         foreach (var e in events) e.SetHeader(ProtocolVersionHeader, protocolVersion);
     }
-
-    private static IResult StaleVersion(long actual, long expected) => Problems.Conflict([
-        $"The patient's record is at version {actual}, not the expected {expected}: an entry was recorded since you read it. Reload and try again."]);
 }

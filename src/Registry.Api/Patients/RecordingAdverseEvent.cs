@@ -53,6 +53,6 @@ public static class RecordingAdverseEventEndpoint
 
     [WolverinePost("/api/patients/{patientId}/adverse-events")]
     [Authorize(Roles = Roles.Coordinator)]
-    public static Task<IResult> Post(Guid patientId, RecordAdverseEvent request, IDocumentSession session, ClaimsPrincipal user, CancellationToken ct) =>
-        PatientStream.RecordAsync(session, user, patientId, request.ExpectedVersion, t => [.. request.ToFacts(t.Enrolment)], ct);
+    public static async Task<IResult> Post(Guid patientId, RecordAdverseEvent request, IDocumentSession session, ClaimsPrincipal user, CancellationToken ct) =>
+        (await PatientStream.RecordEntryAsync(session, user, patientId, request, request.ExpectedVersion, ct)).ToResult();
 }

@@ -33,6 +33,6 @@ public static class RecordingDeathEndpoint
 
     [WolverinePost("/api/patients/{patientId}/deaths")]
     [Authorize(Roles = Roles.Coordinator)]
-    public static Task<IResult> Post(Guid patientId, RecordDeath request, IDocumentSession session, ClaimsPrincipal user, CancellationToken ct) =>
-        PatientStream.RecordAsync(session, user, patientId, request.ExpectedVersion, t => [.. request.ToFacts(t.Enrolment)], ct);
+    public static async Task<IResult> Post(Guid patientId, RecordDeath request, IDocumentSession session, ClaimsPrincipal user, CancellationToken ct) =>
+        (await PatientStream.RecordEntryAsync(session, user, patientId, request, request.ExpectedVersion, ct)).ToResult();
 }

@@ -45,8 +45,8 @@ public static class RecordingFollowUpEndpoint
 
     [WolverinePost("/api/patients/{patientId}/follow-ups")]
     [Authorize(Roles = Roles.Coordinator)]
-    public static Task<IResult> Post(Guid patientId, RecordFollowUp request, IDocumentSession session, ClaimsPrincipal user, CancellationToken ct) =>
-        PatientStream.RecordAsync(session, user, patientId, request.ExpectedVersion, t => [.. request.ToFacts(t.Enrolment)], ct);
+    public static async Task<IResult> Post(Guid patientId, RecordFollowUp request, IDocumentSession session, ClaimsPrincipal user, CancellationToken ct) =>
+        (await PatientStream.RecordEntryAsync(session, user, patientId, request, request.ExpectedVersion, ct)).ToResult();
 }
 
 public static class RecordingWithdrawalEndpoint
@@ -55,6 +55,6 @@ public static class RecordingWithdrawalEndpoint
 
     [WolverinePost("/api/patients/{patientId}/withdrawals")]
     [Authorize(Roles = Roles.Coordinator)]
-    public static Task<IResult> Post(Guid patientId, WithdrawFromFollowUp request, IDocumentSession session, ClaimsPrincipal user, CancellationToken ct) =>
-        PatientStream.RecordAsync(session, user, patientId, request.ExpectedVersion, t => [.. request.ToFacts(t.Enrolment)], ct);
+    public static async Task<IResult> Post(Guid patientId, WithdrawFromFollowUp request, IDocumentSession session, ClaimsPrincipal user, CancellationToken ct) =>
+        (await PatientStream.RecordEntryAsync(session, user, patientId, request, request.ExpectedVersion, ct)).ToResult();
 }

@@ -53,8 +53,8 @@ public static class RecordingProgressionEndpoint
 
     [WolverinePost("/api/patients/{patientId}/progressions")]
     [Authorize(Roles = Roles.Coordinator)]
-    public static Task<IResult> Post(Guid patientId, RecordProgression request, IDocumentSession session, ClaimsPrincipal user, CancellationToken ct) =>
-        PatientStream.RecordAsync(session, user, patientId, request.ExpectedVersion, t => [.. request.ToFacts(t.Enrolment)], ct);
+    public static async Task<IResult> Post(Guid patientId, RecordProgression request, IDocumentSession session, ClaimsPrincipal user, CancellationToken ct) =>
+        (await PatientStream.RecordEntryAsync(session, user, patientId, request, request.ExpectedVersion, ct)).ToResult();
 }
 
 public static class RecordingRelapseEndpoint
@@ -63,6 +63,6 @@ public static class RecordingRelapseEndpoint
 
     [WolverinePost("/api/patients/{patientId}/relapses")]
     [Authorize(Roles = Roles.Coordinator)]
-    public static Task<IResult> Post(Guid patientId, RecordRelapse request, IDocumentSession session, ClaimsPrincipal user, CancellationToken ct) =>
-        PatientStream.RecordAsync(session, user, patientId, request.ExpectedVersion, t => [.. request.ToFacts(t.Enrolment)], ct);
+    public static async Task<IResult> Post(Guid patientId, RecordRelapse request, IDocumentSession session, ClaimsPrincipal user, CancellationToken ct) =>
+        (await PatientStream.RecordEntryAsync(session, user, patientId, request, request.ExpectedVersion, ct)).ToResult();
 }

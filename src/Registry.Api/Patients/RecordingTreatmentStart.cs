@@ -36,6 +36,6 @@ public static class RecordingTreatmentStartEndpoint
 
     [WolverinePost("/api/patients/{patientId}/treatment-starts")]
     [Authorize(Roles = Roles.Coordinator)]
-    public static Task<IResult> Post(Guid patientId, StartTreatment request, IDocumentSession session, ClaimsPrincipal user, CancellationToken ct) =>
-        PatientStream.RecordAsync(session, user, patientId, request.ExpectedVersion, t => [.. request.ToFacts(t.Enrolment)], ct);
+    public static async Task<IResult> Post(Guid patientId, StartTreatment request, IDocumentSession session, ClaimsPrincipal user, CancellationToken ct) =>
+        (await PatientStream.RecordEntryAsync(session, user, patientId, request, request.ExpectedVersion, ct)).ToResult();
 }

@@ -2,8 +2,12 @@ using Registry.Domain.Protocols;
 
 namespace Registry.Domain.Patients;
 
-/// <summary>What the study's protocol says about one entry: field errors (400), and references the study does not have or criteria not met (422).</summary>
-public sealed record EntryCheck(Dictionary<string, List<string>> FieldErrors, IReadOnlyList<string> Unprocessable)
+/// <summary>
+/// What the study's protocol says about one entry: field errors (400), and references the study does not have or
+/// criteria not met (422). <see cref="UnmetCriteria"/> keys each unmet eligibility criterion by its field's path.
+/// </summary>
+public sealed record EntryCheck(Dictionary<string, List<string>> FieldErrors, IReadOnlyList<string> Unprocessable,
+    IReadOnlyDictionary<string, string[]>? UnmetCriteria = null)
 {
     public bool Passed => FieldErrors.Count == 0 && Unprocessable.Count == 0;
 }
@@ -19,6 +23,7 @@ public static class EntryChecks
     {
         var fields = new Dictionary<string, List<string>>();
         var unprocessable = new List<string>();
+        IReadOnlyDictionary<string, string[]>? criteria = null;
         void Field(string key, string message)
         {
             if (!fields.TryGetValue(prefix + key, out var list)) fields[prefix + key] = list = [];
@@ -36,7 +41,12 @@ public static class EntryChecks
                     Field("arm", $"arm is required (study {protocol.Code} has {string.Join(", ", protocol.Arms.Select(a => a.Code))}).");
                 else if (enrolled.Arm is { } arm && !protocol.HasArm(arm))
                     unprocessable.Add($"Study {protocol.Code} has no arm '{arm}' (it has {string.Join(", ", protocol.Arms.Select(a => a.Code))}).");
-                if (fields.Count == 0) unprocessable.AddRange(DataDictionary.Ineligibility(protocol, enrolled.Baseline ?? BaselineValues.Empty));
+                if (fields.Count == 0)
+                {
+                    var unmet = DataDictionary.UnmetCriteria(protocol, enrolled.Baseline ?? BaselineValues.Empty);
+                    unprocessable.AddRange(unmet.Select(c => c.Message));
+                    criteria = unmet.GroupBy(c => $"{prefix}baseline.{c.Variable}").ToDictionary(g => g.Key, g => g.Select(c => c.Message).ToArray());
+                }
                 break;
 
             case PatientRandomized randomized:
@@ -61,6 +71,6 @@ public static class EntryChecks
                 }
                 break;
         }
-        return new EntryCheck(fields, unprocessable);
+        return new EntryCheck(fields, unprocessable, criteria);
     }
 }

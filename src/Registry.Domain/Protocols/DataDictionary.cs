@@ -67,9 +67,13 @@ public static class DataDictionary
     }
 
     /// <summary>The criteria the baseline fails, each in words; a missing value fails a criterion over it.</summary>
-    public static IReadOnlyList<string> Ineligibility(Protocol protocol, BaselineValues baseline)
+    public static IReadOnlyList<string> Ineligibility(Protocol protocol, BaselineValues baseline) =>
+        UnmetCriteria(protocol, baseline).Select(c => c.Message).ToList();
+
+    /// <summary>The criteria the baseline fails with the variable each is about, so a form can say it beside that field.</summary>
+    public static IReadOnlyList<(string Variable, string Message)> UnmetCriteria(Protocol protocol, BaselineValues baseline)
     {
-        var failed = new List<string>();
+        var failed = new List<(string Variable, string Message)>();
         foreach (var criterion in protocol.Eligibility ?? [])
         {
             var variable = protocol.Variable(criterion.Variable);
@@ -80,7 +84,7 @@ public static class DataDictionary
                 : value.Text is { } t ? criterion.Levels is not { Count: > 0 } levels || levels.Contains(t, StringComparer.Ordinal)
                 : value.Flag is { } f ? criterion.MustBe is not { } expected || f == expected
                 : false);
-            if (!met) failed.Add($"Not eligible: {label} (recorded {value?.ToString() ?? "nothing"}).");
+            if (!met) failed.Add((criterion.Variable, $"Not eligible: {label} (recorded {value?.ToString() ?? "nothing"})."));
         }
         return failed;
     }

@@ -29,6 +29,13 @@ public sealed class PatientChart
     public string Site { get; set; } = "";
     public string SubjectCode { get; set; } = "";
     public long Version { get; set; }
+
+    /// <summary>
+    /// The patient's <see cref="PatientStatus"/> as the entries in force make it, kept so a list can filter by it in the
+    /// database. Null on a chart written before it was kept, until its next entry or a rebuild.
+    /// </summary>
+    public string? Status { get; set; }
+
     public List<ChartEntry> Entries { get; set; } = [];
 
     /// <summary>The facts in force as the registry knew them at <paramref name="asOf"/> (now when null); null if not yet enrolled then.</summary>

@@ -23,6 +23,9 @@ public partial class PatientChartProjection : SingleStreamProjection<PatientChar
         chart.Entries.Add(entry);
         chart.Version = e.Version;
 
+        // Only these change the status (a correction or void may change any entry); the rest need no refold.
+        if (chart.Status is null || e.Data is PatientEnrolled or TreatmentStarted or DiseaseProgressed or DiseaseRelapsed or PatientDied or EntryCorrected or EntryVoided)
+            chart.Status = chart.Timeline()?.Status.ToString();
         // Only the enrolment, a randomization, or their corrections and voids change these; no need to refold the chart on every append.
         if (e.Data is PatientRandomized or EntryCorrected { Replacement: PatientRandomized } or EntryVoided)
             chart.Arm = chart.Timeline()?.Arm;

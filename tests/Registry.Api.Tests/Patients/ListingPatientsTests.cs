@@ -70,6 +70,26 @@ public sealed class ListingPatientsTests(RegistryApp app) : IClassFixture<Regist
     }
 
     [Fact]
+    public async Task Patients_are_filtered_by_status_and_each_shows_the_last_thing_recorded()
+    {
+        var (studyId, patients) = await StudyWithPatientsAtThreeSitesAsync();
+        var coordinator = app.Token("coordinator", "S1", "S2");
+
+        Assert.Equal(["S1-010"], Codes(await ListAsync(studyId, coordinator, "?status=Dead")));
+        Assert.Equal(["S1-001", "S2-001"], Codes(await ListAsync(studyId, coordinator, "?status=Enrolled")));
+        // A void changes the status the filter finds: the death no longer counts.
+        await app.RecordAsync(patients["S1-010"], "voids", new { entryVersion = 2, reason = "Wrong patient" });
+        Assert.Empty(Codes(await ListAsync(studyId, coordinator, "?status=Dead")));
+
+        var rows = (await ListAsync(studyId, coordinator)).GetProperty("patients").EnumerateArray().ToDictionary(p => p.GetProperty("subjectCode").GetString()!);
+        var treated = rows["S1-002"].GetProperty("lastEntry");
+        Assert.Equal((2L, "treatment start", "2020-01-10"), (treated.GetProperty("version").GetInt64(), treated.GetProperty("kind").GetString(), treated.GetProperty("clinicalDate").GetString()));
+        var voided = rows["S1-010"].GetProperty("lastEntry");
+        Assert.Equal((3L, "void of death", "2020-02-01"), (voided.GetProperty("version").GetInt64(), voided.GetProperty("kind").GetString(), voided.GetProperty("clinicalDate").GetString()));
+        Assert.Equal("Enrolled", rows["S1-010"].GetProperty("status").GetString());
+    }
+
+    [Fact]
     public async Task An_auditor_sees_every_site_a_page_at_a_time()
     {
         var (studyId, _) = await StudyWithPatientsAtThreeSitesAsync();
@@ -84,6 +104,7 @@ public sealed class ListingPatientsTests(RegistryApp app) : IClassFixture<Regist
     [InlineData("?take=501", "take")]
     [InlineData("?take=0", "take")]
     [InlineData("?skip=-1", "skip")]
+    [InlineData("?status=dead", "status")]
     public async Task A_page_larger_than_500_or_out_of_range_is_a_bad_request(string query, string field)
     {
         var (studyId, _) = await StudyWithPatientsAtThreeSitesAsync();

@@ -17,6 +17,9 @@ public sealed class BrowserSession : IDisposable
     private static readonly HtmlParser Parser = new();
     public HttpClient Client { get; }
 
+    /// <summary>The signed-in user's name, which the registry records on every entry they make; null before signing in.</summary>
+    public string? UserName { get; private set; }
+
     public BrowserSession(RegistryApp app, bool followRedirects = true)
     {
         HttpMessageHandler handler = new CookieContainerHandler { InnerHandler = app.Host.Server.CreateHandler() };
@@ -33,7 +36,7 @@ public sealed class BrowserSession : IDisposable
         var directory = (UserDirectory)app.Host.Services.GetService(typeof(UserDirectory))!;
         var (id, errors) = await directory.OpenAsync(new OpenAccount(userName, $"Test {role}", role, sites, password), "test-admin", mustChangePassword: false, default);
         Assert.True(id is not null, string.Join("; ", errors.SelectMany(e => e.Value)));
-        var session = new BrowserSession(app);
+        var session = new BrowserSession(app) { UserName = userName };
         var page = await session.SubmitAsync("/signin", "signin", new() { ["User name"] = userName, ["Password"] = password });
         Assert.True(page.Status == HttpStatusCode.OK && page.Url.AbsolutePath != "/signin", $"sign-in as {userName} ended at {page.Url} ({page.Status})");
         return session;
@@ -85,11 +88,20 @@ public sealed class BrowserSession : IDisposable
         {
             var name = NameOf(form, field);
             values.RemoveAll(v => v.Key == name);
-            values.Add(new(name, value));
+            values.Add(new(name, Chosen(form, name, value)));
         }
         var action = string.IsNullOrEmpty(form.GetAttribute("action")) ? page.Url.PathAndQuery : form.GetAttribute("action")!;
         using var response = await Client.PostAsync(action, new FormUrlEncodedContent(values));
         return await Page.ReadAsync(response);
+    }
+
+    /// <summary>A select's option may be chosen by its visible text, as a person picks it; anything else is sent as given.</summary>
+    private static string Chosen(IHtmlFormElement form, string name, string value)
+    {
+        if (form.Elements.OfType<IHtmlSelectElement>().FirstOrDefault(s => s.Name == name) is not { } select) return value;
+        var options = select.Options.OfType<IHtmlOptionElement>().ToList();
+        if (options.Any(o => o.Value == value)) return value;
+        return options.FirstOrDefault(o => o.Text.Trim() == value)?.Value ?? value;
     }
 
     /// <summary>The form name of the input labelled <paramref name="field"/> (a label's text), or <paramref name="field"/> itself.</summary>

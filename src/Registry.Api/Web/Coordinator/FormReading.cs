@@ -1,0 +1,127 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using System.Text.RegularExpressions;
+using FluentValidation.Results;
+using Registry.Api.Infrastructure;
+using Registry.Api.Patients;
+
+namespace Registry.Api.Web.Coordinator;
+
+/// <summary>
+/// A submitted form read as the API reads a request: its fields become the JSON body the route would have been sent,
+/// which the route's own reader (<see cref="RequestBodies.Check"/>) turns into the same request record, refusing what it
+/// refuses with the same words. Nothing here judges a value; the request's validator and the write path do.
+/// </summary>
+public static partial class FormReading
+{
+    public const string BothGiven = "Give a value or choose why it is not recorded, not both.";
+
+    /// <summary>The values the form posted for <paramref name="fields"/>, by input name (a missing-code choice under its own name).</summary>
+    public static Dictionary<string, string> Values(IFormCollection form, IEnumerable<FormField> fields)
+    {
+        var values = new Dictionary<string, string>();
+        foreach (var field in fields)
+        {
+            if (form.TryGetValue(field.Key, out var value)) values[field.Key] = value.ToString();
+            if (field.MissingCodes is not null && form.TryGetValue(field.MissingName, out var code) && code.ToString().Length > 0)
+                values[field.MissingName] = code.ToString();
+        }
+        return values;
+    }
+
+    /// <summary>
+    /// The JSON body the fields' values make. An empty input is left out, as a client that has no value leaves a field out;
+    /// a number typed is a JSON number, and text that is not one stays text, for the reader to refuse as the API does.
+    /// A value given beside a missing code is a form error under the field (JSON cannot say both).
+    /// </summary>
+    public static JsonObject Body(IReadOnlyDictionary<string, string> values, IEnumerable<FormField> fields, Dictionary<string, string[]> formErrors)
+    {
+        var body = new JsonObject();
+        foreach (var field in fields)
+        {
+            var node = Node(field, values.GetValueOrDefault(field.Key) ?? "");
+            if (field.MissingCodes is not null && values.TryGetValue(field.MissingName, out var code) && code.Length > 0)
+            {
+                if (node is not null) formErrors[field.Key] = [BothGiven];
+                node = new JsonObject { ["missing"] = code };
+            }
+            if (node is null) continue;
+            var parent = body;
+            foreach (var segment in field.Path.SkipLast(1))
+            {
+                if (parent[segment] is not JsonObject child) parent[segment] = child = new JsonObject();
+                parent = child;
+            }
+            parent[field.Path[^1]] = node;
+        }
+        return body;
+    }
+
+    private static JsonNode? Node(FormField field, string text)
+    {
+        switch (field.Input)
+        {
+            case InputKind.Lines:
+                var lines = text.Split('\n').Select(l => l.Trim()).Where(l => l.Length > 0).ToArray();
+                return lines.Length == 0 ? null : new JsonArray([.. lines.Select(l => (JsonNode)l)]);
+            case InputKind.WholeNumber or InputKind.Number:
+                var typed = text.Trim();
+                if (typed.Length == 0) return null;
+                return JsonNumber().IsMatch(typed) ? JsonNode.Parse(typed) : typed;
+            case InputKind.YesNo:
+                return text switch { "" => null, "true" => true, "false" => false, _ => text };
+            default:
+                return text.Length == 0 ? null : text;
+        }
+    }
+
+    [GeneratedRegex(@"^-?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?$")]
+    private static partial Regex JsonNumber();
+
+    /// <summary>
+    /// Reads <paramref name="body"/> as a <paramref name="type"/> with the route's reader. Where it refuses a value (a
+    /// word where a number goes) the field is set aside and the rest read again, so every such field is named at once.
+    /// </summary>
+    public static (object? Request, Dictionary<string, string[]> Errors) Read(JsonObject body, Type type, JsonSerializerOptions options)
+    {
+        var errors = new Dictionary<string, string[]>();
+        // Each pass sets one field aside; a body has fewer fields than this.
+        for (var pass = 0; pass < 100; pass++)
+        {
+            var refused = RequestBodies.Check(JsonSerializer.SerializeToUtf8Bytes(body), type, options);
+            if (refused.Count == 0) return (body.Deserialize(type, options), errors);
+            foreach (var (key, messages) in refused) errors[key] = messages;
+            if (!refused.Keys.All(key => Remove(body, key))) break;
+        }
+        return (null, errors);
+    }
+
+    private static bool Remove(JsonObject body, string key)
+    {
+        var parts = key.Split('.');
+        var parent = body;
+        foreach (var part in parts.SkipLast(1))
+        {
+            if (parent[part] is not JsonObject child) return false;
+            parent = child;
+        }
+        return parent.Remove(parts[^1]);
+    }
+
+    /// <summary>
+    /// What the form's submission comes to: the write's own outcome, or — when the form or the reader refused a value —
+    /// those errors with the request's other field errors beside them, and nothing written.
+    /// </summary>
+    /// <param name="type">The request record the route reads (a <typeparamref name="T"/>); <typeparamref name="T"/> itself when null.</param>
+    public static async Task<WriteOutcome> SubmitAsync<T>(JsonObject body, Dictionary<string, string[]> formErrors, JsonSerializerOptions options,
+        Func<T, ValidationResult> validate, Func<T, Task<WriteOutcome>> write, Type? type = null) where T : class
+    {
+        var (request, readErrors) = Read(body, type ?? typeof(T), options);
+        if (formErrors.Count == 0 && readErrors.Count == 0) return await write((T)request!);
+        var errors = new Dictionary<string, string[]>(formErrors);
+        foreach (var (key, messages) in readErrors) errors.TryAdd(key, messages);
+        if (request is T read)
+            foreach (var (key, messages) in RequestValidation.Errors(validate(read))) errors.TryAdd(key, messages);
+        return new WriteOutcome.Invalid(errors);
+    }
+}
