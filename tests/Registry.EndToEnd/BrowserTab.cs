@@ -55,12 +55,29 @@ public sealed class BrowserTab : IAsyncDisposable
     public Task<IResponse> SubmitAsync(string buttonName, string step) =>
         SubmitAsync(Page.GetByRole(AriaRole.Button, new() { Name = buttonName, Exact = true }), step);
 
+    /// <summary>Saves the page as it is, and holds it to a laptop screen: nothing may stick out past its right edge.</summary>
     public async Task ShotAsync(string step)
     {
         Directory.CreateDirectory(ScreenshotDirectory);
         var name = $"{_test}-{++_shots:00}-{step}.png";
         await Page.ScreenshotAsync(new() { Path = Path.Combine(ScreenshotDirectory, name), FullPage = true });
+        var overflow = await Page.EvaluateAsync<string?>(WiderThanTheScreen);
+        Assert.True(overflow is null, $"{name}: the page is wider than the {Page.ViewportSize!.Width}px screen: {overflow}");
     }
+
+    /// <summary>The outermost element that reaches past the window's right edge, and how far; null when none does.</summary>
+    private const string WiderThanTheScreen = """
+        () => {
+            const width = window.innerWidth;
+            if (document.documentElement.scrollWidth <= width + 2) return null; // sub-pixel rounding
+            const name = e => e.tagName.toLowerCase() + (e.id ? '#' + e.id : '') + (typeof e.className === 'string' && e.className ? '.' + e.className.trim().split(/\s+/).join('.') : '');
+            for (const e of document.body.querySelectorAll('*')) {
+                const right = e.getBoundingClientRect().right + window.scrollX;
+                if (right > width + 2 && !e.closest('.visually-hidden')) return `${name(e)} ends at ${Math.round(right)}px`;
+            }
+            return `the document is ${document.documentElement.scrollWidth}px wide`;
+        }
+        """;
 
     /// <summary>Signs in through the form; lands wherever the registry sends the user next.</summary>
     public async Task<IResponse> SignInAsync(string userName, string password, string step = "signed-in")
