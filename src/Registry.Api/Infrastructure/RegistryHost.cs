@@ -50,7 +50,7 @@ public static class RegistryHost
         });
         services.AddWolverineHttp();
 
-        services.AddRegistryAuthentication();
+        services.AddRegistryAuthentication(builder.Configuration);
         services.AddSingleton(sp => new UserDirectory(sp.GetRequiredService<IDocumentStore>(), LockoutPolicy.From(builder.Configuration), TimeProvider.System));
         services.AddRazorComponents();
         // Run from build output (dotnet run, the tests) in any environment, the stylesheet and its compressed copies

@@ -25,7 +25,11 @@ public class RegistryApp : IAsyncLifetime
     {
         ConnectionString = await TestCluster.NewDatabaseAsync();
         await BeforeStartAsync();
-        Host = await AlbaHost.For<Program>(builder => UseTestSettings(builder, ConnectionString, _dataDirectory));
+        Host = await AlbaHost.For<Program>(builder =>
+        {
+            UseTestSettings(builder, ConnectionString, _dataDirectory);
+            ConfigureHost(builder);
+        });
         await SeedAsync();
     }
 
@@ -38,6 +42,9 @@ public class RegistryApp : IAsyncLifetime
         builder.UseSetting("Registry:DemoStudy:LoadOnFirstRun", "false");
         builder.UseSetting("Registry:FirstAdmin", "false");
     }
+
+    /// <summary>Settings or services a fixture adds to the host (an external token provider, say); none by default.</summary>
+    protected virtual void ConfigureHost(IWebHostBuilder builder) { }
 
     /// <summary>What a fixture does to its database before the registry starts on it (an older store, say); nothing by default.</summary>
     protected virtual Task BeforeStartAsync() => Task.CompletedTask;
