@@ -16,8 +16,8 @@ public sealed record OpenAccount(string? UserName, string? DisplayName, string? 
     {
         public Validator()
         {
-            RuleFor(a => a.UserName).NotEmpty().WithMessage("userName is required.")
-                .Matches("^[a-z0-9][a-z0-9._-]{1,63}$").WithMessage("userName is 2–64 lower-case letters, digits, '.', '_' or '-', starting with a letter or digit.");
+            RuleFor(a => a.UserName).NotEmpty().WithMessage("A user name is required.")
+                .Matches("^[a-z0-9][a-z0-9._-]{1,63}$").WithMessage("A user name is 2–64 lower-case letters, digits, '.', '_' or '-', starting with a letter or digit.");
             RuleFor(a => a.DisplayName).MaximumLength(200);
             this.Access(a => a.Role, a => a.Sites);
             RuleFor(a => a.Password).Password();
@@ -32,7 +32,7 @@ public static class AccessRules
         System.Linq.Expressions.Expression<Func<T, IEnumerable<string>?>> sites)
     {
         var roleOf = role.Compile();
-        validator.RuleFor(role).Must(r => Roles.All.Contains(r)).WithMessage($"role must be one of {string.Join(", ", Roles.All)}.");
+        validator.RuleFor(role).Must(r => Roles.All.Contains(r)).WithMessage($"The role is one of {string.Join(", ", Roles.All)}.");
         validator.RuleFor(sites).Must(s => s is not null && s.Any()).When(a => roleOf(a) == Roles.Coordinator)
             .WithMessage("A coordinator acts for at least one site.");
         validator.RuleForEach(sites!).Matches("^[A-Za-z0-9][A-Za-z0-9._-]{0,31}$").WithMessage("A site is a code of letters, digits, '.', '_' or '-' (at most 32).");
@@ -45,7 +45,7 @@ public static class PasswordRules
 
     /// <summary>One rule for every password the registry accepts: long enough to resist guessing, not a repeated character.</summary>
     public static IRuleBuilderOptions<T, string?> Password<T>(this IRuleBuilder<T, string?> rule) => rule
-        .NotEmpty().WithMessage("password is required.")
+        .NotEmpty().WithMessage("A password is required.")
         .MinimumLength(MinimumLength).WithMessage($"A password has at least {MinimumLength} characters.")
         .MaximumLength(256).WithMessage("A password has at most 256 characters.")
         .Must(p => p is null || p.Distinct().Count() > 3).WithMessage("A password needs more than three different characters.");

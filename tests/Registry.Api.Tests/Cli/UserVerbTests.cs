@@ -43,7 +43,7 @@ public sealed class UserVerbTests(RegistryApp app) : IClassFixture<RegistryApp>
     }
 
     [Theory]
-    [InlineData(new[] { "--user", "Bad Name", "--role", "auditor" }, "error: --user: userName is 2–64 lower-case letters")]
+    [InlineData(new[] { "--user", "Bad Name", "--role", "auditor" }, "error: --user: A user name is 2–64 lower-case letters")]
     [InlineData(new[] { "--user", "nosite", "--role", "coordinator" }, "error: --site: A coordinator acts for at least one site.")]
     [InlineData(new[] { "--user", "badsite", "--role", "coordinator", "--site", "S 1" }, "error: --site: A site is a code")]
     public async Task User_add_refuses_what_the_admin_page_refuses_with_exit_code_2_and_records_nothing(string[] options, string error)

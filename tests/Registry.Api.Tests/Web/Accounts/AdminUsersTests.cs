@@ -58,7 +58,7 @@ public sealed class AdminUsersTests(RegistryApp app) : IClassFixture<RegistryApp
             ["User name"] = "Bad Name", ["Name"] = "Someone", ["Role"] = Roles.Coordinator, ["Sites"] = "",
         });
         Assert.Equal(HttpStatusCode.BadRequest, page.Status);
-        PasswordChangeTests.AssertFieldError(page, "userName", "userName is 2–64 lower-case letters, digits, '.', '_' or '-', starting with a letter or digit.");
+        PasswordChangeTests.AssertFieldError(page, "userName", "A user name is 2–64 lower-case letters, digits, '.', '_' or '-', starting with a letter or digit.");
         PasswordChangeTests.AssertFieldError(page, "sites", "A coordinator acts for at least one site.");
         Assert.Equal("Bad Name", page.Document.GetElementById("userName")!.GetAttribute("value"));
 
