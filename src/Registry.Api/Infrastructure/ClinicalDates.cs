@@ -13,7 +13,9 @@ public static class ClinicalDates
 
     public static DateOnly? ParseOptional(string? value) => value is null ? null : Parse(value);
 
-    public static IRuleBuilderOptions<T, string?> ClinicalDate<T>(this IRuleBuilder<T, string?> rule) => rule
+    /// <summary>A required date: a missing one is said to be missing, not also to be no calendar date.</summary>
+    public static IRuleBuilderOptions<T, string?> ClinicalDate<T>(this IRuleBuilderInitial<T, string?> rule) => rule
+        .Cascade(CascadeMode.Stop)
         .NotEmpty().WithMessage("{PropertyName} is required (YYYY-MM-DD).")
         .Must(BeACalendarDate).WithMessage("{PropertyName} '{PropertyValue}' is not a calendar date in the form YYYY-MM-DD.")
         .Must(NotBeInTheFuture).WithMessage("{PropertyName} '{PropertyValue}' is in the future.");

@@ -222,7 +222,7 @@ public static class EntryForms
     private static readonly FormField[] AdverseEventFields =
     [
         FormField.At("term", "Adverse event term (CTCAE)", InputKind.Text, "The CTCAE term, e.g. Hypothyroidism; at most 200 characters."),
-        FormField.At("grade", "CTCAE grade", InputKind.Choice, choices:
+        FormField.At("grade", "CTCAE grade", InputKind.WholeNumber, choices:
         [
             new("1", "1 — mild"), new("2", "2 — moderate"), new("3", "3 — severe"), new("4", "4 — life-threatening"), new("5", "5 — death"),
         ]),

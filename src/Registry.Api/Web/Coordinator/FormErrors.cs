@@ -36,17 +36,19 @@ public sealed record FormErrors(int Status, IReadOnlyDictionary<string, string[]
             _ => (StatusCodes.Status200OK, new Dictionary<string, string[]>(), []),
         };
         var byField = new Dictionary<string, string[]>();
-        var summary = new List<FormError>();
+        var placed = new List<(int Order, FormError Error)>();
         foreach (var (key, messages) in keyed)
         {
             var translated = fieldKey?.Invoke(key) ?? key;
             var field = fields.FirstOrDefault(f => f.Key == translated)
                 ?? fields.FirstOrDefault(f => translated.StartsWith(f.Key + "[", StringComparison.Ordinal) || translated.StartsWith(f.Key + ".", StringComparison.Ordinal));
             if (field is not null) byField[field.Key] = [.. byField.GetValueOrDefault(field.Key) ?? [], .. messages];
-            summary.AddRange(messages.Select(m => new FormError(m, field?.Id)));
+            var order = field is null ? fields.Count : fields.ToList().IndexOf(field);
+            placed.AddRange(messages.Select(m => (order, new FormError(m, field?.Id))));
         }
-        summary.AddRange(unkeyed.Select(m => new FormError(m, null)));
-        return new FormErrors(status, byField, summary);
+        // In the order of the form, so the summary reads top to bottom as the fields do.
+        IEnumerable<FormError> summary = [.. placed.OrderBy(p => p.Order).Select(p => p.Error), .. unkeyed.Select(m => new FormError(m, null))];
+        return new FormErrors(status, byField, summary.ToList());
     }
 
     /// <summary>A refusal that concerns no field: the page could not be used as it was sent.</summary>

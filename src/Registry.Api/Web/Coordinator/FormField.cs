@@ -1,6 +1,9 @@
 namespace Registry.Api.Web.Coordinator;
 
-/// <summary>How an input is typed or picked, and so how its text reads as the JSON value the API would be sent.</summary>
+/// <summary>
+/// How an input's text reads as the JSON value the API would be sent, and how it is entered: a field with choices is a
+/// select whatever its kind (a CTCAE grade is a whole number picked from five).
+/// </summary>
 public enum InputKind { Text, LongText, Date, WholeNumber, Number, Choice, YesNo, Lines }
 
 public sealed record Choice(string Value, string Text);

@@ -36,7 +36,7 @@ public abstract class PatientPage : ComponentBase
     protected void Refuse(FormErrors errors)
     {
         Errors = errors;
-        HttpContext.Response.StatusCode = errors.Status;
+        PageStatus.Set(HttpContext, errors.Status);
     }
 
     /// <summary>The version the submitted form was opened at; null (and the form refused) when it does not say.</summary>

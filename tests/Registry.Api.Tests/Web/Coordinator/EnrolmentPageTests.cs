@@ -191,7 +191,7 @@ public sealed class EnrolmentPageTests(RegistryApp app) : IClassFixture<Registry
             ["Overall stage (AJCC 8th)"] = "III", ["Pre-treatment plasma EBV DNA (copies/mL)"] = "5200", ["WHO histological type — not recorded"] = "Unknown",
         });
         Assert.Equal("Patient LA-001", page.Text("h1"));
-        Assert.Equal("not yet assigned", page.Document.QuerySelectorAll(".facts div").Single(d => d.QuerySelector("dt")!.TextContent == "Arm").QuerySelector("dd")!.TextContent);
+        Assert.Equal("not yet assigned", page.Document.QuerySelectorAll(".patient-facts div").Single(d => d.QuerySelector("dt")!.TextContent == "Arm").QuerySelector("dd")!.TextContent);
     }
 
     private static string[] Options(BrowserSession.Page page, string label) =>

@@ -77,6 +77,12 @@ public sealed class PatientListPageTests(RegistryApp app) : IClassFixture<Regist
         Assert.Equal("/denied", (await investigator.GetAsync($"/studies/{studyId}/patients")).Url.AbsolutePath);
 
         using var coordinator = await BrowserSession.SignedInAsync(app, Roles.Coordinator, "S1");
-        Assert.Equal(HttpStatusCode.NotFound, (await coordinator.GetAsync($"/studies/{Guid.NewGuid()}/patients")).Status);
+        var unknown = Guid.NewGuid();
+        foreach (var path in new[] { $"/studies/{unknown}/patients", $"/studies/{unknown}/patients/new" })
+        {
+            var page = await coordinator.GetAsync(path);
+            Assert.Equal(HttpStatusCode.NotFound, page.Status);
+            Assert.StartsWith($"No study {unknown} is registered.", page.Text("[role=alert]"));
+        }
     }
 }
