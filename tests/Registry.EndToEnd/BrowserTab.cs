@@ -12,24 +12,26 @@ public sealed class BrowserTab : IAsyncDisposable
     public static string ScreenshotDirectory { get; } = RepositoryRoot.Combine("artifacts", "screenshots");
 
     private readonly IBrowserContext _context;
+    private readonly RegistryServer _registry;
     private readonly string _test;
     private int _shots;
 
     public IPage Page { get; }
 
-    private BrowserTab(IBrowserContext context, IPage page, string test)
+    private BrowserTab(IBrowserContext context, IPage page, RegistryServer registry, string test)
     {
         _context = context;
+        _registry = registry;
         Page = page;
         _test = test;
     }
 
-    public static async Task<BrowserTab> OpenAsync(IBrowser browser, Uri registry, string test)
+    public static async Task<BrowserTab> OpenAsync(IBrowser browser, RegistryServer registry, string test)
     {
         // A laptop screen; the screenshots are full-page, so nothing below the fold is lost.
-        var context = await browser.NewContextAsync(new() { BaseURL = registry.ToString(), ViewportSize = new() { Width = 1366, Height = 768 }, Locale = "en-GB" });
+        var context = await browser.NewContextAsync(new() { BaseURL = registry.Address.ToString(), ViewportSize = new() { Width = 1366, Height = 768 }, Locale = "en-GB" });
         context.SetDefaultTimeout(30_000);
-        return new BrowserTab(context, await context.NewPageAsync(), test);
+        return new BrowserTab(context, await context.NewPageAsync(), registry, test);
     }
 
     /// <summary>Opens a path of the registry; the response, for its status.</summary>
@@ -37,6 +39,7 @@ public sealed class BrowserTab : IAsyncDisposable
     {
         var response = await Page.GotoAsync(path) ?? throw new InvalidOperationException($"No response for {path}.");
         await ShotAsync(step);
+        AnsweredWithoutFailing(response, step);
         return response;
     }
 
@@ -49,11 +52,20 @@ public sealed class BrowserTab : IAsyncDisposable
         var response = await Page.RunAndWaitForResponseAsync(action, r => r.Request.IsNavigationRequest && r.Request.Frame == Page.MainFrame && r.Status is < 300 or >= 400);
         await Page.WaitForLoadStateAsync(LoadState.Load);
         await ShotAsync(step);
+        AnsweredWithoutFailing(response, step);
         return response;
     }
 
     public Task<IResponse> SubmitAsync(string buttonName, string step) =>
         SubmitAsync(Page.GetByRole(AriaRole.Button, new() { Name = buttonName, Exact = true }), step);
+
+    /// <summary>A page that failed (500) is a bug in the registry: the test says so, with the end of the registry's log.</summary>
+    private void AnsweredWithoutFailing(IResponse response, string step)
+    {
+        if (response.Status < 500) return;
+        var log = _registry.Output.Split('\n');
+        throw new InvalidOperationException($"{_test} {step}: {response.Url} answered {response.Status}. The registry's log ends:\n{string.Join('\n', log.TakeLast(80))}");
+    }
 
     /// <summary>Saves the page as it is, and holds it to a laptop screen: nothing may stick out past its right edge.</summary>
     public async Task ShotAsync(string step)

@@ -23,6 +23,33 @@ public sealed class InvestigatorTests(RegistryInBrowser registry)
         Assert.InRange(itcVsC.Hr, 0.05, 1.0);
         Assert.True(itcVsC.Events > 0);
     }
+
+    [Fact]
+    public async Task The_hazard_ratio_moves_when_a_coordinator_records_an_early_progression_in_the_reference_arm()
+    {
+        await using var investigator = await registry.SignedInAsync("investigator-hr-moves", People.Investigator);
+        var dashboard = await Dashboard.OpenAsync(investigator, "NPC-RM-2L");
+        var before = await dashboard.ComparisonAsync("IT vs IC");
+
+        // IC has 48 patients: one more whose disease progresses five weeks after treatment start must lower IT vs IC.
+        await using var coordinator = await registry.SignedInAsync("investigator-hr-moves-coordinator", People.Coordinator);
+        var desk = new CoordinatorDesk(coordinator);
+        await desk.EnrolAsync("NPC-RM-2L", CoordinatorDesk.NpcRm2lPatient("NPC-E2E-HR01", "IC", "2024-02-01"));
+        await desk.RecordAsync("Record treatment start", new Dictionary<string, string> { ["Treatment start date"] = "2024-02-05" });
+        await desk.RecordAsync("Record progression", new Dictionary<string, string>
+        {
+            ["Progression date"] = "2024-03-11",
+            ["Basis of progression"] = "Clinical",
+        });
+
+        await dashboard.ReloadAsync("dashboard-after-progression");
+        var after = await dashboard.ComparisonAsync("IT vs IC");
+        Assert.Equal(before.Patients + 1, after.Patients);
+        Assert.Equal(before.Events + 1, after.Events);
+        Assert.True(after.Hr < before.Hr, $"IT vs IC was {before.HrShown} and is {after.HrShown}: an early IC progression must lower it.");
+        var curves = investigator.Page.GetByRole(AriaRole.Img, new() { NameRegex = new Regex("^Kaplan–Meier curves of progression-free survival") });
+        await Expect(curves).ToHaveAttributeAsync("alt", new Regex("IC: 49 patients, "));
+    }
 }
 
 /// <summary>The investigator's dashboard of one study as the page shows it.</summary>

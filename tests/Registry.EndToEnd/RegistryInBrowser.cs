@@ -35,7 +35,7 @@ public sealed class RegistryInBrowser : IAsyncLifetime
         Registry = await registry;
     }
 
-    public Task<BrowserTab> OpenTabAsync(string test) => BrowserTab.OpenAsync(Browser, Registry.Address, test);
+    public Task<BrowserTab> OpenTabAsync(string test) => BrowserTab.OpenAsync(Browser, Registry, test);
 
     /// <summary>
     /// The first admin's password: the first call signs in with the one-time password the registry printed and, when
@@ -112,7 +112,13 @@ public sealed class RegistryInBrowser : IAsyncLifetime
     {
         if (Browser is not null) await Browser.CloseAsync();
         _playwright?.Dispose();
-        if (Registry is not null) await Registry.DisposeAsync();
+        if (Registry is not null)
+        {
+            await Registry.DisposeAsync();
+            // What the registry logged, beside the screenshots: a page that answered 500 is explained there.
+            Directory.CreateDirectory(BrowserTab.ScreenshotDirectory);
+            await File.WriteAllTextAsync(Path.Combine(BrowserTab.ScreenshotDirectory, "..", "registry.log"), Registry.Output);
+        }
     }
 }
 

@@ -1,0 +1,77 @@
+using System.Text.RegularExpressions;
+using Microsoft.Playwright;
+using static Microsoft.Playwright.Assertions;
+
+namespace Registry.EndToEnd;
+
+[Collection(RegistryInBrowserCollection.Name)]
+public sealed class CoordinatorTests(RegistryInBrowser registry)
+{
+    [Fact]
+    public async Task A_coordinator_enrols_through_the_generated_form_records_a_visit_and_corrects_an_entry_with_a_reason()
+    {
+        await using var tab = await registry.SignedInAsync("coordinator", People.Coordinator);
+        var desk = new CoordinatorDesk(tab);
+        var page = tab.Page;
+        await desk.OpenPatientsAsync("NPC-RM-2L");
+
+        // An age outside the dictionary's range is refused, its error beside the Age input and tied to it.
+        var patient = CoordinatorDesk.NpcRm2lPatient("NPC-E2E-0001", "ITC", "2024-03-01");
+        await desk.FillEnrolmentAsync(new Dictionary<string, string>(patient) { ["Age (years)"] = "150" });
+        var refused = await desk.SubmitAsync("Enrol patient", "enrol-refused");
+        Assert.Equal(400, refused.Status);
+        var age = page.GetByLabel("Age (years)", new() { Exact = true });
+        await Expect(age).ToHaveAttributeAsync("aria-invalid", "true");
+        var errorId = (await age.GetAttributeAsync("aria-describedby"))!.Split(' ').Single(id => id.EndsWith("-error"));
+        var error = page.Locator($"#{errorId}");
+        await Expect(error).ToContainTextAsync("150");
+        await Expect(age).ToHaveAccessibleDescriptionAsync(new Regex("150"));
+        await Expect(page.Locator(".field", new() { Has = age }).Locator($"#{errorId}")).ToHaveCountAsync(1);
+        await Expect(page.GetByRole(AriaRole.Alert)).ToContainTextAsync("150");
+        await Expect(page.GetByLabel("Subject code", new() { Exact = true })).ToHaveValueAsync("NPC-E2E-0001");
+        await Expect(page.Locator("[aria-invalid=true]")).ToHaveCountAsync(1);
+
+        await age.FillAsync("54");
+        await desk.SubmitAsync("Enrol patient", "enrolled");
+        await tab.ExpectHeadingAsync("Patient NPC-E2E-0001");
+        await Expect(page.GetByRole(AriaRole.Status)).ToContainTextAsync("Recorded");
+
+        // A follow-up visit: treatment start, a scan read as a partial response, then progression.
+        await desk.RecordAsync("Record treatment start", new Dictionary<string, string> { ["Treatment start date"] = "2024-03-04" });
+        await desk.RecordAsync("Record imaging", new Dictionary<string, string>
+        {
+            ["Assessment date"] = "2024-04-29",
+            ["Sum of target lesion diameters (mm)"] = "45",
+            ["Non-target lesions"] = "NonCRNonPD",
+            ["New lesions"] = "No",
+            ["Overall response (RECIST 1.1)"] = "PR",
+        });
+        await desk.RecordAsync("Record progression", new Dictionary<string, string>
+        {
+            ["Progression date"] = "2024-06-24",
+            ["Basis of progression"] = "Radiological",
+            ["Site of progression"] = "Distant",
+        });
+        await Expect(desk.TimelineRow("Progression")).ToContainTextAsync("2024-06-24");
+
+        // The scan is re-read: the correction shows the entry as recorded beside the replacement, and needs a reason.
+        var imaging = desk.TimelineRow("Imaging");
+        await tab.SubmitAsync(imaging.GetByRole(AriaRole.Link, new() { NameRegex = new Regex("^Correct") }), "correct-form");
+        var asRecorded = page.GetByRole(AriaRole.Region, new() { Name = "As recorded" });
+        await Expect(asRecorded).ToContainTextAsync("PR");
+        await Expect(page.GetByLabel("Overall response (RECIST 1.1)", new() { Exact = true })).ToHaveValueAsync("PR");
+        await page.GetByLabel("Overall response (RECIST 1.1)", new() { Exact = true }).SelectOptionAsync("SD");
+        var withoutReason = await desk.SubmitAsync("Record correction", "correction-without-reason");
+        Assert.Equal(400, withoutReason.Status);
+        await Expect(page.GetByLabel("Reason for correction", new() { Exact = true })).ToHaveAttributeAsync("aria-invalid", "true");
+
+        const string reason = "Scan re-read by the second radiologist: the sum fell 20%, not 30%";
+        await page.GetByLabel("Reason for correction", new() { Exact = true }).FillAsync(reason);
+        await desk.SubmitAsync("Record correction", "corrected");
+        await tab.ExpectHeadingAsync("Patient NPC-E2E-0001");
+        imaging = desk.TimelineRow("Imaging");
+        await Expect(imaging).ToContainTextAsync("SD");
+        await Expect(imaging.Locator(".was").First).ToContainTextAsync("PR");
+        await Expect(imaging).ToContainTextAsync($"by {People.Coordinator.UserName}. Reason: {reason}");
+    }
+}
