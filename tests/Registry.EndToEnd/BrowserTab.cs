@@ -81,11 +81,11 @@ public sealed class BrowserTab : IAsyncDisposable
     private const string WiderThanTheScreen = """
         () => {
             const width = window.innerWidth;
-            if (document.documentElement.scrollWidth <= width + 2) return null; // sub-pixel rounding
+            if (document.documentElement.scrollWidth <= width) return null;
             const name = e => e.tagName.toLowerCase() + (e.id ? '#' + e.id : '') + (typeof e.className === 'string' && e.className ? '.' + e.className.trim().split(/\s+/).join('.') : '');
             for (const e of document.body.querySelectorAll('*')) {
                 const right = e.getBoundingClientRect().right + window.scrollX;
-                if (right > width + 2 && !e.closest('.visually-hidden')) return `${name(e)} ends at ${Math.round(right)}px`;
+                if (right > width && !e.closest('.visually-hidden')) return `${name(e)} ends at ${Math.round(right)}px`;
             }
             return `the document is ${document.documentElement.scrollWidth}px wide`;
         }
