@@ -8,10 +8,10 @@ using Registry.Domain.Protocols;
 namespace Registry.Api.Web.Coordinator;
 
 /// <summary>
-/// One kind of clinical entry as a form: its address under <c>/patients/{id}/record/</c>, the API's <c>kind</c>, its
-/// name in words, the request record the form fills (the same one the API route reads) and its fields, in order.
+/// One kind of clinical entry as a form: its address under <c>/patients/{id}/record/</c>, the API's <c>kind</c>, the
+/// button that records it, the request record the form fills (the same one the API route reads) and its fields, in order.
 /// </summary>
-public sealed record EntryForm(string Slug, string Kind, string Name, string Button, Type Request, IReadOnlyList<FormField> Fields);
+public sealed record EntryForm(string Slug, string Kind, string Button, Type Request, IReadOnlyList<FormField> Fields);
 
 /// <summary>
 /// The coordinator's forms: one per clinical entry the API records, with labels in the clinic's words. The enrolment
@@ -29,19 +29,19 @@ public static class EntryForms
     /// <summary>The follow-up form at <paramref name="slug"/>; null when there is none. <paramref name="baseline"/> gives the strata hints of a randomization.</summary>
     public static EntryForm? FollowUp(string slug, Protocol protocol, BaselineValues? baseline = null) => slug switch
     {
-        "randomization" => new("randomization", "randomized", "randomization", "Record randomization", typeof(RandomizePatient),
+        "randomization" => new("randomization", "randomized", "Record randomization", typeof(RandomizePatient),
         [
             Date("randomizedOn", "Randomization date"),
             FormField.At("arm", "Arm", InputKind.Choice, choices: Arms(protocol)),
             .. (protocol.StratificationFactors ?? []).Select(factor => Stratum(protocol, factor, baseline)),
         ]),
-        "treatment-start" => new("treatment-start", "treatmentStarted", "treatment start", "Record treatment start", typeof(StartTreatment),
+        "treatment-start" => new("treatment-start", "treatmentStarted", "Record treatment start", typeof(StartTreatment),
         [
             Date("startedOn", "Treatment start date"),
             FormField.At("agents", "Agents", InputKind.Lines, "Optional. One agent per line, as given (e.g. camrelizumab)."),
             FormField.At("line", "Line of treatment", InputKind.WholeNumber, "Optional. A whole number from 0 (neoadjuvant) to 20."),
         ]),
-        "imaging" => new("imaging", "imagingAssessed", "imaging assessment", "Record imaging", typeof(AssessImaging),
+        "imaging" => new("imaging", "imagingAssessed", "Record imaging", typeof(AssessImaging),
         [
             Date("assessedOn", "Assessment date"),
             FormField.At("targetLesionSumMm", "Sum of target lesion diameters (mm)", InputKind.Number,
@@ -59,33 +59,33 @@ public static class EntryForms
                     new("PD", "PD — progressive disease"), new("NE", "NE — not evaluable"),
                 ]),
         ]),
-        "adverse-event" => new("adverse-event", "adverseEventRecorded", "adverse event", "Record adverse event", typeof(RecordAdverseEvent),
+        "adverse-event" => new("adverse-event", "adverseEventRecorded", "Record adverse event", typeof(RecordAdverseEvent),
         [
             .. AdverseEventFields,
             Date("diedOn", "Date of death (grade 5 only)", "Only with grade 5: records the death with the event."),
         ]),
-        "progression" => new("progression", "diseaseProgressed", "progression", "Record progression", typeof(RecordProgression),
+        "progression" => new("progression", "diseaseProgressed", "Record progression", typeof(RecordProgression),
         [
             Date("progressedOn", "Progression date"),
             FormField.At("basis", "Basis of progression", InputKind.Choice, choices: [new("Radiological", "Radiological"), new("Clinical", "Clinical")]),
             FormField.At("site", "Site of progression", InputKind.Choice, "Optional; locoregional and distant progression count for DMFS and LRRFS.",
                 FailureSites, "— not known —"),
         ]),
-        "relapse" => new("relapse", "relapsed", "relapse", "Record relapse", typeof(RecordRelapse),
+        "relapse" => new("relapse", "relapsed", "Record relapse", typeof(RecordRelapse),
         [
             Date("relapsedOn", "Relapse date"),
             FormField.At("type", "Site of relapse", InputKind.Choice, choices: FailureSites),
         ]),
-        "death" => new("death", "died", "death", "Record death", typeof(RecordDeath),
+        "death" => new("death", "died", "Record death", typeof(RecordDeath),
         [
             Date("diedOn", "Date of death"),
             FormField.At("cause", "Cause of death", InputKind.Text, "Optional, at most 500 characters."),
         ]),
-        "last-known-alive" => new("last-known-alive", "lastKnownAlive", "last known alive", "Record last known alive", typeof(RecordFollowUp),
+        "last-known-alive" => new("last-known-alive", "lastKnownAlive", "Record last known alive", typeof(RecordFollowUp),
         [
             Date("lastKnownAliveOn", "Date last known alive"),
         ]),
-        "withdrawal" => new("withdrawal", "withdrewFromFollowUp", "withdrawal from follow-up", "Record withdrawal", typeof(WithdrawFromFollowUp),
+        "withdrawal" => new("withdrawal", "withdrewFromFollowUp", "Record withdrawal", typeof(WithdrawFromFollowUp),
         [
             Date("withdrewOn", "Withdrawal date"),
             FormField.At("reason", "Reason for withdrawal", InputKind.LongText, "At most 500 characters."),
@@ -119,7 +119,7 @@ public static class EntryForms
         if (!protocol.IsRandomized) fields.Add(FormField.At("arm", "Arm", InputKind.Choice, choices: Arms(protocol)));
         fields.Add(Date("enrolledOn", "Enrolment date"));
         fields.AddRange(protocol.Variables.Select(Variable));
-        return new EntryForm("enrolment", "enrolled", "enrolment", correction ? "Record correction" : "Enrol patient", typeof(EnrolPatient), fields);
+        return new EntryForm("enrolment", "enrolled", correction ? "Record correction" : "Enrol patient", typeof(EnrolPatient), fields);
     }
 
     /// <summary>The slug of the form that records a fact of this kind.</summary>

@@ -29,8 +29,6 @@ public sealed record FormField(IReadOnlyList<string> Path, string Label, InputKi
 
     public string MissingLabel => $"{Label} — not recorded";
 
-    public bool HasError(IReadOnlyDictionary<string, string[]> errors) => errors.ContainsKey(Key);
-
     /// <summary>The text shown for a stored value: a choice's words, else the value itself.</summary>
     public string Show(string value) => Choices?.FirstOrDefault(c => c.Value == value)?.Text ?? value;
 

@@ -175,6 +175,22 @@ public sealed class EnrolmentPageTests(RegistryApp app) : IClassFixture<Registry
     }
 
     [Fact]
+    public async Task An_enrolment_sent_for_a_study_that_is_not_registered_is_answered_on_the_page()
+    {
+        using var browser = await BrowserSession.SignedInAsync(app, Roles.Coordinator, "S1");
+        var token = (await browser.GetAsync("/")).Document.QuerySelector("input[name=__RequestVerificationToken]")!.GetAttribute("value")!;
+        var unknown = Guid.NewGuid();
+
+        using var response = await browser.Client.PostAsync($"/studies/{unknown}/patients/new", new FormUrlEncodedContent(new Dictionary<string, string>
+        {
+            ["_handler"] = "enrol", ["__RequestVerificationToken"] = token, ["subjectCode"] = "NPC-107", ["site"] = "S1",
+        }));
+
+        Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
+        Assert.Contains($"No study {unknown} is registered.", await response.Content.ReadAsStringAsync());
+    }
+
+    [Fact]
     public async Task A_randomized_study_enrols_without_an_arm_and_each_variable_offers_only_the_missing_codes_it_allows()
     {
         var studyId = await app.RegisteredStudyAsync(Scenarios.RandomizedProtocol());
