@@ -26,20 +26,54 @@ public static class ExportingAuditTrailEndpoint
     [WolverineGet("/api/studies/{studyId}/audit-trail")]
     [Authorize(Roles = Roles.Auditor)]
     [EnableRateLimiting(RateLimits.Views)]
-    public static async Task<IResult> Get(Guid studyId, string? patient, string? site, string? from, string? to,
-        HttpContext http, IDocumentStore store, IQuerySession session, CancellationToken ct)
+    public static Task<IResult> Get(Guid studyId, string? patient, string? site, string? from, string? to,
+        HttpContext http, IDocumentStore store, IQuerySession session, CancellationToken ct) =>
+        Negotiate(http.Request) is { } format
+            ? ExportAsync(format, studyId, patient, site, from, to, store, session, ct)
+            : Task.FromResult(Problems.NotAcceptable("The audit trail is available as application/json, text/csv or application/xml (CDISC ODM 1.3.2)."));
+
+    /// <summary>The audit trail as JSON whatever the Accept header says: for a link or a browser's download.</summary>
+    [WolverineGet("/api/studies/{studyId}/audit-trail.json")]
+    [Authorize(Roles = Roles.Auditor)]
+    [EnableRateLimiting(RateLimits.Views)]
+    public static Task<IResult> GetJson(Guid studyId, string? patient, string? site, string? from, string? to,
+        IDocumentStore store, IQuerySession session, CancellationToken ct) =>
+        ExportAsync(AuditTrailFormat.Json, studyId, patient, site, from, to, store, session, ct);
+
+    [WolverineGet("/api/studies/{studyId}/audit-trail.csv")]
+    [Authorize(Roles = Roles.Auditor)]
+    [EnableRateLimiting(RateLimits.Views)]
+    public static Task<IResult> GetCsv(Guid studyId, string? patient, string? site, string? from, string? to,
+        IDocumentStore store, IQuerySession session, CancellationToken ct) =>
+        ExportAsync(AuditTrailFormat.Csv, studyId, patient, site, from, to, store, session, ct);
+
+    /// <summary>The CDISC ODM 1.3.2 file; the whole study, so it takes no filter.</summary>
+    [WolverineGet("/api/studies/{studyId}/audit-trail.odm.xml")]
+    [Authorize(Roles = Roles.Auditor)]
+    [EnableRateLimiting(RateLimits.Views)]
+    public static Task<IResult> GetOdm(Guid studyId, IDocumentStore store, IQuerySession session, CancellationToken ct) =>
+        ExportAsync(AuditTrailFormat.Odm, studyId, null, null, null, null, store, session, ct);
+
+    private static async Task<IResult> ExportAsync(AuditTrailFormat format, Guid studyId, string? patient, string? site, string? from, string? to,
+        IDocumentStore store, IQuerySession session, CancellationToken ct)
     {
-        if (Negotiate(http.Request) is not { } format)
-            return Problems.NotAcceptable("The audit trail is available as application/json, text/csv or application/xml (CDISC ODM 1.3.2).");
+        var (filter, errors) = ReadFilter(format, patient, site, from, to);
+        if (errors.Count > 0) return RequestValidation.QueryProblem(errors);
+        if (await session.LoadAsync<Study>(studyId, ct) is not { } study)
+            return Problems.NotFound($"No study {studyId} is registered.");
+        return new AuditTrailResult(store, study, format, filter);
+    }
+
+    /// <summary>The export's filter as the routes and the auditor's page read it; field errors by parameter name.</summary>
+    public static (AuditTrailFilter Filter, Dictionary<string, string[]> Errors) ReadFilter(AuditTrailFormat format, string? patient, string? site,
+        string? from, string? to)
+    {
         var errors = new Dictionary<string, string[]>();
         var filter = Filter(patient, site, from, to, errors);
         if (format is AuditTrailFormat.Odm && errors.Count == 0 && !filter.IsNone)
             errors[new[] { ("patient", patient), ("site", site), ("from", from), ("to", to) }.First(p => p.Item2 is not null).Item1] =
                 ["The CDISC ODM file is always the whole study; filter the JSON or CSV export instead."];
-        if (errors.Count > 0) return RequestValidation.QueryProblem(errors);
-        if (await session.LoadAsync<Study>(studyId, ct) is not { } study)
-            return Problems.NotFound($"No study {studyId} is registered.");
-        return new AuditTrailResult(store, study, format, filter);
+        return (filter, errors);
     }
 
     private static AuditTrailFilter Filter(string? patient, string? site, string? from, string? to, Dictionary<string, string[]> errors)

@@ -161,6 +161,9 @@ public sealed class AccessMatrixTests(RegistryApp app) : IClassFixture<RegistryA
         // Audit
         new("GET /api/audit/verify", [Auditor]),
         new("GET /api/studies/{studyId}/audit-trail", [Auditor]),
+        new("GET /api/studies/{studyId}/audit-trail.json", [Auditor]),
+        new("GET /api/studies/{studyId}/audit-trail.csv", [Auditor]),
+        new("GET /api/studies/{studyId}/audit-trail.odm.xml", [Auditor]),
     ];
 
     public static TheoryData<string> Routes() => new(Table.Select(r => r.Route));
