@@ -49,8 +49,11 @@ public sealed class BrowserTab : IAsyncDisposable
     /// <summary>Does what leads to another page (a click, Enter in a field) and waits for the page it lands on.</summary>
     public async Task<IResponse> NavigateByAsync(Func<Task> action, string step)
     {
+        // The page being left is marked: the next one is there when a document without the mark is complete. (Waiting
+        // for the load event after the response now and then missed it and waited 30 s.)
+        await Page.EvaluateAsync("() => { window.leftBehind = true; }");
         var response = await Page.RunAndWaitForResponseAsync(action, r => r.Request.IsNavigationRequest && r.Request.Frame == Page.MainFrame && r.Status is < 300 or >= 400);
-        await Page.WaitForLoadStateAsync(LoadState.Load);
+        await Page.WaitForFunctionAsync("() => window.leftBehind === undefined && document.readyState === 'complete'");
         await ShotAsync(step);
         AnsweredWithoutFailing(response, step);
         return response;
