@@ -1,14 +1,11 @@
 using System.Globalization;
 using System.Security.Claims;
 using Marten;
-using Microsoft.AspNetCore.Http.HttpResults;
-using Microsoft.AspNetCore.Mvc;
 using Registry.Api.Auth;
 using Registry.Api.Patients;
 using Registry.Api.Studies;
 using Registry.Demo;
 using Registry.Domain.Patients;
-using Wolverine.Http;
 
 namespace Registry.Api.DemoStudy;
 
@@ -45,9 +42,12 @@ public static class DemoStudyLoader
     private static async Task<Guid> RegisterAsync(IDocumentStore store, SimulatedClock clock, SimulatedStudy study, CancellationToken ct)
     {
         clock.Set(study.Entries[0].RecordedAt.AddDays(-1));
-        Accept(RegisteringStudyEndpoint.Validate(study.Protocol), study.Protocol.Code);
         await using var session = store.LightweightSession();
-        return IdOf(await RegisteringStudyEndpoint.Post(study.Protocol, session, Caller("demo-admin", Roles.Admin, []), ct));
+        return await RegisteringStudyEndpoint.RegisterAsync(study.Protocol, session, Caller("demo-admin", Roles.Admin, []), ct) switch
+        {
+            ProtocolOutcome.Recorded recorded => recorded.StudyId,
+            var refused => throw new InvalidOperationException($"The registry refused the simulated study {study.Protocol.Code}: {Describe(refused)}"),
+        };
     }
 
     private static async Task<Guid> RecordAsync(SimulatedEntry entry, Guid studyId, Guid patientId, IDocumentSession session, ClaimsPrincipal user,
@@ -89,18 +89,11 @@ public static class DemoStudyLoader
         _ => outcome.GetType().Name,
     };
 
-    private static void Accept(ProblemDetails validation, string what)
+    private static string Describe(ProtocolOutcome outcome) => outcome switch
     {
-        if (!ReferenceEquals(validation, WolverineContinue.NoProblems))
-            throw new InvalidOperationException($"A simulated entry for {what} failed validation: " +
-                string.Join("; ", (validation as ValidationProblemDetails)?.Errors.SelectMany(e => e.Value.Select(m => $"{e.Key}: {m}")) ?? []));
-    }
-
-    /// <summary>The study's id from the registering route's 201.</summary>
-    private static Guid IdOf(IResult result) => result switch
-    {
-        Created<CreatedId> created => created.Value!.Id,
-        _ => throw new InvalidOperationException($"Expected a created resource, got {result.GetType().Name}.")
+        ProtocolOutcome.Invalid invalid => string.Join("; ", invalid.Errors.SelectMany(e => e.Value.Select(m => $"{e.Key}: {m}"))),
+        ProtocolOutcome.Refused refused => $"{refused.Status} {string.Join(" ", refused.Violations)}",
+        _ => outcome.GetType().Name,
     };
 
     private static string Iso(DateOnly date) => date.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture);

@@ -52,11 +52,15 @@ public static class AmendingProtocolEndpoint
 
     [WolverinePost("/api/studies/{studyId}/amendments")]
     [Authorize(Roles = Roles.Admin)]
-    public static Task<IResult> Post(Guid studyId, AmendProtocol request, IDocumentSession session, ClaimsPrincipal user, CancellationToken ct) =>
-        AmendAsync(studyId, _ => null, _ => request.Protocol!, request.Reason!.Trim(), request.ExpectedVersion, session, user, ct);
+    public static async Task<IResult> Post(Guid studyId, AmendProtocol request, IDocumentSession session, ClaimsPrincipal user, CancellationToken ct) =>
+        Created(await AmendAsync(studyId, _ => null, _ => request.Protocol!, request.Reason!.Trim(), request.ExpectedVersion, session, user, ct));
 
+    /// <summary>
+    /// The amendment the routes and the admin's page make: against the version the caller read, then the amended
+    /// protocol's rules and what an amendment may not change; nothing is recorded unless it is <see cref="ProtocolOutcome.Recorded"/>.
+    /// </summary>
     /// <param name="refuse">A refusal decided on the study as this amendment found it (in the same read the append is checked against), or null.</param>
-    internal static async Task<IResult> AmendAsync(Guid studyId, Func<Study, IResult?> refuse, Func<Protocol, Protocol> amend, string reason,
+    public static async Task<ProtocolOutcome> AmendAsync(Guid studyId, Func<Study, ProtocolOutcome?> refuse, Func<Protocol, Protocol> amend, string reason,
         int? expectedVersion, IDocumentSession session, ClaimsPrincipal user, CancellationToken ct)
     {
         // No study has the empty id, and Marten refuses it as a stream id rather than finding nothing.
@@ -64,13 +68,13 @@ public static class AmendingProtocolEndpoint
         var stream = await session.Events.FetchForWriting<Study>(studyId, ct);
         if (stream.Aggregate is not { } study) return StudyNotFound(studyId);
         if (expectedVersion is { } expected && expected != study.ProtocolVersion)
-            return Problems.Conflict([$"The protocol is at version {study.ProtocolVersion}, not the expected {expected}: it was amended since you read it."]);
+            return ProtocolOutcome.Conflict([$"The protocol is at version {study.ProtocolVersion}, not the expected {expected}: it was amended since you read it."]);
         if (refuse(study) is { } refusal) return refusal;
 
         var amended = amend(study.Protocol);
         var errors = ProtocolRules.Errors(amended);
-        if (errors.Count > 0) return RequestValidation.Problem(errors.ToDictionary(p => p.Key, p => p.Value.ToArray()));
-        if (ProtocolRules.AmendmentViolations(study.Protocol, amended) is { Count: > 0 } violations) return Problems.Conflict(violations);
+        if (errors.Count > 0) return new ProtocolOutcome.Invalid(errors.ToDictionary(p => p.Key, p => p.Value.ToArray()));
+        if (ProtocolRules.AmendmentViolations(study.Protocol, amended) is { Count: > 0 } violations) return ProtocolOutcome.Conflict(violations);
 
         stream.AppendOne(new ProtocolAmended(studyId, study.ProtocolVersion + 1, amended, reason));
         AuditChain.Seal(session, user.UserName(), await AuditChain.HeadAsync(session, studyId, stream.StartingVersion ?? 0, ct), stream.Events);
@@ -80,12 +84,16 @@ public static class AmendingProtocolEndpoint
         }
         catch (Exception e) when (WriteConflicts.IsConcurrentWrite(e))
         {
-            return Problems.Conflict(["The protocol was amended by someone else at the same moment; nothing was recorded. Reload and try again."]);
+            return ProtocolOutcome.Conflict(["The protocol was amended by someone else at the same moment; nothing was recorded. Reload and try again."]);
         }
-        return Results.Created($"/api/studies/{studyId}/protocol", new ProtocolVersionCreated(studyId, study.ProtocolVersion + 1));
+        return new ProtocolOutcome.Recorded(studyId, study.ProtocolVersion + 1);
     }
 
-    private static IResult StudyNotFound(Guid studyId) => Problems.NotFound($"No study {studyId} is registered.");
+    /// <summary>An amendment's 201: the new version, at the study's protocol.</summary>
+    internal static IResult Created(ProtocolOutcome outcome) =>
+        outcome.ToResult(r => Results.Created($"/api/studies/{r.StudyId}/protocol", new ProtocolVersionCreated(r.StudyId, r.Version)));
+
+    private static ProtocolOutcome StudyNotFound(Guid studyId) => ProtocolOutcome.NotFound($"No study {studyId} is registered.");
 }
 
 /// <summary>
@@ -98,13 +106,13 @@ public static class AddingArmEndpoint
 
     [WolverinePost("/api/studies/{studyId}/arms")]
     [Authorize(Roles = Roles.Admin)]
-    public static Task<IResult> Post(Guid studyId, AddArm request, IDocumentSession session, ClaimsPrincipal user, CancellationToken ct) =>
-        AmendingProtocolEndpoint.AmendAsync(studyId,
+    public static async Task<IResult> Post(Guid studyId, AddArm request, IDocumentSession session, ClaimsPrincipal user, CancellationToken ct) =>
+        AmendingProtocolEndpoint.Created(await AmendingProtocolEndpoint.AmendAsync(studyId,
             // A repeated code conflicts with the arm already registered (409), decided on the version being amended so
             // that two admins adding the same arm at once get 201 and 409, never a duplicate-code 400.
-            study => study.HasArm(request.Code!) ? Problems.Conflict([$"Study {study.Code} already has an arm '{request.Code}'."]) : null,
+            study => study.HasArm(request.Code!) ? ProtocolOutcome.Conflict([$"Study {study.Code} already has an arm '{request.Code}'."]) : null,
             current => current with { Arms = [.. current.Arms, new ProtocolArm(request.Code!, request.Name!, request.Regimen)] },
-            request.Reason!.Trim(), null, session, user, ct);
+            request.Reason!.Trim(), null, session, user, ct));
 }
 
 public sealed record ProtocolVersionCreated(Guid StudyId, int Version);

@@ -1,4 +1,8 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
 using Marten;
+using Microsoft.AspNetCore.Http.Json;
+using Microsoft.Extensions.Options;
 using Microsoft.AspNetCore.Authorization;
 using Registry.Api.Auth;
 using Registry.Api.Infrastructure;
@@ -53,6 +57,19 @@ public static class ListingStudiesEndpoint
         if (study.RevisionAsOf(moment) is not { } revision) return Problems.NotFound($"Study {study.Code} was not yet registered at {moment:O}.");
         return Results.Ok(new ProtocolView(studyId, revision.Version, revision.RecordedAt, revision.RecordedBy, revision.Reason, revision.Protocol,
             study.Revisions.Where(r => r.Version <= revision.Version).Select(r => new ProtocolVersionSummary(r.Version, r.RecordedAt, r.RecordedBy, r.Reason)).ToList()));
+    }
+
+    /// <summary>
+    /// The protocol in force, alone, as a file to edit and send back as an amendment: indented, fields that are not set
+    /// left out, read back exactly as written.
+    /// </summary>
+    [WolverineGet("/api/studies/{studyId}/protocol.json")]
+    [Authorize(Roles = AnyRole)]
+    public static async Task<IResult> GetProtocolFile(Guid studyId, IQuerySession session, IOptions<JsonOptions> json, CancellationToken ct)
+    {
+        if (await session.LoadAsync<Study>(studyId, ct) is not { } study) return Problems.NotFound($"No study {studyId} is registered.");
+        var options = new JsonSerializerOptions(json.Value.SerializerOptions) { WriteIndented = true, DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull };
+        return Results.File(JsonSerializer.SerializeToUtf8Bytes(study.Protocol, options), "application/json", $"{study.Code}-protocol-v{study.ProtocolVersion}.json");
     }
 
     /// <summary>The JSON Schema a protocol is written to (docs/protocol.md).</summary>

@@ -1,7 +1,6 @@
 using System.Security.Claims;
 using Marten;
 using Microsoft.AspNetCore.Authorization;
-using Microsoft.AspNetCore.Mvc;
 using Registry.Audit;
 using Registry.Api.Auth;
 using Registry.Api.Infrastructure;
@@ -19,14 +18,21 @@ public sealed record StudyCodeClaim(string Id, Guid StudyId);
 /// <summary>Registers a study from its protocol (docs/protocol.md; JSON Schema at /api/protocol-schema): the protocol becomes version 1.</summary>
 public static class RegisteringStudyEndpoint
 {
-    public static ProblemDetails Validate(Protocol protocol) => RequestValidation.Check(ProtocolRules.Errors(protocol));
-
     [WolverinePost("/api/studies")]
     [Authorize(Roles = Roles.Admin)]
-    public static async Task<IResult> Post(Protocol protocol, IDocumentSession session, ClaimsPrincipal user, CancellationToken ct)
+    public static async Task<IResult> Post(Protocol protocol, IDocumentSession session, ClaimsPrincipal user, CancellationToken ct) =>
+        (await RegisterAsync(protocol, session, user, ct)).ToResult(r => Results.Created($"/api/studies/{r.StudyId}", new CreatedId(r.StudyId)));
+
+    /// <summary>
+    /// The registration the route, the admin's page and the demo loader all make: the protocol's rules, a code no other
+    /// study has, then version 1 sealed as the caller's. Nothing is recorded unless it is <see cref="ProtocolOutcome.Recorded"/>.
+    /// </summary>
+    public static async Task<ProtocolOutcome> RegisterAsync(Protocol protocol, IDocumentSession session, ClaimsPrincipal user, CancellationToken ct)
     {
+        if (ProtocolRules.Errors(protocol) is { Count: > 0 } errors)
+            return new ProtocolOutcome.Invalid(errors.ToDictionary(e => e.Key, e => e.Value.ToArray()));
         if (await session.LoadAsync<StudyCodeClaim>(protocol.Code, ct) is not null)
-            return Problems.Conflict([$"A study with code '{protocol.Code}' is already registered."]);
+            return ProtocolOutcome.Conflict([$"A study with code '{protocol.Code}' is already registered."]);
 
         var id = Guid.CreateVersion7();
         session.Insert(new StudyCodeClaim(protocol.Code, id));
@@ -38,8 +44,8 @@ public static class RegisteringStudyEndpoint
         }
         catch (Exception e) when (WriteConflicts.IsClaimTaken(e))
         {
-            return Problems.Conflict([$"A study with code '{protocol.Code}' is already registered."]);
+            return ProtocolOutcome.Conflict([$"A study with code '{protocol.Code}' is already registered."]);
         }
-        return Results.Created($"/api/studies/{id}", new CreatedId(id));
+        return new ProtocolOutcome.Recorded(id, 1);
     }
 }

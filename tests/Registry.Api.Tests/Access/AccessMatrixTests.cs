@@ -93,6 +93,7 @@ public sealed class AccessMatrixTests(RegistryApp app) : IClassFixture<RegistryA
         new("GET /api/studies", AnyRole),
         new("GET /api/studies/{studyId}", AnyRole),
         new("GET /api/studies/{studyId}/protocol", AnyRole),
+        new("GET /api/studies/{studyId}/protocol.json", AnyRole),
         new("GET /api/protocol-schema", Everyone),
         new("POST /api/studies/{studyId}/arms", [Admin], Body: _ => new { code = "IT", name = "ICI + targeted", reason = "Arm opened by amendment" }),
         new("POST /api/studies/{studyId}/amendments", [Admin], Body: f => new
