@@ -30,7 +30,8 @@ public sealed class BrowserTab : IAsyncDisposable
     {
         // A laptop screen; the screenshots are full-page, so nothing below the fold is lost.
         var context = await browser.NewContextAsync(new() { BaseURL = registry.Address.ToString(), ViewportSize = new() { Width = 1366, Height = 768 }, Locale = "en-GB" });
-        context.SetDefaultTimeout(30_000);
+        // Generous for a loaded CI machine: the dashboard computes every view on the first request.
+        context.SetDefaultTimeout(60_000);
         return new BrowserTab(context, await context.NewPageAsync(), registry, test);
     }
 

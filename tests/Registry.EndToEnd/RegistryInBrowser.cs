@@ -30,6 +30,7 @@ public sealed class RegistryInBrowser : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
+        Assertions.SetDefaultExpectTimeout(15_000);
         var registry = RegistryServer.StartAsync(TimeSpan.FromMinutes(5));
         (_playwright, Browser) = await Chromium.LaunchAsync();
         Registry = await registry;
