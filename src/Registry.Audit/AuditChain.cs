@@ -28,12 +28,16 @@ public static class AuditChain
 {
     public const string HashHeader = "hash";
 
+    /// <summary>Why entries were recorded, when something other than a coordinator's hand recorded them (an import).</summary>
+    public const string ReasonHeader = "reason";
+
     /// <summary>
     /// Stamps events just appended to one stream, after <paramref name="previous"/>, with their version, recorded-at
     /// (the store's clock, to the microsecond PostgreSQL keeps), user and chained hash. Every append calls this
-    /// before saving; Marten keeps a timestamp that is already set.
+    /// before saving; Marten keeps a timestamp that is already set. <paramref name="reason"/>, when given, is recorded
+    /// on each event (header <c>reason</c>) and sealed as its reason, before any reason its payload carries.
     /// </summary>
-    public static void Seal(IDocumentSession session, string user, ChainLink previous, IReadOnlyList<IEvent> appended)
+    public static void Seal(IDocumentSession session, string user, ChainLink previous, IReadOnlyList<IEvent> appended, string? reason = null)
     {
         var options = (StoreOptions)session.DocumentStore.Options;
         var recordedAt = ToMicroseconds(options.Events.TimeProvider.GetUtcNow());
@@ -44,8 +48,9 @@ public static class AuditChain
             e.Version = link.Version + 1;
             e.Timestamp = recordedAt;
             e.UserName = user;
+            if (reason is not null) e.SetHeader(ReasonHeader, reason);
             var hash = Hash(new ChainedFields(e.StreamId, e.Version, e.EventTypeName, serializer.ToJson(e.Data),
-                ClinicalDateOf(e.Data), recordedAt, user, ReasonOf(e.Data)), link.Hash);
+                ClinicalDateOf(e.Data), recordedAt, user, reason ?? ReasonOf(e.Data)), link.Hash);
             e.SetHeader(HashHeader, hash);
             link = new ChainLink(e.Version, hash);
         }

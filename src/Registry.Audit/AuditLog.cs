@@ -12,10 +12,12 @@ namespace Registry.Audit;
 /// </summary>
 public sealed record StoredEvent(
     long Sequence, Guid StreamId, long Version, string Type, string PayloadJson, object? Data,
-    DateTimeOffset RecordedAt, string? RecordedBy, string? Hash, long? StreamVersion, bool KnownType = true)
+    DateTimeOffset RecordedAt, string? RecordedBy, string? Hash, long? StreamVersion, bool KnownType = true, string? RecordedReason = null)
 {
     public DateOnly? ClinicalDate => Data is null ? null : AuditChain.ClinicalDateOf(Data);
-    public string? Reason => Data is null ? null : AuditChain.ReasonOf(Data);
+
+    /// <summary>The reason sealed with the event: why it was recorded (an import), else a correction's or void's own.</summary>
+    public string? Reason => RecordedReason ?? (Data is null ? null : AuditChain.ReasonOf(Data));
 
     public ChainedFields ChainedFields() => new(StreamId, Version, Type, PayloadJson, ClinicalDate, RecordedAt, RecordedBy, Reason);
 }
@@ -52,7 +54,7 @@ public static class AuditLog
         foreach (var batch in (await StreamIdsAsync(connection, schema, studyId, filter, ct)).Chunk(StreamsPerBatch))
         {
             await using var command = new NpgsqlCommand($"""
-                select e.seq_id, e.stream_id, e.version, e.type, e.data::text, e.timestamp, e.user_name, e.headers ->> '{AuditChain.HashHeader}', s.version
+                select e.seq_id, e.stream_id, e.version, e.type, e.data::text, e.timestamp, e.user_name, e.headers ->> '{AuditChain.HashHeader}', s.version, e.headers ->> '{AuditChain.ReasonHeader}'
                 from {schema}.mt_events e left join {schema}.mt_streams s on s.id = e.stream_id
                 where e.stream_id = any($1)
                 order by array_position($1, e.stream_id), e.version
@@ -68,7 +70,8 @@ public static class AuditLog
                 yield return new StoredEvent(reader.GetInt64(0), reader.GetGuid(1), reader.GetInt64(2), type, payload,
                     Read(serializer, types.GetValueOrDefault(type), payload),
                     reader.GetFieldValue<DateTimeOffset>(5), reader.IsDBNull(6) ? null : reader.GetString(6),
-                    reader.IsDBNull(7) ? null : reader.GetString(7), reader.IsDBNull(8) ? null : reader.GetInt64(8), types.ContainsKey(type));
+                    reader.IsDBNull(7) ? null : reader.GetString(7), reader.IsDBNull(8) ? null : reader.GetInt64(8), types.ContainsKey(type),
+                    reader.IsDBNull(9) ? null : reader.GetString(9));
             }
         }
     }

@@ -47,6 +47,7 @@ public static class RegistryCli
             VerifyVerb.Create(),
             RebuildVerb.Create(),
             AnalyzeVerb.Create(),
+            ImportVerb.Create(settings),
         };
         var parse = root.Parse(args);
         var exitCode = await parse.InvokeAsync(invocation);

@@ -71,10 +71,7 @@ public static class EnrollingEndpoint
     /// </summary>
     public static async Task<WriteOutcome> EnrolAsync(IDocumentSession session, ClaimsPrincipal user, Guid studyId, EnrolPatient request, CancellationToken ct)
     {
-        var validation = request.Validate();
-        if (!validation.IsValid) return new WriteOutcome.Invalid(RequestValidation.Errors(validation));
-        if (!user.HasSite(request.Site!))
-            return WriteOutcome.Forbidden($"Your token does not cover site '{request.Site}'.");
+        if (RequestRefusal(request, user) is { } refused) return refused;
         if (await session.LoadAsync<Study>(studyId, ct) is not { } study)
             return WriteOutcome.Unprocessable([$"No study {studyId} is registered."]);
 
@@ -84,10 +81,7 @@ public static class EnrollingEndpoint
         var claimKey = SubjectCodeClaim.Key(studyId, request.SubjectCode!);
         if (await session.LoadAsync<SubjectCodeClaim>(claimKey, ct) is not null) return SubjectCodeTaken(request, study);
 
-        session.Insert(new SubjectCodeClaim(claimKey, patientId));
-        var started = session.Events.StartStream(patientId, enrolment);
-        PatientStream.StampProtocolVersion(started.Events, study.ProtocolVersion);
-        AuditChain.Seal(session, user.UserName(), ChainLink.Genesis, started.Events);
+        Start(session, user.UserName(), enrolment, [], study.ProtocolVersion);
         try
         {
             await session.SaveChangesAsync(ct);
@@ -99,7 +93,29 @@ public static class EnrollingEndpoint
         return new WriteOutcome.Appended(patientId, 1, 1);
     }
 
-    private static WriteOutcome SubjectCodeTaken(EnrolPatient request, Study study)
+    /// <summary>The request's own field rules, then the caller's site: what an enrolment is refused for before its study is read.</summary>
+    public static WriteOutcome? RequestRefusal(EnrolPatient request, ClaimsPrincipal user)
+    {
+        var validation = request.Validate();
+        if (!validation.IsValid) return new WriteOutcome.Invalid(RequestValidation.Errors(validation));
+        return user.HasSite(request.Site!) ? null : WriteOutcome.Forbidden($"Your token does not cover site '{request.Site}'.");
+    }
+
+    /// <summary>
+    /// Opens an accepted patient's stream with the enrolment (and any entries accepted after it), claims the subject
+    /// code within the study (a second claim fails the save) and seals the events, as <see cref="PatientStream.Append"/> does.
+    /// </summary>
+    public static ChainLink Start(IDocumentSession session, string user, PatientEnrolled enrolment, IReadOnlyList<object> after, int protocolVersion,
+        string? reason = null)
+    {
+        session.Insert(new SubjectCodeClaim(SubjectCodeClaim.Key(enrolment.StudyId, enrolment.SubjectCode), enrolment.PatientId));
+        var started = session.Events.StartStream(enrolment.PatientId, [enrolment, .. after]);
+        PatientStream.StampProtocolVersion(started.Events, protocolVersion);
+        AuditChain.Seal(session, user, ChainLink.Genesis, started.Events, reason);
+        return ChainLink.Of(started.Events[^1]);
+    }
+
+    public static WriteOutcome SubjectCodeTaken(EnrolPatient request, Study study)
     {
         var taken = $"Subject code '{request.SubjectCode}' is already enrolled in study {study.Code}.";
         return WriteOutcome.Conflict([taken]) with { Fields = new Dictionary<string, string[]> { ["subjectCode"] = [taken] } };

@@ -53,8 +53,7 @@ public static class PatientStream
     {
         var (timeline, stored) = await LoadAsync(session, patientId, null, ct);
         if (timeline is null) return WriteOutcome.NotFound($"No patient {patientId} is enrolled.");
-        if (!user.HasSite(timeline.Enrolment.Site))
-            return WriteOutcome.Forbidden($"Your token does not cover site '{timeline.Enrolment.Site}', where this patient is enrolled.");
+        if (SiteRefusal(timeline, user) is { } elsewhere) return elsewhere;
         if (expectedVersion is { } expected && expected != timeline.Version)
             return new WriteOutcome.Stale(
                 $"The patient's record is at version {timeline.Version}, not the expected {expected}: an entry was recorded since you read it. Reload and try again.");
@@ -62,14 +61,9 @@ public static class PatientStream
             return WriteOutcome.Unprocessable([$"The patient's study {timeline.Enrolment.StudyId} is not registered."]);
 
         var events = entries(timeline);
-        if (ProtocolRefusal(events, study.Protocol, user) is { } refusal) return refusal;
-        var decision = PatientDecisions.Decide(timeline, events);
-        if (!decision.Accepted) return WriteOutcome.Conflict(decision.Violations);
+        if (Refusal(timeline, study.Protocol, user, events) is { } refusal) return refusal;
 
-        var version = timeline.Version + events.Count;
-        var appended = session.Events.Append(patientId, version, events.ToArray());
-        StampProtocolVersion(appended.Events, study.ProtocolVersion);
-        AuditChain.Seal(session, user.UserName(), ChainLink.Of(stored[^1]), appended.Events);
+        var version = Append(session, user.UserName(), timeline, ChainLink.Of(stored[^1]), events, study.ProtocolVersion).Version;
         try
         {
             await session.SaveChangesAsync(ct);
@@ -79,6 +73,38 @@ public static class PatientStream
             return new WriteOutcome.Stale("Another entry was recorded for this patient at the same moment; nothing was recorded. Reload and try again.");
         }
         return new WriteOutcome.Appended(patientId, timeline.Version + 1, version);
+    }
+
+    /// <summary>403 when the caller's token does not cover the patient's site.</summary>
+    public static WriteOutcome? SiteRefusal(PatientTimeline timeline, ClaimsPrincipal user) =>
+        user.HasSite(timeline.Enrolment.Site) ? null
+            : WriteOutcome.Forbidden($"Your token does not cover site '{timeline.Enrolment.Site}', where this patient is enrolled.");
+
+    /// <summary>
+    /// Why new entries for an enrolled patient cannot be recorded — the protocol's verdict, then the clinical rules on
+    /// the state after them (<see cref="PatientDecisions.Decide"/>) — or null when they can. Every write and every
+    /// imported row asks this.
+    /// </summary>
+    public static WriteOutcome? Refusal(PatientTimeline timeline, Protocol protocol, ClaimsPrincipal user, IReadOnlyList<object> events)
+    {
+        if (ProtocolRefusal(events, protocol, user) is { } refusal) return refusal;
+        var decision = PatientDecisions.Decide(timeline, events);
+        return decision.Accepted ? null : WriteOutcome.Conflict(decision.Violations);
+    }
+
+    /// <summary>
+    /// Appends accepted entries at the exact next versions (a write racing for them fails the save), stamped with the
+    /// protocol version and sealed into the chain after <paramref name="head"/>; returns the stream's new head.
+    /// <paramref name="reason"/> says why they were recorded when not by hand (an import).
+    /// </summary>
+    public static ChainLink Append(IDocumentSession session, string user, PatientTimeline timeline, ChainLink head, IReadOnlyList<object> events,
+        int protocolVersion, string? reason = null)
+    {
+        var version = timeline.Version + events.Count;
+        var appended = session.Events.Append(timeline.PatientId, version, events.ToArray());
+        StampProtocolVersion(appended.Events, protocolVersion);
+        AuditChain.Seal(session, user, head, appended.Events, reason);
+        return ChainLink.Of(appended.Events[^1]);
     }
 
     /// <summary>

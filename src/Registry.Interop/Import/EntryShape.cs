@@ -41,7 +41,7 @@ public static class ImportLayout
     public static (List<EventRow> Rows, List<ImportProblem> Problems) ReadEvents(string file, CsvTable table, IReadOnlyList<EntryShape> shapes)
     {
         var problems = new List<ImportProblem>(table.Problems);
-        var known = shapes.SelectMany(s => s.Columns).Select(c => c.Name).Append(Kind).ToHashSet(StringComparer.Ordinal);
+        var known = shapes.SelectMany(s => s.Columns).Select(c => c.Name).Append(SubjectCode).Append(Kind).ToHashSet(StringComparer.Ordinal);
         CheckHeader(file, table, known, [SubjectCode, Kind, Date], problems);
         var kinds = string.Join(", ", shapes.Select(s => s.Kind));
         var rows = new List<EventRow>();

@@ -151,6 +151,8 @@ public sealed class AccessMatrixTests(RegistryApp app) : IClassFixture<RegistryA
         new("GET /api/studies/{studyId}/comparisons.csv", StudyReaders, Url: f => $"/api/studies/{f.StudyId}/comparisons.csv?arm=ITC&reference=C"),
         new("GET /api/studies/{studyId}/subgroups.csv", StudyReaders, Url: f => $"/api/studies/{f.StudyId}/subgroups.csv?arm=ITC&reference=C"),
         new("GET /api/studies/{studyId}/baseline.csv", StudyReaders),
+        new("GET /api/studies/{studyId}/export/subjects.csv", StudyReaders),
+        new("GET /api/studies/{studyId}/export/events.csv", StudyReaders),
         new("GET /api/studies/{studyId}/response.csv", StudyReaders),
         new("GET /api/studies/{studyId}/safety.csv", StudyReaders),
         new("GET /api/studies/{studyId}/maturity.csv", StudyReaders, Url: f => $"/api/studies/{f.StudyId}/maturity.csv?arm=ITC&reference=C&every=1y"),

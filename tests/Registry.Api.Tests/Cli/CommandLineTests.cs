@@ -4,7 +4,7 @@ namespace Registry.Api.Tests.Cli;
 
 public sealed class CommandLineTests
 {
-    private static readonly string[] Verbs = ["token", "user", "seed", "report", "verify", "rebuild", "analyze"];
+    private static readonly string[] Verbs = ["token", "user", "seed", "report", "verify", "rebuild", "analyze", "import"];
 
     [Fact]
     public async Task Help_lists_every_verb_with_one_line_each()

@@ -1,0 +1,66 @@
+using System.Security.Claims;
+using Registry.Api.Web.Coordinator;
+using Registry.Domain.Protocols;
+using Registry.Interop.Import;
+
+namespace Registry.Api.Import;
+
+/// <summary>
+/// The import layout's columns for one study, taken from the coordinator's entry forms (<see cref="EntryForms"/>): a
+/// column per form field, so a file fills exactly what the enrolment and follow-up forms fill, and each row is read
+/// by the same reader (<see cref="FormReading"/>) into the same request the API route reads.
+/// </summary>
+public sealed class ImportShapes
+{
+    /// <summary>The field holding each kind's clinical date: the events file's <c>date</c> column.</summary>
+    public static readonly IReadOnlyDictionary<string, string> DateFields = new Dictionary<string, string>
+    {
+        ["randomized"] = "randomizedOn", ["treatmentStarted"] = "startedOn", ["imagingAssessed"] = "assessedOn",
+        ["adverseEventRecorded"] = "onsetOn", ["diseaseProgressed"] = "progressedOn", ["relapsed"] = "relapsedOn",
+        ["died"] = "diedOn", ["lastKnownAlive"] = "lastKnownAliveOn", ["withdrewFromFollowUp"] = "withdrewOn",
+    };
+
+    private static readonly string[] EnrolmentColumns = ["subjectCode", "site", "arm", "enrolledOn", "randomizedOn"];
+
+    public EntryForm EnrolmentForm { get; }
+    public EntryShape Enrolment { get; }
+    public EntryForm? RandomizationForm { get; }
+    /// <summary>In a randomized study, the subjects file's randomization columns (date, arm, strata); null otherwise.</summary>
+    public EntryShape? Randomization { get; }
+    public IReadOnlyList<(EntryShape Shape, EntryForm Form)> Events { get; }
+
+    public ImportShapes(Protocol protocol, ClaimsPrincipal importer)
+    {
+        EnrolmentForm = EntryForms.Enrolment(protocol, importer);
+        Enrolment = new EntryShape(EnrolmentForm.Kind, EnrolmentForm.Fields.Select(f => Column(f, SubjectsColumn(f))).ToList());
+        if (protocol.IsRandomized)
+        {
+            RandomizationForm = EntryForms.FollowUp("randomization", protocol)!;
+            Randomization = new EntryShape(RandomizationForm.Kind, RandomizationForm.Fields.Select(f => Column(f, f.Key)).ToList());
+        }
+        Events = EntryForms.FollowUpSlugs.Select(slug => EntryForms.FollowUp(slug, protocol)!)
+            .Select(form => (new EntryShape(form.Kind, form.Fields.Select(f => Column(f, f.Key == DateFields[form.Kind] ? ImportLayout.Date : f.Key)).ToList()), form))
+            .ToList();
+    }
+
+    public EntryForm FormOf(EntryShape shape) => Events.First(e => e.Shape == shape).Form;
+
+    /// <summary>A variable's column is its key, or <c>baseline.KEY</c> where the key is also one of the fixed columns.</summary>
+    public static string SubjectsColumn(FormField field) =>
+        field.Path is ["baseline", var key] && !EnrolmentColumns.Contains(key) ? key : field.Key;
+
+    private static LayoutColumn Column(FormField field, string name) =>
+        new(name, field.Key, field.Input == InputKind.Lines, field.MissingCodes is not null);
+
+    /// <summary>
+    /// A row's values as the form's inputs would hold them: yes/no as the form posts it (<c>true</c>/<c>false</c>,
+    /// whatever the case a spreadsheet wrote it in).
+    /// </summary>
+    public static Dictionary<string, string> AsPosted(Dictionary<string, string> values, EntryForm form)
+    {
+        foreach (var field in form.Fields.Where(f => f.Input == InputKind.YesNo))
+            if (values.TryGetValue(field.Key, out var v) && (v.Equals("true", StringComparison.OrdinalIgnoreCase) || v.Equals("false", StringComparison.OrdinalIgnoreCase)))
+                values[field.Key] = v.ToLowerInvariant();
+        return values;
+    }
+}

@@ -1,0 +1,361 @@
+using System.Diagnostics;
+using System.Security.Claims;
+using System.Text.Json;
+using JasperFx;
+using Marten;
+using Registry.Api.Auth;
+using Registry.Api.Infrastructure;
+using Registry.Api.Patients;
+using Registry.Api.Web.Coordinator;
+using Registry.Audit;
+using Registry.Domain.Patients;
+using Registry.Domain.Studies;
+using Registry.Interop.Import;
+
+namespace Registry.Api.Import;
+
+/// <summary>One import file read into writes, with what kept rows from reading.</summary>
+public sealed record ImportPlanFile(ImportFile File, int Rows, IReadOnlyList<ImportWrite> Writes, IReadOnlyList<ImportProblem> Problems);
+
+/// <summary>
+/// Imports a study's patients and their history. Every write is judged exactly as a coordinator's request is — the
+/// form's reader (<see cref="FormReading"/>), the request's validator, the enrolment's and the patient stream's checks
+/// (<see cref="EnrollingEndpoint.RequestRefusal"/>, <see cref="PatientStream.ProtocolRefusal"/>,
+/// <see cref="PatientStream.Refusal"/>: protocol, eligibility, clinical rules) — on the patient's record as it will
+/// stand, folded in memory, so no write re-reads a stream. Every file is checked before anything is recorded; then
+/// each file with no problem is recorded in one database transaction (all or nothing), patients a batch at a time,
+/// each entry sealed into the hash chain as the importing user with the file's reason.
+/// </summary>
+public static class StudyImport
+{
+    private const int PatientsPerBatch = 200;
+
+    public static async Task<ImportOutcome> RunAsync(IDocumentStore store, Study study, string user, IReadOnlyList<ImportPlanFile> files, bool dryRun,
+        JsonSerializerOptions json, IProgress<ImportProgress>? progress, CancellationToken ct)
+    {
+        var clock = Stopwatch.StartNew();
+        var problems = files.SelectMany(f => f.Problems).ToList();
+        var run = new Run(study, user, json);
+        var writesOfAll = files.SelectMany(f => f.Writes).ToList();
+        await run.LoadExistingAsync(store, writesOfAll.Select(w => w.SubjectCode).Distinct().ToList(), ct);
+        run.CoverSites(writesOfAll.SelectMany(w => w.Entries).Where(e => e.Form?.Kind == "enrolled").Select(e => e.Values.GetValueOrDefault("site")).OfType<string>());
+
+        var total = files.Sum(f => f.Writes.Count);
+        var done = 0;
+        var checkedFiles = new List<FileWrites>();
+        foreach (var file in files)
+        {
+            var writes = new FileWrites(file);
+            foreach (var write in file.Writes)
+            {
+                run.Judge(write, writes, problems);
+                if (++done % 25 == 0 || done == total) progress?.Report(new ImportProgress("checked", done, total, run.Events, clock.Elapsed));
+            }
+            checkedFiles.Add(writes);
+        }
+
+        var recording = Stopwatch.StartNew();
+        var results = new List<ImportedFile>();
+        var refused = new HashSet<Guid>();
+        foreach (var writes in checkedFiles)
+        {
+            var fileProblems = problems.Count(p => p.File == writes.File.File.Name);
+            var dependsOnRefused = writes.Patients.Keys.Any(refused.Contains);
+            if (!dryRun && fileProblems == 0 && dependsOnRefused)
+                problems.Add(new ImportProblem(writes.File.File.Name, null, null,
+                    "Its entries are for patients another file enrols or adds to, and that file was not recorded; nothing from this file was recorded."));
+            var recorded = !dryRun && fileProblems == 0 && !dependsOnRefused && await run.RecordAsync(store, writes, problems, progress, recording, ct);
+            if (!recorded) refused.UnionWith(writes.Patients.Keys);
+            results.Add(new ImportedFile(writes.File.File.Name, writes.File.File.Sha256, writes.File.Rows, writes.Patients.Values.Count(p => p.Starts),
+                writes.Patients.Count, writes.Patients.Values.Sum(p => (long)p.Events.Count), recorded));
+        }
+        return new ImportOutcome(problems, results, dryRun, clock.Elapsed, dryRun ? TimeSpan.Zero : recording.Elapsed);
+    }
+
+    /// <summary>What one file appends to one patient: the record before it, and the events (a new patient's stream starts with its enrolment).</summary>
+    private sealed class PatientWrites(PatientTimeline? before)
+    {
+        public PatientTimeline? Before { get; } = before;
+        public bool Starts => Before is null;
+        public List<object> Events { get; } = [];
+    }
+
+    private sealed class FileWrites(ImportPlanFile file)
+    {
+        public ImportPlanFile File { get; } = file;
+        public Dictionary<Guid, PatientWrites> Patients { get; } = [];
+    }
+
+    /// <summary>A patient as the import will leave it: its record so far, its stream's head as stored, and the file's keys for its entries.</summary>
+    private sealed class Patient(PatientTimeline timeline, ChainLink head)
+    {
+        public PatientTimeline Timeline { get; set; } = timeline;
+        public ChainLink Head { get; set; } = head;
+        public Dictionary<string, long> Keys { get; } = [];
+    }
+
+    private sealed class Run(Study study, string user, JsonSerializerOptions json)
+    {
+        private readonly Dictionary<string, Patient> _patients = new(StringComparer.Ordinal);
+        private ClaimsPrincipal _importer = Importer(user, []);
+        public long Events { get; private set; }
+
+        /// <summary>The patients the files name that the study already has: their records and stream heads, read at once.</summary>
+        public async Task LoadExistingAsync(IDocumentStore store, IReadOnlyList<string> subjectCodes, CancellationToken ct)
+        {
+            await using var session = store.QuerySession();
+            var claims = (await session.LoadManyAsync<SubjectCodeClaim>(ct, subjectCodes.Select(c => SubjectCodeClaim.Key(study.Id, c)).ToArray()))
+                .ToDictionary(c => c.PatientId);
+            var ids = claims.Keys.ToArray();
+            if (ids.Length > 0)
+            {
+                var events = await session.Events.QueryAllRawEvents().Where(e => ids.Contains(e.StreamId))
+                    .OrderBy(e => e.StreamId).ThenBy(e => e.Version).ToListAsync(ct);
+                foreach (var stream in events.GroupBy(e => e.StreamId))
+                {
+                    var timeline = PatientTimeline.From(stream.Key, stream.Select(e => new RecordedEvent(e.Version, e.Data, e.Timestamp, e.UserName)));
+                    if (timeline is not null) _patients[timeline.Enrolment.SubjectCode] = new Patient(timeline, ChainLink.Of(stream.Last()));
+                }
+            }
+        }
+
+        /// <summary>The importer acts for every site the import names and every site its existing patients are at.</summary>
+        public void CoverSites(IEnumerable<string> named) =>
+            _importer = Importer(user, named.Concat(_patients.Values.Select(p => p.Timeline.Enrolment.Site)).Distinct());
+
+        /// <summary>
+        /// Judges one write on the patient's record as the writes before it leave it; accepted, its events join the file's
+        /// and the record moves on, refused, each reason is a problem at its row and column.
+        /// </summary>
+        public void Judge(ImportWrite write, FileWrites file, List<ImportProblem> problems)
+        {
+            var before = problems.Count;
+            void Refuse(ImportEntry? entry, WriteOutcome refusal, string prefix = "") => Report(write, entry, refusal, prefix, problems);
+
+            var first = write.Entries[0];
+            if (first.Form?.Kind == "enrolled" && first.Corrects is null)
+            {
+                Enrol(write, file, Refuse);
+                return;
+            }
+            if (!_patients.TryGetValue(write.SubjectCode, out var patient))
+            {
+                problems.Add(new ImportProblem(write.File, write.Row, ImportLayout.SubjectCode,
+                    $"No patient '{write.SubjectCode}' is enrolled in study {study.Code}, here or earlier in the import."));
+                return;
+            }
+            if (PatientStream.SiteRefusal(patient.Timeline, _importer) is { } elsewhere)
+            {
+                Refuse(null, elsewhere);
+                return;
+            }
+
+            var events = new List<object>();
+            var keys = new List<(string Key, long Version)>();
+            foreach (var entry in write.Entries)
+            {
+                var facts = Facts(entry, patient, Refuse);
+                if (facts is null) continue;
+                if (entry.Key is { } key) keys.Add((key, patient.Timeline.Version + events.Count + 1));
+                events.AddRange(facts);
+            }
+            if (problems.Count > before) return;
+            if (PatientStream.Refusal(patient.Timeline, study.Protocol, _importer, events) is { } refusal)
+            {
+                Refuse(write.Entries.Count == 1 ? write.Entries[0] : null, refusal, write.Entries[0].Corrects is null ? "" : "replacement.");
+                return;
+            }
+            Accept(file, patient, events);
+            foreach (var (key, version) in keys) patient.Keys[key] = version;
+        }
+
+        private void Enrol(ImportWrite write, FileWrites file, Action<ImportEntry?, WriteOutcome, string> refuse)
+        {
+            var entry = write.Entries[0];
+            var (request, errors) = Read<EnrolPatient>(entry);
+            if (request is null)
+            {
+                refuse(entry, new WriteOutcome.Invalid(errors), "");
+                return;
+            }
+            if (EnrollingEndpoint.RequestRefusal(request, _importer) is { } refused)
+            {
+                refuse(entry, refused, "");
+                return;
+            }
+            var enrolment = request.ToEnrolment(Guid.CreateVersion7(), study.Id);
+            if (PatientStream.ProtocolRefusal([enrolment], study.Protocol, _importer) is { } refusal)
+            {
+                refuse(entry, refusal, "");
+                return;
+            }
+            if (_patients.ContainsKey(enrolment.SubjectCode))
+            {
+                refuse(entry, EnrollingEndpoint.SubjectCodeTaken(request, study), "");
+                return;
+            }
+            var patient = new Patient(new PatientTimeline(enrolment.PatientId, [], 0), ChainLink.Genesis);
+            _patients[enrolment.SubjectCode] = patient;
+            Accept(file, patient, [enrolment]);
+            if (entry.Key is { } key) patient.Keys[key] = 1;
+        }
+
+        private void Accept(FileWrites file, Patient patient, IReadOnlyList<object> events)
+        {
+            var id = patient.Timeline.PatientId;
+            if (!file.Patients.TryGetValue(id, out var writes))
+                file.Patients[id] = writes = new PatientWrites(patient.Timeline.Version == 0 ? null : patient.Timeline);
+            writes.Events.AddRange(events);
+            foreach (var e in events)
+                patient.Timeline = patient.Timeline.Apply(new RecordedEvent(patient.Timeline.Version + 1, e, DateTimeOffset.UtcNow, user));
+            Events += events.Count;
+        }
+
+        /// <summary>The events one entry records: a fact (or two), a correction or a void of an earlier entry; null when it is refused.</summary>
+        private IReadOnlyList<object>? Facts(ImportEntry entry, Patient patient, Action<ImportEntry?, WriteOutcome, string> refuse)
+        {
+            var enrolment = patient.Timeline.Enrolment;
+            if (entry.Voids is { } voided)
+            {
+                if (Target(entry, voided, patient, refuse) is not { } version) return null;
+                var request = new VoidEntry(version, entry.Reason);
+                var validation = new VoidEntry.Validator().Validate(request);
+                if (!validation.IsValid)
+                {
+                    refuse(entry, new WriteOutcome.Invalid(RequestValidation.Errors(validation)), "");
+                    return null;
+                }
+                return [new EntryVoided(version, request.Reason!.Trim())];
+            }
+
+            var (read, errors) = Read<EntryRequest>(entry);
+            if (entry.Corrects is { } corrected)
+            {
+                if (read is null)
+                {
+                    refuse(entry, new WriteOutcome.Invalid(errors), "");
+                    return null;
+                }
+                if (Target(entry, corrected, patient, refuse) is not { } version) return null;
+                var correction = new CorrectEntry(version, read, entry.Reason);
+                var validation = new CorrectEntry.Validator().Validate(correction);
+                if (!validation.IsValid)
+                {
+                    refuse(entry, new WriteOutcome.Invalid(RequestValidation.Errors(validation)), "replacement.");
+                    return null;
+                }
+                return [new EntryCorrected(version, read.ToFacts(enrolment).Single(), correction.Reason!.Trim())];
+            }
+            if (read is null)
+            {
+                refuse(entry, new WriteOutcome.Invalid(errors), "");
+                return null;
+            }
+            return [.. read.ToFacts(enrolment)];
+        }
+
+        private static long? Target(ImportEntry entry, string key, Patient patient, Action<ImportEntry?, WriteOutcome, string> refuse)
+        {
+            if (patient.Keys.TryGetValue(key, out var version)) return version;
+            refuse(entry, WriteOutcome.Conflict([$"It amends entry {key}, which this file does not record for the patient."]), "");
+            return null;
+        }
+
+        /// <summary>The entry's values read as its form's request, by the route's reader, with the request's own field rules.</summary>
+        private (T? Request, Dictionary<string, string[]> Errors) Read<T>(ImportEntry entry) where T : EntryRequest
+        {
+            var form = entry.Form!;
+            var formErrors = new Dictionary<string, string[]>();
+            var body = FormReading.Body(ImportShapes.AsPosted(entry.Values, form), form.Fields, formErrors);
+            var (request, readErrors) = FormReading.Read(body, form.Request, json);
+            var errors = new Dictionary<string, string[]>(formErrors);
+            foreach (var (key, messages) in readErrors) errors.TryAdd(key, messages);
+            if (request is T read)
+            {
+                // A correction's replacement is held to its own rules by the correction's validator.
+                if (entry.Corrects is not null && errors.Count == 0) return (read, errors);
+                foreach (var (key, messages) in RequestValidation.Errors(read.Validate())) errors.TryAdd(key, messages);
+                if (errors.Count == 0) return (read, errors);
+            }
+            return (null, errors);
+        }
+
+        private static void Report(ImportWrite write, ImportEntry? entry, WriteOutcome refusal, string prefix, List<ImportProblem> problems)
+        {
+            var columns = entry?.Columns ?? write.Entries.SelectMany(e => e.Columns).ToList();
+            string? Column(string key)
+            {
+                var field = key.StartsWith(prefix, StringComparison.Ordinal) ? key[prefix.Length..] : key;
+                return LayoutColumn.ColumnOf(field, columns) ?? (field is "reason" && entry?.Reason is not null ? "reason" : null);
+            }
+            switch (refusal)
+            {
+                case WriteOutcome.Invalid invalid:
+                    foreach (var (key, messages) in invalid.Errors)
+                        foreach (var message in messages) problems.Add(new ImportProblem(write.File, write.Row, Column(key), message));
+                    break;
+                case WriteOutcome.Refused refused:
+                    var placed = refused.Fields.Values.SelectMany(m => m).ToHashSet();
+                    foreach (var (key, messages) in refused.Fields)
+                        foreach (var message in messages) problems.Add(new ImportProblem(write.File, write.Row, Column(key), message));
+                    foreach (var violation in refused.Violations.Where(v => !placed.Contains(v)))
+                        problems.Add(new ImportProblem(write.File, write.Row, null, violation));
+                    break;
+                case WriteOutcome.Stale stale:
+                    problems.Add(new ImportProblem(write.File, write.Row, null, stale.Violation));
+                    break;
+            }
+        }
+
+        /// <summary>
+        /// Records one file's accepted writes in one transaction, a batch of patients per save; when any save fails (a
+        /// coordinator wrote to one of its patients meanwhile, or enrolled one of its subject codes) nothing is kept.
+        /// </summary>
+        public async Task<bool> RecordAsync(IDocumentStore store, FileWrites file, List<ImportProblem> problems, IProgress<ImportProgress>? progress,
+            Stopwatch clock, CancellationToken ct)
+        {
+            var reason = file.File.File.Reason;
+            var heads = new Dictionary<Guid, ChainLink>();
+            var byId = _patients.Values.ToDictionary(p => p.Timeline.PatientId);
+            var events = 0L;
+            var done = 0;
+            await using var connection = store.Storage.Database.CreateConnection();
+            await connection.OpenAsync(ct);
+            await using var transaction = await connection.BeginTransactionAsync(ct);
+            try
+            {
+                foreach (var batch in file.Patients.Chunk(PatientsPerBatch))
+                {
+                    await using var session = store.LightweightSession(Marten.Services.SessionOptions.ForTransaction(transaction));
+                    foreach (var (id, writes) in batch)
+                    {
+                        heads[id] = writes.Starts
+                            ? EnrollingEndpoint.Start(session, user, (PatientEnrolled)writes.Events[0], writes.Events.Skip(1).ToList(), study.ProtocolVersion, reason)
+                            : PatientStream.Append(session, user, writes.Before!, byId[id].Head, writes.Events, study.ProtocolVersion, reason);
+                        events += writes.Events.Count;
+                    }
+                    await session.SaveChangesAsync(ct);
+                    done += batch.Length;
+                    progress?.Report(new ImportProgress("recorded", done, file.Patients.Count, events, clock.Elapsed));
+                }
+                await transaction.CommitAsync(ct);
+            }
+            catch (Exception e) when (WriteConflicts.IsConcurrentWrite(e) || WriteConflicts.IsClaimTaken(e))
+            {
+                problems.Add(new ImportProblem(file.File.File.Name, null, null,
+                    "While it was being recorded a coordinator wrote to one of its patients or enrolled one of its subject codes; nothing from this file was recorded. Run the import again."));
+                return false;
+            }
+            foreach (var (id, head) in heads) byId[id].Head = head;
+            return true;
+        }
+    }
+
+    /// <summary>
+    /// Who the checks see: the importing user, with every site the import names. An import is an admin's act, for
+    /// every site of the study; entries are still held to every site rule a coordinator's are.
+    /// </summary>
+    private static ClaimsPrincipal Importer(string user, IEnumerable<string> sites) => new(new ClaimsIdentity(
+        [new Claim(RegistryClaims.Subject, user), new Claim(RegistryClaims.Role, Roles.Admin), .. sites.Select(s => new Claim(RegistryClaims.Site, s))],
+        "import", RegistryClaims.Subject, RegistryClaims.Role));
+}

@@ -1,0 +1,133 @@
+using System.Text.Json;
+using Alba;
+using Registry.Api.Tests.Cli;
+using Registry.Api.Tests.Infrastructure;
+using Registry.Interop.Import;
+using static Registry.Api.Tests.Import.ImportFiles;
+
+namespace Registry.Api.Tests.Import;
+
+public sealed class ImportTests(RegistryApp app) : IClassFixture<RegistryApp>
+{
+    [Fact]
+    public async Task A_dry_run_lists_every_problem_at_its_file_row_and_column_and_records_nothing()
+    {
+        var studyId = await app.RegisteredStudyAsync();
+        var before = await app.EventStoreMarkAsync();
+        var subjects = File("subjects.csv", Lines(SubjectsHeader,
+            "P-001,S1,ITC,2021-01-04,45,Male,90,true,positive",
+            "P-002,S1,C,2021-01-11,forty,Female,80,false,negative",
+            "P-003,S1,C,2021-02-01,55,Male,50,false,negative",
+            "P-004,S2,C,2021-02-30,55,Male,90,true,negative",
+            "P-005,S2,C,2021-02-03,55,Other,90,maybe,negative",
+            "P-001,S1,C,2021-03-01,50,Male,90,false,negative"));
+        var events = File("events.csv", Lines(EventsHeader,
+            "P-001,treatmentStarted,2021-01-06,,,,,,,,,,,,,,,,,",
+            "P-001,scan,2021-02-01,,,,,,,,,,,,,,,,,",
+            "P-001,adverseEventRecorded,2021-02-10,,,,,,,,Rash,7,false,Possible,,,,,,",
+            "P-999,lastKnownAlive,2021-03-01,,,,,,,,,,,,,,,,,",
+            "P-001,diseaseProgressed,2020-12-01,,,,,,,,,,,,,Radiological,,,,",
+            "P-001,lastKnownAlive,2021-03-01,,,,,,,,,,,,,Clinical,,,,"));
+
+        var outcome = await app.ImportAsync(studyId, subjects, events, dryRun: true);
+
+        Assert.False(outcome.Succeeded);
+        var found = outcome.Problems.Select(p => (p.File, p.Row, p.Column)).ToList();
+        Assert.Contains(("subjects.csv", 3, "age"), found);
+        Assert.Contains(("subjects.csv", 4, "kps"), found);
+        Assert.Contains(("subjects.csv", 5, "enrolledOn"), found);
+        Assert.Contains(("subjects.csv", 6, "sex"), found);
+        Assert.Contains(("subjects.csv", 6, "liverMetastasis"), found);
+        Assert.Contains(("subjects.csv", 7, "subjectCode"), found);
+        Assert.Contains(("events.csv", 3, "kind"), found);
+        Assert.Contains(("events.csv", 4, "grade"), found);
+        Assert.Contains(("events.csv", 5, "subjectCode"), found);
+        Assert.Contains(("events.csv", 6, (string?)null), found);
+        Assert.Contains(("events.csv", 7, "basis"), found);
+        Assert.Contains(outcome.Problems, p => p is { Row: 4, Column: "kps" } && p.Message.StartsWith("Not eligible"));
+        Assert.Contains(outcome.Problems, p => p is { File: "events.csv", Row: 6 } && p.Message.Contains("before enrolment on 2021-01-04"));
+        Assert.Contains(outcome.Problems, p => p is { Row: 7, Column: "subjectCode" } && p.Message.Contains("already enrolled"));
+        // Every row the files get right is not named.
+        Assert.DoesNotContain(outcome.Problems, p => p.Row == 2);
+        Assert.Equal(before, await app.EventStoreMarkAsync());
+    }
+
+    [Fact]
+    public async Task A_rule_broken_on_one_row_of_the_events_file_refuses_the_whole_file()
+    {
+        var studyId = await app.RegisteredStudyAsync();
+        var before = await app.EventStoreMarkAsync();
+        var events = File("events.csv", Lines(EventsHeader,
+            "P-001,treatmentStarted,2021-01-06,,,,,,,,,,,,,,,,,",
+            "P-002,treatmentStarted,2021-01-12,,,,,,,,,,,,,,,,,",
+            "P-003,lastKnownAlive,2021-05-01,,,,,,,,,,,,,,,,,",
+            "P-002,diseaseProgressed,2020-11-30,,,,,,,,,,,,,Radiological,,,,",
+            "P-001,lastKnownAlive,2021-05-01,,,,,,,,,,,,,,,,,"));
+
+        var outcome = await app.ImportAsync(studyId, File("subjects.csv", Subjects), events);
+
+        Assert.All(outcome.Problems, problem => Assert.Equal(("events.csv", 5, (string?)null), (problem.File, problem.Row, problem.Column)));
+        Assert.Contains(outcome.Problems, p => p.Message == "progression dated 2020-11-30 is before enrolment on 2021-01-11.");
+        Assert.Equal([true, false], outcome.Files.Select(f => f.Recorded));
+        // The subjects file is recorded (three enrolments); not one row of the events file is.
+        Assert.Equal(before.Count + 3, (await app.EventStoreMarkAsync()).Count);
+    }
+
+    [Fact]
+    public async Task The_command_line_imports_with_exit_code_0_and_refuses_with_2_listing_each_problem_and_the_chains_verify()
+    {
+        var code = $"IMP-{Guid.NewGuid():N}"[..12];
+        var studyId = await app.RegisteredStudyAsync(code);
+        var directory = Directory.CreateTempSubdirectory("trial-registry-import-");
+        try
+        {
+            var subjects = Path.Combine(directory.FullName, "subjects.csv");
+            var events = Path.Combine(directory.FullName, "events.csv");
+            var bad = Path.Combine(directory.FullName, "events-bad.csv");
+            await System.IO.File.WriteAllTextAsync(subjects, Subjects);
+            await System.IO.File.WriteAllTextAsync(events, Events);
+            await System.IO.File.WriteAllTextAsync(bad, Lines(EventsHeader, "P-001,adverseEventRecorded,2021-02-10,,,,,,,,Rash,7,false,Possible,,,,,,"));
+            var before = await app.EventStoreMarkAsync();
+
+            var dry = await CliRun.InvokeAsync(["import", "--study", code, "--subjects", subjects, "--events", events, "--dry-run"], app.ConnectionString);
+            Assert.Equal(0, dry.ExitCode);
+            Assert.Contains("Dry run: 0 problem(s); nothing was recorded.", dry.Stdout);
+            Assert.Equal(before, await app.EventStoreMarkAsync());
+
+            var run = await CliRun.InvokeAsync(["import", "--study", code, "--subjects", subjects, "--events", events], app.ConnectionString);
+            Assert.True(run.ExitCode == 0, run.Stderr);
+            Assert.Contains($"Imported into {code}: 15 events recorded", run.Stdout);
+            Assert.Matches(@"\[#+\] recorded 3/3 patients", run.Stderr);
+            Assert.Equal(before.Count + 3 + 12, (await app.EventStoreMarkAsync()).Count);
+
+            var refused = await CliRun.InvokeAsync(["import", "--study", code, "--events", bad], app.ConnectionString);
+            Assert.Equal(2, refused.ExitCode);
+            Assert.Contains("error: events-bad.csv: row 2, column \"grade\": grade is a CTCAE grade from 1 to 5.", refused.Stderr);
+            Assert.Equal(2, (await CliRun.InvokeAsync(["import", "--study", "NO-SUCH-STUDY", "--events", bad], app.ConnectionString)).ExitCode);
+
+            var verified = await (await app.Host.Scenario(s =>
+            {
+                s.WithBearerToken(app.Auditor);
+                s.Get.Url($"/api/audit/verify?studyId={studyId}");
+            })).JsonAsync();
+            Assert.True(verified.GetProperty("intact").GetBoolean(), verified.ToString());
+
+            var trail = await (await app.Host.Scenario(s =>
+            {
+                s.WithBearerToken(app.Auditor);
+                s.Get.Url($"/api/studies/{studyId}/audit-trail.json?patient=P-001");
+            })).JsonAsync();
+            var sha = Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(await System.IO.File.ReadAllBytesAsync(events)));
+            var rows = trail.EnumerateArray().ToList();
+            Assert.All(rows, r => Assert.StartsWith("cli:", r.GetProperty("recordedBy").GetString()));
+            Assert.StartsWith("imported from subjects.csv (sha256 ", rows[0].GetProperty("reason").GetString());
+            Assert.All(rows.Skip(1), r => Assert.Equal($"imported from events.csv (sha256 {sha})", r.GetProperty("reason").GetString()));
+            Assert.Equal(["patient_enrolled", "treatment_started", "imaging_assessed", "adverse_event_recorded", "disease_progressed", "adverse_event_recorded", "patient_died"],
+                rows.Select(r => r.GetProperty("type").GetString()));
+        }
+        finally
+        {
+            directory.Delete(recursive: true);
+        }
+    }
+}
