@@ -74,4 +74,73 @@ public sealed class CoordinatorTests(RegistryInBrowser registry)
         await Expect(imaging.Locator(".was").First).ToContainTextAsync("PR");
         await Expect(imaging).ToContainTextAsync($"by {People.Coordinator.UserName}. Reason: {reason}");
     }
+
+    [Fact]
+    public async Task A_coordinator_records_an_adverse_event_with_the_keyboard_alone()
+    {
+        await using var tab = await registry.SignedInAsync("coordinator-keyboard", People.Coordinator);
+        var desk = new CoordinatorDesk(tab);
+        var page = tab.Page;
+        var keyboard = page.Keyboard;
+        await desk.EnrolAsync("NPC-RM-2L", CoordinatorDesk.NpcRm2lPatient("NPC-E2E-KEY1", "IT", "2024-03-01"));
+
+        // From the patient's page, Tab reaches the form's link and Enter opens it.
+        var link = page.GetByRole(AriaRole.Link, new() { Name = "Record adverse event", Exact = true });
+        await TabToAsync(page, link);
+        await tab.NavigateByAsync(() => keyboard.PressAsync("Enter"), "adverse-event-form");
+
+        // Each field is reached by Tab in the order it is shown, and filled by typing; a select takes the first letters of its choice.
+        await TabToAsync(page, page.GetByLabel("Adverse event term (CTCAE)", new() { Exact = true }));
+        await keyboard.TypeAsync("Hypothyroidism");
+        await keyboard.PressAsync("Tab");
+        await Expect(page.GetByLabel("CTCAE grade", new() { Exact = true })).ToBeFocusedAsync();
+        await keyboard.TypeAsync("2");
+        await keyboard.PressAsync("Tab");
+        var onset = page.GetByLabel("Onset date", new() { Exact = true });
+        await Expect(onset).ToBeFocusedAsync();
+        await TypeDateAsync(onset, keyboard, new DateOnly(2024, 5, 20));
+        await keyboard.PressAsync("Tab");
+        await Expect(page.GetByLabel("Serious adverse event", new() { Exact = true })).ToBeFocusedAsync();
+        await keyboard.TypeAsync("No");
+        await keyboard.PressAsync("Tab");
+        await Expect(page.GetByLabel("Attribution to study treatment", new() { Exact = true })).ToBeFocusedAsync();
+        await keyboard.TypeAsync("Possible");
+        await tab.ShotAsync("adverse-event-typed");
+        await Expect(page.GetByLabel("CTCAE grade", new() { Exact = true })).ToHaveValueAsync("2");
+        await Expect(page.GetByLabel("Serious adverse event", new() { Exact = true })).ToHaveValueAsync("false");
+        await Expect(page.GetByLabel("Attribution to study treatment", new() { Exact = true })).ToHaveValueAsync("Possible");
+
+        // Tab on to the button named by its action; Enter records the entry.
+        await TabToAsync(page, page.GetByRole(AriaRole.Button, new() { Name = "Record adverse event", Exact = true }));
+        await tab.NavigateByAsync(() => keyboard.PressAsync("Enter"), "adverse-event-recorded");
+        await Expect(page.GetByRole(AriaRole.Status)).ToContainTextAsync("Recorded");
+        await Expect(desk.TimelineRow("Adverse event")).ToContainTextAsync("Hypothyroidism");
+        await Expect(desk.TimelineRow("Adverse event")).ToContainTextAsync("2024-05-20");
+    }
+
+    /// <summary>Presses Tab until <paramref name="target"/> has the focus; fails if 60 presses do not reach it.</summary>
+    private static async Task TabToAsync(IPage page, ILocator target)
+    {
+        for (var presses = 0; presses < 60 && !await target.EvaluateAsync<bool>("e => e === document.activeElement"); presses++)
+            await page.Keyboard.PressAsync("Tab");
+        await Expect(target).ToBeFocusedAsync();
+    }
+
+    /// <summary>
+    /// Types a date into a date input as a keyboard user does, segment by segment. The segments' order is the browser's
+    /// locale's (month first in en-US, day first elsewhere); a day above 12 tells the two orders apart.
+    /// </summary>
+    private static async Task TypeDateAsync(ILocator input, IKeyboard keyboard, DateOnly date)
+    {
+        var iso = date.ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture);
+        foreach (var order in new[] { "MMddyyyy", "ddMMyyyy" })
+        {
+            await keyboard.TypeAsync(date.ToString(order, System.Globalization.CultureInfo.InvariantCulture));
+            if (await input.InputValueAsync() == iso) return;
+            // Not this browser's order: cleared and focused again (its first segment) for the other.
+            await input.FillAsync("");
+            await input.FocusAsync();
+        }
+        await Expect(input).ToHaveValueAsync(iso);
+    }
 }

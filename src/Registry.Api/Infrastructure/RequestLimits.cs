@@ -17,6 +17,11 @@ public static class RequestLimits
     {
         if (context.Request.ContentLength > MaxBodyBytes)
         {
+            if (context.Request.HasFormContentType && !context.Request.Path.StartsWithSegments("/api"))
+            {
+                await TooLargeFormAsync(context);
+                return;
+            }
             await Results.Problem(new ProblemDetails
             {
                 Status = StatusCodes.Status413PayloadTooLarge,
@@ -27,4 +32,20 @@ public static class RequestLimits
         }
         await next(context);
     });
+
+    /// <summary>A page's form (a protocol file, an import) over the limit: a page saying so in words, with the way back to the form.</summary>
+    private static Task TooLargeFormAsync(HttpContext context)
+    {
+        var form = System.Net.WebUtility.HtmlEncode(context.Request.Path + context.Request.QueryString);
+        context.Response.StatusCode = StatusCodes.Status413PayloadTooLarge;
+        context.Response.ContentType = "text/html; charset=utf-8";
+        return context.Response.WriteAsync($"""
+            <!DOCTYPE html>
+            <html lang="en"><head><meta charset="utf-8" /><title>File too large · Trial Registry</title><link rel="stylesheet" href="/registry.css" /></head>
+            <body><header class="bar"><a class="brand" href="/">Trial Registry</a></header>
+            <main id="main"><h1>The file is too large</h1>
+            <div class="error-summary" role="alert"><h2>Nothing was recorded</h2><p>What you sent is over {MaxBodyBytes / 1024 / 1024} MB, the most a form takes.</p></div>
+            <p><a href="{form}">Back to the form</a> to choose a smaller file.</p></main></body></html>
+            """);
+    }
 }

@@ -22,11 +22,14 @@ public static class NotEstimable
     public static string? Landmark(ArmSurvivalView arm, LandmarkView landmark) =>
         landmark.Survival is not null ? null : arm.N == 0 ? NoPatients : "beyond the last follow-up";
 
-    /// <summary>A landmark's confidence interval: none at 0 (every patient has had the event), none where the estimate is missing.</summary>
+    /// <summary>
+    /// A landmark's confidence interval: none once the estimate has fallen to 0 (the last patient at risk had the event;
+    /// censored patients may remain), none where the estimate is missing.
+    /// </summary>
     public static string? LandmarkInterval(ArmSurvivalView arm, LandmarkView landmark) =>
         landmark.Survival is null ? Landmark(arm, landmark)
         : landmark.Lower is not null && landmark.Upper is not null ? null
-        : landmark.Survival == 0 ? "every patient has had the event" : "the interval is not defined here";
+        : landmark.Survival == 0 ? "the estimate is 0: the last patient at risk had the event" : "the interval is not defined here";
 
     public static string? HazardRatio(ComparisonView c) => c.Hr is not null ? null : c.NotEstimableReason ?? "not estimable";
 

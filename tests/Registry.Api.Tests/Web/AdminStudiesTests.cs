@@ -122,6 +122,10 @@ public sealed class AdminStudiesTests(RegistryApp app) : IClassFixture<RegistryA
         padded["setting"] = new string('x', 1_100_000);
         var large = await browser.UploadAsync("/admin/studies/new", "register-study", Encoding.UTF8.GetBytes(padded.ToJsonString()), []);
         Assert.Equal(HttpStatusCode.RequestEntityTooLarge, large.Status);
+        // A page in words with the way back, not the API's JSON problem.
+        Assert.Equal("The file is too large", large.Text("h1"));
+        Assert.Contains("over 1 MB", large.Text("[role=alert]"));
+        Assert.Equal("/admin/studies/new", large.Document.QuerySelector("main a")!.GetAttribute("href"));
         Assert.Equal(before, await app.EventStoreMarkAsync());
     }
 

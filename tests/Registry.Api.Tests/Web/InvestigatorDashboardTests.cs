@@ -256,7 +256,13 @@ public sealed class InvestigatorDashboardTests(DemoStudyApp app)
             .DistinctBy(r => r.Key)
             .ToDictionary(r => r.Key, r => r.Cells);
 
-    private static string Text(IElement cell) => string.Join(" ", cell.TextContent.Split((char[])[' ', '\n', '\r', '\t'], StringSplitOptions.RemoveEmptyEntries));
+    /// <summary>A cell as a screen reader reads it: a note mark (aria-hidden) left out, the reason it stands for (visually hidden) read.</summary>
+    private static string Text(IElement cell)
+    {
+        var read = (IElement)cell.Clone();
+        foreach (var hidden in read.QuerySelectorAll("[aria-hidden=true]").ToList()) hidden.Remove();
+        return string.Join(" ", read.TextContent.Split((char[])[' ', '\n', '\r', '\t'], StringSplitOptions.RemoveEmptyEntries));
+    }
 
     private static string? Selected(BrowserSession.Page page, string id) => page.Document.GetElementById(id) is IHtmlSelectElement select ? select.Value : null;
 }

@@ -50,7 +50,9 @@ public sealed class CorrectionPageTests(RegistryApp app) : IClassFixture<Registr
             Text(corrected.GetProperty("data").GetProperty("replacement")));
         var row = page.Document.GetElementById("entry-3")!;
         Assert.StartsWith("Assessment date: 2024-03-01; Sum of target lesion diameters (mm): 35;", row.Children[3].TextContent.Trim());
-        Assert.Contains("As first recorded: Assessment date: 2024-03-01; Sum of target lesion diameters (mm): 30;", row.Children[3].TextContent);
+        // Only what the correction changed, as it was first recorded; the unchanged assessment date is not repeated.
+        Assert.Equal("As first recorded: Sum of target lesion diameters (mm): 30; Overall response (RECIST 1.1): PR — partial response",
+            row.QuerySelector(".was")!.TextContent.Trim());
         Assert.Matches($"^Version 5: corrected .* UTC by {browser.UserName}. Reason: Scan re-read by the second radiologist$", row.Children[5].TextContent.Trim());
     }
 
@@ -65,7 +67,7 @@ public sealed class CorrectionPageTests(RegistryApp app) : IClassFixture<Registr
 
         Assert.Equal(HttpStatusCode.BadRequest, page.Status);
         Assert.Equal(before, await app.EventStoreMarkAsync());
-        Assert.Equal("reason is required: say why the entry is corrected.", page.ErrorBeside("Reason for correction"));
+        Assert.Equal("Reason for correction is required: say why the entry is corrected.", page.ErrorBeside("Reason for correction"));
         Assert.Equal("SD", page.Value("Overall response (RECIST 1.1)"));
         // The original is still shown beside the refused replacement.
         Assert.Contains("PR — partial response", page.Text("section[aria-labelledby=original-title]"));
@@ -83,7 +85,7 @@ public sealed class CorrectionPageTests(RegistryApp app) : IClassFixture<Registr
         });
 
         Assert.Equal(HttpStatusCode.BadRequest, page.Status);
-        Assert.Equal("response must be PD when there are new lesions or non-target progression (RECIST 1.1).", page.ErrorBeside("Overall response (RECIST 1.1)"));
+        Assert.Equal("Overall response (RECIST 1.1) must be PD when there are new lesions or non-target progression (RECIST 1.1).", page.ErrorBeside("Overall response (RECIST 1.1)"));
         Assert.Null(page.ErrorBeside("Reason for correction"));
     }
 
@@ -112,7 +114,7 @@ public sealed class CorrectionPageTests(RegistryApp app) : IClassFixture<Registr
 
         var refused = await browser.SubmitAsync($"/patients/{patientId}/entries/4/void", "void", new());
         Assert.Equal(HttpStatusCode.BadRequest, refused.Status);
-        Assert.Equal("reason is required: say why the entry is voided.", refused.ErrorBeside("Reason for voiding"));
+        Assert.Equal("Reason for voiding is required: say why the entry is voided.", refused.ErrorBeside("Reason for voiding"));
 
         var page = await browser.SubmitAsync(refused, "void", new() { ["Reason for voiding"] = "Entered for the wrong patient" });
 

@@ -83,8 +83,8 @@ public sealed class EnrolmentPageTests(RegistryApp app) : IClassFixture<Registry
 
         Assert.Equal(HttpStatusCode.BadRequest, page.Status);
         Assert.Equal(before, await app.EventStoreMarkAsync());
-        Assert.Equal("age must be between 0 and 120 years; 130 is outside.", page.ErrorBeside("Age (years)"));
-        Assert.Equal(["age must be between 0 and 120 years; 130 is outside."], page.Summary());
+        Assert.Equal("Age (years) must be between 0 and 120 years; 130 is outside.", page.ErrorBeside("Age (years)"));
+        Assert.Equal(["Age (years) must be between 0 and 120 years; 130 is outside."], page.Summary());
         Assert.Equal("#f-baseline-age", page.Document.QuerySelector("[role=alert] a")!.GetAttribute("href"));
         Assert.StartsWith("Error: ", page.Document.Title);
         foreach (var label in new[] { "Subject code", "Sex", "Karnofsky score", "Enrolment date" }) Assert.Null(page.ErrorBeside(label));
@@ -106,9 +106,9 @@ public sealed class EnrolmentPageTests(RegistryApp app) : IClassFixture<Registry
             With(Typed("NPC-106"), ("Sex", ""), ("Karnofsky score", "eighty"), ("Age (years)", "54.5")));
 
         Assert.Equal(HttpStatusCode.BadRequest, page.Status);
-        Assert.Equal("Sex (sex) is required.", page.ErrorBeside("Sex"));
-        Assert.Equal("kps must be a number.", page.ErrorBeside("Karnofsky score"));
-        Assert.Equal("age must be a whole number.", page.ErrorBeside("Age (years)"));
+        Assert.Equal("Sex is required.", page.ErrorBeside("Sex"));
+        Assert.Equal("Karnofsky score must be a number.", page.ErrorBeside("Karnofsky score"));
+        Assert.Equal("Age (years) must be a whole number.", page.ErrorBeside("Age (years)"));
         Assert.Null(page.ErrorBeside("Liver metastasis"));
         Assert.Equal(3, page.Summary().Length);
     }
@@ -124,7 +124,7 @@ public sealed class EnrolmentPageTests(RegistryApp app) : IClassFixture<Registry
 
         Assert.Equal(HttpStatusCode.BadRequest, page.Status);
         Assert.Contains("pseudonymous code", page.ErrorBeside("Subject code"));
-        Assert.Equal("enrolledOn '2021-02-30' is not a calendar date in the form YYYY-MM-DD.", page.ErrorBeside("Enrolment date"));
+        Assert.Equal("Enrolment date '2021-02-30' is not a calendar date in the form YYYY-MM-DD.", page.ErrorBeside("Enrolment date"));
         // A value beside a missing code is the form's own question: JSON cannot say both.
         Assert.Equal("Give a value or choose why it is not recorded, not both.", page.ErrorBeside("EBV DNA"));
         // The dictionary is read once the request itself is whole, as the API reads it.

@@ -143,7 +143,7 @@ public sealed class FollowUpPageTests(RegistryApp app) : IClassFixture<RegistryA
 
         Assert.Equal(HttpStatusCode.BadRequest, page.Status);
         Assert.Equal(before, await app.EventStoreMarkAsync());
-        Assert.Equal("response must be PD when there are new lesions or non-target progression (RECIST 1.1).", page.ErrorBeside("Overall response (RECIST 1.1)"));
+        Assert.Equal("Overall response (RECIST 1.1) must be PD when there are new lesions or non-target progression (RECIST 1.1).", page.ErrorBeside("Overall response (RECIST 1.1)"));
         Assert.Equal(("2024-03-01", "30", "true", "SD"),
             (page.Value("Assessment date"), page.Value("Sum of target lesion diameters (mm)"), page.Value("New lesions"), page.Value("Overall response (RECIST 1.1)")));
     }

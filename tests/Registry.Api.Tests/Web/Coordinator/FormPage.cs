@@ -46,4 +46,11 @@ public static class FormPage
         .ToDictionary(
             e => page.Document.QuerySelector($"[aria-describedby~='{e.Id}']")!.GetAttribute("name")!,
             e => e.TextContent.Replace("Error: ", "").Trim());
+
+    /// <summary>The visible label of the input named <paramref name="name"/>.</summary>
+    public static string LabelOf(this BrowserSession.Page page, string name)
+    {
+        var input = page.Document.QuerySelector($"[name='{name}']") ?? throw new InvalidOperationException($"{page.Url} has no input named '{name}'.");
+        return page.Document.QuerySelector($"label[for='{input.Id}']")!.TextContent.Trim();
+    }
 }

@@ -75,11 +75,21 @@ public sealed class PageAndApiAgreeTests(RegistryApp app, ITestOutputHelper outp
         if (api.Status == 400)
         {
             var shown = page.ErrorsByName();
+            // The same words, except that the page names the field by its label where the API names it by its JSON key.
+            var expected = api.Errors.ToDictionary(e => e.Key, e => InLabelWords(e.Value, e.Key, page.LabelOf(e.Key)));
             if (api.StoppedAtFirstType)
-                foreach (var (key, message) in api.Errors) Assert.True(shown.GetValueOrDefault(key) == message, $"{what}: the API says {key}: {message}; the page says {shown.GetValueOrDefault(key) ?? "nothing"}.");
-            else Assert.Equal(api.Errors.OrderBy(e => e.Key), shown.OrderBy(e => e.Key));
+                foreach (var (key, message) in expected) Assert.True(shown.GetValueOrDefault(key) == message, $"{what}: the API says {key}: {message}; the page says {shown.GetValueOrDefault(key) ?? "nothing"}.");
+            else Assert.Equal(expected.OrderBy(e => e.Key), shown.OrderBy(e => e.Key));
         }
         else if (api.Status != 201) Assert.Equal(api.Violations.Order(), page.Summary().Order());
+    }
+
+    private static string InLabelWords(string message, string key, string label)
+    {
+        // A message may hold several (joined by a space), each starting with the key.
+        foreach (var name in new[] { key, key[(key.LastIndexOf('.') + 1)..] }.Distinct())
+            message = Regex.Replace(message, $@"(^|(?<=\. ))('?{Regex.Escape(name)}'?|{Regex.Escape(label)} \({Regex.Escape(name)}\)) ", _ => label + " ");
+        return message;
     }
 
     // ---- Follow-up forms: one field at a time made wrong, on a patient enrolled 2024-01-05 ----
