@@ -11,7 +11,7 @@ namespace Registry.Domain.Outcomes;
 /// </summary>
 public static class OutcomeDerivation
 {
-    private sealed record Failure(DateOnly On, FailureSite? Site);
+    private sealed record Failure(DateOnly On, FailureSite? Site, IPatientFact Fact);
 
     public static PatientOutcome Derive(PatientTimeline timeline, Protocol protocol, DateOnly? dataCut = null)
     {
@@ -19,12 +19,13 @@ public static class OutcomeDerivation
         var enrolment = timeline.Enrolment;
         var randomization = facts.OfType<PatientRandomized>().OrderBy(r => r.RandomizedOn).FirstOrDefault();
         var arm = randomization?.Arm ?? enrolment.Arm;
-        var origin = protocol.TimeOrigin switch
+        IPatientFact? originFact = protocol.TimeOrigin switch
         {
-            TimeOrigins.Randomization => randomization?.RandomizedOn,
-            TimeOrigins.Enrolment => enrolment.EnrolledOn,
-            _ => facts.OfType<TreatmentStarted>().Select(t => (DateOnly?)t.StartedOn).Min(),
+            TimeOrigins.Randomization => randomization,
+            TimeOrigins.Enrolment => enrolment,
+            _ => facts.OfType<TreatmentStarted>().OrderBy(t => t.StartedOn).FirstOrDefault(),
         };
+        var origin = originFact?.ClinicalDate;
         var adverseEvents = AdverseEvents(facts);
         string? excluded = dataCut is { } c && enrolment.EnrolledOn > c ? "enrolled after the data cut"
             : arm is null ? "not randomized"
@@ -38,53 +39,63 @@ public static class OutcomeDerivation
             return new PatientOutcome(timeline.PatientId, arm, enrolment.Site, enrolment.Baseline, origin, excluded,
                 new Dictionary<string, TimeToEvent>(), BestOverallResponse.NE, false, adverseEvents);
 
+        var versions = new Dictionary<IPatientFact, long>(ReferenceEqualityComparer.Instance);
+        foreach (var entry in timeline.Entries.Where(e => !e.Voided)) versions.TryAdd(entry.Current, entry.Version);
+        EntrySource? Source(IPatientFact fact) => versions.TryGetValue(fact, out var version) ? EntrySource.Of(fact, version) : null;
+
         var imaging = facts.OfType<ImagingAssessed>().Where(i => i.AssessedOn >= start).OrderBy(i => i.AssessedOn).ToList();
         // An imaging timepoint of PD is a progression on its date, whether or not a progression entry was made.
-        var failures = facts.OfType<DiseaseProgressed>().Select(p => new Failure(p.ProgressedOn, p.Site))
-            .Concat(facts.OfType<DiseaseRelapsed>().Select(r => new Failure(r.RelapsedOn, r.Type)))
-            .Concat(imaging.Where(i => i.Response == TimepointResponse.PD).Select(i => new Failure(i.AssessedOn, null)))
+        var failures = facts.OfType<DiseaseProgressed>().Select(p => new Failure(p.ProgressedOn, p.Site, p))
+            .Concat(facts.OfType<DiseaseRelapsed>().Select(r => new Failure(r.RelapsedOn, r.Type, r)))
+            .Concat(imaging.Where(i => i.Response == TimepointResponse.PD).Select(i => new Failure(i.AssessedOn, null, i)))
             .OrderBy(f => f.On)
             .ToList();
-        var died = facts.OfType<PatientDied>().Select(d => (DateOnly?)d.DiedOn).Min();
-        var anyFailure = failures.Select(f => (DateOnly?)f.On).FirstOrDefault();
-        var distant = failures.Where(f => f.Site is FailureSite.Distant or FailureSite.Both).Select(f => (DateOnly?)f.On).FirstOrDefault();
-        var locoregional = failures.Where(f => f.Site is FailureSite.Locoregional or FailureSite.Both).Select(f => (DateOnly?)f.On).FirstOrDefault();
+        var death = facts.OfType<PatientDied>().OrderBy(d => d.DiedOn).FirstOrDefault();
+        var anyFailure = failures.FirstOrDefault();
+        var distant = failures.FirstOrDefault(f => f.Site is FailureSite.Distant or FailureSite.Both);
+        var locoregional = failures.FirstOrDefault(f => f.Site is FailureSite.Locoregional or FailureSite.Both);
 
-        var lastContact = timeline.LastContactOn;
-        var censorAlive = dataCut is { } cut && lastContact > cut ? cut : lastContact;
-        DateOnly LastAssessmentBefore(DateOnly? limit) =>
-            imaging.Where(i => limit is null || i.AssessedOn <= limit).Select(i => i.AssessedOn).DefaultIfEmpty(start).Max();
-        var lastAssessment = LastAssessmentBefore(anyFailure);
+        // The last contact is read from every entry in force, so a patient followed past the cut is censored at the cut.
+        var lastContact = timeline.EffectiveFacts.OrderBy(f => f.ClinicalDate).Last();
+        var lastAssessment = imaging.Where(i => anyFailure is null || i.AssessedOn <= anyFailure.On).LastOrDefault();
 
-        TimeToEvent Event(DateOnly on) => new(Days(start, on), true);
-        TimeToEvent Censored(DateOnly on) => new(Days(start, on), false);
-        TimeToEvent FirstOf(DateOnly? a, DateOnly? b, DateOnly censorOn) =>
-            Earliest(a, b) is { } e ? Event(e) : Censored(censorOn);
+        EndpointEnd Event(IPatientFact fact, DateOnly from) => new(from, fact.ClinicalDate, EndpointEnd.DescribeEvent(fact), null, Source(fact));
+        EndpointEnd Censored(IPatientFact fact, Censoring why, DateOnly from) => new(from, fact.ClinicalDate, EndpointEnd.Describe(why), why, Source(fact));
+        EndpointEnd AtLastAssessment(DateOnly from) => lastAssessment is { } scan
+            ? Censored(scan, Censoring.LastTumourAssessment, from)
+            : Censored(originFact!, Censoring.NoTumourAssessment, from);
+        var aliveAtLastContact = dataCut is { } cut && lastContact.ClinicalDate > cut
+            ? new EndpointEnd(start, cut, EndpointEnd.Describe(Censoring.DataCut), Censoring.DataCut, null)
+            : Censored(lastContact, Censoring.LastKnownAlive, start);
+        // Whichever came first; a failure on the day of death counts as the death.
+        IPatientFact? FirstOf(Failure? failure) =>
+            failure is null ? death : death is null || failure.On < death.DiedOn ? failure.Fact : death;
 
-        var times = new Dictionary<string, TimeToEvent>
+        var ends = new Dictionary<string, EndpointEnd>
         {
-            ["pfs"] = FirstOf(anyFailure, died, lastAssessment),
-            ["os"] = died is { } d ? Event(d) : Censored(censorAlive),
-            ["efs"] = FirstOf(anyFailure, died, censorAlive),
-            ["ffs"] = anyFailure is { } f ? Event(f) : Censored(died ?? censorAlive),
-            ["dmfs"] = FirstOf(distant, died, censorAlive),
-            ["lrrfs"] = FirstOf(locoregional, died, censorAlive),
-            ["ttp"] = anyFailure is { } p ? Event(p) : Censored(lastAssessment),
+            ["pfs"] = FirstOf(anyFailure) is { } pfs ? Event(pfs, start) : AtLastAssessment(start),
+            ["os"] = death is not null ? Event(death, start) : aliveAtLastContact,
+            ["efs"] = FirstOf(anyFailure) is { } efs ? Event(efs, start) : aliveAtLastContact,
+            ["ffs"] = anyFailure is not null ? Event(anyFailure.Fact, start)
+                : death is not null ? Censored(death, Censoring.DeathWithoutFailure, start)
+                : aliveAtLastContact,
+            ["dmfs"] = FirstOf(distant) is { } dmfs ? Event(dmfs, start) : aliveAtLastContact,
+            ["lrrfs"] = FirstOf(locoregional) is { } lrrfs ? Event(lrrfs, start) : aliveAtLastContact,
+            ["ttp"] = anyFailure is not null ? Event(anyFailure.Fact, start) : AtLastAssessment(start),
         };
 
         var criteria = protocol.ResponseCriteria;
-        var best = BestResponse(start, anyFailure, imaging, criteria);
-        var confirmed = BestResponse(start, anyFailure, imaging, criteria with { RequireConfirmation = true }) is BestOverallResponse.CR or BestOverallResponse.PR;
+        var (best, bestOn) = BestResponseOn(start, anyFailure?.On, imaging, criteria);
+        var confirmed = BestResponse(start, anyFailure?.On, imaging, criteria with { RequireConfirmation = true }) is BestOverallResponse.CR or BestOverallResponse.PR;
         if (best is BestOverallResponse.CR or BestOverallResponse.PR &&
             imaging.FirstOrDefault(i => i.Response is TimepointResponse.CR or TimepointResponse.PR) is { } firstResponse)
         {
+            // Duration of response counts from the first response, not from the time origin.
             var from = firstResponse.AssessedOn;
-            var end = Earliest(anyFailure, died);
-            times["dor"] = end is { } e && e >= from
-                ? new TimeToEvent(e.DayNumber - from.DayNumber, true)
-                : new TimeToEvent(Math.Max(0, lastAssessment.DayNumber - from.DayNumber), false);
+            ends["dor"] = FirstOf(anyFailure) is { } end && end.ClinicalDate >= from ? Event(end, from) : AtLastAssessment(from);
         }
-        return new PatientOutcome(timeline.PatientId, arm, enrolment.Site, enrolment.Baseline, start, null, times, best, confirmed, adverseEvents);
+        var times = ends.ToDictionary(e => e.Key, e => TimeToEvent.Ending(e.Value));
+        return new PatientOutcome(timeline.PatientId, arm, enrolment.Site, enrolment.Baseline, start, null, times, best, confirmed, adverseEvents, bestOn);
     }
 
     /// <summary>
@@ -93,25 +104,33 @@ public static class OutcomeDerivation
     /// with confirmation required, CR/PR count only when a later timepoint at least the confirmation interval
     /// apart shows the same or better response, and an unconfirmed one can still qualify as SD.
     /// </summary>
-    public static BestOverallResponse BestResponse(DateOnly start, DateOnly? progressed, IReadOnlyList<ImagingAssessed> imaging, ResponseCriteria rules)
+    public static BestOverallResponse BestResponse(DateOnly start, DateOnly? progressed, IReadOnlyList<ImagingAssessed> imaging, ResponseCriteria rules) =>
+        BestResponseOn(start, progressed, imaging, rules).Response;
+
+    /// <summary>
+    /// <see cref="BestResponse"/> with the date that gave it: the earliest qualifying timepoint, for PD the first
+    /// failure (or PD timepoint), for NE none.
+    /// </summary>
+    public static (BestOverallResponse Response, DateOnly? On) BestResponseOn(DateOnly start, DateOnly? progressed, IReadOnlyList<ImagingAssessed> imaging,
+        ResponseCriteria rules)
     {
-        var window = imaging.Where(i => progressed is null || i.AssessedOn <= progressed).ToList();
+        var window = imaging.Where(i => progressed is null || i.AssessedOn <= progressed).OrderBy(i => i.AssessedOn).ToList();
 
         bool Confirmed(ImagingAssessed at, Func<TimepointResponse, bool> sameOrBetter) =>
             !rules.RequireConfirmation || window.Any(later =>
                 later.AssessedOn.DayNumber - at.AssessedOn.DayNumber >= rules.ConfirmationMinimumDays && sameOrBetter(later.Response));
 
-        if (window.Any(i => i.Response == TimepointResponse.CR && Confirmed(i, r => r == TimepointResponse.CR)))
-            return BestOverallResponse.CR;
-        if (window.Any(i => i.Response is TimepointResponse.CR or TimepointResponse.PR &&
-                            Confirmed(i, r => r is TimepointResponse.CR or TimepointResponse.PR)))
-            return BestOverallResponse.PR;
-        if (window.Any(i => i.Response is TimepointResponse.CR or TimepointResponse.PR or TimepointResponse.SD &&
-                            i.AssessedOn.DayNumber - start.DayNumber >= rules.StableDiseaseMinimumDays))
-            return BestOverallResponse.SD;
-        if (progressed is not null || window.Any(i => i.Response == TimepointResponse.PD))
-            return BestOverallResponse.PD;
-        return BestOverallResponse.NE;
+        if (window.FirstOrDefault(i => i.Response == TimepointResponse.CR && Confirmed(i, r => r == TimepointResponse.CR)) is { } complete)
+            return (BestOverallResponse.CR, complete.AssessedOn);
+        if (window.FirstOrDefault(i => i.Response is TimepointResponse.CR or TimepointResponse.PR &&
+                                       Confirmed(i, r => r is TimepointResponse.CR or TimepointResponse.PR)) is { } partial)
+            return (BestOverallResponse.PR, partial.AssessedOn);
+        if (window.FirstOrDefault(i => i.Response is TimepointResponse.CR or TimepointResponse.PR or TimepointResponse.SD &&
+                                       i.AssessedOn.DayNumber - start.DayNumber >= rules.StableDiseaseMinimumDays) is { } stable)
+            return (BestOverallResponse.SD, stable.AssessedOn);
+        if (progressed is { } on) return (BestOverallResponse.PD, on);
+        if (window.FirstOrDefault(i => i.Response == TimepointResponse.PD) is { } pd) return (BestOverallResponse.PD, pd.AssessedOn);
+        return (BestOverallResponse.NE, null);
     }
 
     /// <summary>Worst grade per term; an entry accepted before terms were required reads as "Term not recorded".</summary>
@@ -121,8 +140,4 @@ public static class OutcomeDerivation
         .Select(g => new AdverseEventSummary(g.Key, g.Max(a => a.Grade), g.Any(a => a.Serious)))
         .OrderBy(a => a.Term, StringComparer.OrdinalIgnoreCase)
         .ToList();
-
-    private static DateOnly? Earliest(DateOnly? a, DateOnly? b) => a is null ? b : b is null ? a : a < b ? a : b;
-
-    private static int Days(DateOnly from, DateOnly to) => Math.Max(0, to.DayNumber - from.DayNumber);
 }

@@ -139,6 +139,9 @@ public static class DataDictionary
         return variable.Grouping?.Merge?.FirstOrDefault(m => m.Levels.Contains(level, StringComparer.Ordinal))?.Label ?? level;
     }
 
+    /// <summary>The group a patient is counted in by a stratified or adjusted model and a subgroup: a value never recorded reads as Unknown.</summary>
+    public static string GroupOrUnknown(Variable variable, BaselineValue? value) => GroupOf(variable, value) ?? MissingCodes.Label(MissingCodes.Unknown);
+
     /// <summary>A numeric reading of a value for a Cox covariate: the number, or 1/0 for yes/no; null when missing or not numeric.</summary>
     public static double? NumericOf(BaselineValue? value) => value?.Number ?? (value?.Flag is { } f ? (f ? 1 : 0) : null);
 

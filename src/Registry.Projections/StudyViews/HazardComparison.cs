@@ -84,8 +84,7 @@ public static class HazardComparison
     }
 
     /// <summary>The patient's group for a variable; a missing value is its own group ("Unknown", "Not done").</summary>
-    public static string Group(Variable variable, PatientOutcome outcome) =>
-        DataDictionary.GroupOf(variable, outcome.Baseline.Get(variable.Key)) ?? MissingCodes.Label(MissingCodes.Unknown);
+    public static string Group(Variable variable, PatientOutcome outcome) => DataDictionary.GroupOrUnknown(variable, outcome.Baseline.Get(variable.Key));
 
     private static SurvivalGroup SurvivalGroup(string label, List<(PatientOutcome Outcome, TimeToEvent Time)> rows, Variable? strata) => new(
         label,

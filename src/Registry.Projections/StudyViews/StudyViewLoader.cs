@@ -2,11 +2,15 @@ using System.Globalization;
 using System.Text.RegularExpressions;
 using Marten;
 using Registry.Domain.Outcomes;
+using Registry.Domain.Patients;
 using Registry.Domain.Studies;
 using Registry.Projections.Outcomes;
 using Registry.Projections.Patients;
 
 namespace Registry.Projections.StudyViews;
+
+/// <summary>A study as it stood at a moment, and its patients then: each record beside the outcome derived from it at the data cut.</summary>
+public sealed record StudyPatients(Study Study, IReadOnlyList<(PatientTimeline Timeline, PatientOutcome Outcome)> Patients, DateTimeOffset? AsOf, DateOnly? DataCut);
 
 /// <summary>Why a view could not be loaded: the query's field errors, or no such study (then it was not registered at that moment).</summary>
 public sealed record ViewRefusal(Dictionary<string, string[]>? Errors, string? NotFound);
@@ -21,15 +25,8 @@ public static partial class StudyViewLoader
     public static async Task<(StudyViewScope? Scope, ViewRefusal? Refusal)> LoadAsync(
         IQuerySession session, Guid studyId, string? asOf, string? dataCut, bool? consistent, CancellationToken ct)
     {
-        var errors = new Dictionary<string, string[]>();
-        var moment = ParseMoment(asOf, errors);
-        var cut = ParseDataCut(dataCut, errors);
-        if (errors.Count > 0) return (null, new ViewRefusal(errors, null));
-
-        if (await session.LoadAsync<Study>(studyId, ct) is not { } current)
-            return (null, new ViewRefusal(null, $"No study {studyId} is registered."));
-        if (current.AsOf(moment) is not { } study)
-            return (null, new ViewRefusal(null, $"Study {current.Code} was not yet registered at {moment:O}."));
+        var (study, moment, cut, refusal) = await ResolveAsync(session, studyId, asOf, dataCut, ct);
+        if (study is null) return (null, refusal);
 
         IReadOnlyList<PatientOutcome> outcomes;
         if (moment is null && cut is null && consistent != true)
@@ -46,11 +43,46 @@ public static partial class StudyViewLoader
     }
 
     /// <summary>
+    /// A study's patients as the analysis datasets read them: each record as the registry knew it at <c>asOf</c>, with
+    /// the outcome derived from it at the data cut — from the charts, as a read-your-write view derives them, so every
+    /// time carries where it ends. The same parameters, refusals and patients as a view's.
+    /// </summary>
+    public static async Task<(StudyPatients? Patients, ViewRefusal? Refusal)> LoadPatientsAsync(
+        IQuerySession session, Guid studyId, string? asOf, string? dataCut, CancellationToken ct)
+    {
+        var (study, moment, cut, refusal) = await ResolveAsync(session, studyId, asOf, dataCut, ct);
+        if (study is null) return (null, refusal);
+        var charts = await session.Query<PatientChart>().Where(c => c.StudyId == studyId).ToListAsync(ct);
+        return (new StudyPatients(study, Patients(charts, study, moment, cut, ct), moment, cut), null);
+    }
+
+    /// <summary>The query's moment and data cut read, and the study as it stood at that moment; else why not.</summary>
+    private static async Task<(Study? Study, DateTimeOffset? Moment, DateOnly? Cut, ViewRefusal? Refusal)> ResolveAsync(
+        IQuerySession session, Guid studyId, string? asOf, string? dataCut, CancellationToken ct)
+    {
+        var errors = new Dictionary<string, string[]>();
+        var moment = ParseMoment(asOf, errors);
+        var cut = ParseDataCut(dataCut, errors);
+        if (errors.Count > 0) return (null, null, null, new ViewRefusal(errors, null));
+
+        if (await session.LoadAsync<Study>(studyId, ct) is not { } current)
+            return (null, null, null, new ViewRefusal(null, $"No study {studyId} is registered."));
+        if (current.AsOf(moment) is not { } study)
+            return (null, null, null, new ViewRefusal(null, $"Study {current.Code} was not yet registered at {moment:O}."));
+        return (study, moment, cut, null);
+    }
+
+    /// <summary>
     /// Every chart's outcome as the registry knew it at <paramref name="asOf"/>, at the data cut, under the study's
     /// protocol then. Cancellation is observed before each patient, so a disconnected caller stops the fold.
     /// </summary>
     public static IReadOnlyList<PatientOutcome> Derive(IEnumerable<PatientChart> charts, Study study, DateTimeOffset? asOf, DateOnly? dataCut,
-        CancellationToken ct = default)
+        CancellationToken ct = default) =>
+        Patients(charts, study, asOf, dataCut, ct).Select(p => p.Outcome).ToList();
+
+    /// <summary><see cref="Derive"/> with each patient's record beside the outcome derived from it.</summary>
+    public static IReadOnlyList<(PatientTimeline Timeline, PatientOutcome Outcome)> Patients(IEnumerable<PatientChart> charts, Study study, DateTimeOffset? asOf,
+        DateOnly? dataCut, CancellationToken ct = default)
     {
         ct.ThrowIfCancellationRequested();
         return charts
@@ -61,7 +93,7 @@ public static partial class StudyViewLoader
             })
             // A patient enrolled after the data cut was not in the study at that cut.
             .Where(t => t is not null && (dataCut is null || t.Enrolment.EnrolledOn <= dataCut))
-            .Select(t => OutcomeDerivation.Derive(t!, study.Protocol, dataCut))
+            .Select(t => (t!, OutcomeDerivation.Derive(t!, study.Protocol, dataCut)))
             .ToList();
     }
 

@@ -157,6 +157,11 @@ public sealed class AccessMatrixTests(RegistryApp app) : IClassFixture<RegistryA
         new("GET /api/studies/{studyId}/safety.csv", StudyReaders),
         new("GET /api/studies/{studyId}/maturity.csv", StudyReaders, Url: f => $"/api/studies/{f.StudyId}/maturity.csv?arm=ITC&reference=C&every=1y"),
 
+        // The analysis datasets and their definition: the same readers
+        new("GET /api/studies/{studyId}/datasets/{dataset}.csv", StudyReaders, Url: f => $"/api/studies/{f.StudyId}/datasets/adtte.csv"),
+        new("GET /api/studies/{studyId}/datasets/{dataset}.json", StudyReaders, Url: f => $"/api/studies/{f.StudyId}/datasets/adsl.json"),
+        new("GET /api/studies/{studyId}/datasets/define.json", StudyReaders),
+
         // Patient reads: a coordinator lists her own sites' patients (none, for another site's), an auditor every site's
         new("GET /api/patients/{patientId}/history", [SiteCoordinator, Auditor]),
         new("GET /api/studies/{studyId}/patients", [SiteCoordinator, OtherSiteCoordinator, Auditor]),

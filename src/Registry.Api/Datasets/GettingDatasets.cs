@@ -1,0 +1,69 @@
+using Marten;
+using Microsoft.AspNetCore.Authorization;
+using Microsoft.AspNetCore.RateLimiting;
+using Registry.Api.Infrastructure;
+using Registry.Api.StudyViews;
+using Registry.Interop.Datasets;
+using Registry.Projections.StudyViews;
+using Wolverine.Http;
+
+namespace Registry.Api.Datasets;
+
+/// <summary>
+/// A study's CDISC ADaM-shaped analysis datasets (ADSL, ADTTE, ADRS, ADAE) as CSV or Dataset-JSON, and their data
+/// definition, as of any moment and data cut: the patients, outcomes and refusals of the study views
+/// (<see cref="StudyViewLoader.LoadPatientsAsync"/>), for the views' readers and under their rate limit.
+/// </summary>
+public static class GettingDatasetsEndpoint
+{
+    [WolverineGet("/api/studies/{studyId}/datasets/{dataset}.csv")]
+    [Authorize(Roles = StudyViewRoutes.Readers)]
+    [EnableRateLimiting(RateLimits.Views)]
+    public static async Task<IResult> Csv(Guid studyId, string dataset, string? asOf, string? dataCut, IQuerySession session, CancellationToken ct)
+    {
+        if (AnalysisDatasets.Find(dataset) is not { } build) return Unknown(dataset);
+        var (source, refusal) = await LoadAsync(session, studyId, asOf, dataCut, ct);
+        if (source is null) return refusal!.ToResult();
+        var built = build(source);
+        return Results.Stream(body => DatasetCsv.WriteAsync(built, body, ct), "text/csv; charset=utf-8", FileName(source, built.Name, "csv"));
+    }
+
+    [WolverineGet("/api/studies/{studyId}/datasets/{dataset}.json")]
+    [Authorize(Roles = StudyViewRoutes.Readers)]
+    [EnableRateLimiting(RateLimits.Views)]
+    public static async Task<IResult> Json(Guid studyId, string dataset, string? asOf, string? dataCut, IQuerySession session, CancellationToken ct)
+    {
+        if (AnalysisDatasets.Find(dataset) is not { } build) return Unknown(dataset);
+        var (source, refusal) = await LoadAsync(session, studyId, asOf, dataCut, ct);
+        if (source is null) return refusal!.ToResult();
+        var built = build(source);
+        return Results.Stream(body => DatasetJson.WriteAsync(built, source, DateTimeOffset.UtcNow, body, ct), "application/json", FileName(source, built.Name, "json"));
+    }
+
+    /// <summary>Every dataset's columns — name, label, type, length, keys, origin and code list — as the same query builds them.</summary>
+    [WolverineGet("/api/studies/{studyId}/datasets/define.json")]
+    [Authorize(Roles = StudyViewRoutes.Readers)]
+    [EnableRateLimiting(RateLimits.Views)]
+    public static async Task<IResult> Define(Guid studyId, string? asOf, string? dataCut, IQuerySession session, CancellationToken ct)
+    {
+        var (source, refusal) = await LoadAsync(session, studyId, asOf, dataCut, ct);
+        if (source is null) return refusal!.ToResult();
+        var definition = DataDefinition.Of(source, AnalysisDatasets.All.Select(d => d.Build(source)));
+        return Results.Stream(body => definition.WriteAsync(body, ct), "application/json", $"{source.StudyCode}-define.json");
+    }
+
+    /// <summary>What the datasets are built from: the study's patients as of the moment, at the data cut, as the views load them.</summary>
+    public static async Task<(AnalysisSource? Source, ViewRefusal? Refusal)> LoadAsync(IQuerySession session, Guid studyId, string? asOf, string? dataCut,
+        CancellationToken ct)
+    {
+        var (patients, refusal) = await StudyViewLoader.LoadPatientsAsync(session, studyId, asOf, dataCut, ct);
+        return patients is null ? (null, refusal)
+            : (new AnalysisSource(patients.Study, patients.Patients.Select(p => new AnalysisPatient(p.Timeline, p.Outcome)).ToList(), patients.AsOf, patients.DataCut), null);
+    }
+
+    /// <summary>The file a dataset is saved as: <c>{study}-{dataset}.{csv|json}</c>, lower case as the routes name it.</summary>
+    public static string FileName(AnalysisSource source, string dataset, string extension) => $"{source.StudyCode}-{dataset.ToLowerInvariant()}.{extension}";
+
+    private static IResult Unknown(string dataset) =>
+        Problems.NotFound($"There is no dataset '{dataset}'; the datasets are {string.Join(", ", AnalysisDatasets.Names)}, and define.json describes them.");
+}

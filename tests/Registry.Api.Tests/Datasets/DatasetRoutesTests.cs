@@ -1,0 +1,161 @@
+using System.Text.Json;
+using Alba;
+using Registry.Api.Tests.Infrastructure;
+
+namespace Registry.Api.Tests.Datasets;
+
+/// <summary>
+/// GET /api/studies/{id}/datasets/{adsl|adtte|adrs|adae}.{csv|json} and define.json: the contract (header row of
+/// CDISC names, Dataset-JSON, readers only), the views' refusals, and a patient's times as of a moment and at a cut.
+/// </summary>
+public sealed class DatasetRoutesTests(RegistryApp app) : IClassFixture<RegistryApp>
+{
+    private async Task<string> TextAsync(string url, string? token = null) => await (await app.Host.Scenario(s =>
+    {
+        s.WithBearerToken(token ?? app.Investigator);
+        s.Get.Url(url);
+    })).ReadAsTextAsync();
+
+    private static Dictionary<string, string>[] Rows(string csv)
+    {
+        var lines = csv.Split("\r\n", StringSplitOptions.RemoveEmptyEntries);
+        var header = lines[0].Split(',');
+        return lines[1..].Select(l => header.Zip(l.Split(',')).ToDictionary(p => p.First, p => p.Second)).ToArray();
+    }
+
+    /// <summary>A patient treated on 10 Jan 2020, scanned SD on 9 Mar, died on 8 Jul (version 4); the death then corrected to 7 Jun (version 5).</summary>
+    private async Task<(Guid Study, DateTimeOffset BeforeCorrection)> StudyWithCorrectedDeathAsync()
+    {
+        var study = await app.RegisteredStudyAsync();
+        var patient = await app.EnrolledPatientAsync(study, "2020-01-05", subjectCode: "DS-001");
+        await app.RecordAsync(patient, "treatment-starts", new { startedOn = "2020-01-10" });
+        await app.RecordAsync(patient, "imaging-assessments", new { assessedOn = "2020-03-09", targetLesionSumMm = 40.0, nonTargetStatus = "None", newLesions = false, response = "SD" });
+        await app.RecordAsync(patient, "deaths", new { diedOn = "2020-07-08" });
+        var recorded = (await app.HistoryAsync(patient)).GetProperty("events")[3].GetProperty("recordedAt").GetDateTimeOffset();
+        await app.RecordAsync(patient, "corrections", new { entryVersion = 4, reason = "Date misread", replacement = new { kind = "died", diedOn = "2020-06-07" } });
+        return (study, recorded);
+    }
+
+    [Fact]
+    public async Task Each_dataset_is_a_CSV_with_a_header_row_of_its_CDISC_variable_names()
+    {
+        var study = await app.RegisteredStudyAsync();
+        var patient = await app.EnrolledPatientAsync(study, "2020-01-05");
+        await app.RecordAsync(patient, "treatment-starts", new { startedOn = "2020-01-10" });
+        await app.RecordAsync(patient, "adverse-events", new { term = "Fatigue", grade = 2, onsetOn = "2020-02-01", serious = false, attribution = "Possible" });
+
+        var adsl = await TextAsync($"/api/studies/{study}/datasets/adsl.csv");
+        Assert.StartsWith("STUDYID,USUBJID,SUBJID,SITEID,ARMCD,ARM,TRT01P,AGE,AGEGR1,SEX,SEXGR1,KPS,KPSGR1,LIVERMETASTASIS,LIVERMETASTASISGR1,EBVDNA,EBVDNAGR1," +
+                         "ENRLDT,RANDDT,TRTSDT,ORIGDT,ITTFL,SAFFL,EFFFL,EFFEXRSN,RSPEVLFL,DTHFL,DTHDT,DTHCAUS\r\n", adsl);
+        Assert.StartsWith("STUDYID,USUBJID,SUBJID,SITEID,ARMCD,ARM,PARAMCD,PARAM,PARAMN,AVAL,STARTDT,ADT,CNSR,EVNTDESC,CNSDTDSC,SRCDOM,SRCVAR,SRCSEQ\r\n",
+            await TextAsync($"/api/studies/{study}/datasets/adtte.csv"));
+        Assert.StartsWith("STUDYID,USUBJID,SUBJID,SITEID,ARMCD,ARM,PARAMCD,PARAM,AVALC,ADT,ANL01FL,SRCDOM,SRCSEQ\r\n", await TextAsync($"/api/studies/{study}/datasets/adrs.csv"));
+        Assert.StartsWith("STUDYID,USUBJID,SUBJID,SITEID,ARMCD,ARM,TRTSDT,AETERM,AEDECOD,AETOXGR,ATOXGRN,ASTDT,AESER,AEREL,TRTEMFL,AOCCIFL,AOCCPIFL,SRCSEQ\r\n",
+            await TextAsync($"/api/studies/{study}/datasets/adae.csv"));
+        var result = await app.Host.Scenario(s =>
+        {
+            s.WithBearerToken(app.Auditor);
+            s.Get.Url($"/api/studies/{study}/datasets/ADAE.csv");
+            s.ContentTypeShouldBe("text/csv; charset=utf-8");
+        });
+        Assert.Contains("-adae.csv", result.Context.Response.Headers.ContentDisposition.ToString());
+        Assert.Equal(2, (await result.ReadAsTextAsync()).Split("\r\n", StringSplitOptions.RemoveEmptyEntries).Length);
+    }
+
+    [Fact]
+    public async Task ADTTE_as_of_a_moment_shows_the_entry_as_first_recorded_and_now_as_corrected()
+    {
+        var (study, beforeCorrection) = await StudyWithCorrectedDeathAsync();
+
+        string Os(Dictionary<string, string>[] rows) => string.Join(" ", new[] { "AVAL", "ADT", "CNSR", "SRCDOM", "SRCSEQ" }.Select(k => rows.Single(r => r["PARAMCD"] == "OS")[k]));
+        // 10 Jan → 8 Jul 2020 is 180 days; → 7 Jun, 149.
+        Assert.Equal("149 2020-06-07 0 died 4", Os(Rows(await TextAsync($"/api/studies/{study}/datasets/adtte.csv"))));
+        Assert.Equal("180 2020-07-08 0 died 4",
+            Os(Rows(await TextAsync($"/api/studies/{study}/datasets/adtte.csv?asOf={Uri.EscapeDataString(beforeCorrection.ToString("O"))}"))));
+    }
+
+    [Fact]
+    public async Task ADTTE_at_a_data_cut_censors_at_the_cut_a_patient_known_alive_after_it()
+    {
+        var (study, _) = await StudyWithCorrectedDeathAsync();
+
+        var rows = Rows(await TextAsync($"/api/studies/{study}/datasets/adtte.csv?dataCut=2020-05-31"));
+        // Alive after 31 May (died 7 Jun): OS censored at the cut, 10 Jan → 31 May = 142 days, code 4; PFS at the 9 Mar scan, 59 days, code 1.
+        Assert.Equal(["PFS 59 2020-03-09 1 Last tumour assessment", "OS 142 2020-05-31 4 Data cut (known alive after it)"],
+            rows.Select(r => $"{r["PARAMCD"]} {r["AVAL"]} {r["ADT"]} {r["CNSR"]} {r["CNSDTDSC"]}"));
+        var adsl = Rows(await TextAsync($"/api/studies/{study}/datasets/adsl.csv?dataCut=2020-05-31")).Single();
+        Assert.Equal(("", ""), (adsl["DTHFL"], adsl["DTHDT"]));
+    }
+
+    [Fact]
+    public async Task Dataset_JSON_parses_and_its_columns_are_those_define_json_lists()
+    {
+        var (study, _) = await StudyWithCorrectedDeathAsync();
+        var define = JsonDocument.Parse(await TextAsync($"/api/studies/{study}/datasets/define.json")).RootElement;
+
+        foreach (var name in new[] { "adsl", "adtte", "adrs", "adae" })
+        {
+            var json = JsonDocument.Parse(await TextAsync($"/api/studies/{study}/datasets/{name}.json")).RootElement;
+            Assert.Equal("1.1.0", json.GetProperty("datasetJSONVersion").GetString());
+            Assert.Equal(name.ToUpperInvariant(), json.GetProperty("name").GetString());
+            var defined = define.GetProperty("datasets").EnumerateArray().Single(d => d.GetProperty("name").GetString() == name.ToUpperInvariant());
+            Assert.Equal(defined.GetProperty("columns").EnumerateArray().Select(c => (c.GetProperty("name").GetString(), c.GetProperty("label").GetString(), c.GetProperty("dataType").GetString())),
+                json.GetProperty("columns").EnumerateArray().Select(c => (c.GetProperty("name").GetString(), c.GetProperty("label").GetString(), c.GetProperty("dataType").GetString())));
+            Assert.Equal(defined.GetProperty("records").GetInt32(), json.GetProperty("records").GetInt32());
+            var header = (await TextAsync($"/api/studies/{study}/datasets/{name}.csv")).Split("\r\n")[0];
+            Assert.Equal(header, string.Join(",", json.GetProperty("columns").EnumerateArray().Select(c => c.GetProperty("name").GetString())));
+        }
+    }
+
+    [Theory]
+    [InlineData("adtte.csv?dataCut=31-05-2020", "dataCut")]
+    [InlineData("adtte.json?dataCut=2020-02-30", "dataCut")]
+    [InlineData("adsl.csv?asOf=yesterday", "asOf")]
+    [InlineData("define.json?asOf=05%2F01%2F2024", "asOf")]
+    [InlineData("adae.csv?endpoint=os", "endpoint")]
+    public async Task A_bad_parameter_is_a_400_naming_it_and_nothing_is_built(string route, string parameter)
+    {
+        var study = await app.RegisteredStudyAsync();
+        var result = await app.RefusedAsync(400, s =>
+        {
+            s.WithBearerToken(app.Investigator);
+            s.Get.Url($"/api/studies/{study}/datasets/{route}");
+        });
+        Assert.Equal([parameter], (await result.ProblemAsync()).ErrorFields());
+    }
+
+    [Theory]
+    [InlineData("adsl.csv")]
+    [InlineData("define.json")]
+    public async Task An_unknown_study_is_a_404(string route) => await app.RefusedAsync(404, s =>
+    {
+        s.WithBearerToken(app.Investigator);
+        s.Get.Url($"/api/studies/{Guid.NewGuid()}/datasets/{route}");
+    });
+
+    [Fact]
+    public async Task An_unknown_dataset_is_a_404_naming_the_datasets()
+    {
+        var study = await app.RegisteredStudyAsync();
+        var result = await app.RefusedAsync(404, s =>
+        {
+            s.WithBearerToken(app.Investigator);
+            s.Get.Url($"/api/studies/{study}/datasets/adlb.csv");
+        });
+        Assert.Contains("adsl, adtte, adrs, adae", (await result.ProblemAsync()).GetRawText());
+    }
+
+    [Theory]
+    [InlineData("adtte.csv")]
+    [InlineData("adsl.json")]
+    [InlineData("define.json")]
+    public async Task A_coordinator_is_refused_with_403(string route)
+    {
+        var study = await app.RegisteredStudyAsync();
+        await app.RefusedAsync(403, s =>
+        {
+            s.WithBearerToken(app.Coordinator);
+            s.Get.Url($"/api/studies/{study}/datasets/{route}");
+        });
+    }
+}

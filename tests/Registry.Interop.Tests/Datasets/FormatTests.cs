@@ -1,0 +1,92 @@
+using System.Text;
+using System.Text.Json;
+using Registry.Domain.Patients;
+using Registry.Interop.Datasets;
+using static Registry.Interop.Tests.Datasets.SmallStudy;
+
+namespace Registry.Interop.Tests.Datasets;
+
+/// <summary>The datasets written as CSV and as Dataset-JSON 1.1, and their data definition.</summary>
+public sealed class FormatTests
+{
+    private static readonly AnalysisSource Source = SmallStudy.Source(null,
+        Timeline(Enrolled("S-001", "A"), new TreatmentStarted(D("2021-01-01"), ["drug"], 2), Scan("2021-03-01", TimepointResponse.PR),
+            new AdverseEventRecorded("=HYPERLINK(\"http://x\")", 2, D("2021-02-01"), false, Attribution.Possible), new PatientDied(D("2021-08-01"), null)),
+        Timeline(Enrolled("S-002", "B", Baseline(cps: Registry.Domain.Protocols.BaselineValue.MissingAs("unknown"))), new TreatmentStarted(D("2021-01-01"), ["drug"], 2)));
+
+    private static async Task<string> CsvAsync(AnalysisDataset dataset)
+    {
+        using var body = new MemoryStream();
+        await DatasetCsv.WriteAsync(dataset, body, default);
+        return Encoding.UTF8.GetString(body.ToArray());
+    }
+
+    private static async Task<JsonElement> JsonAsync(AnalysisDataset dataset)
+    {
+        using var body = new MemoryStream();
+        await DatasetJson.WriteAsync(dataset, Source, new DateTimeOffset(2025, 1, 2, 3, 4, 5, TimeSpan.Zero), body, default);
+        return JsonDocument.Parse(body.ToArray()).RootElement.Clone();
+    }
+
+    [Fact]
+    public async Task CSV_has_a_header_of_the_variable_names_ISO_dates_empty_missing_values_and_no_formula()
+    {
+        var adtte = await CsvAsync(Adtte.Build(Source));
+        var lines = adtte.Split("\r\n", StringSplitOptions.RemoveEmptyEntries);
+        Assert.Equal("STUDYID,USUBJID,SUBJID,SITEID,ARMCD,ARM,PARAMCD,PARAM,PARAMN,AVAL,STARTDT,ADT,CNSR,EVNTDESC,CNSDTDSC,SRCDOM,SRCVAR,SRCSEQ", lines[0]);
+        Assert.Equal("SMALL-1,SMALL-1-S-001,S-001,S1,A,Arm A,OS,Overall survival (days),2,212,2021-01-01,2021-08-01,0,Death,,died,diedOn,5", lines[2]);
+
+        var adae = await CsvAsync(Adae.Build(Source));
+        Assert.Contains(",\"'=HYPERLINK(\"\"http://x\"\")\",", adae);
+
+        var adsl = (await CsvAsync(Adsl.Build(Source))).Split("\r\n");
+        var cps = adsl[0].Split(',').ToList().IndexOf("PDL1CPS");
+        Assert.Equal(["12.5", ""], adsl[1..3].Select(l => l.Split(',')[cps]));
+    }
+
+    [Fact]
+    public async Task Dataset_JSON_has_the_v1_1_attributes_and_its_columns_are_the_definitions()
+    {
+        var datasets = AnalysisDatasets.All.Select(d => d.Build(Source)).ToList();
+        var definition = DataDefinition.Of(Source, datasets);
+        using var body = new MemoryStream();
+        await definition.WriteAsync(body, default);
+        var define = JsonDocument.Parse(body.ToArray()).RootElement;
+        Assert.Equal(["ADSL", "ADTTE", "ADRS", "ADAE"], define.GetProperty("datasets").EnumerateArray().Select(d => d.GetProperty("name").GetString()));
+
+        foreach (var dataset in datasets)
+        {
+            var json = await JsonAsync(dataset);
+            Assert.Equal(
+                ["datasetJSONCreationDateTime", "datasetJSONVersion", "fileOID", "originator", "sourceSystem", "studyOID", "metaDataVersionOID", "itemGroupOID",
+                    "records", "name", "label", "columns", "rows"],
+                json.EnumerateObject().Select(p => p.Name));
+            Assert.Equal(("2025-01-02T03:04:05Z", "1.1.0", $"IG.{dataset.Name}", dataset.Name, dataset.Rows.Count),
+                (json.GetProperty("datasetJSONCreationDateTime").GetString(), json.GetProperty("datasetJSONVersion").GetString(),
+                    json.GetProperty("itemGroupOID").GetString(), json.GetProperty("name").GetString(), json.GetProperty("records").GetInt32()));
+            Assert.Equal(dataset.Rows.Count, json.GetProperty("rows").GetArrayLength());
+            Assert.All(json.GetProperty("rows").EnumerateArray(), row => Assert.Equal(dataset.Columns.Count, row.GetArrayLength()));
+
+            var defined = define.GetProperty("datasets").EnumerateArray().Single(d => d.GetProperty("name").GetString() == dataset.Name).GetProperty("columns");
+            var attributes = new[] { "itemOID", "name", "label", "dataType", "targetDataType", "length", "displayFormat", "keySequence" };
+            string Column(JsonElement c) => string.Join("|", attributes.Select(a => c.TryGetProperty(a, out var v) ? v.ToString() : ""));
+            Assert.Equal(defined.EnumerateArray().Select(Column), json.GetProperty("columns").EnumerateArray().Select(Column));
+            Assert.All(defined.EnumerateArray(), c => Assert.Contains(c.GetProperty("origin").GetProperty("type").GetString(),
+                new[] { "Collected", "Derived", "Assigned", "Protocol", "Predecessor" }));
+            Assert.All(defined.EnumerateArray(), c => Assert.NotEqual("", c.GetProperty("origin").GetProperty("source").GetString()));
+        }
+    }
+
+    [Fact]
+    public async Task Dataset_JSON_values_have_their_columns_types_and_null_for_missing()
+    {
+        var json = await JsonAsync(Adsl.Build(Source));
+        var columns = json.GetProperty("columns").EnumerateArray().Select(c => c.GetProperty("name").GetString()!).ToList();
+        var second = json.GetProperty("rows")[1];
+        Assert.Equal(JsonValueKind.Null, second[columns.IndexOf("PDL1CPS")].ValueKind);
+        Assert.Equal(61, second[columns.IndexOf("AGE")].GetInt64());
+        Assert.Equal("2021-01-01", second[columns.IndexOf("TRTSDT")].GetString());
+        var trtsdt = json.GetProperty("columns")[columns.IndexOf("TRTSDT")];
+        Assert.Equal(("date", "integer", "E8601DA."), (trtsdt.GetProperty("dataType").GetString(), trtsdt.GetProperty("targetDataType").GetString(), trtsdt.GetProperty("displayFormat").GetString()));
+    }
+}
