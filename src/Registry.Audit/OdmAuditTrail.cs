@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text;
 using System.Text.Json;
 using System.Xml;
+using System.Xml.Linq;
 using Marten;
 using Registry.Domain.Patients;
 using Registry.Domain.Studies;
@@ -16,23 +17,41 @@ namespace Registry.Audit;
 public static class OdmAuditTrail
 {
     public const string Namespace = "http://www.cdisc.org/ns/odm/v1.3";
-    private const string MetaDataVersion = "MDV.1";
+    public const string MetaDataVersion = "MDV.1";
+    public const string StudyEvent = "SE.FOLLOW_UP";
     private const int FlushEvents = 200;
 
     // Identifiers already carried by SubjectData and ClinicalData, and the JSON type discriminator, are not items.
     private static readonly HashSet<string> NotItems = ["kind", "patientId", "studyId"];
 
-    public static async Task WriteAsync(IDocumentStore store, Study study, Stream body, CancellationToken ct)
+    /// <param name="metadata">
+    /// The file's <c>Study</c> element (global variables, metadata version <see cref="MetaDataVersion"/>), given the item
+    /// paths the clinical data uses in each form (by event type), so every item written is defined; none when null.
+    /// </param>
+    public static async Task WriteAsync(IDocumentStore store, Study study, Stream body, CancellationToken ct,
+        Func<IReadOnlyDictionary<string, SortedSet<string>>, XElement>? metadata = null)
     {
-        // ODM puts AdminData (users, sites) before ClinicalData, so a first pass collects them.
+        // ODM puts Study (metadata) and AdminData (users, sites) before ClinicalData, so a first pass collects them.
         var users = new SortedSet<string>(StringComparer.Ordinal);
         var sites = new SortedSet<string>(StringComparer.Ordinal);
+        var itemsByForm = new Dictionary<string, SortedSet<string>>(StringComparer.Ordinal);
+        var forms = new Dictionary<(Guid, long), string>();
         var since = DateTimeOffset.MaxValue;
         await foreach (var e in AuditLog.ReadAsync(store, study.Id, ct))
         {
             if (e.RecordedBy is { } user) users.Add(user);
             if (Enrolment(e.Data) is { } enrolment) sites.Add(enrolment.Site);
             if (e.RecordedAt < since) since = e.RecordedAt;
+            var (form, paths) = e.Data switch
+            {
+                IPatientFact => (e.Type, Items(e.PayloadJson).Keys),
+                EntryCorrected c when forms.TryGetValue((e.StreamId, c.EntryVersion), out var original) => (original, Items(e.PayloadJson, "replacement").Keys),
+                _ => (null, null),
+            };
+            if (form is null) continue;
+            if (e.Data is IPatientFact) forms[(e.StreamId, e.Version)] = form;
+            if (!itemsByForm.TryGetValue(form, out var set)) itemsByForm[form] = set = new SortedSet<string>(StringComparer.Ordinal);
+            set.UnionWith(paths!);
         }
 
         await using var xml = XmlWriter.Create(body, new XmlWriterSettings
@@ -46,6 +65,8 @@ public static class OdmAuditTrail
             ("FileOID", $"TrialRegistry.AuditTrail.{study.Code}.{created:yyyyMMdd'T'HHmmssfff'Z'}"),
             ("CreationDateTime", AuditChain.Timestamp(created)), ("ODMVersion", "1.3.2"), ("SourceSystem", "Trial Registry"),
             ("Description", $"Audit trail of {study.Code}: every recorded entry, correction and void, as recorded."));
+
+        if (metadata is not null) await metadata(itemsByForm).WriteToAsync(xml, ct);
 
         await xml.WriteStartElementAsync(null, "AdminData", Namespace);
         await Attributes(xml, ("StudyOID", study.Code));
@@ -90,7 +111,7 @@ public static class OdmAuditTrail
                 await Attributes(xml, ("LocationOID", LocationOid(enrolled.Site)));
                 await xml.WriteEndElementAsync();
                 await xml.WriteStartElementAsync(null, "StudyEventData", Namespace);
-                await Attributes(xml, ("StudyEventOID", "SE.FOLLOW_UP"));
+                await Attributes(xml, ("StudyEventOID", StudyEvent));
             }
             await WriteEntryAsync(xml, subject, e);
             if (++written % FlushEvents == 0) await xml.FlushAsync();
@@ -147,7 +168,7 @@ public static class OdmAuditTrail
         string? formTransaction, IReadOnlyList<ItemChange> changes)
     {
         await xml.WriteStartElementAsync(null, "FormData", Namespace);
-        await Attributes(xml, ("FormOID", $"F.{form}"), ("FormRepeatKey", entryVersion.ToString(CultureInfo.InvariantCulture)));
+        await Attributes(xml, ("FormOID", FormOid(form)), ("FormRepeatKey", entryVersion.ToString(CultureInfo.InvariantCulture)));
         if (formTransaction is not null)
         {
             await Attributes(xml, ("TransactionType", formTransaction));
@@ -156,11 +177,11 @@ public static class OdmAuditTrail
         if (changes.Count > 0)
         {
             await xml.WriteStartElementAsync(null, "ItemGroupData", Namespace);
-            await Attributes(xml, ("ItemGroupOID", $"IG.{form}"));
+            await Attributes(xml, ("ItemGroupOID", ItemGroupOid(form)));
             foreach (var change in changes)
             {
                 await xml.WriteStartElementAsync(null, "ItemData", Namespace);
-                await Attributes(xml, ("ItemOID", $"IT.{form}.{change.Path}"), ("TransactionType", change.TransactionType));
+                await Attributes(xml, ("ItemOID", ItemOid(form, change.Path)), ("TransactionType", change.TransactionType));
                 if (change.Value is not null) await Attributes(xml, ("Value", change.Value));
                 await AuditRecordAsync(xml, subject, e);
                 await xml.WriteEndElementAsync();
@@ -180,7 +201,8 @@ public static class OdmAuditTrail
         await Attributes(xml, ("LocationOID", LocationOid(subject.Site)));
         await xml.WriteEndElementAsync();
         await xml.WriteElementStringAsync(null, "DateTimeStamp", Namespace, AuditChain.Timestamp(e.RecordedAt));
-        if (e.Reason is { } reason) await xml.WriteElementStringAsync(null, "ReasonForChange", Namespace, reason);
+        // A correction or void says why in its own words; an imported entry, that it was imported.
+        if (((e.Data is null ? null : AuditChain.ReasonOf(e.Data)) ?? e.Reason) is { } reason) await xml.WriteElementStringAsync(null, "ReasonForChange", Namespace, reason);
         await xml.WriteElementStringAsync(null, "SourceID", Namespace, $"{e.StreamId}/{e.Version} sha256:{e.Hash}");
         await xml.WriteEndElementAsync();
     }
@@ -231,6 +253,11 @@ public static class OdmAuditTrail
 
     private static string UserOid(string user) => $"USR.{user}";
     private static string LocationOid(string site) => $"LOC.{site}";
+
+    /// <summary>The OIDs the clinical data refers to, for the metadata that defines them.</summary>
+    public static string FormOid(string eventType) => $"F.{eventType}";
+    public static string ItemGroupOid(string eventType) => $"IG.{eventType}";
+    public static string ItemOid(string eventType, string path) => $"IT.{eventType}.{path}";
 
     private static async Task Attributes(XmlWriter xml, params (string Name, string Value)[] attributes)
     {

@@ -11,6 +11,7 @@ using Registry.Projections.StudyViews;
 using Wolverine.Http;
 
 using Registry.Audit;
+using Registry.Interop.Odm;
 
 namespace Registry.Api.Audit;
 
@@ -137,7 +138,10 @@ public sealed class AuditTrailResult(IDocumentStore store, Study study, AuditTra
         switch (format)
         {
             case AuditTrailFormat.Csv: await AuditTrailWriter.WriteCsvAsync(store, study, filter, body, ct); break;
-            case AuditTrailFormat.Odm: await OdmAuditTrail.WriteAsync(store, study, body, ct); break;
+            case AuditTrailFormat.Odm:
+                await OdmAuditTrail.WriteAsync(store, study, body, ct,
+                    items => OdmMetadata.Study(study, OdmAuditTrail.MetaDataVersion, OdmAuditTrail.StudyEvent, items));
+                break;
             default: await AuditTrailWriter.WriteJsonAsync(store, study, filter, body, ct); break;
         }
     }

@@ -142,7 +142,9 @@ public sealed class AuditTrailExportTests(RegistryApp app) : IClassFixture<Regis
         Assert.Equal(Odm + "ODM", odm.Name);
         Assert.Equal("Transactional", (string?)odm.Attribute("FileType"));
         Assert.Equal("1.3.2", (string?)odm.Attribute("ODMVersion"));
-        Assert.Equal([Odm + "AdminData", Odm + "ClinicalData"], odm.Elements().Select(e => e.Name));
+        Assert.Equal([Odm + "Study", Odm + "AdminData", Odm + "ClinicalData"], odm.Elements().Select(e => e.Name));
+        Import.OdmChecks.EveryReferenceIsDefined(odm);
+        Import.OdmChecks.ChildrenInSchemaOrder(odm);
         var admin = odm.Element(Odm + "AdminData")!;
         Assert.Equal(["USR.carol", "USR.coordinator-user", "USR.dan"],
             admin.Elements(Odm + "User").Select(u => (string)u.Attribute("OID")!).Where(u => u != "USR.admin-user"));

@@ -44,6 +44,41 @@ public sealed class RoundTripTests(DemoStudyApp app, ITestOutputHelper output) :
         Assert.Equal(await GetAsync($"/api/studies/{app.StudyId}/export/events.csv"), await GetAsync($"/api/studies/{copyId}/export/events.csv"));
     }
 
+    [Fact]
+    public async Task The_ODM_export_defines_the_study_its_forms_items_and_code_lists_and_every_OID_it_refers_to()
+    {
+        var odm = System.Xml.Linq.XDocument.Parse(await GetAsync($"/api/studies/{app.StudyId}/audit-trail.odm.xml", app.Auditor)).Root!;
+
+        OdmChecks.EveryReferenceIsDefined(odm);
+        OdmChecks.ChildrenInSchemaOrder(odm);
+        var o = OdmChecks.Odm;
+        var study = odm.Element(o + "Study")!;
+        Assert.Equal(DemoStudyApp.Code, (string?)study.Attribute("OID"));
+        Assert.Equal(DemoStudyApp.Code, study.Element(o + "GlobalVariables")!.Element(o + "StudyName")!.Value);
+        // The data dictionary: each variable an ItemDef with its type, unit, range and levels.
+        var items = study.Descendants(o + "ItemDef").ToDictionary(d => (string)d.Attribute("OID")!);
+        var protocol = JsonDocument.Parse(await GetAsync($"/api/studies/{app.StudyId}/protocol.json")).RootElement;
+        foreach (var variable in protocol.GetProperty("variables").EnumerateArray())
+        {
+            var item = items[$"IT.patient_enrolled.baseline.{variable.GetProperty("key").GetString()}"];
+            Assert.Equal(variable.GetProperty("label").GetString(), item.Element(o + "Question")!.Value);
+            var type = variable.GetProperty("type").GetString();
+            Assert.Equal(type switch { "integer" => "integer", "decimal" => "float", "boolean" => "boolean", "date" => "date", _ => "text" }, (string?)item.Attribute("DataType"));
+            if (variable.TryGetProperty("min", out var min))
+                Assert.Contains(item.Elements(o + "RangeCheck"), r => (string?)r.Attribute("Comparator") == "GE" && r.Element(o + "CheckValue")!.Value == min.GetRawText());
+            if (type == "category")
+            {
+                var list = study.Descendants(o + "CodeList").Single(c => (string?)c.Attribute("OID") == (string?)item.Element(o + "CodeListRef")!.Attribute("CodeListOID"));
+                Assert.Equal(variable.GetProperty("levels").EnumerateArray().Select(l => l.GetString()), list.Elements(o + "CodeListItem").Select(i => (string?)i.Attribute("CodedValue")));
+            }
+        }
+        Assert.Equal(["CR", "PR", "SD", "PD", "NE"], study.Descendants(o + "CodeList").Single(c => (string?)c.Attribute("OID") == "CL.response")
+            .Elements(o + "CodeListItem").Select(i => (string?)i.Attribute("CodedValue")));
+        // Every change has its audit record; the demo's corrections carry their reasons as updates.
+        Assert.All(odm.Descendants(o + "ItemData"), i => Assert.NotNull(i.Element(o + "AuditRecord")));
+        Assert.Contains(odm.Descendants(o + "ItemData"), i => (string?)i.Attribute("TransactionType") == "Update" && i.Element(o + "AuditRecord")!.Element(o + "ReasonForChange") is not null);
+    }
+
     private async Task<string> GetAsync(string url, string? token = null) =>
         await (await app.Host.Scenario(s =>
         {
