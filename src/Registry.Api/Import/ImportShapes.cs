@@ -45,6 +45,20 @@ public sealed class ImportShapes
 
     public EntryForm FormOf(EntryShape shape) => Events.First(e => e.Shape == shape).Form;
 
+    /// <summary>The stored event types (as ODM names its forms, <c>F.disease_progressed</c>) and the form that records each.</summary>
+    public static readonly IReadOnlyDictionary<string, string> SlugsByEventType = new Dictionary<string, string>
+    {
+        ["patient_randomized"] = "randomization", ["treatment_started"] = "treatment-start", ["imaging_assessed"] = "imaging",
+        ["adverse_event_recorded"] = "adverse-event", ["disease_progressed"] = "progression", ["disease_relapsed"] = "relapse",
+        ["patient_died"] = "death", ["last_known_alive"] = "last-known-alive", ["withdrew_from_follow_up"] = "withdrawal",
+    };
+
+    /// <summary>The form an ODM form of <paramref name="eventType"/> fills; null for a type the registry does not record.</summary>
+    public EntryForm? FormOfEventType(string eventType) =>
+        eventType == "patient_enrolled" ? EnrolmentForm
+        : SlugsByEventType.TryGetValue(eventType, out var slug) ? Events.First(e => e.Form.Slug == slug).Form
+        : null;
+
     /// <summary>A variable's column is its key, or <c>baseline.KEY</c> where the key is also one of the fixed columns.</summary>
     public static string SubjectsColumn(FormField field) =>
         field.Path is ["baseline", var key] && !EnrolmentColumns.Contains(key) ? key : field.Key;

@@ -12,6 +12,7 @@ public static class StudyImports
         var files = new List<ImportPlanFile>();
         if (subjects is not null) files.Add(CsvImportFiles.Subjects(subjects, shapes));
         if (events is not null) files.Add(CsvImportFiles.Events(events, shapes));
+        if (odm is not null) files.Add(OdmImportFile.Read(odm, shapes));
         return Task.FromResult<IReadOnlyList<ImportPlanFile>>(files);
     }
 }
