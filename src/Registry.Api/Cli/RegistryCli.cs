@@ -48,6 +48,7 @@ public static class RegistryCli
             RebuildVerb.Create(),
             AnalyzeVerb.Create(),
             ImportVerb.Create(settings),
+            DatasetsVerb.Create(settings),
         };
         var parse = root.Parse(args);
         var exitCode = await parse.InvokeAsync(invocation);

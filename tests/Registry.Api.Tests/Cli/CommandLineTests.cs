@@ -4,7 +4,7 @@ namespace Registry.Api.Tests.Cli;
 
 public sealed class CommandLineTests
 {
-    private static readonly string[] Verbs = ["token", "user", "seed", "report", "verify", "rebuild", "analyze", "import"];
+    private static readonly string[] Verbs = ["token", "user", "seed", "report", "verify", "rebuild", "analyze", "import", "datasets"];
 
     [Fact]
     public async Task Help_lists_every_verb_with_one_line_each()
@@ -24,6 +24,7 @@ public sealed class CommandLineTests
     [InlineData("user add", "--user", "--role", "--site", "--name", "--password-stdin")]
     [InlineData("token", "--user", "--role", "--site", "--hours")]
     [InlineData("verify", "--study")]
+    [InlineData("datasets", "--study", "--out", "--as-of", "--data-cut")]
     public async Task Each_verb_lists_its_options_or_verbs(string verb, params string[] listed)
     {
         var run = await CliRun.InvokeAsync([.. verb.Split(' '), "--help"]);
