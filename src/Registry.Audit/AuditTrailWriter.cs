@@ -5,6 +5,13 @@ using Registry.Domain.Studies;
 
 namespace Registry.Audit;
 
+/// <summary>
+/// One object of the JSON audit trail, named for the API reference: <see cref="AuditTrailWriter.WriteJsonAsync"/> streams
+/// these fields by hand (a test holds the two together); <c>data</c> is the event as stored.
+/// </summary>
+public sealed record AuditTrailEntry(Guid Stream, string Study, string? SubjectCode, string? Site, long Version, long Sequence, string Type,
+    DateOnly? ClinicalDate, DateTimeOffset RecordedAt, string? RecordedBy, string? Reason, string? Hash, JsonElement Data);
+
 /// <summary>A study's audit trail written straight to a stream as JSON or CSV, flushing as it goes, so no study is held in memory.</summary>
 public static class AuditTrailWriter
 {

@@ -1,6 +1,7 @@
 using System.Text.RegularExpressions;
 using Marten;
 using Microsoft.AspNetCore.Authorization;
+using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.RateLimiting;
 using Microsoft.Net.Http.Headers;
 using Registry.Api.Auth;
@@ -17,6 +18,7 @@ namespace Registry.Api.Audit;
 
 public enum AuditTrailFormat { Json, Csv, Odm }
 
+[Tags(ApiTags.Audit)]
 public static class ExportingAuditTrailEndpoint
 {
     /// <summary>
@@ -27,6 +29,11 @@ public static class ExportingAuditTrailEndpoint
     [WolverineGet("/api/studies/{studyId}/audit-trail")]
     [Authorize(Roles = Roles.Auditor)]
     [EnableRateLimiting(RateLimits.Views)]
+    [EndpointName("exportAuditTrail"), EndpointSummary("Export a study's audit trail as JSON, CSV or CDISC ODM, by the Accept header")]
+    [ProducesResponseType<IReadOnlyList<AuditTrailEntry>>(200, "application/json")]
+    [ProducesResponseType<string>(200, "text/csv")]
+    [ProducesResponseType<string>(200, "application/xml")]
+    [Refuses(406, "The Accept header names none of application/json, text/csv, application/xml.")]
     public static Task<IResult> Get(Guid studyId, string? patient, string? site, string? from, string? to,
         HttpContext http, IDocumentStore store, IQuerySession session, CancellationToken ct) =>
         Negotiate(http.Request) is { } format
@@ -37,6 +44,8 @@ public static class ExportingAuditTrailEndpoint
     [WolverineGet("/api/studies/{studyId}/audit-trail.json")]
     [Authorize(Roles = Roles.Auditor)]
     [EnableRateLimiting(RateLimits.Views)]
+    [EndpointName("exportAuditTrailJson"), EndpointSummary("Export a study's audit trail as JSON")]
+    [ProducesResponseType<IReadOnlyList<AuditTrailEntry>>(200, "application/json")]
     public static Task<IResult> GetJson(Guid studyId, string? patient, string? site, string? from, string? to,
         IDocumentStore store, IQuerySession session, CancellationToken ct) =>
         ExportAsync(AuditTrailFormat.Json, studyId, patient, site, from, to, store, session, ct);
@@ -44,6 +53,8 @@ public static class ExportingAuditTrailEndpoint
     [WolverineGet("/api/studies/{studyId}/audit-trail.csv")]
     [Authorize(Roles = Roles.Auditor)]
     [EnableRateLimiting(RateLimits.Views)]
+    [EndpointName("exportAuditTrailCsv"), EndpointSummary("Export a study's audit trail as CSV")]
+    [ProducesResponseType<string>(200, "text/csv")]
     public static Task<IResult> GetCsv(Guid studyId, string? patient, string? site, string? from, string? to,
         IDocumentStore store, IQuerySession session, CancellationToken ct) =>
         ExportAsync(AuditTrailFormat.Csv, studyId, patient, site, from, to, store, session, ct);
@@ -52,6 +63,8 @@ public static class ExportingAuditTrailEndpoint
     [WolverineGet("/api/studies/{studyId}/audit-trail.odm.xml")]
     [Authorize(Roles = Roles.Auditor)]
     [EnableRateLimiting(RateLimits.Views)]
+    [EndpointName("exportAuditTrailOdm"), EndpointSummary("Export a study's audit trail as CDISC ODM 1.3.2 XML")]
+    [ProducesResponseType<string>(200, "application/xml")]
     public static Task<IResult> GetOdm(Guid studyId, IDocumentStore store, IQuerySession session, CancellationToken ct) =>
         ExportAsync(AuditTrailFormat.Odm, studyId, null, null, null, null, store, session, ct);
 

@@ -12,7 +12,6 @@ using Registry.Api.Auth;
 using Registry.Api.Health;
 using Registry.Api.Web;
 using Registry.Api.Web.Account;
-using Scalar.AspNetCore;
 using Wolverine;
 using Wolverine.Http;
 using Wolverine.Marten;
@@ -60,7 +59,7 @@ public static class RegistryHost
 
         services.AddProblemDetails();
         services.ConfigureHttpJsonOptions(o => ConfigureJson(o.SerializerOptions));
-        services.AddOpenApi();
+        services.AddRegistryApiReference();
         services.AddHealthChecks().AddCheck<DatabaseHealthCheck>("event-store");
     }
 
@@ -77,8 +76,7 @@ public static class RegistryHost
         app.UseRateLimiter();
         app.UseRequestBodyChecks();
 
-        app.MapOpenApi().AllowAnonymous();
-        app.MapScalarApiReference().AllowAnonymous();
+        app.MapRegistryApiReference();
         app.MapHealthChecks("/health", new HealthCheckOptions { ResponseWriter = WriteHealthAsync }).AllowAnonymous();
         app.MapStaticAssets();
         app.MapRazorComponents<App>();

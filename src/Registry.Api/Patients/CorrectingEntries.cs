@@ -66,12 +66,16 @@ public sealed record VoidEntry(long? EntryVersion, string? Reason, long? Expecte
     }
 }
 
+[Tags(ApiTags.Corrections)]
 public static class CorrectingEntryEndpoint
 {
     public static ProblemDetails Validate(CorrectEntry request) => RequestValidation.Check(new CorrectEntry.Validator().Validate(request));
 
     [WolverinePost("/api/patients/{patientId}/corrections")]
     [Authorize(Roles = Roles.Coordinator)]
+    [EndpointName("correctEntry"), EndpointSummary("Correct a recorded entry, with a reason")]
+    [Creates<Recorded>("/api/patients/{patientId}/history")]
+    [Refuses(409, WriteOutcome.ConflictMeaning), Refuses(422, WriteOutcome.UnprocessableMeaning)]
     public static async Task<IResult> Post(Guid patientId, CorrectEntry request, IDocumentSession session, ClaimsPrincipal user, CancellationToken ct) =>
         (await CorrectAsync(session, user, patientId, request, ct)).ToResult();
 
@@ -85,12 +89,16 @@ public static class CorrectingEntryEndpoint
     }
 }
 
+[Tags(ApiTags.Corrections)]
 public static class VoidingEntryEndpoint
 {
     public static ProblemDetails Validate(VoidEntry request) => RequestValidation.Check(new VoidEntry.Validator().Validate(request));
 
     [WolverinePost("/api/patients/{patientId}/voids")]
     [Authorize(Roles = Roles.Coordinator)]
+    [EndpointName("voidEntry"), EndpointSummary("Void a recorded entry, with a reason")]
+    [Creates<Recorded>("/api/patients/{patientId}/history")]
+    [Refuses(409, WriteOutcome.ConflictMeaning), Refuses(422, WriteOutcome.UnprocessableMeaning)]
     public static async Task<IResult> Post(Guid patientId, VoidEntry request, IDocumentSession session, ClaimsPrincipal user, CancellationToken ct) =>
         (await VoidAsync(session, user, patientId, request, ct)).ToResult();
 

@@ -55,12 +55,17 @@ public sealed record SubjectCodeClaim(string Id, Guid PatientId)
     public static string Key(Guid studyId, string subjectCode) => $"{studyId:N}/{subjectCode}";
 }
 
+[Tags(ApiTags.Patients)]
 public static class EnrollingEndpoint
 {
     public static ProblemDetails Validate(EnrolPatient request) => RequestValidation.Check(request.Validate());
 
     [WolverinePost("/api/studies/{studyId}/patients")]
     [Authorize(Roles = Roles.Coordinator)]
+    [EndpointName("enrolPatient"), EndpointSummary("Enrol a patient at one of your sites")]
+    [Creates<CreatedId>("/api/patients/{patientId}/history")]
+    [Refuses(409, "The subject code is already enrolled in this study; nothing was recorded.")]
+    [Refuses(422, "No such study is registered, or the patient is outside its arms, data dictionary or eligibility criteria; nothing was recorded.")]
     public static async Task<IResult> Post(Guid studyId, EnrolPatient request, IDocumentSession session, ClaimsPrincipal user, CancellationToken ct) =>
         (await EnrolAsync(session, user, studyId, request, ct))
             .ToResult(enrolled => Results.Created($"/api/patients/{enrolled.PatientId}/history", new CreatedId(enrolled.PatientId)));

@@ -1,6 +1,7 @@
 using System.Security.Claims;
 using Marten;
 using Microsoft.AspNetCore.Authorization;
+using Microsoft.AspNetCore.Mvc;
 using Registry.Audit;
 using Registry.Api.Auth;
 using Registry.Api.Infrastructure;
@@ -53,6 +54,7 @@ public sealed record DerivedState(
 
 public sealed record PatientHistory(Guid PatientId, DateTimeOffset? AsOf, IReadOnlyList<HistoryEvent> Events, DerivedState State);
 
+[Tags(ApiTags.Patients)]
 public static class GettingHistoryEndpoint
 {
     /// <summary>
@@ -61,6 +63,8 @@ public static class GettingHistoryEndpoint
     /// </summary>
     [WolverineGet("/api/patients/{patientId}/history")]
     [Authorize(Roles = $"{Roles.Auditor},{Roles.Coordinator}")]
+    [EndpointName("getPatientHistory"), EndpointSummary("Read a patient's recorded history, as of any moment")]
+    [ProducesResponseType<PatientHistory>(200)]
     public static async Task<IResult> Get(Guid patientId, string? asOf, IQuerySession session, ClaimsPrincipal user, CancellationToken ct)
     {
         var errors = new Dictionary<string, string[]>();

@@ -1,6 +1,7 @@
 using System.Security.Claims;
 using Marten;
 using Microsoft.AspNetCore.Authorization;
+using Microsoft.AspNetCore.Mvc;
 using Registry.Api.Auth;
 using Registry.Api.Infrastructure;
 using Registry.Domain.Patients;
@@ -45,10 +46,13 @@ public sealed record PatientQuery(string? Site = null, string? SubjectCode = nul
 /// A study's patients the caller may see — a coordinator's own sites, every site for an auditor — so a patient can be
 /// found again by subject code. At most <c>take</c> (≤ 500) per request, in subject-code order.
 /// </summary>
+[Tags(ApiTags.Patients)]
 public static class ListingPatientsEndpoint
 {
     [WolverineGet("/api/studies/{studyId}/patients")]
     [Authorize(Roles = $"{Roles.Coordinator},{Roles.Auditor}")]
+    [EndpointName("listPatients"), EndpointSummary("List a study's patients at your sites (every site for an auditor)")]
+    [ProducesResponseType<PatientList>(200)]
     public static async Task<IResult> Get(Guid studyId, string? site, string? subjectCode, string? status, int? skip, int? take, IQuerySession session,
         ClaimsPrincipal user, CancellationToken ct)
     {

@@ -30,12 +30,16 @@ public sealed record RandomizePatient(string? RandomizedOn, string? Arm, IReadOn
     }
 }
 
+[Tags(ApiTags.PatientEntries)]
 public static class RandomizingEndpoint
 {
     public static ProblemDetails Validate(RandomizePatient request) => RequestValidation.Check(request.Validate());
 
     [WolverinePost("/api/patients/{patientId}/randomizations")]
     [Authorize(Roles = Roles.Coordinator)]
+    [EndpointName("randomizePatient"), EndpointSummary("Record a randomization (arm and strata)")]
+    [Creates<Recorded>("/api/patients/{patientId}/history")]
+    [Refuses(409, WriteOutcome.ConflictMeaning), Refuses(422, WriteOutcome.UnprocessableMeaning)]
     public static async Task<IResult> Post(Guid patientId, RandomizePatient request, IDocumentSession session, ClaimsPrincipal user, CancellationToken ct) =>
         (await PatientStream.RecordEntryAsync(session, user, patientId, request, request.ExpectedVersion, ct)).ToResult();
 }

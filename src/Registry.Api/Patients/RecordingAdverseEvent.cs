@@ -47,12 +47,16 @@ public sealed record RecordAdverseEvent(
     }
 }
 
+[Tags(ApiTags.PatientEntries)]
 public static class RecordingAdverseEventEndpoint
 {
     public static ProblemDetails Validate(RecordAdverseEvent request) => RequestValidation.Check(request.Validate());
 
     [WolverinePost("/api/patients/{patientId}/adverse-events")]
     [Authorize(Roles = Roles.Coordinator)]
+    [EndpointName("recordAdverseEvent"), EndpointSummary("Record an adverse event (CTCAE term and grade)")]
+    [Creates<Recorded>("/api/patients/{patientId}/history")]
+    [Refuses(409, WriteOutcome.ConflictMeaning), Refuses(422, WriteOutcome.UnprocessableMeaning)]
     public static async Task<IResult> Post(Guid patientId, RecordAdverseEvent request, IDocumentSession session, ClaimsPrincipal user, CancellationToken ct) =>
         (await PatientStream.RecordEntryAsync(session, user, patientId, request, request.ExpectedVersion, ct)).ToResult();
 }

@@ -27,12 +27,16 @@ public sealed record RecordDeath(string? DiedOn, string? Cause, long? ExpectedVe
     }
 }
 
+[Tags(ApiTags.PatientEntries)]
 public static class RecordingDeathEndpoint
 {
     public static ProblemDetails Validate(RecordDeath request) => RequestValidation.Check(request.Validate());
 
     [WolverinePost("/api/patients/{patientId}/deaths")]
     [Authorize(Roles = Roles.Coordinator)]
+    [EndpointName("recordDeath"), EndpointSummary("Record the patient's death")]
+    [Creates<Recorded>("/api/patients/{patientId}/history")]
+    [Refuses(409, WriteOutcome.ConflictMeaning), Refuses(422, WriteOutcome.UnprocessableMeaning)]
     public static async Task<IResult> Post(Guid patientId, RecordDeath request, IDocumentSession session, ClaimsPrincipal user, CancellationToken ct) =>
         (await PatientStream.RecordEntryAsync(session, user, patientId, request, request.ExpectedVersion, ct)).ToResult();
 }

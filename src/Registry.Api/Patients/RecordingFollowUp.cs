@@ -39,22 +39,30 @@ public sealed record WithdrawFromFollowUp(string? WithdrewOn, string? Reason, lo
     }
 }
 
+[Tags(ApiTags.PatientEntries)]
 public static class RecordingFollowUpEndpoint
 {
     public static ProblemDetails Validate(RecordFollowUp request) => RequestValidation.Check(request.Validate());
 
     [WolverinePost("/api/patients/{patientId}/follow-ups")]
     [Authorize(Roles = Roles.Coordinator)]
+    [EndpointName("recordFollowUp"), EndpointSummary("Record the last date the patient was known alive")]
+    [Creates<Recorded>("/api/patients/{patientId}/history")]
+    [Refuses(409, WriteOutcome.ConflictMeaning), Refuses(422, WriteOutcome.UnprocessableMeaning)]
     public static async Task<IResult> Post(Guid patientId, RecordFollowUp request, IDocumentSession session, ClaimsPrincipal user, CancellationToken ct) =>
         (await PatientStream.RecordEntryAsync(session, user, patientId, request, request.ExpectedVersion, ct)).ToResult();
 }
 
+[Tags(ApiTags.PatientEntries)]
 public static class RecordingWithdrawalEndpoint
 {
     public static ProblemDetails Validate(WithdrawFromFollowUp request) => RequestValidation.Check(request.Validate());
 
     [WolverinePost("/api/patients/{patientId}/withdrawals")]
     [Authorize(Roles = Roles.Coordinator)]
+    [EndpointName("recordWithdrawal"), EndpointSummary("Record the patient's withdrawal from follow-up")]
+    [Creates<Recorded>("/api/patients/{patientId}/history")]
+    [Refuses(409, WriteOutcome.ConflictMeaning), Refuses(422, WriteOutcome.UnprocessableMeaning)]
     public static async Task<IResult> Post(Guid patientId, WithdrawFromFollowUp request, IDocumentSession session, ClaimsPrincipal user, CancellationToken ct) =>
         (await PatientStream.RecordEntryAsync(session, user, patientId, request, request.ExpectedVersion, ct)).ToResult();
 }

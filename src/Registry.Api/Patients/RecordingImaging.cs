@@ -48,12 +48,16 @@ public sealed record AssessImaging(
     }
 }
 
+[Tags(ApiTags.PatientEntries)]
 public static class RecordingImagingEndpoint
 {
     public static ProblemDetails Validate(AssessImaging request) => RequestValidation.Check(request.Validate());
 
     [WolverinePost("/api/patients/{patientId}/imaging-assessments")]
     [Authorize(Roles = Roles.Coordinator)]
+    [EndpointName("recordImaging"), EndpointSummary("Record an imaging assessment (RECIST 1.1 timepoint response)")]
+    [Creates<Recorded>("/api/patients/{patientId}/history")]
+    [Refuses(409, WriteOutcome.ConflictMeaning), Refuses(422, WriteOutcome.UnprocessableMeaning)]
     public static async Task<IResult> Post(Guid patientId, AssessImaging request, IDocumentSession session, ClaimsPrincipal user, CancellationToken ct) =>
         (await PatientStream.RecordEntryAsync(session, user, patientId, request, request.ExpectedVersion, ct)).ToResult();
 }

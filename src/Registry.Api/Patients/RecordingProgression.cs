@@ -47,22 +47,30 @@ public sealed record RecordRelapse(string? RelapsedOn, FailureSite? Type, long? 
     }
 }
 
+[Tags(ApiTags.PatientEntries)]
 public static class RecordingProgressionEndpoint
 {
     public static ProblemDetails Validate(RecordProgression request) => RequestValidation.Check(request.Validate());
 
     [WolverinePost("/api/patients/{patientId}/progressions")]
     [Authorize(Roles = Roles.Coordinator)]
+    [EndpointName("recordProgression"), EndpointSummary("Record disease progression")]
+    [Creates<Recorded>("/api/patients/{patientId}/history")]
+    [Refuses(409, WriteOutcome.ConflictMeaning), Refuses(422, WriteOutcome.UnprocessableMeaning)]
     public static async Task<IResult> Post(Guid patientId, RecordProgression request, IDocumentSession session, ClaimsPrincipal user, CancellationToken ct) =>
         (await PatientStream.RecordEntryAsync(session, user, patientId, request, request.ExpectedVersion, ct)).ToResult();
 }
 
+[Tags(ApiTags.PatientEntries)]
 public static class RecordingRelapseEndpoint
 {
     public static ProblemDetails Validate(RecordRelapse request) => RequestValidation.Check(request.Validate());
 
     [WolverinePost("/api/patients/{patientId}/relapses")]
     [Authorize(Roles = Roles.Coordinator)]
+    [EndpointName("recordRelapse"), EndpointSummary("Record a relapse after curative-intent treatment")]
+    [Creates<Recorded>("/api/patients/{patientId}/history")]
+    [Refuses(409, WriteOutcome.ConflictMeaning), Refuses(422, WriteOutcome.UnprocessableMeaning)]
     public static async Task<IResult> Post(Guid patientId, RecordRelapse request, IDocumentSession session, ClaimsPrincipal user, CancellationToken ct) =>
         (await PatientStream.RecordEntryAsync(session, user, patientId, request, request.ExpectedVersion, ct)).ToResult();
 }

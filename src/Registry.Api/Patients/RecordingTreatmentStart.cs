@@ -30,12 +30,16 @@ public sealed record StartTreatment(string? StartedOn, IReadOnlyList<string>? Ag
     }
 }
 
+[Tags(ApiTags.PatientEntries)]
 public static class RecordingTreatmentStartEndpoint
 {
     public static ProblemDetails Validate(StartTreatment request) => RequestValidation.Check(request.Validate());
 
     [WolverinePost("/api/patients/{patientId}/treatment-starts")]
     [Authorize(Roles = Roles.Coordinator)]
+    [EndpointName("recordTreatmentStart"), EndpointSummary("Record the start of treatment")]
+    [Creates<Recorded>("/api/patients/{patientId}/history")]
+    [Refuses(409, WriteOutcome.ConflictMeaning), Refuses(422, WriteOutcome.UnprocessableMeaning)]
     public static async Task<IResult> Post(Guid patientId, StartTreatment request, IDocumentSession session, ClaimsPrincipal user, CancellationToken ct) =>
         (await PatientStream.RecordEntryAsync(session, user, patientId, request, request.ExpectedVersion, ct)).ToResult();
 }

@@ -10,6 +10,14 @@ public abstract record WriteOutcome
 {
     private WriteOutcome() { }
 
+    /// <summary>What a patient write's 409 means, as the API reference says it.</summary>
+    public const string ConflictMeaning = "The patient's record moved on since expectedVersion (or another write to it came at the same moment), " +
+        "or the entry contradicts what is recorded (before enrolment, progression before treatment, after death…); nothing was recorded.";
+
+    /// <summary>What a patient write's 422 means, as the API reference says it.</summary>
+    public const string UnprocessableMeaning = "The entry refers to something the study's protocol does not have (an arm, a site, a value) " +
+        "or does not meet its criteria; nothing was recorded.";
+
     /// <summary>Recorded: the stream versions now holding the entry.</summary>
     public sealed record Appended(Guid PatientId, long FirstVersion, long Version) : WriteOutcome;
 

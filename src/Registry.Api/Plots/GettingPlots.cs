@@ -1,5 +1,6 @@
 using Marten;
 using Microsoft.AspNetCore.Authorization;
+using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.RateLimiting;
 using Registry.Api.Infrastructure;
 using Registry.Api.StudyViews;
@@ -13,41 +14,54 @@ namespace Registry.Api.Plots;
 /// The investigator views drawn as figures, SVG or PNG by the route's extension. Each takes the query of the JSON
 /// view it draws and refuses as that view does (400 with field errors, 404 for an unknown study).
 /// </summary>
+[Tags(ApiTags.Plots)]
 public static class GettingPlotsEndpoint
 {
     [WolverineGet("/api/studies/{studyId}/plots/km.svg")]
     [Authorize(Roles = StudyViewRoutes.Readers)]
     [EnableRateLimiting(RateLimits.Views)]
+    [EndpointName("plotKaplanMeierSvg"), EndpointSummary("Kaplan–Meier curves by arm (SVG)")]
+    [ProducesResponseType<string>(200, "image/svg+xml")]
     public static Task<IResult> KaplanMeierSvg(Guid studyId, string? endpoint, string? arms, bool? ci, string? asOf, string? dataCut, string? unit, string? landmarks, bool? consistent,
         IQuerySession session, CancellationToken ct) => KaplanMeier(PlotFormat.Svg, studyId, endpoint, arms, ci, asOf, dataCut, unit, landmarks, consistent, session, ct);
 
     [WolverineGet("/api/studies/{studyId}/plots/km.png")]
     [Authorize(Roles = StudyViewRoutes.Readers)]
     [EnableRateLimiting(RateLimits.Views)]
+    [EndpointName("plotKaplanMeierPng"), EndpointSummary("Kaplan–Meier curves by arm (PNG)")]
+    [ProducesResponseType<byte[]>(200, "image/png")]
     public static Task<IResult> KaplanMeierPng(Guid studyId, string? endpoint, string? arms, bool? ci, string? asOf, string? dataCut, string? unit, string? landmarks, bool? consistent,
         IQuerySession session, CancellationToken ct) => KaplanMeier(PlotFormat.Png, studyId, endpoint, arms, ci, asOf, dataCut, unit, landmarks, consistent, session, ct);
 
     [WolverineGet("/api/studies/{studyId}/plots/forest.svg")]
     [Authorize(Roles = StudyViewRoutes.Readers)]
     [EnableRateLimiting(RateLimits.Views)]
+    [EndpointName("plotForestSvg"), EndpointSummary("Forest plot of hazard ratios by subgroup (SVG)")]
+    [ProducesResponseType<string>(200, "image/svg+xml")]
     public static Task<IResult> ForestSvg(Guid studyId, string? endpoint, string? arm, string? reference, string? asOf, string? dataCut, bool? consistent,
         IQuerySession session, CancellationToken ct) => Forest(PlotFormat.Svg, studyId, endpoint, arm, reference, asOf, dataCut, consistent, session, ct);
 
     [WolverineGet("/api/studies/{studyId}/plots/forest.png")]
     [Authorize(Roles = StudyViewRoutes.Readers)]
     [EnableRateLimiting(RateLimits.Views)]
+    [EndpointName("plotForestPng"), EndpointSummary("Forest plot of hazard ratios by subgroup (PNG)")]
+    [ProducesResponseType<byte[]>(200, "image/png")]
     public static Task<IResult> ForestPng(Guid studyId, string? endpoint, string? arm, string? reference, string? asOf, string? dataCut, bool? consistent,
         IQuerySession session, CancellationToken ct) => Forest(PlotFormat.Png, studyId, endpoint, arm, reference, asOf, dataCut, consistent, session, ct);
 
     [WolverineGet("/api/studies/{studyId}/plots/maturity.svg")]
     [Authorize(Roles = StudyViewRoutes.Readers)]
     [EnableRateLimiting(RateLimits.Views)]
+    [EndpointName("plotMaturitySvg"), EndpointSummary("Events and follow-up over data cuts (SVG)")]
+    [ProducesResponseType<string>(200, "image/svg+xml")]
     public static Task<IResult> MaturitySvg(Guid studyId, string? endpoint, string? arm, string? reference, string? every,
         IQuerySession session, CancellationToken ct) => Maturity(PlotFormat.Svg, studyId, endpoint, arm, reference, every, session, ct);
 
     [WolverineGet("/api/studies/{studyId}/plots/maturity.png")]
     [Authorize(Roles = StudyViewRoutes.Readers)]
     [EnableRateLimiting(RateLimits.Views)]
+    [EndpointName("plotMaturityPng"), EndpointSummary("Events and follow-up over data cuts (PNG)")]
+    [ProducesResponseType<byte[]>(200, "image/png")]
     public static Task<IResult> MaturityPng(Guid studyId, string? endpoint, string? arm, string? reference, string? every,
         IQuerySession session, CancellationToken ct) => Maturity(PlotFormat.Png, studyId, endpoint, arm, reference, every, session, ct);
 

@@ -46,12 +46,16 @@ public sealed record AddArm(string? Code, string? Name, IReadOnlyList<RegimenCom
 }
 
 /// <summary>A protocol changes only by amendment: a new numbered version with its reason; what was recorded under earlier versions stays.</summary>
+[Tags(ApiTags.Studies)]
 public static class AmendingProtocolEndpoint
 {
     public static ProblemDetails Validate(AmendProtocol request) => RequestValidation.Check(new AmendProtocol.Validator().Validate(request));
 
     [WolverinePost("/api/studies/{studyId}/amendments")]
     [Authorize(Roles = Roles.Admin)]
+    [EndpointName("amendProtocol"), EndpointSummary("Amend the protocol: the whole protocol as amended, and why")]
+    [Creates<ProtocolVersionCreated>("/api/studies/{studyId}/protocol")]
+    [Refuses(409, "The protocol was amended since expectedVersion, or the amendment changes what an amendment may not (docs/protocol.md); nothing was recorded.")]
     public static async Task<IResult> Post(Guid studyId, AmendProtocol request, IDocumentSession session, ClaimsPrincipal user, CancellationToken ct) =>
         Created(await AmendAsync(studyId, _ => null, _ => request.Protocol!, request.Reason!.Trim(), request.ExpectedVersion, session, user, ct));
 
@@ -100,12 +104,16 @@ public static class AmendingProtocolEndpoint
 /// Adding an arm is an amendment that only appends the arm. Its own class, because Wolverine applies a class's
 /// <c>Validate</c> to every endpoint in it (an AmendProtocol validator here made this route fail to compile: 500).
 /// </summary>
+[Tags(ApiTags.Studies)]
 public static class AddingArmEndpoint
 {
     public static ProblemDetails Validate(AddArm request) => RequestValidation.Check(new AddArm.Validator().Validate(request));
 
     [WolverinePost("/api/studies/{studyId}/arms")]
     [Authorize(Roles = Roles.Admin)]
+    [EndpointName("addArm"), EndpointSummary("Add an arm to the study by amendment")]
+    [Creates<ProtocolVersionCreated>("/api/studies/{studyId}/protocol")]
+    [Refuses(409, "The study already has an arm with this code, or was amended at the same moment; nothing was recorded.")]
     public static async Task<IResult> Post(Guid studyId, AddArm request, IDocumentSession session, ClaimsPrincipal user, CancellationToken ct) =>
         AmendingProtocolEndpoint.Created(await AmendingProtocolEndpoint.AmendAsync(studyId,
             // A repeated code conflicts with the arm already registered (409), decided on the version being amended so

@@ -1,9 +1,11 @@
 using System.Text.Json;
+using System.Text.Json.Nodes;
 using System.Text.Json.Serialization;
 using Marten;
-using Microsoft.AspNetCore.Http.Json;
+using JsonOptions = Microsoft.AspNetCore.Http.Json.JsonOptions;
 using Microsoft.Extensions.Options;
 using Microsoft.AspNetCore.Authorization;
+using Microsoft.AspNetCore.Mvc;
 using Registry.Api.Auth;
 using Registry.Api.Infrastructure;
 using Registry.Domain.Protocols;
@@ -27,18 +29,22 @@ public sealed record ProtocolView(Guid StudyId, int Version, DateTimeOffset Reco
 
 public sealed record ProtocolVersionSummary(int Version, DateTimeOffset RecordedAt, string? RecordedBy, string? Reason);
 
+[Tags(ApiTags.Studies)]
 public static class ListingStudiesEndpoint
 {
     private const string AnyRole = $"{Roles.Admin},{Roles.Coordinator},{Roles.Investigator},{Roles.Auditor}";
 
     [WolverineGet("/api/studies")]
     [Authorize(Roles = AnyRole)]
+    [EndpointName("listStudies"), EndpointSummary("List the registered studies")]
     public static async Task<IReadOnlyList<StudySummary>> List(IQuerySession session, CancellationToken ct) =>
         (await session.Query<Study>().OrderBy(s => s.Id).ToListAsync(ct)).OrderBy(s => s.Code).Select(s => StudySummary.From(s)).ToList();
 
     /// <summary>The study, with how many patients its outcome projection has set aside (see <c>projectionFaults</c> in /health).</summary>
     [WolverineGet("/api/studies/{studyId}")]
     [Authorize(Roles = AnyRole)]
+    [EndpointName("getStudy"), EndpointSummary("Read a study: design, arms, endpoints, protocol version")]
+    [ProducesResponseType<StudySummary>(200)]
     public static async Task<IResult> Get(Guid studyId, IQuerySession session, CancellationToken ct)
     {
         if (await session.LoadAsync<Study>(studyId, ct) is not { } study) return Problems.NotFound($"No study {studyId} is registered.");
@@ -48,6 +54,8 @@ public static class ListingStudiesEndpoint
 
     [WolverineGet("/api/studies/{studyId}/protocol")]
     [Authorize(Roles = AnyRole)]
+    [EndpointName("getProtocol"), EndpointSummary("Read the protocol as it stood at a moment, with every version's reason")]
+    [ProducesResponseType<ProtocolView>(200)]
     public static async Task<IResult> GetProtocol(Guid studyId, string? asOf, IQuerySession session, CancellationToken ct)
     {
         var errors = new Dictionary<string, string[]>();
@@ -65,6 +73,8 @@ public static class ListingStudiesEndpoint
     /// </summary>
     [WolverineGet("/api/studies/{studyId}/protocol.json")]
     [Authorize(Roles = AnyRole)]
+    [EndpointName("downloadProtocol"), EndpointSummary("Download the protocol in force as a file to edit and amend")]
+    [ProducesResponseType<Protocol>(200, "application/json")]
     public static async Task<IResult> GetProtocolFile(Guid studyId, IQuerySession session, IOptions<JsonOptions> json, CancellationToken ct)
     {
         if (await session.LoadAsync<Study>(studyId, ct) is not { } study) return Problems.NotFound($"No study {studyId} is registered.");
@@ -75,5 +85,7 @@ public static class ListingStudiesEndpoint
     /// <summary>The JSON Schema a protocol is written to (docs/protocol.md).</summary>
     [WolverineGet("/api/protocol-schema")]
     [AllowAnonymous]
+    [EndpointName("getProtocolSchema"), EndpointSummary("Read the JSON Schema a protocol is written to")]
+    [ProducesResponseType<JsonObject>(200, "application/schema+json")]
     public static IResult GetSchema() => Results.Text(ProtocolSchema.Json, "application/schema+json");
 }

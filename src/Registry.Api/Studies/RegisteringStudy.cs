@@ -16,10 +16,14 @@ public sealed record CreatedId(Guid Id);
 public sealed record StudyCodeClaim(string Id, Guid StudyId);
 
 /// <summary>Registers a study from its protocol (docs/protocol.md; JSON Schema at /api/protocol-schema): the protocol becomes version 1.</summary>
+[Tags(ApiTags.Studies)]
 public static class RegisteringStudyEndpoint
 {
     [WolverinePost("/api/studies")]
     [Authorize(Roles = Roles.Admin)]
+    [EndpointName("registerStudy"), EndpointSummary("Register a study from its protocol (version 1)")]
+    [Creates<CreatedId>("/api/studies/{studyId}")]
+    [Refuses(409, "A study with this code is already registered; nothing was recorded.")]
     public static async Task<IResult> Post(Protocol protocol, IDocumentSession session, ClaimsPrincipal user, CancellationToken ct) =>
         (await RegisterAsync(protocol, session, user, ct)).ToResult(r => Results.Created($"/api/studies/{r.StudyId}", new CreatedId(r.StudyId)));
 

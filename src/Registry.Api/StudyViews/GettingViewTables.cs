@@ -1,5 +1,6 @@
 using Marten;
 using Microsoft.AspNetCore.Authorization;
+using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.RateLimiting;
 using Registry.Api.Infrastructure;
 using Registry.Projections.StudyViews;
@@ -11,11 +12,14 @@ namespace Registry.Api.StudyViews;
 /// Each investigator view as a CSV table (<see cref="StudyViewCsv"/>), for a spreadsheet or a statistician: the same
 /// query as its JSON route, refused the same way (400 naming the parameter, 404 for an unknown study).
 /// </summary>
+[Tags(ApiTags.StudyViews)]
 public static class GettingViewTablesEndpoint
 {
     [WolverineGet("/api/studies/{studyId}/survival.csv")]
     [Authorize(Roles = StudyViewRoutes.Readers)]
     [EnableRateLimiting(RateLimits.Views)]
+    [EndpointName("exportSurvivalCsv"), EndpointSummary("Kaplan–Meier survival by arm, as CSV")]
+    [ProducesResponseType<string>(200, "text/csv")]
     public static async Task<IResult> Survival(Guid studyId, string? endpoint, string? arms, string? asOf, string? dataCut, string? unit, string? landmarks,
         bool? consistent, IQuerySession session, CancellationToken ct)
     {
@@ -27,6 +31,8 @@ public static class GettingViewTablesEndpoint
     [WolverineGet("/api/studies/{studyId}/comparisons.csv")]
     [Authorize(Roles = StudyViewRoutes.Readers)]
     [EnableRateLimiting(RateLimits.Views)]
+    [EndpointName("exportComparisonsCsv"), EndpointSummary("Planned comparisons, as CSV")]
+    [ProducesResponseType<string>(200, "text/csv")]
     public static async Task<IResult> Comparisons(Guid studyId, string? endpoint, string? arm, string? reference, string? strata, string? adjust,
         string? asOf, string? dataCut, bool? consistent, IQuerySession session, CancellationToken ct)
     {
@@ -38,6 +44,8 @@ public static class GettingViewTablesEndpoint
     [WolverineGet("/api/studies/{studyId}/subgroups.csv")]
     [Authorize(Roles = StudyViewRoutes.Readers)]
     [EnableRateLimiting(RateLimits.Views)]
+    [EndpointName("exportSubgroupsCsv"), EndpointSummary("Hazard ratios by subgroup, as CSV")]
+    [ProducesResponseType<string>(200, "text/csv")]
     public static async Task<IResult> Subgroups(Guid studyId, string? endpoint, string? arm, string? reference, string? asOf, string? dataCut, bool? consistent,
         IQuerySession session, CancellationToken ct)
     {
@@ -49,6 +57,8 @@ public static class GettingViewTablesEndpoint
     [WolverineGet("/api/studies/{studyId}/baseline.csv")]
     [Authorize(Roles = StudyViewRoutes.Readers)]
     [EnableRateLimiting(RateLimits.Views)]
+    [EndpointName("exportBaselineCsv"), EndpointSummary("Table 1 (baseline characteristics), as CSV")]
+    [ProducesResponseType<string>(200, "text/csv")]
     public static async Task<IResult> Baseline(Guid studyId, string? arms, string? asOf, bool? consistent, IQuerySession session, CancellationToken ct)
     {
         var scope = await StudyViewQueries.LoadAsync(session, studyId, asOf, null, consistent, ct);
@@ -58,6 +68,8 @@ public static class GettingViewTablesEndpoint
     [WolverineGet("/api/studies/{studyId}/response.csv")]
     [Authorize(Roles = StudyViewRoutes.Readers)]
     [EnableRateLimiting(RateLimits.Views)]
+    [EndpointName("exportResponseCsv"), EndpointSummary("Table 2 (response), as CSV")]
+    [ProducesResponseType<string>(200, "text/csv")]
     public static async Task<IResult> Response(Guid studyId, string? arms, string? asOf, string? dataCut, bool? consistent, IQuerySession session, CancellationToken ct)
     {
         var scope = await StudyViewQueries.LoadAsync(session, studyId, asOf, dataCut, consistent, ct);
@@ -67,6 +79,8 @@ public static class GettingViewTablesEndpoint
     [WolverineGet("/api/studies/{studyId}/safety.csv")]
     [Authorize(Roles = StudyViewRoutes.Readers)]
     [EnableRateLimiting(RateLimits.Views)]
+    [EndpointName("exportSafetyCsv"), EndpointSummary("Table 3 (adverse events), as CSV")]
+    [ProducesResponseType<string>(200, "text/csv")]
     public static async Task<IResult> Safety(Guid studyId, string? arms, string? asOf, string? dataCut, bool? consistent, IQuerySession session, CancellationToken ct)
     {
         var scope = await StudyViewQueries.LoadAsync(session, studyId, asOf, dataCut, consistent, ct);
@@ -76,6 +90,8 @@ public static class GettingViewTablesEndpoint
     [WolverineGet("/api/studies/{studyId}/maturity.csv")]
     [Authorize(Roles = StudyViewRoutes.Readers)]
     [EnableRateLimiting(RateLimits.Views)]
+    [EndpointName("exportMaturityCsv"), EndpointSummary("Maturity at successive data cuts, as CSV")]
+    [ProducesResponseType<string>(200, "text/csv")]
     public static async Task<IResult> Maturity(Guid studyId, string? endpoint, string? arm, string? reference, string? every,
         IQuerySession session, CancellationToken ct)
     {

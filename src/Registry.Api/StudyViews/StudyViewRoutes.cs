@@ -1,7 +1,9 @@
 using Marten;
 using Microsoft.AspNetCore.Authorization;
+using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.RateLimiting;
 using Registry.Api.Infrastructure;
+using Registry.Projections.StudyViews;
 using Wolverine.Http;
 
 namespace Registry.Api.StudyViews;
@@ -11,6 +13,7 @@ namespace Registry.Api.StudyViews;
 /// functions the figures, CSV tables and dashboard page call too. Each view follows the study's protocol: its
 /// endpoints, groupings, analysis plan.
 /// </summary>
+[Tags(ApiTags.StudyViews)]
 public static class StudyViewRoutes
 {
     public const string Readers = $"{Auth.Roles.Investigator},{Auth.Roles.Auditor},{Auth.Roles.Admin}";
@@ -18,6 +21,8 @@ public static class StudyViewRoutes
     [WolverineGet("/api/studies/{studyId}/survival")]
     [Authorize(Roles = Readers)]
     [EnableRateLimiting(RateLimits.Views)]
+    [EndpointName("getSurvival"), EndpointSummary("Kaplan–Meier survival by arm for an endpoint")]
+    [ProducesResponseType<SurvivalView>(200)]
     public static async Task<IResult> Survival(Guid studyId, string? endpoint, string? arms, string? asOf, string? dataCut, string? unit, string? landmarks,
         bool? consistent, IQuerySession session, CancellationToken ct)
     {
@@ -29,6 +34,9 @@ public static class StudyViewRoutes
     [WolverineGet("/api/studies/{studyId}/comparisons")]
     [Authorize(Roles = Readers)]
     [EnableRateLimiting(RateLimits.Views)]
+    [EndpointName("getComparisons"), EndpointSummary("Hazard ratios and log-rank tests of the planned comparisons")]
+    [ProducesResponseType<PlannedComparisonsView>(200), ProducesResponseType<ComparisonView>(200)]
+    [EndpointDescription("With `arm` (and `reference`), the one comparison asked for; without, every comparison the analysis plan names.")]
     public static async Task<IResult> Comparisons(Guid studyId, string? endpoint, string? arm, string? reference, string? strata, string? adjust,
         string? asOf, string? dataCut, bool? consistent, IQuerySession session, CancellationToken ct)
     {
@@ -40,6 +48,8 @@ public static class StudyViewRoutes
     [WolverineGet("/api/studies/{studyId}/subgroups")]
     [Authorize(Roles = Readers)]
     [EnableRateLimiting(RateLimits.Views)]
+    [EndpointName("getSubgroups"), EndpointSummary("Hazard ratios by subgroup, for a forest plot")]
+    [ProducesResponseType<SubgroupsView>(200)]
     public static async Task<IResult> Subgroups(Guid studyId, string? endpoint, string? arm, string? reference, string? asOf, string? dataCut, bool? consistent,
         IQuerySession session, CancellationToken ct)
     {
@@ -50,6 +60,8 @@ public static class StudyViewRoutes
     [WolverineGet("/api/studies/{studyId}/baseline")]
     [Authorize(Roles = Readers)]
     [EnableRateLimiting(RateLimits.Views)]
+    [EndpointName("getBaseline"), EndpointSummary("Table 1: baseline characteristics by arm")]
+    [ProducesResponseType<BaselineView>(200)]
     public static async Task<IResult> Baseline(Guid studyId, string? arms, string? asOf, bool? consistent, IQuerySession session, CancellationToken ct)
     {
         var scope = await StudyViewQueries.LoadAsync(session, studyId, asOf, null, consistent, ct);
@@ -59,6 +71,8 @@ public static class StudyViewRoutes
     [WolverineGet("/api/studies/{studyId}/response")]
     [Authorize(Roles = Readers)]
     [EnableRateLimiting(RateLimits.Views)]
+    [EndpointName("getResponse"), EndpointSummary("Table 2: best overall response and response rates by arm")]
+    [ProducesResponseType<ResponseView>(200)]
     public static async Task<IResult> Response(Guid studyId, string? arms, string? asOf, string? dataCut, bool? consistent, IQuerySession session, CancellationToken ct)
     {
         var scope = await StudyViewQueries.LoadAsync(session, studyId, asOf, dataCut, consistent, ct);
@@ -68,6 +82,8 @@ public static class StudyViewRoutes
     [WolverineGet("/api/studies/{studyId}/safety")]
     [Authorize(Roles = Readers)]
     [EnableRateLimiting(RateLimits.Views)]
+    [EndpointName("getSafety"), EndpointSummary("Table 3: adverse events by term, grade and arm")]
+    [ProducesResponseType<SafetyView>(200)]
     public static async Task<IResult> Safety(Guid studyId, string? arms, string? asOf, string? dataCut, bool? consistent, IQuerySession session, CancellationToken ct)
     {
         var scope = await StudyViewQueries.LoadAsync(session, studyId, asOf, dataCut, consistent, ct);
@@ -77,6 +93,8 @@ public static class StudyViewRoutes
     [WolverineGet("/api/studies/{studyId}/maturity")]
     [Authorize(Roles = Readers)]
     [EnableRateLimiting(RateLimits.Views)]
+    [EndpointName("getMaturity"), EndpointSummary("Events and follow-up at successive data cuts (maturity)")]
+    [ProducesResponseType<MaturityView>(200)]
     public static async Task<IResult> Maturity(Guid studyId, string? endpoint, string? arm, string? reference, string? every,
         IQuerySession session, CancellationToken ct) =>
         (await StudyViewQueries.MaturityAsync(studyId, endpoint, arm, reference, every, session, ct)).Answer.ToResult();

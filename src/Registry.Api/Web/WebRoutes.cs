@@ -10,5 +10,5 @@ public static class WebRoutes
     {
         await context.SignOutAsync(SignInSchemes.Session);
         return Results.Redirect("/signin");
-    }).AllowAnonymous();
+    }).AllowAnonymous().ExcludeFromDescription();
 }
