@@ -1,5 +1,7 @@
 using Marten;
+using System.Text.Json.Nodes;
 using Microsoft.AspNetCore.Authorization;
+using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.RateLimiting;
 using Registry.Api.Infrastructure;
 using Registry.Api.StudyViews;
@@ -14,11 +16,17 @@ namespace Registry.Api.Datasets;
 /// definition, as of any moment and data cut: the patients, outcomes and refusals of the study views
 /// (<see cref="StudyViewLoader.LoadPatientsAsync"/>), for the views' readers and under their rate limit.
 /// </summary>
+[Tags(ApiTags.AnalysisDatasets)]
 public static class GettingDatasetsEndpoint
 {
+    private const string DatasetNotFound = "No study has this id, or there is no such dataset (adsl, adtte, adrs, adae).";
+
     [WolverineGet("/api/studies/{studyId}/datasets/{dataset}.csv")]
     [Authorize(Roles = StudyViewRoutes.Readers)]
     [EnableRateLimiting(RateLimits.Views)]
+    [EndpointName("exportDatasetCsv"), EndpointSummary("An analysis dataset (ADSL, ADTTE, ADRS or ADAE) as CSV")]
+    [ProducesResponseType<string>(200, "text/csv")]
+    [Refuses(404, DatasetNotFound)]
     public static async Task<IResult> Csv(Guid studyId, string dataset, string? asOf, string? dataCut, IQuerySession session, CancellationToken ct)
     {
         if (AnalysisDatasets.Find(dataset) is not { } build) return Unknown(dataset);
@@ -31,6 +39,10 @@ public static class GettingDatasetsEndpoint
     [WolverineGet("/api/studies/{studyId}/datasets/{dataset}.json")]
     [Authorize(Roles = StudyViewRoutes.Readers)]
     [EnableRateLimiting(RateLimits.Views)]
+    [EndpointName("exportDatasetJson"), EndpointSummary("An analysis dataset (ADSL, ADTTE, ADRS or ADAE) as CDISC Dataset-JSON 1.1")]
+    [EndpointDescription("A CDISC Dataset-JSON 1.1 document: the dataset's columns, then its rows.")]
+    [ProducesResponseType<JsonObject>(200, "application/json")]
+    [Refuses(404, DatasetNotFound)]
     public static async Task<IResult> Json(Guid studyId, string dataset, string? asOf, string? dataCut, IQuerySession session, CancellationToken ct)
     {
         if (AnalysisDatasets.Find(dataset) is not { } build) return Unknown(dataset);
@@ -44,6 +56,8 @@ public static class GettingDatasetsEndpoint
     [WolverineGet("/api/studies/{studyId}/datasets/define.json")]
     [Authorize(Roles = StudyViewRoutes.Readers)]
     [EnableRateLimiting(RateLimits.Views)]
+    [EndpointName("getDatasetDefinition"), EndpointSummary("The analysis datasets' definition: every column's label, type, origin and code list")]
+    [ProducesResponseType<JsonObject>(200, "application/json")]
     public static async Task<IResult> Define(Guid studyId, string? asOf, string? dataCut, IQuerySession session, CancellationToken ct)
     {
         var (source, refusal) = await LoadAsync(session, studyId, asOf, dataCut, ct);

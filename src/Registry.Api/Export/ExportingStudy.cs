@@ -1,5 +1,6 @@
 using Marten;
 using Microsoft.AspNetCore.Authorization;
+using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.RateLimiting;
 using Microsoft.Net.Http.Headers;
 using Registry.Api.Infrastructure;
@@ -10,17 +11,22 @@ using Wolverine.Http;
 namespace Registry.Api.Export;
 
 /// <summary>A study's records in the import's CSV layout: the files the import verb and page take back (docs/interop.md).</summary>
+[Tags(ApiTags.Exports)]
 public static class ExportingStudyEndpoint
 {
     [WolverineGet("/api/studies/{studyId}/export/subjects.csv")]
     [Authorize(Roles = StudyViewRoutes.Readers)]
     [EnableRateLimiting(RateLimits.Views)]
+    [EndpointName("exportSubjectsCsv"), EndpointSummary("The study's patients in the import layout (subjects.csv)")]
+    [ProducesResponseType<string>(200, "text/csv")]
     public static Task<IResult> Subjects(Guid studyId, IQuerySession session, CancellationToken ct) =>
         CsvAsync(studyId, "subjects", StudyCsvExport.SubjectsAsync, session, ct);
 
     [WolverineGet("/api/studies/{studyId}/export/events.csv")]
     [Authorize(Roles = StudyViewRoutes.Readers)]
     [EnableRateLimiting(RateLimits.Views)]
+    [EndpointName("exportEventsCsv"), EndpointSummary("The study's entries in the import layout (events.csv)")]
+    [ProducesResponseType<string>(200, "text/csv")]
     public static Task<IResult> Events(Guid studyId, IQuerySession session, CancellationToken ct) =>
         CsvAsync(studyId, "events", StudyCsvExport.EventsAsync, session, ct);
 

@@ -240,6 +240,8 @@ public static class ApiTags
     public const string StudyViews = "Study views";
     public const string Plots = "Plots";
     public const string Audit = "Audit";
+    public const string AnalysisDatasets = "Analysis datasets";
+    public const string Exports = "Exports";
 
     public static readonly (string Name, string Description)[] All =
     [
@@ -249,6 +251,8 @@ public static class ApiTags
         (Corrections, "Correct or void a recorded entry, with a reason; the original stays in the history."),
         (StudyViews, "The investigator's results as the protocol defines them — survival, comparisons, subgroups, Tables 1–3, maturity — as JSON or CSV."),
         (Plots, "The study views drawn as figures: Kaplan–Meier, forest, maturity; SVG or PNG."),
+        (AnalysisDatasets, "CDISC ADaM-shaped datasets (ADSL, ADTTE, ADRS, ADAE) as CSV or Dataset-JSON, with their definition, as of any moment and data cut."),
+        (Exports, "A study's records as files for other systems: the import layout's CSV, to move a study into another registry."),
         (Audit, "Verify the hash chains and export the audit trail (JSON, CSV, CDISC ODM)."),
     ];
 }
