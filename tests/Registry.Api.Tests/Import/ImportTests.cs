@@ -130,4 +130,60 @@ public sealed class ImportTests(RegistryApp app) : IClassFixture<RegistryApp>
             directory.Delete(recursive: true);
         }
     }
+
+    [Fact]
+    public async Task A_randomized_study_takes_the_randomization_and_strata_beside_the_enrolment_or_as_an_event()
+    {
+        var protocol = Scenarios.RandomizedProtocol();
+        var studyId = await app.RegisteredStudyAsync(protocol);
+        const string header = "subjectCode,site,arm,enrolledOn,randomizedOn,age,sex,ecog,overallStage,ebvDna,histology,strata.overallStage,strata.ebvDna";
+        var events = File("events.csv", Lines("subjectCode,kind,date,arm,strata.overallStage,strata.ebvDna,type",
+            "R-002,randomized,2022-03-06,PBO,IVA,< 4000,",
+            "R-001,relapsed,2023-01-01,,,,Distant"));
+        string Subjects(string thirdStratum) => Lines(header,
+            "R-001,S1,PD1,2022-03-01,2022-03-03,47,male,0,III,5200,missing:unknown,III,≥ 4000",
+            "R-002,S1,,2022-03-05,,50,female,1,IVA,1200,non-keratinizing differentiated,,",
+            $"R-003,S1,PBO,2022-03-07,2022-03-08,40,male,0,III,100,missing:unknown,III,{thirdStratum}");
+
+        var dry = await app.ImportAsync(studyId, File("subjects.csv", Subjects("")), events, dryRun: true);
+        var problem = Assert.Single(dry.Problems);
+        Assert.Equal(("subjects.csv", 4, "strata.ebvDna"), (problem.File, problem.Row, problem.Column));
+        Assert.Equal("The stratification factor ebvDna is required at randomization.", problem.Message);
+
+        var outcome = await app.ImportAsync(studyId, File("subjects.csv", Subjects("< 4000")), events);
+        Assert.True(outcome.Succeeded, string.Join("\n", outcome.Problems));
+        // Each randomized patient: enrolment then randomization; R-002 randomized from the events file.
+        Assert.Equal([5, 2], outcome.Files.Select(f => (int)f.Events));
+        var trail = await (await app.Host.Scenario(s =>
+        {
+            s.WithBearerToken(app.Auditor);
+            s.Get.Url($"/api/studies/{studyId}/audit-trail.json?patient=R-001");
+        })).JsonAsync();
+        Assert.Equal(["patient_enrolled", "patient_randomized", "disease_relapsed"], trail.EnumerateArray().Select(r => r.GetProperty("type").GetString()));
+        Assert.Equal("≥ 4000", trail[1].GetProperty("data").GetProperty("strata").GetProperty("ebvDna").GetString());
+    }
+
+    [Fact]
+    public async Task The_command_line_refuses_CSV_files_and_an_ODM_file_together_or_a_missing_file_with_exit_code_2()
+    {
+        var code = $"IMP-{Guid.NewGuid():N}"[..12];
+        await app.RegisteredStudyAsync(code);
+        var path = Path.GetTempFileName();
+        try
+        {
+            var both = await CliRun.InvokeAsync(["import", "--study", code, "--subjects", path, "--odm", path], app.ConnectionString);
+            Assert.Equal(2, both.ExitCode);
+            Assert.Contains("error: give --subjects and/or --events (the CSV layout), or --odm, not both.", both.Stderr);
+            var missing = await CliRun.InvokeAsync(["import", "--study", code, "--odm", path + ".absent"], app.ConnectionString);
+            Assert.Equal(2, missing.ExitCode);
+            Assert.Contains("no such file", missing.Stderr);
+            var unreadable = await CliRun.InvokeAsync(["import", "--study", code, "--odm", path], app.ConnectionString);
+            Assert.Equal(2, unreadable.ExitCode);
+            Assert.Contains("is not well-formed XML", unreadable.Stderr);
+        }
+        finally
+        {
+            System.IO.File.Delete(path);
+        }
+    }
 }
