@@ -206,17 +206,36 @@ public sealed class InvestigatorDashboardTests(DemoStudyApp app)
 
         var links = page.Document.QuerySelectorAll<IHtmlAnchorElement>(".downloads a").Select(a => (Text: a.TextContent.Trim(), Href: a.GetAttribute("href")!)).ToList();
         Assert.Equal(6, links.Count(l => l.Text.StartsWith("PNG") || l.Text.StartsWith("SVG")));
-        Assert.Equal(7, links.Count(l => l.Text.StartsWith("CSV")));
+        // Seven view tables, and the four analysis datasets (each also as Dataset-JSON, with their definition).
+        Assert.Equal(11, links.Count(l => l.Text.StartsWith("CSV")));
+        Assert.Equal(5, links.Count(l => l.Text.Contains("JSON")));
         foreach (var (text, href) in links)
         {
             using var download = await browser.Client.GetAsync(href);
             Assert.True(download.StatusCode == HttpStatusCode.OK, $"{text} {href}: {download.StatusCode}");
             var type = download.Content.Headers.ContentType!.MediaType;
-            Assert.Equal(text.StartsWith("PNG") ? "image/png" : text.StartsWith("SVG") ? "image/svg+xml" : "text/csv", type);
+            Assert.Equal(text.StartsWith("PNG") ? "image/png" : text.StartsWith("SVG") ? "image/svg+xml" : text.Contains("JSON") ? "application/json" : "text/csv", type);
             await download.Content.ReadAsByteArrayAsync();
         }
         // Each link names what it downloads.
         Assert.Contains(links, l => l.Text == "CSV of the hazard ratios");
+    }
+
+    [Fact]
+    public async Task The_analysis_datasets_download_at_the_pages_data_cut_and_moment()
+    {
+        using var browser = await BrowserSession.SignedInAsync(app, Roles.Investigator);
+        var page = await browser.GetAsync(Dashboard("?dataCut=2021-06-30&asOf=2021-07-01T00:00:00Z"));
+        var links = page.Document.QuerySelectorAll<IHtmlAnchorElement>("section[aria-labelledby=datasets-title] .downloads a")
+            .Select(a => (Text: a.TextContent.Trim(), Href: a.GetAttribute("href")!)).ToList();
+
+        Assert.Equal(["CSV of ADSL", "Dataset-JSON of ADSL", "CSV of ADTTE", "Dataset-JSON of ADTTE", "CSV of ADRS", "Dataset-JSON of ADRS", "CSV of ADAE",
+            "Dataset-JSON of ADAE", "JSON of their data definition"], links.Select(l => l.Text));
+        var adtte = links.Single(l => l.Text == "CSV of ADTTE").Href;
+        Assert.Equal($"/api/studies/{app.StudyId}/datasets/adtte.csv?asOf=2021-07-01T00%3A00%3A00Z&dataCut=2021-06-30", adtte);
+        var atCut = await browser.Client.GetStringAsync(adtte);
+        Assert.NotEqual(await browser.Client.GetStringAsync($"/api/studies/{app.StudyId}/datasets/adtte.csv"), atCut);
+        Assert.DoesNotContain(",2021-07-", atCut);
     }
 
     [Fact]

@@ -37,6 +37,9 @@ public sealed record DashboardQuery(Guid StudyId, string? Endpoint, string? Arms
 
     public string Tables(string route) => Link(route, ("arms", Arms), ("asOf", AsOf), ("dataCut", DataCut), ("consistent", Consistent));
 
+    /// <summary>The analysis datasets follow the moment and data cut only; they always read the charts.</summary>
+    public string Datasets(string route) => Link(route, ("asOf", AsOf), ("dataCut", DataCut));
+
     /// <summary>Maturity makes its own data cuts, each as recorded by the end of that day.</summary>
     public string Maturity(string route) => Link(route, ("endpoint", Endpoint), ("arm", Arm), ("reference", Reference), ("every", Every));
 
