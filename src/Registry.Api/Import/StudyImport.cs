@@ -97,6 +97,7 @@ public static class StudyImport
     private sealed class Run(Study study, string user, JsonSerializerOptions json)
     {
         private readonly Dictionary<string, Patient> _patients = new(StringComparer.Ordinal);
+        private readonly Dictionary<string, (string File, int Row)> _refusedEnrolments = new(StringComparer.Ordinal);
         private ClaimsPrincipal _importer = Importer(user, []);
         public long Events { get; private set; }
 
@@ -136,12 +137,14 @@ public static class StudyImport
             if (first.Form?.Kind == "enrolled" && first.Corrects is null)
             {
                 Enrol(write, file, Refuse);
+                if (problems.Count > before) _refusedEnrolments.TryAdd(write.SubjectCode, (write.File, write.Row));
                 return;
             }
             if (!_patients.TryGetValue(write.SubjectCode, out var patient))
             {
-                problems.Add(new ImportProblem(write.File, write.Row, ImportLayout.SubjectCode,
-                    $"No patient '{write.SubjectCode}' is enrolled in study {study.Code}, here or earlier in the import."));
+                problems.Add(new ImportProblem(write.File, write.Row, ImportLayout.SubjectCode, _refusedEnrolments.TryGetValue(write.SubjectCode, out var refused)
+                    ? $"Patient '{write.SubjectCode}' is not enrolled: the enrolment at {refused.File} row {refused.Row} was refused."
+                    : $"No patient '{write.SubjectCode}' is enrolled in study {study.Code}, here or earlier in the import."));
                 return;
             }
             if (PatientStream.SiteRefusal(patient.Timeline, _importer) is { } elsewhere)

@@ -27,7 +27,8 @@ public sealed class ImportTests(RegistryApp app) : IClassFixture<RegistryApp>
             "P-001,adverseEventRecorded,2021-02-10,,,,,,,,Rash,7,false,Possible,,,,,,",
             "P-999,lastKnownAlive,2021-03-01,,,,,,,,,,,,,,,,,",
             "P-001,diseaseProgressed,2020-12-01,,,,,,,,,,,,,Radiological,,,,",
-            "P-001,lastKnownAlive,2021-03-01,,,,,,,,,,,,,Clinical,,,,"));
+            "P-001,lastKnownAlive,2021-03-01,,,,,,,,,,,,,Clinical,,,,",
+            "P-002,lastKnownAlive,2021-03-01,,,,,,,,,,,,,,,,,"));
 
         var outcome = await app.ImportAsync(studyId, subjects, events, dryRun: true);
 
@@ -47,6 +48,8 @@ public sealed class ImportTests(RegistryApp app) : IClassFixture<RegistryApp>
         Assert.Contains(outcome.Problems, p => p is { Row: 4, Column: "kps" } && p.Message.StartsWith("Not eligible"));
         Assert.Contains(outcome.Problems, p => p is { File: "events.csv", Row: 6 } && p.Message.Contains("before enrolment on 2021-01-04"));
         Assert.Contains(outcome.Problems, p => p is { Row: 7, Column: "subjectCode" } && p.Message.Contains("already enrolled"));
+        Assert.Contains(outcome.Problems, p => p is { File: "events.csv", Row: 8, Column: "subjectCode" }
+            && p.Message == "Patient 'P-002' is not enrolled: the enrolment at subjects.csv row 3 was refused.");
         // Every row the files get right is not named.
         Assert.DoesNotContain(outcome.Problems, p => p.Row == 2);
         Assert.Equal(before, await app.EventStoreMarkAsync());
