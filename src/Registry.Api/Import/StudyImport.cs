@@ -29,6 +29,8 @@ public sealed record ImportPlanFile(ImportFile File, int Rows, IReadOnlyList<Imp
 public static class StudyImport
 {
     private const int PatientsPerBatch = 200;
+    private static readonly CorrectEntry.Validator CorrectionRules = new();
+    private static readonly VoidEntry.Validator VoidRules = new();
 
     public static async Task<ImportOutcome> RunAsync(IDocumentStore store, Study study, string user, IReadOnlyList<ImportPlanFile> files, bool dryRun,
         JsonSerializerOptions json, IProgress<ImportProgress>? progress, CancellationToken ct)
@@ -222,7 +224,7 @@ public static class StudyImport
             {
                 if (Target(entry, voided, patient, refuse) is not { } version) return null;
                 var request = new VoidEntry(version, entry.Reason);
-                var validation = new VoidEntry.Validator().Validate(request);
+                var validation = VoidRules.Validate(request);
                 if (!validation.IsValid)
                 {
                     refuse(entry, new WriteOutcome.Invalid(RequestValidation.Errors(validation)), "");
@@ -241,7 +243,7 @@ public static class StudyImport
                 }
                 if (Target(entry, corrected, patient, refuse) is not { } version) return null;
                 var correction = new CorrectEntry(version, read, entry.Reason);
-                var validation = new CorrectEntry.Validator().Validate(correction);
+                var validation = CorrectionRules.Validate(correction);
                 if (!validation.IsValid)
                 {
                     refuse(entry, new WriteOutcome.Invalid(RequestValidation.Errors(validation)), "replacement.");

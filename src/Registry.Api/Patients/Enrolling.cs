@@ -24,7 +24,10 @@ namespace Registry.Api.Patients;
 public sealed record EnrolPatient(string? SubjectCode, string? Arm, string? Site, string? EnrolledOn,
     [property: JsonConverter(typeof(RequestBaselineJsonConverter))] BaselineValues? Baseline) : EntryRequest
 {
-    public override ValidationResult Validate() => new Validator().Validate(this);
+    public override ValidationResult Validate() => Rules.Validate(this);
+
+    // Built once: a validator is costly to build and safe to share.
+    private static readonly Validator Rules = new();
 
     public PatientEnrolled ToEnrolment(Guid patientId, Guid studyId) =>
         new(patientId, studyId, string.IsNullOrWhiteSpace(Arm) ? null : Arm, Site!, SubjectCode!, ClinicalDates.Parse(EnrolledOn!), Baseline!);

@@ -14,7 +14,10 @@ namespace Registry.Api.Patients;
 /// <summary>Allocation in a randomized study: the date, the arm, and the stratification factor values used.</summary>
 public sealed record RandomizePatient(string? RandomizedOn, string? Arm, IReadOnlyDictionary<string, string>? Strata, long? ExpectedVersion = null) : EntryRequest
 {
-    public override ValidationResult Validate() => new Validator().Validate(this);
+    public override ValidationResult Validate() => Rules.Validate(this);
+
+    // Built once: a validator is costly to build and safe to share.
+    private static readonly Validator Rules = new();
 
     public override IReadOnlyList<IPatientFact> ToFacts(PatientEnrolled? patient) =>
         [new PatientRandomized(ClinicalDates.Parse(RandomizedOn!), Arm!, Strata)];

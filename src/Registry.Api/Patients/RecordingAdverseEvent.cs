@@ -24,7 +24,10 @@ public sealed record RecordAdverseEvent(
     string? DiedOn = null,
     long? ExpectedVersion = null) : EntryRequest
 {
-    public override ValidationResult Validate() => new Validator().Validate(this);
+    public override ValidationResult Validate() => Rules.Validate(this);
+
+    // Built once: a validator is costly to build and safe to share.
+    private static readonly Validator Rules = new();
 
     public override IReadOnlyList<IPatientFact> ToFacts(PatientEnrolled? patient)
     {

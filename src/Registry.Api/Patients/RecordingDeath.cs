@@ -13,7 +13,10 @@ namespace Registry.Api.Patients;
 
 public sealed record RecordDeath(string? DiedOn, string? Cause, long? ExpectedVersion = null) : EntryRequest
 {
-    public override ValidationResult Validate() => new Validator().Validate(this);
+    public override ValidationResult Validate() => Rules.Validate(this);
+
+    // Built once: a validator is costly to build and safe to share.
+    private static readonly Validator Rules = new();
 
     public override IReadOnlyList<IPatientFact> ToFacts(PatientEnrolled? patient) => [new PatientDied(ClinicalDates.Parse(DiedOn!), Cause)];
 

@@ -13,7 +13,10 @@ namespace Registry.Api.Patients;
 
 public sealed record RecordFollowUp(string? LastKnownAliveOn, long? ExpectedVersion = null) : EntryRequest
 {
-    public override ValidationResult Validate() => new Validator().Validate(this);
+    public override ValidationResult Validate() => Rules.Validate(this);
+
+    // Built once: a validator is costly to build and safe to share.
+    private static readonly Validator Rules = new();
 
     public override IReadOnlyList<IPatientFact> ToFacts(PatientEnrolled? patient) => [new LastKnownAlive(ClinicalDates.Parse(LastKnownAliveOn!))];
 
@@ -25,7 +28,10 @@ public sealed record RecordFollowUp(string? LastKnownAliveOn, long? ExpectedVers
 
 public sealed record WithdrawFromFollowUp(string? WithdrewOn, string? Reason, long? ExpectedVersion = null) : EntryRequest
 {
-    public override ValidationResult Validate() => new Validator().Validate(this);
+    public override ValidationResult Validate() => Rules.Validate(this);
+
+    // Built once: a validator is costly to build and safe to share.
+    private static readonly Validator Rules = new();
 
     public override IReadOnlyList<IPatientFact> ToFacts(PatientEnrolled? patient) => [new WithdrewFromFollowUp(ClinicalDates.Parse(WithdrewOn!), Reason!)];
 

@@ -20,7 +20,10 @@ public sealed record AssessImaging(
     TimepointResponse? Response,
     long? ExpectedVersion = null) : EntryRequest
 {
-    public override ValidationResult Validate() => new Validator().Validate(this);
+    public override ValidationResult Validate() => Rules.Validate(this);
+
+    // Built once: a validator is costly to build and safe to share.
+    private static readonly Validator Rules = new();
 
     public override IReadOnlyList<IPatientFact> ToFacts(PatientEnrolled? patient) =>
         [new ImagingAssessed(ClinicalDates.Parse(AssessedOn!), TargetLesionSumMm, NonTargetStatus!.Value, NewLesions!.Value, Response!.Value)];

@@ -14,7 +14,10 @@ namespace Registry.Api.Patients;
 /// <summary>Progression of measurable disease: its date, how it was established, and where when known.</summary>
 public sealed record RecordProgression(string? ProgressedOn, ProgressionBasis? Basis, FailureSite? Site = null, long? ExpectedVersion = null) : EntryRequest
 {
-    public override ValidationResult Validate() => new Validator().Validate(this);
+    public override ValidationResult Validate() => Rules.Validate(this);
+
+    // Built once: a validator is costly to build and safe to share.
+    private static readonly Validator Rules = new();
 
     public override IReadOnlyList<IPatientFact> ToFacts(PatientEnrolled? patient) =>
         [new DiseaseProgressed(ClinicalDates.Parse(ProgressedOn!), Basis!.Value, Site)];
@@ -33,7 +36,10 @@ public sealed record RecordProgression(string? ProgressedOn, ProgressionBasis? B
 /// <summary>Relapse after curative-intent treatment, typed so EFS, FFS, DMFS and LRRFS derive.</summary>
 public sealed record RecordRelapse(string? RelapsedOn, FailureSite? Type, long? ExpectedVersion = null) : EntryRequest
 {
-    public override ValidationResult Validate() => new Validator().Validate(this);
+    public override ValidationResult Validate() => Rules.Validate(this);
+
+    // Built once: a validator is costly to build and safe to share.
+    private static readonly Validator Rules = new();
 
     public override IReadOnlyList<IPatientFact> ToFacts(PatientEnrolled? patient) => [new DiseaseRelapsed(ClinicalDates.Parse(RelapsedOn!), Type!.Value)];
 
