@@ -104,13 +104,23 @@ public static class Adsl
             yield return Text<AnalysisPatient>(groupName, $"{variable.Label} Group", Derived(
                     $"{valueName} in the protocol's groups for {variable.Key}, as Table 1, subgroups and stratified models group it: {Grouping(variable)}. A missing value is its code's label; a value never recorded reads Unknown."),
                 p => DataDictionary.GroupOrUnknown(variable, p.Outcome.Baseline.Get(variable.Key)),
-                values: [.. DataDictionary.GroupLabels(variable).Concat(MissingCodes.All.Select(MissingCodes.Label)).Distinct().Select(l => new CodedValue(l, l))]);
+                values: GroupValues(variable));
         }
     }
 
     /// <summary>The names ADSL gives the dictionary's variables and their groups; the other datasets copy them under the same names.</summary>
     internal static IReadOnlyDictionary<string, (string Value, string? Group)> DictionaryColumnNames(Protocol protocol) =>
         DictionaryNames(protocol, [.. Standard, .. Enumerable.Range(1, (protocol.StratificationFactors ?? []).Count).Select(i => $"STRAT{i}R")]);
+
+    /// <summary>The groups, then the missing codes the variable allows, then Unknown for a value never recorded (older records).</summary>
+    private static IReadOnlyList<CodedValue> GroupValues(Variable variable)
+    {
+        var values = DataDictionary.GroupLabels(variable).Select(l => new CodedValue(l, l))
+            .Concat(variable.AllowedMissing.Select(code => new CodedValue(MissingCodes.Label(code), $"Recorded as {code}"))).ToList();
+        var unknown = MissingCodes.Label(MissingCodes.Unknown);
+        if (values.All(v => v.Value != unknown)) values.Add(new CodedValue(unknown, "Never recorded"));
+        return values;
+    }
 
     private static string Missing(Variable variable) =>
         variable.AllowedMissing.Count == 0 ? "" : $"; may be recorded as {string.Join(" or ", variable.AllowedMissing)}, then empty here";

@@ -16,7 +16,7 @@ public static class DatasetJson
     /// <param name="createdAt">The file's creation time (datasetJSONCreationDateTime), given so the writer stays pure.</param>
     public static async Task WriteAsync(AnalysisDataset dataset, AnalysisSource source, DateTimeOffset createdAt, Stream body, CancellationToken ct)
     {
-        await using var json = new Utf8JsonWriter(body, new JsonWriterOptions { Indented = false });
+        await using var json = new Utf8JsonWriter(body);
         json.WriteStartObject();
         json.WriteString("datasetJSONCreationDateTime", createdAt.ToUniversalTime().ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture));
         json.WriteString("datasetJSONVersion", Version);

@@ -22,6 +22,9 @@ public sealed class AdslTests
         Assert.All(dictionary.Where(n => !n.EndsWith("GR1")), n => Assert.Equal(OriginType.Collected, adsl.Columns.Single(c => c.Name == n).Origin.Type));
         Assert.All(dictionary.Where(n => n.EndsWith("GR1")), n => Assert.Equal(OriginType.Derived, adsl.Columns.Single(c => c.Name == n).Origin.Type));
         Assert.Equal(["STUDYID", "USUBJID"], adsl.Columns.Where(c => c.KeySequence is not null).OrderBy(c => c.KeySequence).Select(c => c.Name));
+        // A group's code list: the protocol's groups, the missing codes the variable allows (none: age is required), and Unknown for a value never recorded.
+        Assert.Equal(["T1–T3", "T4", "Unknown"], adsl.Columns.Single(c => c.Name == "TSTAGEGR1").Values!.Select(v => v.Value));
+        Assert.Equal(["T1", "T2", "T3", "T4"], adsl.Columns.Single(c => c.Name == "TSTAGE").Values!.Select(v => v.Value));
     }
 
     [Fact]
