@@ -78,4 +78,22 @@ public sealed class AdminImportTests(RegistryApp app) : IClassFixture<RegistryAp
         using var coordinator = await BrowserSession.SignedInAsync(app, Roles.Coordinator, "S1");
         Assert.DoesNotContain("Import", (await coordinator.GetAsync($"/admin/studies/{studyId}/import")).Text("h1"));
     }
+
+    [Fact]
+    public async Task The_import_page_alone_takes_files_over_1_MB_up_to_32_MB()
+    {
+        var studyId = await app.RegisteredStudyAsync();
+        using var admin = await BrowserSession.SignedInAsync(app, Roles.Admin);
+        var path = $"/admin/studies/{studyId}/import";
+        string Odm(int padding) => $"<ODM xmlns=\"http://www.cdisc.org/ns/odm/v1.3\"><!-- {new string('x', padding)} --></ODM>";
+
+        var large = await SubmitFilesAsync(admin, path, new() { ["Or an ODM file (XML)"] = ("study.odm.xml", Odm(1_500_000)) }, "Check files");
+        Assert.Equal(HttpStatusCode.BadRequest, large.Status);
+        Assert.Equal(["study.odm.xml", "—", "—", "The file has no ClinicalData to import."],
+            Assert.Single(large.Document.QuerySelectorAll("#import-problems tbody tr")).QuerySelectorAll("td").Select(c => c.TextContent.Trim()));
+
+        var tooLarge = await SubmitFilesAsync(admin, path, new() { ["Or an ODM file (XML)"] = ("study.odm.xml", Odm(33 * 1024 * 1024)) }, "Check files");
+        Assert.Equal(HttpStatusCode.RequestEntityTooLarge, tooLarge.Status);
+        Assert.Contains("over 32 MB", tooLarge.Text("[role=alert]"));
+    }
 }
