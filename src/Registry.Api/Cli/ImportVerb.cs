@@ -1,5 +1,4 @@
 using System.CommandLine;
-using System.Security.Claims;
 using System.Text.Json;
 using Marten;
 using Registry.Api.Import;
@@ -49,7 +48,7 @@ public static class ImportVerb
             }
 
             var read = async (FileInfo? f) => f is null ? null : new ImportFile(f.Name, await File.ReadAllBytesAsync(f.FullName, ct));
-            var plan = await StudyImports.PlanAsync(registered, await read(files[0]), await read(files[1]), await read(files[2]));
+            var plan = StudyImports.Plan(registered, await read(files[0]), await read(files[1]), await read(files[2]));
             var interactive = ReferenceEquals(error, Console.Error) && !Console.IsErrorRedirected;
             var outcome = await StudyImport.RunAsync(store, registered, UserVerb.RecordedBy, plan, parse.GetValue(dryRun), Json,
                 new ImportProgressBar(error, interactive), ct);

@@ -1,4 +1,3 @@
-using System.Security.Claims;
 using Registry.Api.Import;
 using Registry.Api.Web.Coordinator;
 using Registry.Audit;
@@ -90,5 +89,5 @@ public static class StudyCsvExport
         return values.TryGetValue("missing:" + column.Field, out var code) ? LayoutColumn.MissingPrefix + code : null;
     }
 
-    private static ImportShapes Shapes(Protocol protocol) => new(protocol, new ClaimsPrincipal(new ClaimsIdentity()));
+    private static ImportShapes Shapes(Protocol protocol) => new(protocol);
 }

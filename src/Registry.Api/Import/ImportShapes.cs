@@ -29,9 +29,10 @@ public sealed class ImportShapes
     public EntryShape? Randomization { get; }
     public IReadOnlyList<(EntryShape Shape, EntryForm Form)> Events { get; }
 
-    public ImportShapes(Protocol protocol, ClaimsPrincipal importer)
+    public ImportShapes(Protocol protocol)
     {
-        EnrolmentForm = EntryForms.Enrolment(protocol, importer);
+        // The form's site choices are the signed-in user's; a file names its sites itself.
+        EnrolmentForm = EntryForms.Enrolment(protocol, new ClaimsPrincipal(new ClaimsIdentity()));
         Enrolment = new EntryShape(EnrolmentForm.Kind, EnrolmentForm.Fields.Select(f => Column(f, SubjectsColumn(f))).ToList());
         if (protocol.IsRandomized)
         {

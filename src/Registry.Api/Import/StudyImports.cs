@@ -1,4 +1,3 @@
-using System.Security.Claims;
 using Registry.Domain.Studies;
 
 namespace Registry.Api.Import;
@@ -6,13 +5,13 @@ namespace Registry.Api.Import;
 /// <summary>The files an import is given, read into writes: the CSV layout's subjects and events files, or an ODM file.</summary>
 public static class StudyImports
 {
-    public static Task<IReadOnlyList<ImportPlanFile>> PlanAsync(Study study, ImportFile? subjects, ImportFile? events, ImportFile? odm)
+    public static IReadOnlyList<ImportPlanFile> Plan(Study study, ImportFile? subjects, ImportFile? events, ImportFile? odm)
     {
-        var shapes = new ImportShapes(study.Protocol, new ClaimsPrincipal(new ClaimsIdentity()));
+        var shapes = new ImportShapes(study.Protocol);
         var files = new List<ImportPlanFile>();
         if (subjects is not null) files.Add(CsvImportFiles.Subjects(subjects, shapes));
         if (events is not null) files.Add(CsvImportFiles.Events(events, shapes));
         if (odm is not null) files.Add(OdmImportFile.Read(odm, shapes));
-        return Task.FromResult<IReadOnlyList<ImportPlanFile>>(files);
+        return files;
     }
 }

@@ -46,7 +46,7 @@ public static class ImportFiles
     {
         Study study;
         await using (var session = app.Store.QuerySession()) study = (await session.LoadAsync<Study>(studyId))!;
-        var plan = await StudyImports.PlanAsync(study, subjects, events, odm);
+        var plan = StudyImports.Plan(study, subjects, events, odm);
         var json = app.Host.Services.GetRequiredService<IOptions<JsonOptions>>().Value.SerializerOptions;
         return await StudyImport.RunAsync(app.Store, study, "importing-admin", plan, dryRun, json, null, CancellationToken.None);
     }
