@@ -24,6 +24,7 @@ public sealed class CommandLineTests
     [InlineData("user add", "--user", "--role", "--site", "--name", "--password-stdin")]
     [InlineData("token", "--user", "--role", "--site", "--hours")]
     [InlineData("verify", "--study")]
+    [InlineData("import", "--study", "--subjects", "--events", "--odm", "--dry-run")]
     [InlineData("datasets", "--study", "--out", "--as-of", "--data-cut")]
     public async Task Each_verb_lists_its_options_or_verbs(string verb, params string[] listed)
     {
