@@ -49,6 +49,7 @@ public static class RegistryCli
             AnalyzeVerb.Create(),
             ImportVerb.Create(settings),
             DatasetsVerb.Create(settings),
+            FhirVerb.Create(settings),
         };
         var parse = root.Parse(args);
         var exitCode = await parse.InvokeAsync(invocation);

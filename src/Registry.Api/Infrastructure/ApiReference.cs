@@ -252,7 +252,7 @@ public static class ApiTags
         (StudyViews, "The investigator's results as the protocol defines them — survival, comparisons, subgroups, Tables 1–3, maturity — as JSON or CSV."),
         (Plots, "The study views drawn as figures: Kaplan–Meier, forest, maturity; SVG or PNG."),
         (AnalysisDatasets, "CDISC ADaM-shaped datasets (ADSL, ADTTE, ADRS, ADAE) as CSV or Dataset-JSON, with their definition, as of any moment and data cut."),
-        (Exports, "A study's records as files for other systems: the import layout's CSV, to move a study into another registry."),
+        (Exports, "A study's records as files for other systems: the import layout's CSV, to move a study into another registry, and a FHIR R4 Bundle."),
         (Audit, "Verify the hash chains and export the audit trail (JSON, CSV, CDISC ODM)."),
     ];
 }

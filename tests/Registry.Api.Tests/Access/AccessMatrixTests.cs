@@ -162,6 +162,9 @@ public sealed class AccessMatrixTests(RegistryApp app) : IClassFixture<RegistryA
         new("GET /api/studies/{studyId}/datasets/{dataset}.json", StudyReaders, Url: f => $"/api/studies/{f.StudyId}/datasets/adsl.json"),
         new("GET /api/studies/{studyId}/datasets/define.json", StudyReaders),
 
+        // The study as a FHIR R4 Bundle: the same readers
+        new("GET /api/studies/{studyId}/fhir.json", StudyReaders),
+
         // Patient reads: a coordinator lists her own sites' patients (none, for another site's), an auditor every site's
         new("GET /api/patients/{patientId}/history", [SiteCoordinator, Auditor]),
         new("GET /api/studies/{studyId}/patients", [SiteCoordinator, OtherSiteCoordinator, Auditor]),
