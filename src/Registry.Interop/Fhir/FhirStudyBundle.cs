@@ -3,11 +3,11 @@ using System.Text;
 using System.Text.Encodings.Web;
 using System.Text.Json;
 using Hl7.Fhir.Model;
-using Task = System.Threading.Tasks.Task;
 using Hl7.Fhir.Serialization;
 using Registry.Domain.Patients;
 using Registry.Domain.Protocols;
 using Registry.Interop.Datasets;
+using Task = System.Threading.Tasks.Task;
 
 namespace Registry.Interop.Fhir;
 

@@ -1,3 +1,6 @@
+// The SDK's POCOs declare every element nullable; these tests read them where the mapping must have set them.
+#nullable disable warnings
+
 using System.Text.Json;
 using Alba;
 using Hl7.Fhir.Model;

@@ -1,9 +1,12 @@
+// The SDK's POCOs declare every element nullable; these tests read them where the mapping must have set them.
+#nullable disable warnings
+
 using Hl7.Fhir.Model;
-using Task = System.Threading.Tasks.Task;
 using Hl7.Fhir.Serialization;
 using Registry.Domain.Patients;
 using Registry.Interop.Fhir;
 using static Registry.Interop.Tests.Datasets.SmallStudy;
+using Task = System.Threading.Tasks.Task;
 
 namespace Registry.Interop.Tests.Fhir;
 
