@@ -189,4 +189,37 @@ public sealed class ImportTests(RegistryApp app) : IClassFixture<RegistryApp>
             System.IO.File.Delete(path);
         }
     }
+
+    [Fact]
+    public async Task A_randomized_study_entered_through_the_API_exports_and_imports_into_a_copy_that_exports_the_same()
+    {
+        var protocol = Scenarios.RandomizedProtocol();
+        var studyId = await app.RegisteredStudyAsync(protocol);
+        var randomized = await app.EnrolledPatientAsync(studyId, enrolledOn: "2024-03-01", arm: null, baseline: Scenarios.RandomizedBaseline(), subjectCode: "LA-001");
+        await app.RecordAsync(randomized, "randomizations", new { randomizedOn = "2024-03-02", arm = "PD1", strata = new { overallStage = "III", ebvDna = "≥ 4000" } });
+        await app.RecordAsync(randomized, "treatment-starts", new { startedOn = "2024-03-05", agents = new[] { "toripalimab", "gemcitabine" } });
+        await app.RecordAsync(randomized, "relapses", new { relapsedOn = "2024-09-01", type = "Distant" });
+        await app.RecordAsync(randomized, "corrections", new { entryVersion = 4, reason = "Re-read", replacement = new { kind = "relapsed", relapsedOn = "2024-09-10", type = "Both" } });
+        await app.EnrolledPatientAsync(studyId, enrolledOn: "2024-03-04", arm: null, baseline: Scenarios.RandomizedBaseline(52), subjectCode: "LA-002");
+
+        async Task<string> Export(Guid study, string file) => await (await app.Host.Scenario(s =>
+        {
+            s.WithBearerToken(app.Admin);
+            s.Get.Url($"/api/studies/{study}/export/{file}");
+        })).ReadAsTextAsync();
+        var subjects = await Export(studyId, "subjects.csv");
+        Assert.StartsWith("subjectCode,site,enrolledOn,age,sex,ecog,overallStage,ebvDna,histology,randomizedOn,arm,strata.overallStage,strata.ebvDna", subjects);
+        Assert.Contains("LA-001,S1,2024-03-01,47,male,0,III,5200,missing:unknown,2024-03-02,PD1,III,≥ 4000", subjects);
+        Assert.Contains("LA-002,S1,2024-03-04,52,male,0,III,5200,missing:unknown,,,,", subjects);
+        var events = await Export(studyId, "events.csv");
+        Assert.Contains("LA-001,treatmentStarted,2024-03-05,", events);
+        Assert.Contains("toripalimab;gemcitabine", events);
+
+        protocol["code"] = $"LC-{Guid.NewGuid():N}"[..12];
+        var copyId = await app.RegisteredStudyAsync(protocol);
+        var outcome = await app.ImportAsync(copyId, File("subjects.csv", subjects), File("events.csv", events));
+        Assert.True(outcome.Succeeded, string.Join("\n", outcome.Problems));
+        Assert.Equal(subjects, await Export(copyId, "subjects.csv"));
+        Assert.Equal(events, await Export(copyId, "events.csv"));
+    }
 }
