@@ -1,8 +1,5 @@
 using System.CommandLine;
-using Marten;
 using Registry.Api.Datasets;
-using Registry.Api.Infrastructure;
-using Registry.Api.Studies;
 using Registry.Interop.Datasets;
 
 namespace Registry.Api.Cli;
@@ -26,24 +23,8 @@ public static class DatasetsVerb
         command.SetAction(async (parse, ct) =>
         {
             var (stdout, error) = (parse.InvocationConfiguration.Output, parse.InvocationConfiguration.Error);
-            await using var database = await RegistryDatabase.OpenAsync(configuration(), message => error.WriteLine(message));
-            using var store = new DocumentStore(EventStoreConfiguration.Build(database.ConnectionString, asyncProjections: false));
-            await store.Storage.ApplyAllConfiguredChangesToDatabaseAsync();
-            await using var session = store.QuerySession();
-            var code = parse.GetValue(study)!;
-            if (await session.LoadAsync<StudyCodeClaim>(code, ct) is not { } claim)
-            {
-                await error.WriteLineAsync($"error: no study with code '{code}' is registered.");
-                return RegistryCli.UsageError;
-            }
-            var (source, refusal) = await GettingDatasetsEndpoint.LoadAsync(session, claim.StudyId, parse.GetValue(asOf), parse.GetValue(dataCut), ct);
-            if (source is null)
-            {
-                foreach (var (field, messages) in refusal!.Errors ?? [])
-                    await error.WriteLineAsync($"error: --{(field == "asOf" ? "as-of" : "data-cut")}: {string.Join(" ", messages)}");
-                if (refusal.NotFound is { } notFound) await error.WriteLineAsync($"error: {notFound}");
-                return RegistryCli.UsageError;
-            }
+            var source = await StudyRecordsForExport.LoadAsync(configuration(), parse.GetValue(study)!, parse.GetValue(asOf), parse.GetValue(dataCut), error, ct);
+            if (source is null) return RegistryCli.UsageError;
 
             var directory = parse.GetValue(output)!;
             directory.Create();
