@@ -293,16 +293,20 @@ public static class StudyImport
                 var field = key.StartsWith(prefix, StringComparison.Ordinal) ? key[prefix.Length..] : key;
                 return LayoutColumn.ColumnOf(field, columns) ?? (field is "reason" && entry?.Reason is not null ? "reason" : null);
             }
+            // Said in the file's words: its column, where the API's message names a JSON key.
+            ImportProblem Problem(string key, string message) => Column(key) is { } column
+                ? new ImportProblem(write.File, write.Row, column, FieldWording.As(message, FieldWording.NamesOf(key), column))
+                : new ImportProblem(write.File, write.Row, null, message);
             switch (refusal)
             {
                 case WriteOutcome.Invalid invalid:
                     foreach (var (key, messages) in invalid.Errors)
-                        foreach (var message in messages) problems.Add(new ImportProblem(write.File, write.Row, Column(key), message));
+                        foreach (var message in messages) problems.Add(Problem(key, message));
                     break;
                 case WriteOutcome.Refused refused:
                     var placed = refused.Fields.Values.SelectMany(m => m).ToHashSet();
                     foreach (var (key, messages) in refused.Fields)
-                        foreach (var message in messages) problems.Add(new ImportProblem(write.File, write.Row, Column(key), message));
+                        foreach (var message in messages) problems.Add(Problem(key, message));
                     foreach (var violation in refused.Violations.Where(v => !placed.Contains(v)))
                         problems.Add(new ImportProblem(write.File, write.Row, null, violation));
                     break;

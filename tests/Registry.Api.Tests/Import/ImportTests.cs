@@ -28,7 +28,8 @@ public sealed class ImportTests(RegistryApp app) : IClassFixture<RegistryApp>
             "P-999,lastKnownAlive,2021-03-01,,,,,,,,,,,,,,,,,",
             "P-001,diseaseProgressed,2020-12-01,,,,,,,,,,,,,Radiological,,,,",
             "P-001,lastKnownAlive,2021-03-01,,,,,,,,,,,,,Clinical,,,,",
-            "P-002,lastKnownAlive,2021-03-01,,,,,,,,,,,,,,,,,"));
+            "P-002,lastKnownAlive,2021-03-01,,,,,,,,,,,,,,,,,",
+            "P-001,adverseEventRecorded,2999-01-01,,,,,,,,Rash,2,false,Possible,,,,,,"));
 
         var outcome = await app.ImportAsync(studyId, subjects, events, dryRun: true);
 
@@ -50,6 +51,8 @@ public sealed class ImportTests(RegistryApp app) : IClassFixture<RegistryApp>
         Assert.Contains(outcome.Problems, p => p is { Row: 7, Column: "subjectCode" } && p.Message.Contains("already enrolled"));
         Assert.Contains(outcome.Problems, p => p is { File: "events.csv", Row: 8, Column: "subjectCode" }
             && p.Message == "Patient 'P-002' is not enrolled: the enrolment at subjects.csv row 3 was refused.");
+        // The API's message in the file's words: the column is "date" where the route's field is onsetOn.
+        Assert.Contains(outcome.Problems, p => p is { File: "events.csv", Row: 9, Column: "date" } && p.Message == "date '2999-01-01' is in the future.");
         // Every row the files get right is not named.
         Assert.DoesNotContain(outcome.Problems, p => p.Row == 2);
         Assert.Equal(before, await app.EventStoreMarkAsync());

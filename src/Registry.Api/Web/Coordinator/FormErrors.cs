@@ -1,3 +1,4 @@
+using Registry.Api.Infrastructure;
 using Registry.Api.Patients;
 
 namespace Registry.Api.Web.Coordinator;
@@ -42,7 +43,7 @@ public sealed record FormErrors(int Status, IReadOnlyDictionary<string, string[]
             var translated = fieldKey?.Invoke(key) ?? key;
             var field = fields.FirstOrDefault(f => f.Key == translated)
                 ?? fields.FirstOrDefault(f => translated.StartsWith(f.Key + "[", StringComparison.Ordinal) || translated.StartsWith(f.Key + ".", StringComparison.Ordinal));
-            var worded = field is null ? messages : messages.Select(m => InFieldWords(m, [key, translated, key[(key.LastIndexOf('.') + 1)..]], field)).ToArray();
+            var worded = field is null ? messages : messages.Select(m => FieldWording.As(m, [.. FieldWording.NamesOf(key), translated], field.Label)).ToArray();
             if (field is not null) byField[field.Key] = [.. byField.GetValueOrDefault(field.Key) ?? [], .. worded];
             var order = field is null ? fields.Count : fields.ToList().IndexOf(field);
             placed.AddRange(worded.Select(m => (order, new FormError(m, field?.Id))));
@@ -50,21 +51,6 @@ public sealed record FormErrors(int Status, IReadOnlyDictionary<string, string[]
         // In the order of the form, so the summary reads top to bottom as the fields do.
         IEnumerable<FormError> summary = [.. placed.OrderBy(p => p.Order).Select(p => p.Error), .. unkeyed.Select(m => new FormError(m, null))];
         return new FormErrors(status, byField, summary.ToList());
-    }
-
-    /// <summary>
-    /// The API names a field by its JSON key ("'site' must not be empty.", "age must be between…"); the form names it
-    /// by the label the coordinator sees beside the input.
-    /// </summary>
-    private static string InFieldWords(string message, IEnumerable<string> apiNames, FormField field)
-    {
-        foreach (var name in apiNames.Distinct())
-        {
-            if (message.StartsWith($"{field.Label} ({name}) ", StringComparison.Ordinal)) return field.Label + message[(field.Label.Length + name.Length + 3)..];
-            if (message.StartsWith($"'{name}' ", StringComparison.Ordinal)) return field.Label + message[(name.Length + 2)..];
-            if (message.StartsWith($"{name} ", StringComparison.Ordinal)) return field.Label + message[name.Length..];
-        }
-        return message;
     }
 
     /// <summary>A refusal that concerns no field: the page could not be used as it was sent.</summary>
