@@ -23,7 +23,7 @@ public static class StudyRecordsForExport
             await error.WriteLineAsync($"error: no study with code '{code}' is registered.");
             return null;
         }
-        var (source, refusal) = await GettingDatasetsEndpoint.LoadAsync(session, claim.StudyId, asOf, dataCut, ct);
+        var (source, refusal) = await AnalysisSources.LoadAsync(session, claim.StudyId, asOf, dataCut, ct);
         if (source is not null) return source;
         foreach (var (field, messages) in refusal!.Errors ?? [])
             await error.WriteLineAsync($"error: --{(field == "asOf" ? "as-of" : "data-cut")}: {string.Join(" ", messages)}");

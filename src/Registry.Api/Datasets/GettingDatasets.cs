@@ -30,7 +30,7 @@ public static class GettingDatasetsEndpoint
     public static async Task<IResult> Csv(Guid studyId, string dataset, string? asOf, string? dataCut, IQuerySession session, CancellationToken ct)
     {
         if (AnalysisDatasets.Find(dataset) is not { } build) return Unknown(dataset);
-        var (source, refusal) = await LoadAsync(session, studyId, asOf, dataCut, ct);
+        var (source, refusal) = await AnalysisSources.LoadAsync(session, studyId, asOf, dataCut, ct);
         if (source is null) return refusal!.ToResult();
         var built = build(source);
         return Results.Stream(body => DatasetCsv.WriteAsync(built, body, ct), "text/csv; charset=utf-8", FileName(source, built.Name, "csv"));
@@ -46,7 +46,7 @@ public static class GettingDatasetsEndpoint
     public static async Task<IResult> Json(Guid studyId, string dataset, string? asOf, string? dataCut, IQuerySession session, CancellationToken ct)
     {
         if (AnalysisDatasets.Find(dataset) is not { } build) return Unknown(dataset);
-        var (source, refusal) = await LoadAsync(session, studyId, asOf, dataCut, ct);
+        var (source, refusal) = await AnalysisSources.LoadAsync(session, studyId, asOf, dataCut, ct);
         if (source is null) return refusal!.ToResult();
         var built = build(source);
         return Results.Stream(body => DatasetJson.WriteAsync(built, source, DateTimeOffset.UtcNow, body, ct), "application/json", FileName(source, built.Name, "json"));
@@ -60,19 +60,10 @@ public static class GettingDatasetsEndpoint
     [ProducesResponseType<JsonObject>(200, "application/json")]
     public static async Task<IResult> Define(Guid studyId, string? asOf, string? dataCut, IQuerySession session, CancellationToken ct)
     {
-        var (source, refusal) = await LoadAsync(session, studyId, asOf, dataCut, ct);
+        var (source, refusal) = await AnalysisSources.LoadAsync(session, studyId, asOf, dataCut, ct);
         if (source is null) return refusal!.ToResult();
         var definition = DataDefinition.Of(source, AnalysisDatasets.All.Select(d => d.Build(source)));
         return Results.Stream(body => definition.WriteAsync(body, ct), "application/json", $"{source.StudyCode}-define.json");
-    }
-
-    /// <summary>What the datasets are built from: the study's patients as of the moment, at the data cut, as the views load them.</summary>
-    public static async Task<(AnalysisSource? Source, ViewRefusal? Refusal)> LoadAsync(IQuerySession session, Guid studyId, string? asOf, string? dataCut,
-        CancellationToken ct)
-    {
-        var (patients, refusal) = await StudyViewLoader.LoadPatientsAsync(session, studyId, asOf, dataCut, ct);
-        return patients is null ? (null, refusal)
-            : (new AnalysisSource(patients.Study, patients.Patients.Select(p => new AnalysisPatient(p.Timeline, p.Outcome)).ToList(), patients.AsOf, patients.DataCut), null);
     }
 
     /// <summary>The file a dataset is saved as: <c>{study}-{dataset}.{csv|json}</c>, lower case as the routes name it.</summary>

@@ -29,7 +29,7 @@ public static class ExportingFhirEndpoint
     [ProducesResponseType<JsonObject>(200, MediaType)]
     public static async Task<IResult> Get(Guid studyId, string? asOf, IQuerySession session, CancellationToken ct)
     {
-        var (source, refusal) = await GettingDatasetsEndpoint.LoadAsync(session, studyId, asOf, null, ct);
+        var (source, refusal) = await AnalysisSources.LoadAsync(session, studyId, asOf, null, ct);
         if (source is null) return refusal!.ToResult();
         var bundle = FhirStudyBundle.Build(source, DateTimeOffset.UtcNow);
         return Results.Stream(body => FhirStudyBundle.WriteAsync(bundle, body, ct), MediaType, $"{source.StudyCode}-fhir.json");
