@@ -46,6 +46,11 @@ public static class RegistryHost
         {
             options.ApplicationAssembly = typeof(RegistryHost).Assembly;
             options.Durability.Mode = distributed ? DurabilityMode.Balanced : DurabilityMode.Solo;
+            // A node that dies without a goodbye is noticed after two missed 3-second health checks past a 9-second
+            // staleness, so its projections move to a live node well within 30 s (Wolverine's defaults took ≈ 75 s).
+            options.Durability.HealthCheckPollingTime = TimeSpan.FromSeconds(3);
+            options.Durability.StaleNodeTimeout = TimeSpan.FromSeconds(9);
+            options.Durability.CheckAssignmentPeriod = TimeSpan.FromSeconds(5);
         });
         services.AddWolverineHttp();
 
