@@ -5,6 +5,7 @@ using BenchmarkDotNet.Jobs;
 using BenchmarkDotNet.Running;
 using BenchmarkDotNet.Toolchains.InProcess.Emit;
 using Registry.Benchmarks;
+using Registry.Benchmarks.Scale;
 
 // `write-csv DIR`: the simulated trials as CSV for R, with the registry's estimates beside them so the
 // comparison can show both sides analysed the same patients. Anything else: BenchmarkDotNet's arguments.
@@ -24,6 +25,24 @@ if (args is ["write-csv", var directory])
 // (see query-latency.sh, which loads 10 000 patients and runs it).
 if (args is ["query-latency", var baseUrl, var token, var studyId, .. var rest])
     return await QueryLatency.RunAsync(baseUrl, token, studyId, rest is [var n] ? int.Parse(n, CultureInfo.InvariantCulture) : 200);
+
+// `scale [--patients N] [--quick] ...`: issue 13's figures beside their baselines on one cluster (see scale.sh).
+if (args is ["scale", .. var scaleArgs])
+{
+    try
+    {
+        var repository = Directory.GetCurrentDirectory();
+        while (!File.Exists(Path.Combine(repository, "TrialRegistry.sln")))
+            repository = Path.GetDirectoryName(repository) ?? throw new BenchmarkSetupException("Run from inside the repository (TrialRegistry.sln not found above the working directory).");
+        RegistryBinary.StopChildrenOnSignal();
+        return await new ScaleRun(ScaleOptions.Parse(scaleArgs, repository)).RunAsync();
+    }
+    catch (BenchmarkSetupException problem)
+    {
+        Console.Error.WriteLine($"error: {problem.Message}");
+        return 2;
+    }
+}
 
 // In process: no generated project to restore and build, so the benchmark runs offline; the numbers the
 // comparison needs come from the JSON report.

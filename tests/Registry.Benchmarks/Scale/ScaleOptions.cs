@@ -1,0 +1,80 @@
+using System.Globalization;
+
+namespace Registry.Benchmarks.Scale;
+
+/// <summary>
+/// <c>scale [--patients N] [--quick] [--data DIR] [--fresh] [--out DIR] [--only PHASES]</c>: sizes and durations of one run.
+/// </summary>
+public sealed record ScaleOptions(
+    string Repository, int Patients, bool Quick, string DataDirectory, bool Fresh, string OutputDirectory, IReadOnlySet<string> Phases,
+    TimeSpan WriteWarmUp, TimeSpan WriteDuration, int ViewRequests, TimeSpan ViewBudget, TimeSpan ViewTimeout, int FreshnessTrials,
+    string AsOf, string DataCut)
+{
+    public const string DemoStudy = "NPC-RM-2L";
+    public const int DemoPatients = 226;
+    public static readonly string[] AllPhases = ["load", "rebuild", "raw", "writes", "freshness", "import", "views"];
+
+    /// <summary>The demo study is multiplied by whole numbers: the scale that comes nearest the patients asked for.</summary>
+    public int Scale => Math.Max(1, (int)Math.Round(Patients / (double)DemoPatients));
+    public string StudyCode => Scale == 1 ? DemoStudy : $"{DemoStudy}-x{Scale}";
+
+    public const string Usage = """
+        scale [--patients N] [--quick] [--data DIR] [--fresh] [--out DIR] [--only PHASE,...]
+                [--write-seconds S] [--view-requests N] [--view-seconds S] [--freshness-trials N] [--as-of T] [--data-cut D]
+          --patients N      demo study NPC-RM-2L multiplied to about N patients (default 10000; --quick 2000)
+          --quick           short durations: checks the harness in a few minutes
+          --data DIR        data directory to load once and reuse (default $TMPDIR/trial-registry-scale-xSCALE)
+          --fresh           delete the data directory first and load it again
+          --out DIR         where scale-N.md and scale-N.json go (default artifacts/benchmarks)
+          --only PHASES     some of: load, rebuild, raw, writes, freshness, import, views (load always runs when needed)
+        """;
+
+    public static ScaleOptions Parse(string[] args, string repository)
+    {
+        var quick = args.Contains("--quick");
+        int? patients = null, viewRequests = null, trials = null;
+        double? writeSeconds = null, viewSeconds = null;
+        string? data = null, output = null, asOf = null, dataCut = null;
+        var fresh = false;
+        IReadOnlySet<string> phases = AllPhases.ToHashSet();
+        for (var i = 0; i < args.Length; i++)
+        {
+            string Value() => i + 1 < args.Length ? args[++i] : throw new BenchmarkSetupException($"{args[i]} needs a value.{Environment.NewLine}{Usage}");
+            switch (args[i])
+            {
+                case "--quick": break;
+                case "--fresh": fresh = true; break;
+                case "--patients": patients = Int(Value()); break;
+                case "--data": data = Path.GetFullPath(Value()); break;
+                case "--out": output = Path.GetFullPath(Value()); break;
+                case "--write-seconds": writeSeconds = Double(Value()); break;
+                case "--view-requests": viewRequests = Int(Value()); break;
+                case "--view-seconds": viewSeconds = Double(Value()); break;
+                case "--freshness-trials": trials = Int(Value()); break;
+                case "--as-of": asOf = Value(); break;
+                case "--data-cut": dataCut = Value(); break;
+                case "--only":
+                    phases = Value().Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).ToHashSet();
+                    if (phases.Except(AllPhases).FirstOrDefault() is { } unknown)
+                        throw new BenchmarkSetupException($"--only: unknown phase '{unknown}'.{Environment.NewLine}{Usage}");
+                    break;
+                default: throw new BenchmarkSetupException($"Unknown option '{args[i]}'.{Environment.NewLine}{Usage}");
+            }
+        }
+        var n = patients ?? (quick ? 2_000 : 10_000);
+        if (n < 1) throw new BenchmarkSetupException("--patients must be at least 1.");
+        var options = new ScaleOptions(repository, n, quick, "", fresh, output ?? Path.Combine(repository, "artifacts", "benchmarks"), phases,
+            TimeSpan.FromSeconds(quick ? 1 : 3), TimeSpan.FromSeconds(writeSeconds ?? (quick ? 4 : 15)),
+            viewRequests ?? (quick ? 20 : 100), TimeSpan.FromSeconds(viewSeconds ?? (quick ? 3 : 15)), TimeSpan.FromSeconds(quick ? 60 : 120),
+            trials ?? (quick ? 5 : 20),
+            // Mid-study for the demo study (enrolment 2019–2021, its data cut 2022-03-31); its entries carry simulated recorded-at times.
+            asOf ?? "2021-01-01T00:00:00Z", dataCut ?? "2020-12-31");
+        return options with
+        {
+            DataDirectory = data ?? Path.Combine(Environment.GetEnvironmentVariable("TMPDIR") is { Length: > 0 } tmp ? tmp : "/tmp", $"trial-registry-scale-x{options.Scale}"),
+        };
+
+        static int Int(string s) => int.TryParse(s, NumberStyles.Integer, CultureInfo.InvariantCulture, out var v) ? v : throw new BenchmarkSetupException($"'{s}' is not a whole number.");
+        static double Double(string s) => double.TryParse(s, NumberStyles.Float, CultureInfo.InvariantCulture, out var v) ? v : throw new BenchmarkSetupException($"'{s}' is not a number.");
+    }
+}
