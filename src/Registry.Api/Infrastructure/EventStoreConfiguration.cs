@@ -53,6 +53,9 @@ public static class EventStoreConfiguration
         // Each event's chained hash travels in its headers, written in the same insert (see Audit/AuditChain).
         options.Events.MetadataConfig.HeadersEnabled = true;
         options.Events.AppendMode = EventAppendMode.QuickWithServerTimestamps;
+        // A write reads the patient's chart with FetchForWriting; the inline projection then updates that same
+        // instance instead of reading the chart again. Nothing mutates a fetched aggregate outside its projection.
+        options.Events.UseIdentityMapForAggregates = true;
         options.Events.TimeProvider = clock ?? TimeProvider.System;
 
         options.Events.MapEventType<StudyRegistered>("study_protocol_registered");

@@ -7,6 +7,7 @@ using Registry.Api.Infrastructure;
 using Registry.Domain.Patients;
 using Registry.Domain.Protocols;
 using Registry.Domain.Studies;
+using Registry.Projections.Patients;
 
 namespace Registry.Api.Patients;
 
@@ -51,19 +52,23 @@ public static class PatientStream
         Func<PatientTimeline, IReadOnlyList<object>> entries,
         CancellationToken ct)
     {
-        var (timeline, stored) = await LoadAsync(session, patientId, null, ct);
-        if (timeline is null) return WriteOutcome.NotFound($"No patient {patientId} is enrolled.");
+        // No patient has the empty id, and Marten refuses it as a stream id rather than finding nothing.
+        if (patientId == Guid.Empty) return NotEnrolled(patientId);
+        var studies = StudiesInForce.For(session.DocumentStore);
+        var (timeline, head, studyVersion) = await LoadForWritingAsync(session, studies, patientId, ct);
+        if (timeline is null) return NotEnrolled(patientId);
         if (SiteRefusal(timeline, user) is { } elsewhere) return elsewhere;
         if (expectedVersion is { } expected && expected != timeline.Version)
             return new WriteOutcome.Stale(
                 $"The patient's record is at version {timeline.Version}, not the expected {expected}: an entry was recorded since you read it. Reload and try again.");
-        if (await session.LoadAsync<Study>(timeline.Enrolment.StudyId, ct) is not { } study)
+        if (await studies.CurrentAsync(session, timeline.Enrolment.StudyId, studyVersion, ct) is not { } study)
             return WriteOutcome.Unprocessable([$"The patient's study {timeline.Enrolment.StudyId} is not registered."]);
+        studies.Remember(patientId, study.Id);
 
         var events = entries(timeline);
         if (Refusal(timeline, study.Protocol, user, events) is { } refusal) return refusal;
 
-        var version = Append(session, user.UserName(), timeline, ChainLink.Of(stored[^1]), events, study.ProtocolVersion).Version;
+        var version = Append(session, user.UserName(), timeline, head, events, study.ProtocolVersion).Version;
         try
         {
             await session.SaveChangesAsync(ct);
@@ -74,6 +79,30 @@ public static class PatientStream
         }
         return new WriteOutcome.Appended(patientId, timeline.Version + 1, version);
     }
+
+    /// <summary>
+    /// The patient's record and chain head from its chart alone, in one round trip with the version of its study's
+    /// stream when the patient's study is known here. The chart holds every entry with the version, time and user the
+    /// stream has, so its timeline is the stream's; a chart behind the stream or kept before it carried the chain head
+    /// is not trusted, and the stream is folded as before.
+    /// </summary>
+    private static async Task<(PatientTimeline? Timeline, ChainLink Head, long? StudyVersion)> LoadForWritingAsync(
+        IDocumentSession session, StudiesInForce studies, Guid patientId, CancellationToken ct)
+    {
+        var batch = session.CreateBatchQuery();
+        var fetching = batch.Events.FetchForWriting<PatientChart>(patientId);
+        var knownStudy = studies.StudyOf(patientId);
+        var studyState = knownStudy is { } studyId ? batch.Events.FetchStreamState(studyId) : null;
+        await batch.Execute(ct);
+        var stream = await fetching;
+        var studyVersion = studyState is null ? null : (await studyState)?.Version;
+        if (stream.Aggregate is { Hash: { } hash } chart && chart.Version == stream.CurrentVersion)
+            return (chart.Timeline(), new ChainLink(chart.Version, hash), chart.StudyId == knownStudy ? studyVersion : null);
+        var (timeline, stored) = await LoadAsync(session, patientId, null, ct);
+        return (timeline, stored.Count == 0 ? ChainLink.Genesis : ChainLink.Of(stored[^1]), null);
+    }
+
+    private static WriteOutcome NotEnrolled(Guid patientId) => WriteOutcome.NotFound($"No patient {patientId} is enrolled.");
 
     /// <summary>403 when the caller's token does not cover the patient's site.</summary>
     public static WriteOutcome? SiteRefusal(PatientTimeline timeline, ClaimsPrincipal user) =>

@@ -36,6 +36,12 @@ public sealed class PatientChart
     /// </summary>
     public string? Status { get; set; }
 
+    /// <summary>
+    /// The chained hash of the stream's last event: with <see cref="Version"/>, the link the next entry is sealed after,
+    /// so a write needs nothing but this chart. Null on a chart written before it was kept, until its next entry or a rebuild.
+    /// </summary>
+    public string? Hash { get; set; }
+
     public List<ChartEntry> Entries { get; set; } = [];
 
     /// <summary>The facts in force as the registry knew them at <paramref name="asOf"/> (now when null); null if not yet enrolled then.</summary>

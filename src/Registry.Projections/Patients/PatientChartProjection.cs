@@ -1,5 +1,6 @@
 using JasperFx.Events;
 using Marten.Events.Aggregation;
+using Registry.Audit;
 using Registry.Domain.Patients;
 
 namespace Registry.Projections.Patients;
@@ -22,6 +23,7 @@ public partial class PatientChartProjection : SingleStreamProjection<PatientChar
         chart ??= new PatientChart { Id = id };
         chart.Entries.Add(entry);
         chart.Version = e.Version;
+        chart.Hash = e.GetHeader(AuditChain.HashHeader)?.ToString();
 
         // Only these change the status (a correction or void may change any entry); the rest need no refold.
         if (chart.Status is null || e.Data is PatientEnrolled or TreatmentStarted or DiseaseProgressed or DiseaseRelapsed or PatientDied or EntryCorrected or EntryVoided)

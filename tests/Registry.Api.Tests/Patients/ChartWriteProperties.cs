@@ -1,0 +1,91 @@
+using System.Text;
+using FsCheck.Xunit;
+using JasperFx.Events;
+using Marten;
+using Registry.Api.Infrastructure;
+using Registry.Audit;
+using Registry.Domain.Patients;
+using Registry.Domain.Protocols;
+using Registry.Domain.Tests.Properties;
+using Registry.Projections.Patients;
+
+namespace Registry.Api.Tests.Patients;
+
+/// <summary>
+/// A write decides on the patient's chart (as stored, read back from its JSON) instead of folding the stream. That is
+/// only sound if, for any stream the store may hold, the chart gives the same timeline, the same chain head and so the
+/// same verdict on every entry as the stream does — after each event, not only at the end.
+/// </summary>
+[Properties(Arbitrary = [typeof(DomainArbitraries)], MaxTest = 200)]
+public sealed class ChartWriteProperties
+{
+    private static readonly ISerializer Serializer = EventStoreConfiguration.Build("Host=localhost").Serializer();
+    private static readonly PatientChartProjection Projection = new();
+
+    [Property]
+    public void The_chart_gives_the_timeline_and_chain_head_the_stream_gives_after_every_event(RawHistory raw) =>
+        AgreeAfterEveryEvent(raw, (_, _) => { });
+
+    [Property]
+    public void Every_entry_is_decided_alike_on_the_chart_and_on_the_stream(RawHistory raw) =>
+        AgreeAfterEveryEvent(raw, (fromChart, fromStream) =>
+        {
+            // Offer every fact of the history (and each correction and void) to the record as it stands now.
+            foreach (var candidate in raw.Events.Skip(1))
+            {
+                var onChart = PatientDecisions.Decide(fromChart, [candidate.Data]);
+                var onStream = PatientDecisions.Decide(fromStream, [candidate.Data]);
+                Assert.Equal(onStream.Accepted, onChart.Accepted);
+                Assert.Equal(onStream.Violations, onChart.Violations);
+            }
+        });
+
+    private static void AgreeAfterEveryEvent(History history, Action<PatientTimeline, PatientTimeline> alsoCheck)
+    {
+        var patientId = history.Scenario.Enrolment.PatientId;
+        var events = history.Events.Select(e => e with { Data = Storable(e.Data) }).ToList();
+        PatientChart? chart = null;
+        for (var i = 0; i < events.Count; i++)
+        {
+            var recorded = events[i];
+            chart = Projection.Evolve(chart, patientId, Stored(patientId, recorded));
+            var stored = RoundTrip(chart!);
+            var fromStream = PatientTimeline.From(patientId, events.Take(i + 1))!;
+            var fromChart = stored.Timeline()!;
+
+            Assert.Equal(fromStream.Version, fromChart.Version);
+            Assert.Equal(Serializer.ToJson(fromStream.Entries), Serializer.ToJson(fromChart.Entries));
+            Assert.Equal(new ChainLink(recorded.Version, HashOf(recorded.Version)), new ChainLink(stored.Version, stored.Hash));
+            alsoCheck(fromChart, fromStream);
+        }
+    }
+
+    /// <summary>The event as the store hands it to the inline projection: version, time, user and its chained hash.</summary>
+    private static IEvent Stored(Guid patientId, RecordedEvent recorded)
+    {
+        var e = (IEvent)Activator.CreateInstance(typeof(Event<>).MakeGenericType(recorded.Data.GetType()), recorded.Data)!;
+        e.StreamId = patientId;
+        e.Version = recorded.Version;
+        e.Timestamp = recorded.RecordedAt;
+        e.UserName = recorded.RecordedBy;
+        e.SetHeader(AuditChain.HashHeader, HashOf(recorded.Version));
+        return e;
+    }
+
+    /// <summary>The generators may give values no request can carry and no serializer writes (null, NaN, infinity); the store holds none.</summary>
+    private static object Storable(object data) => data switch
+    {
+        PatientEnrolled e => e with { Baseline = new BaselineValues(e.Baseline.Where(v => v.Value is not null && double.IsFinite(v.Value.Number ?? 0))) },
+        ImagingAssessed { TargetLesionSumMm: { } sum } i when !double.IsFinite(sum) => i with { TargetLesionSumMm = null },
+        EntryCorrected c => c with { Replacement = (IPatientFact)Storable(c.Replacement) },
+        _ => data,
+    };
+
+    private static string HashOf(long version) => $"hash-of-{version}";
+
+    private static PatientChart RoundTrip(PatientChart chart)
+    {
+        using var json = new MemoryStream(Encoding.UTF8.GetBytes(Serializer.ToJson(chart)));
+        return Serializer.FromJson<PatientChart>(json);
+    }
+}
