@@ -36,21 +36,23 @@ public static class AuditChain
     /// (the store's clock, to the microsecond PostgreSQL keeps), user and chained hash. Every append calls this
     /// before saving; Marten keeps a timestamp that is already set. <paramref name="reason"/>, when given, is recorded
     /// on each event (header <c>reason</c>) and sealed as its reason, before any reason its payload carries.
+    /// <paramref name="recordedAt"/> is given only by a bulk load that replays a simulated calendar.
     /// </summary>
-    public static void Seal(IDocumentSession session, string user, ChainLink previous, IReadOnlyList<IEvent> appended, string? reason = null)
+    public static void Seal(IDocumentSession session, string user, ChainLink previous, IReadOnlyList<IEvent> appended, string? reason = null,
+        DateTimeOffset? recordedAt = null)
     {
         var options = (StoreOptions)session.DocumentStore.Options;
-        var recordedAt = ToMicroseconds(options.Events.TimeProvider.GetUtcNow());
+        var at = ToMicroseconds(recordedAt ?? options.Events.TimeProvider.GetUtcNow());
         var serializer = options.Serializer();
         var link = previous;
         foreach (var e in appended)
         {
             e.Version = link.Version + 1;
-            e.Timestamp = recordedAt;
+            e.Timestamp = at;
             e.UserName = user;
             if (reason is not null) e.SetHeader(ReasonHeader, reason);
             var hash = Hash(new ChainedFields(e.StreamId, e.Version, e.EventTypeName, serializer.ToJson(e.Data),
-                ClinicalDateOf(e.Data), recordedAt, user, reason ?? ReasonOf(e.Data)), link.Hash);
+                ClinicalDateOf(e.Data), at, user, reason ?? ReasonOf(e.Data)), link.Hash);
             e.SetHeader(HashHeader, hash);
             link = new ChainLink(e.Version, hash);
         }

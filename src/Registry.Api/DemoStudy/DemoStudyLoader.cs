@@ -2,40 +2,52 @@ using System.Globalization;
 using System.Security.Claims;
 using Marten;
 using Registry.Api.Auth;
+using Registry.Api.Infrastructure;
 using Registry.Api.Patients;
 using Registry.Api.Studies;
 using Registry.Demo;
 using Registry.Domain.Patients;
+using Registry.Domain.Studies;
 
 namespace Registry.Api.DemoStudy;
 
 /// <summary>
 /// Enters a simulated study through the same validation, protocol checks and rules a coordinator's requests meet,
-/// each at its simulated recorded-at instant. Patients are loaded in parallel; each patient's entries in order.
+/// each entry at its simulated recorded-at instant. Every patient's entries are judged in memory on the record as the
+/// entries before them leave it (the rules a write asks, <see cref="PatientStream.Refusal"/>), then the patients are
+/// written as new streams in bulk (<see cref="NewPatientStreams"/>), a batch per transaction, several at once.
 /// </summary>
 public static class DemoStudyLoader
 {
-    private const int Workers = 8;
+    private const int PatientsPerBatch = 500;
+    private const int Writers = 3;
 
     public static async Task<Guid> LoadAsync(IDocumentStore store, SimulatedClock clock, SimulatedStudy study, Action<int, int> progress, CancellationToken ct)
     {
         var studyId = await RegisterAsync(store, clock, study, ct);
-        var patientIds = new Guid[study.Patients];
+        Study registered;
+        await using (var session = store.QuerySession())
+            registered = await session.LoadAsync<Study>(studyId, ct) ?? throw new InvalidOperationException($"The simulated study {study.Protocol.Code} was not registered.");
+
+        var byPatient = study.Entries.GroupBy(e => e.Patient).ToList();
+        var streams = new NewPatientStream[byPatient.Count];
+        Parallel.For(0, byPatient.Count, new ParallelOptions { CancellationToken = ct },
+            i => streams[i] = Decide(registered, byPatient[i].ToList(), $"{study.Protocol.Code} patient {byPatient[i].Key}"));
+        if (streams.GroupBy(s => s.Enrolment.SubjectCode).FirstOrDefault(g => g.Count() > 1) is { } twice)
+            throw new InvalidOperationException($"The registry refused a simulated enrolment: subject code '{twice.Key}' is already enrolled in study {study.Protocol.Code}.");
+
         var done = 0;
-        var byWorker = study.Entries.GroupBy(e => e.Patient % Workers);
-        await Parallel.ForEachAsync(byWorker, new ParallelOptions { MaxDegreeOfParallelism = Workers, CancellationToken = ct }, async (entries, token) =>
-        {
-            foreach (var entry in entries)
+        await Parallel.ForEachAsync(streams.Chunk(PatientsPerBatch), new ParallelOptions { MaxDegreeOfParallelism = Writers, CancellationToken = ct },
+            async (batch, token) =>
             {
-                clock.Set(entry.RecordedAt);
-                var coordinator = Caller($"demo-coordinator-{entry.Site}", Roles.Coordinator, [entry.Site]);
-                await using var session = store.LightweightSession();
-                var what = $"{study.Protocol.Code} patient {entry.Patient} at {entry.RecordedAt:O}";
-                var patientId = await RecordAsync(entry, studyId, patientIds[entry.Patient], session, coordinator, what, token);
-                if (entry.Fact is PatientEnrolled) patientIds[entry.Patient] = patientId;
-                progress(Interlocked.Increment(ref done), study.Entries.Count);
-            }
-        });
+                var sealedStreams = NewPatientStreams.SealAll(store, batch);
+                await using var connection = store.Storage.Database.CreateConnection();
+                await connection.OpenAsync(token);
+                await using var transaction = await connection.BeginTransactionAsync(token);
+                await NewPatientStreams.WriteAsync(store, connection, sealedStreams, token);
+                await transaction.CommitAsync(token);
+                progress(Interlocked.Add(ref done, batch.Sum(s => s.Entries.Count)), study.Entries.Count);
+            });
         return studyId;
     }
 
@@ -50,20 +62,57 @@ public static class DemoStudyLoader
         };
     }
 
-    private static async Task<Guid> RecordAsync(SimulatedEntry entry, Guid studyId, Guid patientId, IDocumentSession session, ClaimsPrincipal user,
-        string what, CancellationToken ct)
+    /// <summary>
+    /// One patient's entries, each judged as its route judges it on the record the entries before it leave: the
+    /// request's own rules, the caller's site, the protocol and the clinical rules. Refused, the load stops.
+    /// </summary>
+    private static NewPatientStream Decide(Study study, IReadOnlyList<SimulatedEntry> entries, string what)
     {
-        var outcome = entry.Fact switch
+        PatientTimeline? timeline = null;
+        var recorded = new List<NewEntries>();
+        foreach (var entry in entries)
         {
-            SimulatedCorrection correction => await CorrectingEntryEndpoint.CorrectAsync(session, user, patientId,
-                new CorrectEntry(correction.EntryNumber, Request(correction.Replacement), correction.Reason), ct),
-            PatientEnrolled enrolled => await EnrollingEndpoint.EnrolAsync(session, user, studyId, (EnrolPatient)Request(enrolled), ct),
-            var fact => await PatientStream.RecordEntryAsync(session, user, patientId, Request((IPatientFact)fact), null, ct),
-        };
-        return outcome is WriteOutcome.Appended appended
-            ? appended.PatientId
-            : throw new InvalidOperationException($"The registry refused a simulated entry for {what}: {Describe(outcome)}");
+            var coordinator = Caller($"demo-coordinator-{entry.Site}", Roles.Coordinator, [entry.Site]);
+            var (events, refusal) = entry.Fact switch
+            {
+                PatientEnrolled enrolled when timeline is null => Enrol((EnrolPatient)Request(enrolled), study, coordinator),
+                SimulatedCorrection correction when timeline is not null => Record(timeline, study, coordinator,
+                    new CorrectEntry(correction.EntryNumber, Request(correction.Replacement), correction.Reason)),
+                IPatientFact fact when timeline is not null && fact is not PatientEnrolled => Record(timeline, study, coordinator, Request(fact)),
+                _ => ([], WriteOutcome.NotFound($"No patient is enrolled for {what}.")),
+            };
+            if (refusal is not null)
+                throw new InvalidOperationException($"The registry refused a simulated entry for {what} at {entry.RecordedAt:O}: {Describe(refusal)}");
+            timeline ??= new PatientTimeline(((PatientEnrolled)events[0]).PatientId, [], 0);
+            foreach (var e in events) timeline = timeline.Apply(new RecordedEvent(timeline.Version + 1, e, entry.RecordedAt, coordinator.UserName()));
+            recorded.Add(new NewEntries(events, coordinator.UserName(), entry.RecordedAt));
+        }
+        return new NewPatientStream(timeline!.Enrolment, recorded, study.ProtocolVersion);
     }
+
+    private static (IReadOnlyList<object>, WriteOutcome?) Enrol(EnrolPatient request, Study study, ClaimsPrincipal user)
+    {
+        if (EnrollingEndpoint.RequestRefusal(request, user) is { } refused) return ([], refused);
+        var enrolment = request.ToEnrolment(Guid.CreateVersion7(), study.Id);
+        return ([enrolment], PatientStream.ProtocolRefusal([enrolment], study.Protocol, user));
+    }
+
+    private static (IReadOnlyList<object>, WriteOutcome?) Record(PatientTimeline timeline, Study study, ClaimsPrincipal user, EntryRequest request)
+    {
+        var validation = request.Validate();
+        if (!validation.IsValid) return ([], new WriteOutcome.Invalid(RequestValidation.Errors(validation)));
+        return Judge(timeline, study, user, [.. request.ToFacts(timeline.Enrolment)]);
+    }
+
+    private static (IReadOnlyList<object>, WriteOutcome?) Record(PatientTimeline timeline, Study study, ClaimsPrincipal user, CorrectEntry correction)
+    {
+        var validation = new CorrectEntry.Validator().Validate(correction);
+        if (!validation.IsValid) return ([], new WriteOutcome.Invalid(RequestValidation.Errors(validation)));
+        return Judge(timeline, study, user, CorrectingEntryEndpoint.Events(correction, timeline));
+    }
+
+    private static (IReadOnlyList<object>, WriteOutcome?) Judge(PatientTimeline timeline, Study study, ClaimsPrincipal user, IReadOnlyList<object> events) =>
+        (events, PatientStream.SiteRefusal(timeline, user) ?? PatientStream.Refusal(timeline, study.Protocol, user, events));
 
     /// <summary>The request a coordinator would send for a fact, so the demo meets every rule an entry meets.</summary>
     private static EntryRequest Request(IPatientFact fact) => fact switch

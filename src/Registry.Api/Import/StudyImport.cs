@@ -29,6 +29,7 @@ public sealed record ImportPlanFile(ImportFile File, int Rows, IReadOnlyList<Imp
 public static class StudyImport
 {
     private const int PatientsPerBatch = 200;
+    private const int NewPatientsPerBatch = 2000;
     private static readonly CorrectEntry.Validator CorrectionRules = new();
     private static readonly VoidEntry.Validator VoidRules = new();
 
@@ -317,8 +318,10 @@ public static class StudyImport
         }
 
         /// <summary>
-        /// Records one file's accepted writes in one transaction, a batch of patients per save; when any save fails (a
-        /// coordinator wrote to one of its patients meanwhile, or enrolled one of its subject codes) nothing is kept.
+        /// Records one file's accepted writes in one transaction: its new patients sealed in memory and copied in bulk
+        /// (<see cref="NewPatientStreams"/>), a batch at a time, then its entries for patients already enrolled, appended
+        /// at their next versions; when any of it fails (a coordinator wrote to one of its patients meanwhile, or enrolled
+        /// one of its subject codes) nothing is kept.
         /// </summary>
         public async Task<bool> RecordAsync(IDocumentStore store, FileWrites file, List<ImportProblem> problems, IProgress<ImportProgress>? progress,
             Stopwatch clock, CancellationToken ct)
@@ -333,14 +336,22 @@ public static class StudyImport
             await using var transaction = await connection.BeginTransactionAsync(ct);
             try
             {
-                foreach (var batch in file.Patients.Chunk(PatientsPerBatch))
+                var starting = file.Patients.Where(p => p.Value.Starts)
+                    .Select(p => new NewPatientStream((PatientEnrolled)p.Value.Events[0], [new NewEntries(p.Value.Events, user)], study.ProtocolVersion, reason));
+                foreach (var batch in starting.Chunk(NewPatientsPerBatch))
+                {
+                    var sealedStreams = NewPatientStreams.SealAll(store, batch);
+                    events += await NewPatientStreams.WriteAsync(store, connection, sealedStreams, ct);
+                    foreach (var s in sealedStreams) heads[s.Stream.Enrolment.PatientId] = ChainLink.Of(s.Events[^1]);
+                    done += batch.Length;
+                    progress?.Report(new ImportProgress("recorded", done, file.Patients.Count, events, clock.Elapsed));
+                }
+                foreach (var batch in file.Patients.Where(p => !p.Value.Starts).Chunk(PatientsPerBatch))
                 {
                     await using var session = store.LightweightSession(Marten.Services.SessionOptions.ForTransaction(transaction));
                     foreach (var (id, writes) in batch)
                     {
-                        heads[id] = writes.Starts
-                            ? EnrollingEndpoint.Start(session, user, (PatientEnrolled)writes.Events[0], writes.Events.Skip(1).ToList(), study.ProtocolVersion, reason)
-                            : PatientStream.Append(session, user, writes.Before!, byId[id].Head, writes.Events, study.ProtocolVersion, reason);
+                        heads[id] = PatientStream.Append(session, user, writes.Before!, byId[id].Head, writes.Events, study.ProtocolVersion, reason);
                         events += writes.Events.Count;
                     }
                     await session.SaveChangesAsync(ct);
@@ -349,7 +360,7 @@ public static class StudyImport
                 }
                 await transaction.CommitAsync(ct);
             }
-            catch (Exception e) when (WriteConflicts.IsConcurrentWrite(e) || WriteConflicts.IsClaimTaken(e))
+            catch (Exception e) when (WriteConflicts.IsConcurrentWrite(e) || WriteConflicts.IsClaimTaken(e) || NewPatientStreams.IsKeyTaken(e))
             {
                 problems.Add(new ImportProblem(file.File.File.Name, null, null,
                     "While it was being recorded a coordinator wrote to one of its patients or enrolled one of its subject codes; nothing from this file was recorded. Run the import again."));

@@ -84,9 +84,12 @@ public static class CorrectingEntryEndpoint
     {
         var validation = new CorrectEntry.Validator().Validate(request);
         if (!validation.IsValid) return Task.FromResult<WriteOutcome>(new WriteOutcome.Invalid(RequestValidation.Errors(validation)));
-        return PatientStream.RecordAsync(session, user, patientId, request.ExpectedVersion,
-            t => [new EntryCorrected(request.EntryVersion!.Value, request.Replacement!.ToFacts(t.Enrolment).Single(), request.Reason!.Trim())], ct);
+        return PatientStream.RecordAsync(session, user, patientId, request.ExpectedVersion, t => Events(request, t), ct);
     }
+
+    /// <summary>What a valid correction records on the patient's record: its replacement, read against the enrolment.</summary>
+    public static IReadOnlyList<object> Events(CorrectEntry request, PatientTimeline timeline) =>
+        [new EntryCorrected(request.EntryVersion!.Value, request.Replacement!.ToFacts(timeline.Enrolment).Single(), request.Reason!.Trim())];
 }
 
 [Tags(ApiTags.Corrections)]

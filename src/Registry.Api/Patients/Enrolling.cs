@@ -80,14 +80,19 @@ public static class EnrollingEndpoint
     public static async Task<WriteOutcome> EnrolAsync(IDocumentSession session, ClaimsPrincipal user, Guid studyId, EnrolPatient request, CancellationToken ct)
     {
         if (RequestRefusal(request, user) is { } refused) return refused;
-        if (await session.LoadAsync<Study>(studyId, ct) is not { } study)
+        // The study's version and the subject code's claim in one round trip; the study itself only when amended since.
+        var batch = session.CreateBatchQuery();
+        var studyState = studyId == Guid.Empty ? null : batch.Events.FetchStreamState(studyId);
+        var claim = batch.Load<SubjectCodeClaim>(SubjectCodeClaim.Key(studyId, request.SubjectCode!));
+        await batch.Execute(ct);
+        if (studyState is null || await studyState is not { } state
+            || await StudiesInForce.For(session.DocumentStore).CurrentAsync(session, studyId, state.Version, ct) is not { } study)
             return WriteOutcome.Unprocessable([$"No study {studyId} is registered."]);
 
         var patientId = Guid.CreateVersion7();
         var enrolment = request.ToEnrolment(patientId, studyId);
         if (PatientStream.ProtocolRefusal([enrolment], study.Protocol, user) is { } refusal) return refusal;
-        var claimKey = SubjectCodeClaim.Key(studyId, request.SubjectCode!);
-        if (await session.LoadAsync<SubjectCodeClaim>(claimKey, ct) is not null) return SubjectCodeTaken(request, study);
+        if (await claim is not null) return SubjectCodeTaken(request, study);
 
         Start(session, user.UserName(), enrolment, [], study.ProtocolVersion);
         try
@@ -98,6 +103,7 @@ public static class EnrollingEndpoint
         {
             return SubjectCodeTaken(request, study);
         }
+        StudiesInForce.For(session.DocumentStore).Remember(patientId, studyId);
         return new WriteOutcome.Appended(patientId, 1, 1);
     }
 

@@ -1,0 +1,159 @@
+using JasperFx.Events;
+using Marten;
+using Npgsql;
+using NpgsqlTypes;
+using Registry.Api.Infrastructure;
+using Registry.Audit;
+using Registry.Domain.Patients;
+using Registry.Projections.Patients;
+
+namespace Registry.Api.Patients;
+
+/// <summary>Entries recorded together, as one request records them: by whom and, when not now, at which instant.</summary>
+public sealed record NewEntries(IReadOnlyList<object> Events, string User, DateTimeOffset? RecordedAt = null);
+
+/// <summary>
+/// A new patient's stream, every entry of it already accepted (enrolment first) by the checks a coordinator's
+/// requests meet, with the protocol version in force and, for an import, the reason every event is recorded with.
+/// </summary>
+public sealed record NewPatientStream(PatientEnrolled Enrolment, IReadOnlyList<NewEntries> Entries, int ProtocolVersion, string? Reason = null);
+
+/// <summary>
+/// Records many new patients at once, the bulk path of the import and the demo loader. Each stream is stamped and
+/// sealed into its hash chain in memory exactly as <see cref="PatientStream.Append"/> and
+/// <see cref="EnrollingEndpoint.Start"/> seal one (same <see cref="AuditChain.Seal"/>), its chart is folded by the
+/// same <see cref="PatientChartProjection"/>, then streams, events, charts and subject-code claims are written with
+/// PostgreSQL's binary COPY inside the caller's transaction: every column Marten's own append writes, sequence numbers
+/// from the store's event sequence, so the async projections and <c>verify</c> read them like any other. A subject
+/// code claimed meanwhile fails the COPY (its key), and the caller's transaction keeps nothing.
+/// </summary>
+public static class NewPatientStreams
+{
+    private static readonly PatientChartProjection Charts = new();
+
+    /// <summary>The tenant column's value in a store without tenants, as Marten writes it.</summary>
+    private const string DefaultTenant = "*DEFAULT*";
+
+    /// <summary>The events of each stream, stamped and sealed, and its chart: pure work, safe to spread over threads.</summary>
+    public sealed record Sealed(NewPatientStream Stream, IReadOnlyList<IEvent> Events, PatientChart Chart);
+
+    public static Sealed Seal(IDocumentSession scratch, NewPatientStream stream)
+    {
+        var all = stream.Entries.SelectMany(e => e.Events).ToArray();
+        var events = scratch.Events.StartStream(stream.Enrolment.PatientId, all).Events;
+        PatientStream.StampProtocolVersion(events, stream.ProtocolVersion);
+        var head = ChainLink.Genesis;
+        var at = 0;
+        foreach (var entries in stream.Entries)
+        {
+            var appended = events.Skip(at).Take(entries.Events.Count).ToList();
+            AuditChain.Seal(scratch, entries.User, head, appended, stream.Reason, entries.RecordedAt);
+            head = ChainLink.Of(appended[^1]);
+            at += entries.Events.Count;
+        }
+        PatientChart? chart = null;
+        foreach (var e in events) chart = Charts.Evolve(chart, stream.Enrolment.PatientId, e);
+        return new Sealed(stream, events, chart!);
+    }
+
+    /// <summary>Seals every stream, spread over the machine's cores; each worker builds its events in a session it never saves.</summary>
+    public static IReadOnlyList<Sealed> SealAll(IDocumentStore store, IReadOnlyList<NewPatientStream> streams)
+    {
+        var sealedStreams = new Sealed[streams.Count];
+        if (streams.Count == 0) return sealedStreams;
+        Parallel.ForEach(System.Collections.Concurrent.Partitioner.Create(0, streams.Count, Math.Max(1, streams.Count / (4 * Environment.ProcessorCount))),
+            range =>
+            {
+                using var scratch = store.LightweightSession();
+                for (var i = range.Item1; i < range.Item2; i++) sealedStreams[i] = Seal(scratch, streams[i]);
+            });
+        return sealedStreams;
+    }
+
+    /// <summary>Writes sealed streams in the open transaction of <paramref name="connection"/>; returns how many events.</summary>
+    public static async Task<long> WriteAsync(IDocumentStore store, NpgsqlConnection connection, IReadOnlyList<Sealed> streams, CancellationToken ct)
+    {
+        if (streams.Count == 0) return 0;
+        var serializer = ((StoreOptions)store.Options).Serializer();
+        var schema = EventStoreConfiguration.Schema;
+        var count = streams.Sum(s => s.Events.Count);
+        var sequences = new Queue<long>(count);
+        await using (var next = new NpgsqlCommand($"select nextval('{schema}.mt_events_sequence') from generate_series(1, {count})", connection))
+        await using (var reader = await next.ExecuteReaderAsync(ct))
+            while (await reader.ReadAsync(ct)) sequences.Enqueue(reader.GetInt64(0));
+
+        await using (var copy = await connection.BeginBinaryImportAsync(
+            $"COPY {schema}.mt_streams (id, version, tenant_id, is_archived) FROM STDIN BINARY", ct))
+        {
+            foreach (var s in streams)
+            {
+                await copy.StartRowAsync(ct);
+                await copy.WriteAsync(s.Stream.Enrolment.PatientId, NpgsqlDbType.Uuid, ct);
+                await copy.WriteAsync((long)s.Events.Count, NpgsqlDbType.Bigint, ct);
+                await copy.WriteAsync(DefaultTenant, NpgsqlDbType.Varchar, ct);
+                await copy.WriteAsync(false, NpgsqlDbType.Boolean, ct);
+            }
+            await copy.CompleteAsync(ct);
+        }
+
+        await using (var copy = await connection.BeginBinaryImportAsync(
+            $"COPY {schema}.mt_events (seq_id, id, stream_id, version, data, type, timestamp, tenant_id, mt_dotnet_type, headers, user_name, is_archived) FROM STDIN BINARY", ct))
+        {
+            foreach (var e in streams.SelectMany(s => s.Events))
+            {
+                e.Sequence = sequences.Dequeue();
+                await copy.StartRowAsync(ct);
+                await copy.WriteAsync(e.Sequence, NpgsqlDbType.Bigint, ct);
+                await copy.WriteAsync(e.Id, NpgsqlDbType.Uuid, ct);
+                await copy.WriteAsync(e.StreamId, NpgsqlDbType.Uuid, ct);
+                await copy.WriteAsync(e.Version, NpgsqlDbType.Bigint, ct);
+                await copy.WriteAsync(serializer.ToJson(e.Data), NpgsqlDbType.Jsonb, ct);
+                await copy.WriteAsync(e.EventTypeName, NpgsqlDbType.Varchar, ct);
+                await copy.WriteAsync(e.Timestamp, NpgsqlDbType.TimestampTz, ct);
+                await copy.WriteAsync(DefaultTenant, NpgsqlDbType.Varchar, ct);
+                await copy.WriteAsync(e.DotNetTypeName, NpgsqlDbType.Varchar, ct);
+                await copy.WriteAsync(serializer.ToJson(e.Headers), NpgsqlDbType.Jsonb, ct);
+                await copy.WriteAsync(e.UserName, NpgsqlDbType.Varchar, ct);
+                await copy.WriteAsync(false, NpgsqlDbType.Boolean, ct);
+            }
+            await copy.CompleteAsync(ct);
+        }
+
+        // The chart at the stream's version, as the inline projection stores it (a numeric revision).
+        await using (var copy = await connection.BeginBinaryImportAsync(
+            $"COPY {schema}.{DocumentTable<PatientChart>()} (id, data, mt_dotnet_type, mt_version) FROM STDIN BINARY", ct))
+        {
+            foreach (var s in streams)
+            {
+                await copy.StartRowAsync(ct);
+                await copy.WriteAsync(s.Chart.Id, NpgsqlDbType.Uuid, ct);
+                await copy.WriteAsync(serializer.ToJson(s.Chart), NpgsqlDbType.Jsonb, ct);
+                await copy.WriteAsync(typeof(PatientChart).FullName!, NpgsqlDbType.Varchar, ct);
+                await copy.WriteAsync(s.Chart.Version, NpgsqlDbType.Bigint, ct);
+            }
+            await copy.CompleteAsync(ct);
+        }
+
+        await using (var copy = await connection.BeginBinaryImportAsync(
+            $"COPY {schema}.{DocumentTable<SubjectCodeClaim>()} (id, data, mt_dotnet_type, mt_version) FROM STDIN BINARY", ct))
+        {
+            foreach (var s in streams)
+            {
+                var claim = new SubjectCodeClaim(SubjectCodeClaim.Key(s.Stream.Enrolment.StudyId, s.Stream.Enrolment.SubjectCode), s.Stream.Enrolment.PatientId);
+                await copy.StartRowAsync(ct);
+                await copy.WriteAsync(claim.Id, NpgsqlDbType.Varchar, ct);
+                await copy.WriteAsync(serializer.ToJson(claim), NpgsqlDbType.Jsonb, ct);
+                await copy.WriteAsync(typeof(SubjectCodeClaim).FullName!, NpgsqlDbType.Varchar, ct);
+                await copy.WriteAsync(Guid.CreateVersion7(), NpgsqlDbType.Uuid, ct);
+            }
+            await copy.CompleteAsync(ct);
+        }
+        return count;
+    }
+
+    /// <summary>Marten's table for a document type: its alias is the type's name in lower case.</summary>
+    private static string DocumentTable<T>() => $"mt_doc_{typeof(T).Name.ToLowerInvariant()}";
+
+    /// <summary>A claim taken meanwhile (or a stream id already used) refuses the COPY by its key.</summary>
+    public static bool IsKeyTaken(Exception e) => e is PostgresException { SqlState: PostgresErrorCodes.UniqueViolation };
+}
