@@ -20,7 +20,7 @@ public static class ProjectionNames
 {
     public const string Study = "Study";
     public const string PatientChart = "PatientChart";
-    public const string PatientOutcomeRows = "PatientOutcomeRows";
+    public const string PatientOutcomeRows = PatientOutcomeRowsProjection.Name;
 
     /// <summary>In dependency order: outcome rows are derived from charts and studies.</summary>
     public static readonly string[] All = [Study, PatientChart, PatientOutcomeRows];
@@ -95,6 +95,8 @@ public static class EventStoreConfiguration
         options.Schema.For<PatientChart>().Index(c => c.StudyId);
         if (asyncProjections)
             options.Projections.Add(new PatientOutcomeRowsProjection(), ProjectionLifecycle.Async, ProjectionNames.PatientOutcomeRows);
+        // A quiet store is polled for new events every quarter second (1 s by default), so an entry reaches the live views well within a second.
+        options.Projections.SlowPollingTime = TimeSpan.FromMilliseconds(250);
         options.Schema.For<PatientOutcomeRow>().Index(r => r.StudyId);
         options.Schema.For<ProjectionFault>().Index(f => f.StudyId);
         options.Projections.Errors.SkipApplyErrors = false;

@@ -1,3 +1,5 @@
+using System.Collections.Concurrent;
+using System.Runtime.CompilerServices;
 using Marten;
 using Registry.Api.Infrastructure;
 using Registry.Domain.Protocols;
@@ -32,7 +34,27 @@ public static class StudyViewQueries
         return new ViewAnswer<StudyViewScope>(scope, refusal);
     }
 
-    public static ViewAnswer<SurvivalView> Survival(StudyViewScope scope, string? endpoint, string? arms, string? unit, string? landmarks, CancellationToken ct)
+    // Answers computed from a scope, kept while the scope is: the loader hands out the same scope until its patients or protocol change.
+    private static readonly ConditionalWeakTable<StudyViewScope, ConcurrentDictionary<string, object>> Answers = new();
+
+    /// <summary>At most this many answers are kept per scope (distinct parameters); beyond, answers are computed and not kept.</summary>
+    public const int MaximumAnswersKept = 64;
+
+    /// <summary>The answer kept for this scope and question, else <paramref name="answer"/> computed (and kept when answered).</summary>
+    private static ViewAnswer<T> Kept<T>(StudyViewScope scope, string view, string?[] parameters, Func<ViewAnswer<T>> answer) where T : class
+    {
+        var answers = Answers.GetValue(scope, _ => new ConcurrentDictionary<string, object>());
+        var key = $"{view}({string.Join(",", parameters.Select(p => p is null ? "-" : $"'{p}'"))})";
+        if (answers.TryGetValue(key, out var kept)) return (ViewAnswer<T>)kept;
+        var fresh = answer();
+        if (fresh.View is not null && answers.Count < MaximumAnswersKept) answers.TryAdd(key, fresh);
+        return fresh;
+    }
+
+    public static ViewAnswer<SurvivalView> Survival(StudyViewScope scope, string? endpoint, string? arms, string? unit, string? landmarks, CancellationToken ct) =>
+        Kept(scope, nameof(Survival), [endpoint, arms, unit, landmarks], () => ComputeSurvival(scope, endpoint, arms, unit, landmarks, ct));
+
+    private static ViewAnswer<SurvivalView> ComputeSurvival(StudyViewScope scope, string? endpoint, string? arms, string? unit, string? landmarks, CancellationToken ct)
     {
         var errors = new Dictionary<string, string[]>();
         var which = ViewQuery.TimeToEventEndpoint(endpoint, scope.Protocol, errors);
@@ -45,6 +67,10 @@ public static class StudyViewQueries
 
     /// <summary>One comparison (<c>arm</c> vs <c>reference</c>), or with no <c>arm</c> every comparison the analysis plan names.</summary>
     public static ViewAnswer<PlannedComparisonsView> Comparisons(StudyViewScope scope, string? endpoint, string? arm, string? reference, string? strata,
+        string? adjust, CancellationToken ct) =>
+        Kept(scope, nameof(Comparisons), [endpoint, arm, reference, strata, adjust], () => ComputeComparisons(scope, endpoint, arm, reference, strata, adjust, ct));
+
+    private static ViewAnswer<PlannedComparisonsView> ComputeComparisons(StudyViewScope scope, string? endpoint, string? arm, string? reference, string? strata,
         string? adjust, CancellationToken ct)
     {
         var errors = new Dictionary<string, string[]>();
@@ -58,7 +84,10 @@ public static class StudyViewQueries
     }
 
     /// <summary>The forest plot's data for <c>arm</c> vs <c>reference</c>, or the plan's first comparison.</summary>
-    public static ViewAnswer<SubgroupsView> Subgroups(StudyViewScope scope, string? endpoint, string? arm, string? reference, CancellationToken ct)
+    public static ViewAnswer<SubgroupsView> Subgroups(StudyViewScope scope, string? endpoint, string? arm, string? reference, CancellationToken ct) =>
+        Kept(scope, nameof(Subgroups), [endpoint, arm, reference], () => ComputeSubgroups(scope, endpoint, arm, reference, ct));
+
+    private static ViewAnswer<SubgroupsView> ComputeSubgroups(StudyViewScope scope, string? endpoint, string? arm, string? reference, CancellationToken ct)
     {
         var errors = new Dictionary<string, string[]>();
         var which = ViewQuery.TimeToEventEndpoint(endpoint, scope.Protocol, errors);
@@ -69,13 +98,13 @@ public static class StudyViewQueries
     }
 
     public static ViewAnswer<BaselineView> Baseline(StudyViewScope scope, string? arms, CancellationToken ct) =>
-        Tables(scope, arms, groups => StudyTables.Baseline(scope, groups, ct));
+        Kept(scope, nameof(Baseline), [arms], () => Tables(scope, arms, groups => StudyTables.Baseline(scope, groups, ct)));
 
     public static ViewAnswer<ResponseView> Response(StudyViewScope scope, string? arms, CancellationToken ct) =>
-        Tables(scope, arms, groups => StudyTables.Response(scope, groups, ct));
+        Kept(scope, nameof(Response), [arms], () => Tables(scope, arms, groups => StudyTables.Response(scope, groups, ct)));
 
     public static ViewAnswer<SafetyView> Safety(StudyViewScope scope, string? arms, CancellationToken ct) =>
-        Tables(scope, arms, groups => StudyTables.Safety(scope, groups, ct));
+        Kept(scope, nameof(Safety), [arms], () => Tables(scope, arms, groups => StudyTables.Safety(scope, groups, ct)));
 
     private static ViewAnswer<T> Tables<T>(StudyViewScope scope, string? arms, Func<IReadOnlyList<ArmGroup>, T> table) where T : class
     {
@@ -86,7 +115,7 @@ public static class StudyViewQueries
 
     /// <summary>
     /// The comparison at each successive data cut. It reads no scope: each cut derives its own outcomes from the
-    /// charts, as the registry knew them at the end of that day.
+    /// charts, as the registry knew them at the end of that day (each cut's point kept until an entry recorded by then arrives).
     /// </summary>
     public static async Task<(ViewAnswer<MaturityView> Answer, Study? Study)> MaturityAsync(Guid studyId, string? endpoint, string? arm, string? reference,
         string? every, IQuerySession session, CancellationToken ct)
@@ -99,10 +128,9 @@ public static class StudyViewQueries
         var pair = Pairs(arm ?? "", reference, study.Protocol, errors, arm is null)?.First();
         if (errors.Count > 0) return (ViewAnswer<MaturityView>.Refused(errors), study);
 
-        var charts = await session.Query<PatientChart>().Where(c => c.StudyId == studyId).ToListAsync(ct);
-        if (MaturityTimeline.CountCuts(charts, step!.Value) > MaturityTimeline.MaximumCuts)
+        var points = await StudyScopes.Of(session.DocumentStore).MaturityAsync(session, study, which!.Code, pair!.Value.Arm, pair.Value.Reference, step!.Value, ct);
+        if (points is null)
             return (ViewAnswer<MaturityView>.Refused(new() { ["every"] = [$"every={every} makes more than {MaturityTimeline.MaximumCuts} data cuts over this study's span; choose a longer step."] }), study);
-        var points = MaturityTimeline.Compute(charts, study, which!.Code, pair!.Value.Arm, pair.Value.Reference, step.Value, ct);
         return (ViewAnswer<MaturityView>.Answered(new MaturityView(which.Code, pair.Value.Arm.Label, pair.Value.Reference.Label, every ?? "1m", points)), study);
     }
 

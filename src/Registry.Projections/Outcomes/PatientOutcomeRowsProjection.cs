@@ -15,6 +15,9 @@ namespace Registry.Projections.Outcomes;
 /// </summary>
 public sealed class PatientOutcomeRowsProjection : IProjection
 {
+    /// <summary>The projection's name as the daemon records its progression (with its shard, <c>:All</c>).</summary>
+    public const string Name = "PatientOutcomeRows";
+
     public async Task ApplyAsync(IDocumentOperations operations, IReadOnlyList<IEvent> events, CancellationToken cancellation)
     {
         var patientIds = events.Select(e => e.StreamId).Distinct().ToArray();

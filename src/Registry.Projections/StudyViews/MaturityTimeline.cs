@@ -1,4 +1,5 @@
 using System.Text.RegularExpressions;
+using Registry.Domain.Outcomes;
 using Registry.Domain.Studies;
 using Registry.Projections.Patients;
 
@@ -18,20 +19,36 @@ public static partial class MaturityTimeline
     public const int MaximumCuts = 120;
 
     public static IReadOnlyList<MaturityPoint> Compute(IReadOnlyList<PatientChart> charts, Study study, string endpoint,
-        ArmGroup arm, ArmGroup reference, (int Months, int Days) step, CancellationToken ct = default)
+        ArmGroup arm, ArmGroup reference, (int Months, int Days) step, CancellationToken ct = default) =>
+        Compute(charts, study, endpoint, arm, reference, Cuts(charts, step), ct).Select(p => p.Point).OfType<MaturityPoint>().ToList();
+
+    /// <summary>The comparison at each of <paramref name="cuts"/>, each derived from the charts as the registry knew them then; cuts before the study was registered have no point.</summary>
+    public static IReadOnlyList<(DateOnly Cut, MaturityPoint? Point)> Compute(IReadOnlyList<PatientChart> charts, Study study, string endpoint,
+        ArmGroup arm, ArmGroup reference, IEnumerable<DateOnly> cuts, CancellationToken ct = default)
     {
-        var points = new List<MaturityPoint>();
-        foreach (var cut in Cuts(charts, step))
+        var points = new List<(DateOnly, MaturityPoint?)>();
+        foreach (var cut in cuts)
         {
             ct.ThrowIfCancellationRequested();
-            var asOf = new DateTimeOffset(cut.AddDays(1).ToDateTime(TimeOnly.MinValue), TimeSpan.Zero);
-            if (study.AsOf(asOf) is not { } then) continue;
-            var outcomes = StudyViewLoader.Derive(charts, then, asOf, cut, ct);
-            var c = HazardComparison.Compute(outcomes, endpoint, arm, reference, null, [], ct: ct);
-            points.Add(new MaturityPoint(cut, c.N, c.Events, c.Hr, c.HrLower, c.HrUpper, c.P, c.LogRankP, c.NotEstimableReason));
+            if (study.AsOf(AsOf(cut)) is not { } then)
+            {
+                points.Add((cut, null));
+                continue;
+            }
+            points.Add((cut, Point(StudyViewLoader.Derive(charts, then, AsOf(cut), cut, ct), cut, endpoint, arm, reference, ct)));
         }
         return points;
     }
+
+    /// <summary>The comparison at one cut, from the outcomes derived at it.</summary>
+    public static MaturityPoint Point(IReadOnlyList<PatientOutcome> outcomes, DateOnly cut, string endpoint, ArmGroup arm, ArmGroup reference, CancellationToken ct = default)
+    {
+        var c = HazardComparison.Compute(outcomes, endpoint, arm, reference, null, [], ct: ct);
+        return new MaturityPoint(cut, c.N, c.Events, c.Hr, c.HrLower, c.HrUpper, c.P, c.LogRankP, c.NotEstimableReason);
+    }
+
+    /// <summary>The moment a cut is read at: the end of its day (UTC).</summary>
+    public static DateTimeOffset AsOf(DateOnly cut) => new(cut.AddDays(1).ToDateTime(TimeOnly.MinValue), TimeSpan.Zero);
 
     /// <summary>How many cuts a step makes over the charts' recording span; checked before any work is done.</summary>
     public static int CountCuts(IReadOnlyList<PatientChart> charts, (int Months, int Days) step) => Cuts(charts, step).Take(MaximumCuts + 1).Count();
@@ -40,9 +57,12 @@ public static partial class MaturityTimeline
     private static IEnumerable<DateOnly> Cuts(IReadOnlyList<PatientChart> charts, (int Months, int Days) step)
     {
         var recorded = charts.SelectMany(c => c.Entries).Select(e => DateOnly.FromDateTime(e.RecordedAt.UtcDateTime)).ToList();
-        if (recorded.Count == 0) yield break;
-        var first = recorded.Min();
-        var last = recorded.Max();
+        return recorded.Count == 0 ? [] : Cuts(recorded.Min(), recorded.Max(), step);
+    }
+
+    /// <summary>Cuts from <paramref name="first"/>'s month to <paramref name="last"/>, at the given step.</summary>
+    public static IEnumerable<DateOnly> Cuts(DateOnly first, DateOnly last, (int Months, int Days) step)
+    {
         for (var cut = new DateOnly(first.Year, first.Month, 1).AddMonths(step.Months).AddDays(step.Days); ; cut = cut.AddMonths(step.Months).AddDays(step.Days))
         {
             if (cut >= last) { yield return last; yield break; }

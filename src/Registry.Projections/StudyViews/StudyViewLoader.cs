@@ -19,6 +19,7 @@ public sealed record ViewRefusal(Dictionary<string, string[]>? Errors, string? N
 /// Loads a study's outcomes for a view. The current view reads the outcome rows the async daemon keeps; a view
 /// as of a past moment, at a data cut, or with <c>consistent=true</c> (read-your-write) derives them from the
 /// inline patient charts, which are always up to date with every accepted write, under the protocol in force then.
+/// Both are kept between requests and brought forward by the patients written since (<see cref="StudyScopes"/>).
 /// </summary>
 public static partial class StudyViewLoader
 {
@@ -28,18 +29,11 @@ public static partial class StudyViewLoader
         var (study, moment, cut, refusal) = await ResolveAsync(session, studyId, asOf, dataCut, ct);
         if (study is null) return (null, refusal);
 
-        IReadOnlyList<PatientOutcome> outcomes;
-        if (moment is null && cut is null && consistent != true)
-        {
-            outcomes = (await session.Query<PatientOutcomeRow>().Where(r => r.StudyId == studyId).ToListAsync(ct))
-                .Select(r => r.Outcome).ToList();
-        }
-        else
-        {
-            var charts = await session.Query<PatientChart>().Where(c => c.StudyId == studyId).ToListAsync(ct);
-            outcomes = Derive(charts, study, moment, cut, ct);
-        }
-        return (new StudyViewScope(study, outcomes.OrderBy(o => o.PatientId).ToList(), moment, cut), null);
+        var scopes = StudyScopes.Of(session.DocumentStore);
+        var scope = moment is null && cut is null && consistent != true
+            ? await scopes.CurrentAsync(session, study, ct)
+            : await scopes.DerivedAsync(session, study, moment, cut, ct);
+        return (scope, null);
     }
 
     /// <summary>

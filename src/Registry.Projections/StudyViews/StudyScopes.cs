@@ -1,0 +1,275 @@
+using System.Collections.Concurrent;
+using System.Runtime.CompilerServices;
+using Marten;
+using Registry.Domain.Outcomes;
+using Registry.Domain.Studies;
+using Registry.Projections.Outcomes;
+using Registry.Projections.Patients;
+
+namespace Registry.Projections.StudyViews;
+
+/// <summary>
+/// A point in the event store a cached set of outcomes reflects: every event up to <see cref="Sequence"/>, the event
+/// there being <see cref="EventId"/> (a store emptied and refilled to the same sequence has other events there).
+/// </summary>
+public readonly record struct StoreMark(long Sequence, Guid? EventId);
+
+/// <summary>
+/// The outcomes a study view reads, kept in memory between requests per study (and per moment and data cut), each
+/// set stamped with the store position it reflects. A request reads one position (one indexed query) and, when the
+/// store has moved on, re-reads only the patients whose streams have events since: a view after a write pays for
+/// the patients written, not for every patient. Answers computed from an unchanged set are kept beside it.
+/// <para>
+/// The current view follows the outcome projection's progression (its rows are committed with it). Views derived
+/// from the charts (<c>asOf</c>, <c>dataCut</c>, <c>consistent=true</c>) follow the daemon's high-water mark, below
+/// which every event is committed, and re-derive every patient with an event above it on each request, so a write
+/// is seen at once.
+/// </para>
+/// </summary>
+public sealed class StudyScopes
+{
+    /// <summary>The async daemon's name for the outcome rows' progression, and its safe high-water mark.</summary>
+    public const string OutcomeRowsProgression = $"{PatientOutcomeRowsProjection.Name}:All";
+    public const string HighWaterMark = "HighWaterMark";
+
+    /// <summary>Patients kept over every set at once (a set per study for the current view, more for moments and cuts); least recently used sets go first.</summary>
+    public const int MaximumPatientsKept = 250_000;
+
+    private static readonly ConditionalWeakTable<IDocumentStore, StudyScopes> PerStore = new();
+
+    private readonly ConcurrentDictionary<ScopeKey, Entry> _entries = new();
+    private long _clock;
+
+    /// <summary>The cache of one document store (one database): tests open many, each with its own.</summary>
+    public static StudyScopes Of(IDocumentStore store) => PerStore.GetValue(store, _ => new StudyScopes());
+
+    /// <summary>How many sets are kept now, and their patients (for tests and the health of the cache).</summary>
+    public (int Sets, int Patients) Kept => (_entries.Count, _entries.Values.Sum(e => e.Snapshot?.Outcomes.Count ?? 0));
+
+    private readonly record struct ScopeKey(Guid StudyId, bool FromCharts, DateTimeOffset? AsOf, DateOnly? DataCut);
+
+    private sealed record Snapshot(StoreMark Mark, int ProtocolVersion, Dictionary<Guid, PatientOutcome> ByPatient, IReadOnlyList<PatientOutcome> Outcomes,
+        StudyViewScope? Scope, DateTimeOffset? FirstRecorded, DateTimeOffset? LastRecorded);
+
+    private sealed class Entry
+    {
+        public readonly SemaphoreSlim Refreshing = new(1, 1);
+        public volatile Snapshot? Snapshot;
+        public long LastUsed;
+    }
+
+    /// <summary>The study's current view: its outcome rows as the async daemon has projected them.</summary>
+    public Task<StudyViewScope> CurrentAsync(IQuerySession session, Study study, CancellationToken ct) =>
+        ScopeAsync(session, study, new ScopeKey(study.Id, false, null, null), ct);
+
+    /// <summary>
+    /// The study's outcomes derived from the charts as the registry knew them at <paramref name="asOf"/> (now when
+    /// null) at the data cut, under <paramref name="study"/>'s protocol (the study as it stood then).
+    /// </summary>
+    public Task<StudyViewScope> DerivedAsync(IQuerySession session, Study study, DateTimeOffset? asOf, DateOnly? dataCut, CancellationToken ct) =>
+        ScopeAsync(session, study, new ScopeKey(study.Id, true, asOf, dataCut), ct);
+
+    /// <summary>The first and last recorded-at of the study's patients' entries as the charts hold them now (null when none).</summary>
+    public async Task<(DateTimeOffset First, DateTimeOffset Last)?> RecordingSpanAsync(IQuerySession session, Study study, CancellationToken ct)
+    {
+        var key = new ScopeKey(study.Id, true, null, null);
+        await ScopeAsync(session, study, key, ct);
+        return _entries.TryGetValue(key, out var entry) && entry.Snapshot is { FirstRecorded: { } first, LastRecorded: { } last } ? (first, last) : null;
+    }
+
+    // Each maturity point with the high-water mark it was computed at: it stays true until an event recorded at or before its cut's moment arrives.
+    private readonly ConcurrentDictionary<(Guid Study, string Question, DateOnly Cut), (MaturityPoint? Point, long Mark)> _maturity = new();
+
+    /// <summary>At most this many cuts are recomputed from kept sets (each one set); more (a first request, a backdated import) read the charts once.</summary>
+    private const int CutsRecomputedFromSets = 2;
+
+    /// <summary>
+    /// The comparison at each cut over the study's recording span, or null when the step makes more than
+    /// <see cref="MaturityTimeline.MaximumCuts"/> cuts. A cut's point is kept until an event recorded at or before its
+    /// moment arrives, so after a write today only today's cut is recomputed.
+    /// </summary>
+    public async Task<IReadOnlyList<MaturityPoint>?> MaturityAsync(IQuerySession session, Study study, string endpoint, ArmGroup arm, ArmGroup reference,
+        (int Months, int Days) step, CancellationToken ct)
+    {
+        if (await RecordingSpanAsync(session, study, ct) is not { } span) return [];
+        var cuts = MaturityTimeline.Cuts(DateOnly.FromDateTime(span.First.UtcDateTime), DateOnly.FromDateTime(span.Last.UtcDateTime), step)
+            .Take(MaturityTimeline.MaximumCuts + 1).ToList();
+        if (cuts.Count > MaturityTimeline.MaximumCuts) return null;
+
+        var question = $"{endpoint}|{arm.Label}:{string.Join("+", arm.Arms)}|{reference.Label}:{string.Join("+", reference.Arms)}";
+        var mark = (await ReadMarkAsync(session, HighWaterMark, null, ct)).Mark.Sequence;
+        var kept = cuts.Select(c => _maturity.TryGetValue((study.Id, question, c), out var p) ? p : ((MaturityPoint? Point, long Mark)?)null).ToList();
+        var oldest = kept.Where(k => k is not null).Select(k => k!.Value.Mark).DefaultIfEmpty(mark).Min();
+        var changedFrom = await EarliestRecordedAboveAsync(session, oldest, ct);
+        var stale = cuts.Where((c, i) => kept[i] is null || kept[i]!.Value.Mark < mark && changedFrom is { } t && t <= MaturityTimeline.AsOf(c)).ToList();
+
+        if (stale.Count > CutsRecomputedFromSets)
+        {
+            var charts = await session.Query<PatientChart>().Where(c => c.StudyId == study.Id).ToListAsync(ct);
+            foreach (var (cut, point) in MaturityTimeline.Compute(charts, study, endpoint, arm, reference, stale, ct))
+                _maturity[(study.Id, question, cut)] = (point, mark);
+        }
+        else
+        {
+            foreach (var cut in stale)
+            {
+                var asOf = MaturityTimeline.AsOf(cut);
+                MaturityPoint? point = null;
+                if (study.AsOf(asOf) is { } then)
+                    point = MaturityTimeline.Point((await DerivedAsync(session, then, asOf, cut, ct)).Outcomes, cut, endpoint, arm, reference, ct);
+                _maturity[(study.Id, question, cut)] = (point, mark);
+            }
+        }
+        // Kept points checked against the events since their mark are good up to this mark.
+        foreach (var cut in cuts.Except(stale))
+            if (_maturity.TryGetValue((study.Id, question, cut), out var p)) _maturity[(study.Id, question, cut)] = (p.Point, Math.Max(p.Mark, mark));
+        return cuts.Select(c => _maturity[(study.Id, question, c)].Point).OfType<MaturityPoint>().ToList();
+    }
+
+    private async Task<StudyViewScope> ScopeAsync(IQuerySession session, Study study, ScopeKey key, CancellationToken ct)
+    {
+        var entry = _entries.GetOrAdd(key, _ => new Entry());
+        entry.LastUsed = Interlocked.Increment(ref _clock);
+        var progression = key.FromCharts ? HighWaterMark : OutcomeRowsProgression;
+        var kept = entry.Snapshot;
+        var read = await ReadMarkAsync(session, progression, kept?.Mark, ct);
+        if (kept is null || !Reusable(kept, read, key, study) || kept.Mark != read.Mark || (key.FromCharts && read.EventsAbove))
+        {
+            await entry.Refreshing.WaitAsync(ct);
+            try
+            {
+                kept = entry.Snapshot;
+                read = await ReadMarkAsync(session, progression, kept?.Mark, ct);
+                kept = await RefreshAsync(session, study, key, kept is not null && Reusable(kept, read, key, study) ? kept : null, read.Mark, ct);
+                entry.Snapshot = kept;
+            }
+            finally
+            {
+                entry.Refreshing.Release();
+            }
+            Evict();
+        }
+        // The same scope while neither the outcomes nor the protocol changed, so answers kept beside it stay valid.
+        if (kept.Scope is { } scope && scope.Study.ProtocolVersion == study.ProtocolVersion && scope.Study.Revisions.Count == study.Revisions.Count) return scope;
+        scope = new StudyViewScope(study, kept.Outcomes, key.AsOf, key.DataCut);
+        entry.Snapshot = kept with { Scope = scope };
+        return scope;
+    }
+
+    /// <summary>
+    /// Whether a kept set can be brought forward rather than read again: the store still holds the events it saw, and
+    /// (derived from the charts) the protocol it was derived under is still the one in force at its moment.
+    /// </summary>
+    private static bool Reusable(Snapshot kept, MarkRead read, ScopeKey key, Study study) =>
+        read.Continues && (!key.FromCharts || kept.ProtocolVersion == study.ProtocolVersion);
+
+    /// <summary>
+    /// The set brought to <paramref name="mark"/>: from scratch without <paramref name="kept"/>, else only the patients
+    /// with events after the kept mark (a chart-derived set: also those above the new mark, not yet safe to keep).
+    /// </summary>
+    private static async Task<Snapshot> RefreshAsync(IQuerySession session, Study study, ScopeKey key, Snapshot? kept, StoreMark mark, CancellationToken ct)
+    {
+        Dictionary<Guid, PatientOutcome> byPatient;
+        var (first, last) = (kept?.FirstRecorded, kept?.LastRecorded);
+        if (kept is null)
+        {
+            byPatient = [];
+            if (key.FromCharts)
+            {
+                var charts = await session.Query<PatientChart>().Where(c => c.StudyId == study.Id).ToListAsync(ct);
+                foreach (var chart in charts) Derive(chart, study, key, byPatient, ref first, ref last, ct);
+            }
+            else
+            {
+                foreach (var row in await session.Query<PatientOutcomeRow>().Where(r => r.StudyId == study.Id).ToListAsync(ct))
+                    byPatient[row.Id] = row.Outcome;
+            }
+        }
+        else
+        {
+            var changed = await StreamsWithEventsAboveAsync(session, kept.Mark.Sequence, ct);
+            if (changed.Count == 0 && kept.Mark == mark) return kept;
+            byPatient = new Dictionary<Guid, PatientOutcome>(kept.ByPatient);
+            foreach (var id in changed) byPatient.Remove(id);
+            if (key.FromCharts)
+            {
+                foreach (var chart in await session.LoadManyAsync<PatientChart>(ct, changed))
+                    if (chart.StudyId == study.Id) Derive(chart, study, key, byPatient, ref first, ref last, ct);
+            }
+            else
+            {
+                foreach (var row in await session.LoadManyAsync<PatientOutcomeRow>(ct, changed))
+                    if (row.StudyId == study.Id) byPatient[row.Id] = row.Outcome;
+            }
+        }
+        var outcomes = byPatient.Values.OrderBy(o => o.PatientId).ToList();
+        return new Snapshot(mark, study.ProtocolVersion, byPatient, outcomes, null, first, last);
+    }
+
+    private static void Derive(PatientChart chart, Study study, ScopeKey key, Dictionary<Guid, PatientOutcome> byPatient,
+        ref DateTimeOffset? first, ref DateTimeOffset? last, CancellationToken ct)
+    {
+        ct.ThrowIfCancellationRequested();
+        foreach (var entry in chart.Entries)
+        {
+            if (first is null || entry.RecordedAt < first) first = entry.RecordedAt;
+            if (last is null || entry.RecordedAt > last) last = entry.RecordedAt;
+        }
+        // A patient enrolled after the data cut was not in the study at that cut.
+        if (chart.Timeline(key.AsOf) is { } timeline && (key.DataCut is null || timeline.Enrolment.EnrolledOn <= key.DataCut))
+            byPatient[chart.Id] = OutcomeDerivation.Derive(timeline, study.Protocol, key.DataCut);
+    }
+
+    /// <summary>Drops the least recently used sets while more patients are kept than <see cref="MaximumPatientsKept"/>; the current one stays.</summary>
+    private void Evict()
+    {
+        var sets = _entries.ToArray();
+        var total = sets.Sum(s => s.Value.Snapshot?.Outcomes.Count ?? 0);
+        foreach (var (key, entry) in sets.OrderBy(s => s.Value.LastUsed).SkipLast(1))
+        {
+            if (total <= MaximumPatientsKept) return;
+            total -= entry.Snapshot?.Outcomes.Count ?? 0;
+            _entries.TryRemove(key, out _);
+        }
+    }
+
+    /// <summary>
+    /// The named progression's position, in one query: whether the event at <paramref name="kept"/>'s sequence is
+    /// still the one it recorded (not after the store was emptied or rebuilt beneath it, nor when it moved backwards),
+    /// and whether any event lies above the position (committed or not yet safe to keep).
+    /// </summary>
+    private static async Task<MarkRead> ReadMarkAsync(IQuerySession session, string progression, StoreMark? kept, CancellationToken ct)
+    {
+        var schema = session.DocumentStore.Options.Events.DatabaseSchemaName;
+        var rows = await session.AdvancedSql.QueryAsync<MarkRow>(
+            $"select jsonb_build_object('sequence', p.seq, 'eventId', (select e.id from {schema}.mt_events e where e.seq_id = p.seq), " +
+            $"'keptEventId', (select e.id from {schema}.mt_events e where e.seq_id = ?), " +
+            // max(), not exists(... > seq): the planner may scan the whole table from its start looking for a later event.
+            $"'lastSequence', (select max(e.seq_id) from {schema}.mt_events e)) " +
+            $"from (select coalesce((select last_seq_id from {schema}.mt_event_progression where name = ?), 0) as seq) p",
+            ct, kept?.Sequence ?? 0, progression);
+        var row = rows.Single();
+        var continues = kept is { } k && k.Sequence <= row.Sequence && k.EventId == row.KeptEventId;
+        return new MarkRead(new StoreMark(row.Sequence, row.EventId), continues, row.LastSequence > row.Sequence);
+    }
+
+    private sealed record MarkRow(long Sequence, Guid? EventId, Guid? KeptEventId, long? LastSequence);
+
+    private readonly record struct MarkRead(StoreMark Mark, bool Continues, bool EventsAbove);
+
+    /// <summary>The earliest recorded-at of the events after <paramref name="sequence"/>, any stream (null when none).</summary>
+    private static async Task<DateTimeOffset?> EarliestRecordedAboveAsync(IQuerySession session, long sequence, CancellationToken ct)
+    {
+        var schema = session.DocumentStore.Options.Events.DatabaseSchemaName;
+        return (await session.AdvancedSql.QueryAsync<EarliestRow>(
+            $"select jsonb_build_object('at', min(timestamp)) from {schema}.mt_events where seq_id > ?", ct, sequence)).Single().At;
+    }
+
+    private sealed record EarliestRow(DateTimeOffset? At);
+
+    private static async Task<IReadOnlyList<Guid>> StreamsWithEventsAboveAsync(IQuerySession session, long sequence, CancellationToken ct)
+    {
+        var schema = session.DocumentStore.Options.Events.DatabaseSchemaName;
+        return await session.AdvancedSql.QueryAsync<Guid>($"select distinct stream_id from {schema}.mt_events where seq_id > ?", ct, sequence);
+    }
+}

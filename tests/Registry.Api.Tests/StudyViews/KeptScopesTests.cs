@@ -1,0 +1,156 @@
+using System.Diagnostics;
+using System.Text.Json;
+using Alba;
+using Registry.Api.Tests.Infrastructure;
+using Registry.Domain.Outcomes;
+using Registry.Projections.StudyViews;
+
+namespace Registry.Api.Tests.StudyViews;
+
+/// <summary>
+/// Study views keep each study's outcomes between requests (<see cref="StudyScopes"/>) and bring them forward by the
+/// patients written since: a write changes the next answer, an unchanged store answers from what was kept, a view
+/// as of a past moment is not moved by later writes.
+/// </summary>
+public sealed class KeptScopesTests(RegistryApp app) : IClassFixture<RegistryApp>
+{
+    private async Task<JsonElement> ViewAsync(Guid studyId, string query) =>
+        await (await app.Host.Scenario(s =>
+        {
+            s.WithBearerToken(app.Investigator);
+            s.Get.Url($"/api/studies/{studyId}/{query}");
+        })).JsonAsync();
+
+    private async Task<int> PfsEventsAsync(Guid studyId, string query = "") =>
+        (await ViewAsync(studyId, $"survival?endpoint=pfs&arms=ITC{query}")).GetProperty("arms")[0].GetProperty("events").GetInt32();
+
+    /// <summary>Two patients treated from 2020-01-10, one per arm; the outcome rows projected before the test goes on.</summary>
+    private async Task<(Guid StudyId, Guid Treated, Guid Control)> TwoTreatedPatientsAsync()
+    {
+        var studyId = await app.RegisteredStudyAsync();
+        var treated = await app.EnrolledPatientAsync(studyId);
+        var control = await app.EnrolledPatientAsync(studyId, arm: "C");
+        foreach (var patient in new[] { treated, control })
+        {
+            await app.RecordAsync(patient, "treatment-starts", new { startedOn = "2020-01-10" });
+            await app.OutcomeRowAsync(patient, 2);
+        }
+        return (studyId, treated, control);
+    }
+
+    private async Task<StudyViewScope> LoadAsync(Guid studyId, string? asOf = null, bool? consistent = null, CancellationToken ct = default)
+    {
+        await using var session = app.Store.QuerySession();
+        var (scope, refusal) = await StudyViewLoader.LoadAsync(session, studyId, asOf, null, consistent, ct);
+        Assert.Null(refusal);
+        return scope!;
+    }
+
+    [Fact]
+    public async Task An_unchanged_store_answers_from_the_kept_scope_and_a_write_replaces_it()
+    {
+        var (studyId, treated, _) = await TwoTreatedPatientsAsync();
+        var first = await LoadAsync(studyId);
+        Assert.Same(first, await LoadAsync(studyId));
+        Assert.False(first.Outcomes.Single(o => o.PatientId == treated).Time("pfs")!.Event);
+
+        await app.RecordAsync(treated, "progressions", new { progressedOn = "2020-05-01", basis = "Radiological" });
+        await app.OutcomeRowAsync(treated, 3);
+        var after = await LoadAsync(studyId);
+        Assert.NotSame(first, after);
+        Assert.Equal(new TimeToEvent(112, true), after.Outcomes.Single(o => o.PatientId == treated).Time("pfs"));
+        // The patient not written is the very outcome kept before: only the written one was read again.
+        Assert.Same(first.Outcomes.Single(o => o.PatientId != treated), after.Outcomes.Single(o => o.PatientId != treated));
+    }
+
+    [Fact]
+    public async Task A_kept_live_view_shows_a_new_entry_once_the_daemon_has_projected_it()
+    {
+        var (studyId, treated, _) = await TwoTreatedPatientsAsync();
+        Assert.Equal(0, await PfsEventsAsync(studyId));
+
+        await app.RecordAsync(treated, "progressions", new { progressedOn = "2020-05-01", basis = "Radiological" });
+        var waited = Stopwatch.StartNew();
+        while (await PfsEventsAsync(studyId) != 1)
+        {
+            Assert.True(waited.Elapsed < TimeSpan.FromSeconds(30), "The kept live view never showed the progression.");
+            await Task.Delay(50);
+        }
+    }
+
+    [Fact]
+    public async Task A_kept_consistent_view_shows_a_write_at_once()
+    {
+        var (studyId, treated, control) = await TwoTreatedPatientsAsync();
+        Assert.Equal(0, await PfsEventsAsync(studyId, "&consistent=true"));
+
+        await app.RecordAsync(treated, "progressions", new { progressedOn = "2020-05-01", basis = "Radiological" });
+        Assert.Equal(1, await PfsEventsAsync(studyId, "&consistent=true"));
+        // A second write right after, to the other arm, is seen too (the first is still above the daemon's mark or not).
+        await app.RecordAsync(control, "deaths", new { diedOn = "2020-03-01", cause = "Disease" });
+        var both = await ViewAsync(studyId, "survival?endpoint=pfs&consistent=true");
+        Assert.Equal([1, 1], both.GetProperty("arms").EnumerateArray().Select(a => a.GetProperty("events").GetInt32()));
+    }
+
+    [Fact]
+    public async Task A_view_as_of_a_past_moment_is_not_moved_by_later_writes()
+    {
+        var (studyId, treated, _) = await TwoTreatedPatientsAsync();
+        var before = DateTimeOffset.UtcNow.ToString("yyyy-MM-ddTHH:mm:ss.fffffffZ");
+        await Task.Delay(20);
+        Assert.Equal(0, await PfsEventsAsync(studyId, $"&asOf={before}"));
+
+        await app.RecordAsync(treated, "progressions", new { progressedOn = "2020-05-01", basis = "Radiological" });
+        Assert.Equal(0, await PfsEventsAsync(studyId, $"&asOf={before}"));
+        var after = DateTimeOffset.UtcNow.AddSeconds(1).ToString("yyyy-MM-ddTHH:mm:ss.fffffffZ");
+        Assert.Equal(1, await PfsEventsAsync(studyId, $"&asOf={after}"));
+    }
+
+    [Fact]
+    public async Task A_data_cut_view_drops_what_happened_after_the_cut_and_follows_a_correction()
+    {
+        var (studyId, treated, _) = await TwoTreatedPatientsAsync();
+        await app.RecordAsync(treated, "progressions", new { progressedOn = "2020-05-01", basis = "Radiological" });
+        Assert.Equal(0, await PfsEventsAsync(studyId, "&dataCut=2020-04-30"));
+        Assert.Equal(1, await PfsEventsAsync(studyId, "&dataCut=2020-05-01"));
+
+        // The kept cut is brought forward: a progression before the cut recorded now counts at once.
+        var control = (await ViewAsync(studyId, "survival?endpoint=pfs&arms=C&dataCut=2020-04-30")).GetProperty("arms")[0];
+        Assert.Equal(0, control.GetProperty("events").GetInt32());
+        var controlId = (await LoadAsync(studyId, consistent: true)).Outcomes.Single(o => o.Arm == "C").PatientId;
+        await app.RecordAsync(controlId, "progressions", new { progressedOn = "2020-04-01", basis = "Clinical" });
+        var moved = (await ViewAsync(studyId, "survival?endpoint=pfs&arms=C&dataCut=2020-04-30")).GetProperty("arms")[0];
+        Assert.Equal(1, moved.GetProperty("events").GetInt32());
+    }
+
+    [Fact]
+    public async Task A_cancelled_load_leaves_the_kept_scope_usable()
+    {
+        var (studyId, treated, _) = await TwoTreatedPatientsAsync();
+        using var cancelled = new CancellationTokenSource();
+        cancelled.Cancel();
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => LoadAsync(studyId, consistent: true, ct: cancelled.Token));
+
+        await app.RecordAsync(treated, "progressions", new { progressedOn = "2020-05-01", basis = "Radiological" });
+        var scope = await LoadAsync(studyId, consistent: true);
+        Assert.True(scope.Outcomes.Single(o => o.PatientId == treated).Time("pfs")!.Event);
+    }
+
+    [Fact]
+    public async Task Maturity_follows_a_new_entry_at_the_latest_cut()
+    {
+        var (studyId, treated, control) = await TwoTreatedPatientsAsync();
+        int LastCutEvents(JsonElement view) => view.GetProperty("cuts").EnumerateArray().Last().GetProperty("events").GetInt32();
+        const string query = "maturity?endpoint=pfs&arm=ITC&reference=C";
+        Assert.Equal(0, LastCutEvents(await ViewAsync(studyId, query)));
+
+        await app.RecordAsync(treated, "progressions", new { progressedOn = "2020-05-01", basis = "Radiological" });
+        await app.RecordAsync(control, "progressions", new { progressedOn = "2020-04-01", basis = "Clinical" });
+        var waited = Stopwatch.StartNew();
+        while (LastCutEvents(await ViewAsync(studyId, query)) != 2)
+        {
+            Assert.True(waited.Elapsed < TimeSpan.FromSeconds(30), "Maturity never showed the progressions at its latest cut.");
+            await Task.Delay(50);
+        }
+    }
+}
