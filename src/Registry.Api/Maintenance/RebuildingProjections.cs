@@ -14,13 +14,13 @@ namespace Registry.Api.Maintenance;
 
 /// <summary>
 /// Rebuilds every projection from the event store in one ordered pass: each stream's events are folded in memory by
-/// the same projections the writes run inline, a few thousand streams at a time are written with COPY, and the outcome
-/// projection derives those streams' rows at once; the async projection then resumes from the store's high-water
+/// the same projections the writes run inline, 5 000 streams at a time are written with COPY (while the next are read)
+/// with the rows the outcome projection derives from them; the async projection then resumes from the store's high-water
 /// mark. Run it with the registry stopped: a running node's daemon would otherwise race the rebuild.
 /// </summary>
 public static class RebuildingProjections
 {
-    private const int StreamsPerBatch = 2_000;
+    private const int StreamsPerBatch = 5_000;
 
     public static async Task RunAsync(IDocumentStore store, Action<string> progress, CancellationToken ct)
     {
@@ -38,10 +38,12 @@ public static class RebuildingProjections
             var studyEvents = session.Events.QueryAllRawEvents().Where(e => e.Sequence <= highWater && StudyEventTypes.Contains(e.EventTypeName));
             events += await FoldAsync(studyEvents, batch, ct);
             await batch.WriteAsync(ct);
+            await batch.CompleteAsync();
             var patientEvents = session.Events.QueryAllRawEvents().Where(e => e.Sequence <= highWater && !StudyEventTypes.Contains(e.EventTypeName));
             events += await FoldAsync(patientEvents, batch, ct, n => progress($"  {events + n:N0} of {highWater:N0} events ({(events + n) / watch.Elapsed.TotalSeconds:N0} events/s)"));
         }
         await batch.WriteAsync(ct);
+        await batch.CompleteAsync();
         await batch.WriteAccountsAsync(ct);
         await MarkProjectedAsync(store, highWater, ct);
         progress($"Rebuilt {batch.Totals} from {events:N0} events in {watch.Elapsed.TotalSeconds:F1} s ({events / Math.Max(watch.Elapsed.TotalSeconds, 1e-3):N0} events/s).");
@@ -79,7 +81,6 @@ public static class RebuildingProjections
 
         public Study? Study { get; private set; }
         public PatientChart? Chart { get; private set; }
-        public List<IEvent> Events { get; } = [];
         public bool IsAccount { get; private set; }
 
         public void Apply(IEvent e)
@@ -87,7 +88,6 @@ public static class RebuildingProjections
             Study = StudyProjection.Evolve(Study, e.StreamId, e);
             Chart = ChartProjection.Evolve(Chart, e.StreamId, e);
             IsAccount |= e.Data is UserAccountOpened;
-            if (Chart is not null) Events.Add(e);
         }
     }
 
@@ -96,9 +96,10 @@ public static class RebuildingProjections
     {
         private readonly List<Study> _studies = [];
         private readonly List<PatientChart> _charts = [];
-        private readonly List<IEvent> _chartEvents = [];
+        private readonly List<Study> _known = [];
         private readonly List<Guid> _accounts = [];
         private int _studiesWritten, _chartsWritten;
+        private Task _writing = Task.CompletedTask;
 
         public int Streams => _studies.Count + _charts.Count;
 
@@ -107,31 +108,34 @@ public static class RebuildingProjections
         public void Add(Guid stream, Fold fold)
         {
             if (fold.Study is { } study) _studies.Add(study);
-            if (fold.Chart is { } chart)
-            {
-                _charts.Add(chart);
-                _chartEvents.AddRange(fold.Events);
-            }
+            if (fold.Chart is { } chart) _charts.Add(chart);
             if (fold.IsAccount) _accounts.Add(stream);
         }
 
-        /// <summary>Writes the folded studies and charts, then lets the outcome projection derive their patients' rows from them.</summary>
+        /// <summary>
+        /// Starts writing the folded studies and charts, with the outcome rows the outcome projection derives from them,
+        /// in one COPY transaction, while the caller reads on; the previous write finishes first.
+        /// </summary>
         public async Task WriteAsync(CancellationToken ct)
         {
-            if (_studies.Count > 0) await store.BulkInsertAsync(_studies, BulkInsertMode.InsertsOnly, cancellation: ct);
-            if (_charts.Count > 0) await store.BulkInsertAsync(_charts, BulkInsertMode.InsertsOnly, cancellation: ct);
+            await _writing;
+            // Every study is folded and kept before the first patient stream: its charts' rows are derived here, in memory.
+            _known.AddRange(_studies);
+            var studies = _known.ToDictionary(s => s.Id);
+            List<object> documents = [.. _studies, .. _charts];
+            var charts = _charts.ToList();
             _studiesWritten += _studies.Count;
             _chartsWritten += _charts.Count;
-            if (_chartEvents.Count > 0)
-            {
-                await using var session = store.LightweightSession();
-                await new PatientOutcomeRowsProjection().ApplyAsync(session, _chartEvents, ct);
-                await session.SaveChangesAsync(ct);
-            }
             _studies.Clear();
             _charts.Clear();
-            _chartEvents.Clear();
+            _writing = Task.Run(async () =>
+            {
+                documents.AddRange(charts.Select(c => PatientOutcomeRowsProjection.Derive(c, studies.GetValueOrDefault(c.StudyId))).OfType<object>());
+                if (documents.Count > 0) await store.BulkInsertDocumentsAsync(documents, BulkInsertMode.InsertsOnly, cancellation: ct);
+            }, ct);
         }
+
+        public Task CompleteAsync() => _writing;
 
         /// <summary>Accounts are few and keep their state by convention (Apply methods), so Marten folds each one.</summary>
         public async Task WriteAccountsAsync(CancellationToken ct)

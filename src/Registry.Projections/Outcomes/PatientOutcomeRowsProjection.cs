@@ -28,26 +28,43 @@ public sealed class PatientOutcomeRowsProjection : IProjection
 
         foreach (var chart in charts)
         {
-            try
+            switch (Derive(chart, studies.GetValueOrDefault(chart.StudyId)))
             {
-                if (chart.Timeline() is not { } timeline || !studies.TryGetValue(chart.StudyId, out var study)) continue;
-                operations.Store(new PatientOutcomeRow
-                {
-                    Id = chart.Id,
-                    StudyId = chart.StudyId,
-                    Version = chart.Version,
-                    Outcome = OutcomeDerivation.Derive(timeline, study.Protocol),
-                });
-                operations.Delete<ProjectionFault>(chart.Id);
+                case PatientOutcomeRow row:
+                    operations.Store(row);
+                    operations.Delete<ProjectionFault>(chart.Id);
+                    break;
+                case ProjectionFault fault:
+                    operations.Store(fault);
+                    break;
             }
-            catch (Exception e) when (e is not OperationCanceledException)
+        }
+    }
+
+    /// <summary>
+    /// A chart's outcome row under its study's protocol, or the fault that sets the patient aside; null when there is
+    /// nothing to derive (not enrolled, or the study unknown). The daemon and the rebuild both derive through here.
+    /// </summary>
+    public static object? Derive(PatientChart chart, Study? study)
+    {
+        try
+        {
+            if (chart.Timeline() is not { } timeline || study is null) return null;
+            return new PatientOutcomeRow
             {
-                operations.Store(new ProjectionFault
-                {
-                    Id = chart.Id, StudyId = chart.StudyId, Version = chart.Version, Projection = "PatientOutcomeRows",
-                    Problem = $"{e.GetType().Name}: {e.Message}", At = DateTimeOffset.UtcNow,
-                });
-            }
+                Id = chart.Id,
+                StudyId = chart.StudyId,
+                Version = chart.Version,
+                Outcome = OutcomeDerivation.Derive(timeline, study.Protocol),
+            };
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            return new ProjectionFault
+            {
+                Id = chart.Id, StudyId = chart.StudyId, Version = chart.Version, Projection = "PatientOutcomeRows",
+                Problem = $"{e.GetType().Name}: {e.Message}", At = DateTimeOffset.UtcNow,
+            };
         }
     }
 }
