@@ -21,11 +21,6 @@ if (args is ["write-csv", var directory])
     return 0;
 }
 
-// `query-latency BASE-URL TOKEN STUDY-ID [REQUESTS]`: p50/p99 of the investigator queries on a running registry
-// (see query-latency.sh, which loads 10 000 patients and runs it).
-if (args is ["query-latency", var baseUrl, var token, var studyId, .. var rest])
-    return await QueryLatency.RunAsync(baseUrl, token, studyId, rest is [var n] ? int.Parse(n, CultureInfo.InvariantCulture) : 200);
-
 // `scale [--patients N] [--quick] ...`: issue 13's figures beside their baselines on one cluster (see scale.sh).
 if (args is ["scale", .. var scaleArgs])
 {

@@ -50,7 +50,13 @@ public sealed record Measured(double? Rate, string? RateUnit, double? P50Ms, dou
 public sealed record Figure(string Section, string Name, Measured? Registry, string BaselineName, Measured? Baseline, double? Ratio,
     string RatioMeaning, string? Target, LoadAverage LoadStart, LoadAverage LoadEnd, string? Note = null)
 {
-    public string RatioText => Ratio is { } r ? (r < 0.1 ? $"{100 * r:F1}%" : r < 10 ? $"{r:F2}×" : $"{r:F0}×") : "—";
+    /// <summary>A share of the raw rate as a percentage; a latency against its baseline as a multiple.</summary>
+    public string RatioText => Ratio switch
+    {
+        null => "—",
+        { } r when RatioMeaning.StartsWith("of raw", StringComparison.Ordinal) => r < 0.1 ? $"{100 * r:F1}%" : $"{100 * r:F0}%",
+        { } r => r < 10 ? $"{r:F2}×" : $"{r:F0}×",
+    };
 }
 
 /// <summary>Nearest-rank percentiles, as the figures are stated.</summary>
