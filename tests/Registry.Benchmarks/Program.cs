@@ -39,6 +39,13 @@ if (args is ["scale", .. var scaleArgs])
     }
 }
 
+// `scale-markdown FILE.json`: a saved scale report as Markdown again (for docs/performance.md).
+if (args is ["scale-markdown", var saved])
+{
+    Console.Write(ScaleReport.FromJson(File.ReadAllText(saved)).ToMarkdown());
+    return 0;
+}
+
 // In process: no generated project to restore and build, so the benchmark runs offline; the numbers the
 // comparison needs come from the JSON report.
 var config = DefaultConfig.Instance

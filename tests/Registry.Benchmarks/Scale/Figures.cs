@@ -51,6 +51,8 @@ public sealed record Figure(string Section, string Name, Measured? Registry, str
     string RatioMeaning, string? Target, LoadAverage LoadStart, LoadAverage LoadEnd, string? Note = null)
 {
     /// <summary>A share of the raw rate as a percentage; a latency against its baseline as a multiple.</summary>
+    public string BaselineText => Baseline is null && BaselineName == "—" ? "—" : $"{BaselineName}: {Baseline?.Describe() ?? "—"}";
+
     public string RatioText => Ratio switch
     {
         null => "—",
@@ -96,7 +98,7 @@ public sealed class ScaleReport(ScaleRunHeader header)
         Console.WriteLine($"  {"figure",-52} {"registry",-42} {"baseline",-46} {"ratio",7}  load");
 
     private static string ConsoleLine(Figure f) =>
-        $"  {f.Name,-52} {f.Registry?.Describe() ?? "—",-42} {f.BaselineName + ": " + (f.Baseline?.Describe() ?? "—"),-46} {f.RatioText,7}  {f.LoadStart}→{f.LoadEnd}" +
+        $"  {f.Name,-52} {f.Registry?.Describe() ?? "—",-42} {f.BaselineText,-46} {f.RatioText,7}  {f.LoadStart}→{f.LoadEnd}" +
         (f.Note is null ? "" : $"  [{f.Note}]");
 
     public string ToMarkdown()
@@ -113,7 +115,7 @@ public sealed class ScaleReport(ScaleRunHeader header)
             md.AppendLine("| figure | registry | baseline | ratio | target | load avg (start → end) |");
             md.AppendLine("|---|---|---|---|---|---|");
             foreach (var f in section)
-                md.AppendLine($"| {Cell(f.Name)}{(f.Note is null ? "" : $" ({Cell(f.Note)})")} | {f.Registry?.Describe() ?? "—"} | {Cell(f.BaselineName)}: {f.Baseline?.Describe() ?? "—"} | " +
+                md.AppendLine($"| {Cell(f.Name)}{(f.Note is null ? "" : $" ({Cell(f.Note)})")} | {f.Registry?.Describe() ?? "—"} | {Cell(f.BaselineText)} | " +
                               $"{f.RatioText} {f.RatioMeaning} | {f.Target ?? ""} | {f.LoadStart} → {f.LoadEnd} |");
             md.AppendLine();
         }
@@ -126,6 +128,18 @@ public sealed class ScaleReport(ScaleRunHeader header)
     }
 
     private static string Cell(string text) => text.Replace("|", "\\|");
+
+    /// <summary>A report written earlier (its JSON), to render again as Markdown.</summary>
+    public static ScaleReport FromJson(string json)
+    {
+        var saved = JsonSerializer.Deserialize<Saved>(json, JsonOptions) ?? throw new BenchmarkSetupException("Not a scale report.");
+        var report = new ScaleReport(saved.Header);
+        report._figures.AddRange(saved.Figures);
+        report._notes.AddRange(saved.Notes ?? []);
+        return report;
+    }
+
+    private sealed record Saved(ScaleRunHeader Header, List<Figure> Figures, List<string>? Notes);
 
     public string ToJson() => JsonSerializer.Serialize(new { header = Header, figures = _figures, notes = _notes }, JsonOptions);
 
