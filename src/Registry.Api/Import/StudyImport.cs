@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Security.Claims;
 using System.Text.Json;
 using JasperFx;
+using JasperFx.Events;
 using Marten;
 using Registry.Api.Auth;
 using Registry.Api.Infrastructure;
@@ -28,8 +29,7 @@ public sealed record ImportPlanFile(ImportFile File, int Rows, IReadOnlyList<Imp
 /// </summary>
 public static class StudyImport
 {
-    private const int PatientsPerBatch = 200;
-    private const int NewPatientsPerBatch = 2000;
+    private const int PatientsPerBatch = 2000;
     private static readonly CorrectEntry.Validator CorrectionRules = new();
     private static readonly VoidEntry.Validator VoidRules = new();
 
@@ -90,10 +90,12 @@ public static class StudyImport
     }
 
     /// <summary>A patient as the import will leave it: its record so far, its stream's head as stored, and the file's keys for its entries.</summary>
-    private sealed class Patient(PatientTimeline timeline, ChainLink head)
+    private sealed class Patient(PatientTimeline timeline, ChainLink head, List<IEvent> stored)
     {
         public PatientTimeline Timeline { get; set; } = timeline;
         public ChainLink Head { get; set; } = head;
+        /// <summary>Every event of the patient's stream as stored, so appended entries can be sealed and charted in memory.</summary>
+        public List<IEvent> Stored { get; } = stored;
         public Dictionary<string, long> Keys { get; } = [];
     }
 
@@ -118,7 +120,7 @@ public static class StudyImport
                 foreach (var stream in events.GroupBy(e => e.StreamId))
                 {
                     var timeline = PatientTimeline.From(stream.Key, stream.Select(e => new RecordedEvent(e.Version, e.Data, e.Timestamp, e.UserName)));
-                    if (timeline is not null) _patients[timeline.Enrolment.SubjectCode] = new Patient(timeline, ChainLink.Of(stream.Last()));
+                    if (timeline is not null) _patients[timeline.Enrolment.SubjectCode] = new Patient(timeline, ChainLink.Of(stream.Last()), [.. stream]);
                 }
             }
         }
@@ -200,7 +202,7 @@ public static class StudyImport
                 refuse(entry, EnrollingEndpoint.SubjectCodeTaken(request, study), "");
                 return;
             }
-            var patient = new Patient(new PatientTimeline(enrolment.PatientId, [], 0), ChainLink.Genesis);
+            var patient = new Patient(new PatientTimeline(enrolment.PatientId, [], 0), ChainLink.Genesis, []);
             _patients[enrolment.SubjectCode] = patient;
             Accept(file, patient, [enrolment]);
             if (entry.Key is { } key) patient.Keys[key] = 1;
@@ -318,16 +320,16 @@ public static class StudyImport
         }
 
         /// <summary>
-        /// Records one file's accepted writes in one transaction: its new patients sealed in memory and copied in bulk
-        /// (<see cref="NewPatientStreams"/>), a batch at a time, then its entries for patients already enrolled, appended
-        /// at their next versions; when any of it fails (a coordinator wrote to one of its patients meanwhile, or enrolled
-        /// one of its subject codes) nothing is kept.
+        /// Records one file's accepted writes in one transaction, sealed in memory and copied in bulk
+        /// (<see cref="NewPatientStreams"/>) a batch of patients at a time: its new patients' streams, then its entries
+        /// for patients already enrolled, after the versions they were judged on; when any of it fails (a coordinator
+        /// wrote to one of its patients meanwhile, or enrolled one of its subject codes) nothing is kept.
         /// </summary>
         public async Task<bool> RecordAsync(IDocumentStore store, FileWrites file, List<ImportProblem> problems, IProgress<ImportProgress>? progress,
             Stopwatch clock, CancellationToken ct)
         {
             var reason = file.File.File.Reason;
-            var heads = new Dictionary<Guid, ChainLink>();
+            var written = new List<NewPatientStreams.Sealed>();
             var byId = _patients.Values.ToDictionary(p => p.Timeline.PatientId);
             var events = 0L;
             var done = 0;
@@ -337,37 +339,36 @@ public static class StudyImport
             try
             {
                 var starting = file.Patients.Where(p => p.Value.Starts)
-                    .Select(p => new NewPatientStream((PatientEnrolled)p.Value.Events[0], [new NewEntries(p.Value.Events, user)], study.ProtocolVersion, reason));
-                foreach (var batch in starting.Chunk(NewPatientsPerBatch))
-                {
-                    var sealedStreams = NewPatientStreams.SealAll(store, batch);
-                    events += await NewPatientStreams.WriteAsync(store, connection, sealedStreams, ct);
-                    foreach (var s in sealedStreams) heads[s.Stream.Enrolment.PatientId] = ChainLink.Of(s.Events[^1]);
-                    done += batch.Length;
-                    progress?.Report(new ImportProgress("recorded", done, file.Patients.Count, events, clock.Elapsed));
-                }
-                foreach (var batch in file.Patients.Where(p => !p.Value.Starts).Chunk(PatientsPerBatch))
-                {
-                    await using var session = store.LightweightSession(Marten.Services.SessionOptions.ForTransaction(transaction));
-                    foreach (var (id, writes) in batch)
-                    {
-                        heads[id] = PatientStream.Append(session, user, writes.Before!, byId[id].Head, writes.Events, study.ProtocolVersion, reason);
-                        events += writes.Events.Count;
-                    }
-                    await session.SaveChangesAsync(ct);
-                    done += batch.Length;
-                    progress?.Report(new ImportProgress("recorded", done, file.Patients.Count, events, clock.Elapsed));
-                }
+                    .Select(p => new NewPatientStream((PatientEnrolled)p.Value.Events[0], [new NewEntries(p.Value.Events, user)], study.ProtocolVersion, reason))
+                    .ToList();
+                var adding = file.Patients.Where(p => !p.Value.Starts).ToList();
+                foreach (var batch in starting.Chunk(PatientsPerBatch))
+                    await WriteAsync(NewPatientStreams.SealAll(store, batch), batch.Length);
+                foreach (var batch in adding.Chunk(PatientsPerBatch))
+                    await WriteAsync(NewPatientStreams.SealAll(store, batch, (scratch, p) =>
+                        NewPatientStreams.SealAppend(scratch, p.Key, byId[p.Key].Stored, p.Value.Events, user, study.ProtocolVersion, reason)), batch.Length);
                 await transaction.CommitAsync(ct);
             }
-            catch (Exception e) when (WriteConflicts.IsConcurrentWrite(e) || WriteConflicts.IsClaimTaken(e) || NewPatientStreams.IsKeyTaken(e))
+            catch (Exception e) when (NewPatientStreams.IsRaceLost(e))
             {
                 problems.Add(new ImportProblem(file.File.File.Name, null, null,
                     "While it was being recorded a coordinator wrote to one of its patients or enrolled one of its subject codes; nothing from this file was recorded. Run the import again."));
                 return false;
             }
-            foreach (var (id, head) in heads) byId[id].Head = head;
+            foreach (var s in written)
+            {
+                byId[s.PatientId].Head = ChainLink.Of(s.Events[^1]);
+                byId[s.PatientId].Stored.AddRange(s.Events);
+            }
             return true;
+
+            async Task WriteAsync(IReadOnlyList<NewPatientStreams.Sealed> sealedStreams, int patients)
+            {
+                events += await NewPatientStreams.WriteAsync(store, connection, sealedStreams, ct);
+                written.AddRange(sealedStreams);
+                done += patients;
+                progress?.Report(new ImportProgress("recorded", done, file.Patients.Count, events, clock.Elapsed));
+            }
         }
     }
 

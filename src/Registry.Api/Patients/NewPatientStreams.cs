@@ -34,8 +34,28 @@ public static class NewPatientStreams
     /// <summary>The tenant column's value in a store without tenants, as Marten writes it.</summary>
     private const string DefaultTenant = "*DEFAULT*";
 
-    /// <summary>The events of each stream, stamped and sealed, and its chart: pure work, safe to spread over threads.</summary>
-    public sealed record Sealed(NewPatientStream Stream, IReadOnlyList<IEvent> Events, PatientChart Chart);
+    /// <summary>
+    /// The events to write for one patient, stamped and sealed after the stream's <paramref name="FromVersion"/>, and
+    /// its chart as they leave it; <paramref name="Enrolment"/> for a new patient (whose subject code is claimed).
+    /// Pure work, safe to spread over threads.
+    /// </summary>
+    public sealed record Sealed(Guid PatientId, PatientEnrolled? Enrolment, long FromVersion, IReadOnlyList<IEvent> Events, PatientChart Chart);
+
+    /// <summary>
+    /// Entries for a patient already enrolled, sealed after <paramref name="stored"/> (every event of its stream, as
+    /// read or as written earlier in the same import), its chart folded over both.
+    /// </summary>
+    public static Sealed SealAppend(IDocumentSession scratch, Guid patientId, IReadOnlyList<IEvent> stored, IReadOnlyList<object> entries, string user,
+        int protocolVersion, string? reason)
+    {
+        var head = ChainLink.Of(stored[^1]);
+        var events = scratch.Events.Append(patientId, head.Version + entries.Count, entries.ToArray()).Events;
+        PatientStream.StampProtocolVersion(events, protocolVersion);
+        AuditChain.Seal(scratch, user, head, events, reason);
+        PatientChart? chart = null;
+        foreach (var e in stored.Concat(events)) chart = Charts.Evolve(chart, patientId, e);
+        return new Sealed(patientId, null, head.Version, events, chart!);
+    }
 
     public static Sealed Seal(IDocumentSession scratch, NewPatientStream stream)
     {
@@ -53,11 +73,13 @@ public static class NewPatientStreams
         }
         PatientChart? chart = null;
         foreach (var e in events) chart = Charts.Evolve(chart, stream.Enrolment.PatientId, e);
-        return new Sealed(stream, events, chart!);
+        return new Sealed(stream.Enrolment.PatientId, stream.Enrolment, 0, events, chart!);
     }
 
     /// <summary>Seals every stream, spread over the machine's cores; each worker builds its events in a session it never saves.</summary>
-    public static IReadOnlyList<Sealed> SealAll(IDocumentStore store, IReadOnlyList<NewPatientStream> streams)
+    public static IReadOnlyList<Sealed> SealAll(IDocumentStore store, IReadOnlyList<NewPatientStream> streams) => SealAll(store, streams, Seal);
+
+    public static IReadOnlyList<Sealed> SealAll<T>(IDocumentStore store, IReadOnlyList<T> streams, Func<IDocumentSession, T, Sealed> seal)
     {
         var sealedStreams = new Sealed[streams.Count];
         if (streams.Count == 0) return sealedStreams;
@@ -65,12 +87,12 @@ public static class NewPatientStreams
             range =>
             {
                 using var scratch = store.LightweightSession();
-                for (var i = range.Item1; i < range.Item2; i++) sealedStreams[i] = Seal(scratch, streams[i]);
+                for (var i = range.Item1; i < range.Item2; i++) sealedStreams[i] = seal(scratch, streams[i]);
             });
         return sealedStreams;
     }
 
-    /// <summary>Writes sealed streams in the open transaction of <paramref name="connection"/>; returns how many events.</summary>
+    /// <summary>Writes sealed streams (new, or moved on from their version) in the open transaction of <paramref name="connection"/>; returns how many events.</summary>
     public static async Task<long> WriteAsync(IDocumentStore store, NpgsqlConnection connection, IReadOnlyList<Sealed> streams, CancellationToken ct)
     {
         if (streams.Count == 0) return 0;
@@ -85,15 +107,31 @@ public static class NewPatientStreams
         await using (var copy = await connection.BeginBinaryImportAsync(
             $"COPY {schema}.mt_streams (id, version, tenant_id, is_archived) FROM STDIN BINARY", ct))
         {
-            foreach (var s in streams)
+            foreach (var s in streams.Where(s => s.FromVersion == 0))
             {
                 await copy.StartRowAsync(ct);
-                await copy.WriteAsync(s.Stream.Enrolment.PatientId, NpgsqlDbType.Uuid, ct);
+                await copy.WriteAsync(s.PatientId, NpgsqlDbType.Uuid, ct);
                 await copy.WriteAsync((long)s.Events.Count, NpgsqlDbType.Bigint, ct);
                 await copy.WriteAsync(DefaultTenant, NpgsqlDbType.Varchar, ct);
                 await copy.WriteAsync(false, NpgsqlDbType.Boolean, ct);
             }
             await copy.CompleteAsync(ct);
+        }
+
+        // A stream moves on only from the version its entries were judged on: one written to meanwhile is not matched.
+        var appended = streams.Where(s => s.FromVersion > 0).ToList();
+        if (appended.Count > 0)
+        {
+            await using var update = new NpgsqlCommand(
+                $"update {schema}.mt_streams s set version = v.version, timestamp = now() from unnest($1, $2, $3) as v(id, from_version, version) " +
+                "where s.id = v.id and s.version = v.from_version", connection);
+            update.Parameters.Add(new NpgsqlParameter { Value = appended.Select(s => s.PatientId).ToArray() });
+            update.Parameters.Add(new NpgsqlParameter { Value = appended.Select(s => s.FromVersion).ToArray() });
+            update.Parameters.Add(new NpgsqlParameter { Value = appended.Select(s => s.FromVersion + s.Events.Count).ToArray() });
+            if (await update.ExecuteNonQueryAsync(ct) != appended.Count) throw new StreamMovedOn();
+            await using var delete = new NpgsqlCommand($"delete from {schema}.{DocumentTable<PatientChart>()} where id = any($1)", connection);
+            delete.Parameters.Add(new NpgsqlParameter { Value = appended.Select(s => s.PatientId).ToArray() });
+            await delete.ExecuteNonQueryAsync(ct);
         }
 
         await using (var copy = await connection.BeginBinaryImportAsync(
@@ -137,9 +175,9 @@ public static class NewPatientStreams
         await using (var copy = await connection.BeginBinaryImportAsync(
             $"COPY {schema}.{DocumentTable<SubjectCodeClaim>()} (id, data, mt_dotnet_type, mt_version) FROM STDIN BINARY", ct))
         {
-            foreach (var s in streams)
+            foreach (var enrolment in streams.Select(s => s.Enrolment).OfType<PatientEnrolled>())
             {
-                var claim = new SubjectCodeClaim(SubjectCodeClaim.Key(s.Stream.Enrolment.StudyId, s.Stream.Enrolment.SubjectCode), s.Stream.Enrolment.PatientId);
+                var claim = new SubjectCodeClaim(SubjectCodeClaim.Key(enrolment.StudyId, enrolment.SubjectCode), enrolment.PatientId);
                 await copy.StartRowAsync(ct);
                 await copy.WriteAsync(claim.Id, NpgsqlDbType.Varchar, ct);
                 await copy.WriteAsync(serializer.ToJson(claim), NpgsqlDbType.Jsonb, ct);
@@ -154,6 +192,11 @@ public static class NewPatientStreams
     /// <summary>Marten's table for a document type: its alias is the type's name in lower case.</summary>
     private static string DocumentTable<T>() => $"mt_doc_{typeof(T).Name.ToLowerInvariant()}";
 
-    /// <summary>A claim taken meanwhile (or a stream id already used) refuses the COPY by its key.</summary>
-    public static bool IsKeyTaken(Exception e) => e is PostgresException { SqlState: PostgresErrorCodes.UniqueViolation };
+    /// <summary>
+    /// Another write got there first: a subject code claimed (or a stream version taken) meanwhile refuses the COPY by
+    /// its key, a stream written to since its entries were judged is not moved on.
+    /// </summary>
+    public static bool IsRaceLost(Exception e) => e is StreamMovedOn or PostgresException { SqlState: PostgresErrorCodes.UniqueViolation };
+
+    private sealed class StreamMovedOn() : Exception("A patient's stream was written to after its entries were judged.");
 }

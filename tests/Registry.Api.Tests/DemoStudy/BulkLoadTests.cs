@@ -100,13 +100,48 @@ public sealed class BulkLoadTests(RegistryApp app) : IClassFixture<RegistryApp>
             await connection.OpenAsync();
             await using var transaction = await connection.BeginTransactionAsync();
             var refused = await Assert.ThrowsAnyAsync<Exception>(() => NewPatientStreams.WriteAsync(store, connection, streams, default));
-            Assert.True(NewPatientStreams.IsKeyTaken(refused), refused.ToString());
+            Assert.True(NewPatientStreams.IsRaceLost(refused), refused.ToString());
         }
         await using (var session = store.QuerySession())
         {
             Assert.Null(await session.LoadAsync<PatientChart>(fresh.PatientId));
             Assert.Null(await session.Events.FetchStreamStateAsync(fresh.PatientId));
             Assert.Equal(taken, (await session.LoadAsync<SubjectCodeClaim>(SubjectCodeClaim.Key(studyId, "TAKEN-1")))!.PatientId);
+        }
+    }
+
+    [Fact]
+    public async Task Entries_copied_after_a_stream_that_moved_on_since_they_were_judged_are_refused_and_nothing_is_kept()
+    {
+        var studyId = await app.RegisteredStudyAsync();
+        var patientId = await app.EnrolledPatientAsync(studyId);
+        var store = app.Host.Services.GetRequiredService<IDocumentStore>();
+        IReadOnlyList<JasperFx.Events.IEvent> stored;
+        await using (var session = store.QuerySession())
+            stored = await session.Events.FetchStreamAsync(patientId);
+        var judged = NewPatientStreams.SealAll(store, [patientId], (scratch, id) =>
+            NewPatientStreams.SealAppend(scratch, id, stored, [new LastKnownAlive(new DateOnly(2020, 3, 1))], "bulk-test", 1, "imported"));
+
+        // A coordinator records an entry after the import judged its own, before the import writes.
+        await app.Host.Scenario(s =>
+        {
+            s.WithBearerToken(app.Token("coordinator", "S1"));
+            s.Post.Json(new { lastKnownAliveOn = "2020-02-01" }).ToUrl($"/api/patients/{patientId}/follow-ups");
+            s.StatusCodeShouldBe(201);
+        });
+        await using (var connection = store.Storage.Database.CreateConnection())
+        {
+            await connection.OpenAsync();
+            await using var transaction = await connection.BeginTransactionAsync();
+            var refused = await Assert.ThrowsAnyAsync<Exception>(() => NewPatientStreams.WriteAsync(store, connection, judged, default));
+            Assert.True(NewPatientStreams.IsRaceLost(refused), refused.ToString());
+        }
+        await using (var session = store.QuerySession())
+        {
+            var events = await session.Events.FetchStreamAsync(patientId);
+            Assert.Equal(2, events.Count);
+            Assert.Equal(new DateOnly(2020, 2, 1), Assert.IsType<LastKnownAlive>(events[^1].Data).LastKnownAliveOn);
+            Assert.Equal(2, (await session.LoadAsync<PatientChart>(patientId))!.Version);
         }
     }
 
