@@ -71,7 +71,8 @@ public static class GettingPlotsEndpoint
         var scope = await StudyViewQueries.LoadAsync(session, studyId, asOf, dataCut, consistent, ct);
         if (scope.View is null) return scope.Refusal!.ToResult();
         var survival = StudyViewQueries.Survival(scope.View, endpoint, arms, unit, landmarks, ct);
-        return survival.View is null ? survival.Refusal!.ToResult() : Image(KaplanMeierPlot.Draw(survival.View, scope.View.Study.Code, ci == true, ct).Render(format, ct), format);
+        return survival.View is null ? survival.Refusal!.ToResult()
+            : Image(StudyViewQueries.Drawn(survival.View, $"km {ci == true} {format}", () => KaplanMeierPlot.Draw(survival.View, scope.View.Study.Code, ci == true, ct).Render(format, ct)), format);
     }
 
     private static async Task<IResult> Forest(PlotFormat format, Guid studyId, string? endpoint, string? arm, string? reference, string? asOf, string? dataCut,
@@ -80,7 +81,8 @@ public static class GettingPlotsEndpoint
         var scope = await StudyViewQueries.LoadAsync(session, studyId, asOf, dataCut, consistent, ct);
         if (scope.View is null) return scope.Refusal!.ToResult();
         var subgroups = StudyViewQueries.Subgroups(scope.View, endpoint, arm, reference, ct);
-        return subgroups.View is null ? subgroups.Refusal!.ToResult() : Image(ForestPlot.Draw(subgroups.View, scope.View.Study.Code, ct).Render(format, ct), format);
+        return subgroups.View is null ? subgroups.Refusal!.ToResult()
+            : Image(StudyViewQueries.Drawn(subgroups.View, $"forest {format}", () => ForestPlot.Draw(subgroups.View, scope.View.Study.Code, ct).Render(format, ct)), format);
     }
 
     private static async Task<IResult> Maturity(PlotFormat format, Guid studyId, string? endpoint, string? arm, string? reference, string? every,

@@ -51,6 +51,19 @@ public static class StudyViewQueries
         return fresh;
     }
 
+    // Figures drawn of a kept answer, kept while it is (the answer's study code, and so the figure, cannot change under it).
+    private static readonly ConditionalWeakTable<object, ConcurrentDictionary<string, byte[]>> Figures = new();
+
+    /// <summary>The figure <paramref name="draw"/> makes of <paramref name="view"/>, drawn once per kept view and figure (format, options).</summary>
+    public static byte[] Drawn(object view, string figure, Func<byte[]> draw)
+    {
+        var figures = Figures.GetValue(view, _ => new ConcurrentDictionary<string, byte[]>());
+        if (figures.TryGetValue(figure, out var drawn)) return drawn;
+        drawn = draw();
+        if (figures.Count < MaximumAnswersKept) figures.TryAdd(figure, drawn);
+        return drawn;
+    }
+
     public static ViewAnswer<SurvivalView> Survival(StudyViewScope scope, string? endpoint, string? arms, string? unit, string? landmarks, CancellationToken ct) =>
         Kept(scope, nameof(Survival), [endpoint, arms, unit, landmarks], () => ComputeSurvival(scope, endpoint, arms, unit, landmarks, ct));
 

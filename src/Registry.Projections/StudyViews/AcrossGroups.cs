@@ -28,7 +28,7 @@ public static class AcrossGroups
         var note = $"{pearson.CellsExpectedBelowFive} cell(s) expect fewer than 5 patients; prefer Fisher's exact p.";
         if (total > FisherMaximumPatients)
             return new AcrossArmsTest(pearson.Test.ChiSquare, pearson.Test.DegreesOfFreedom, pearson.Test.P, null,
-                $"{pearson.CellsExpectedBelowFive} cell(s) expect fewer than 5 patients; with {total} patients Fisher's exact test is not computed.");
+                $"{pearson.CellsExpectedBelowFive} cell(s) expect fewer than 5 patients; with {total} patients the chi-square p is the test (Fisher's exact test is not computed).");
         double? fisher = null;
         using var budget = CancellationTokenSource.CreateLinkedTokenSource(ct);
         budget.CancelAfter(FisherBudget);

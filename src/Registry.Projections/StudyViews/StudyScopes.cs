@@ -32,6 +32,10 @@ public sealed class StudyScopes
     public const string OutcomeRowsProgression = $"{PatientOutcomeRowsProjection.Name}:All";
     public const string HighWaterMark = "HighWaterMark";
 
+    // Below either position every event is committed (the outcome rows' is never above the high-water mark, unless a rebuild set it).
+    private static readonly string[] CurrentRows = [OutcomeRowsProgression];
+    private static readonly string[] SafeMark = [HighWaterMark, OutcomeRowsProgression];
+
     /// <summary>Patients kept over every set at once (a set per study for the current view, more for moments and cuts); least recently used sets go first.</summary>
     public const int MaximumPatientsKept = 250_000;
 
@@ -97,7 +101,7 @@ public sealed class StudyScopes
         if (cuts.Count > MaturityTimeline.MaximumCuts) return null;
 
         var question = $"{endpoint}|{arm.Label}:{string.Join("+", arm.Arms)}|{reference.Label}:{string.Join("+", reference.Arms)}";
-        var mark = (await ReadMarkAsync(session, HighWaterMark, null, ct)).Mark.Sequence;
+        var mark = (await ReadMarkAsync(session, SafeMark, null, ct)).Mark.Sequence;
         var kept = cuts.Select(c => _maturity.TryGetValue((study.Id, question, c), out var p) ? p : ((MaturityPoint? Point, long Mark)?)null).ToList();
         var oldest = kept.Where(k => k is not null).Select(k => k!.Value.Mark).DefaultIfEmpty(mark).Min();
         var changedFrom = await EarliestRecordedAboveAsync(session, oldest, ct);
@@ -130,7 +134,7 @@ public sealed class StudyScopes
     {
         var entry = _entries.GetOrAdd(key, _ => new Entry());
         entry.LastUsed = Interlocked.Increment(ref _clock);
-        var progression = key.FromCharts ? HighWaterMark : OutcomeRowsProgression;
+        var progression = key.FromCharts ? SafeMark : CurrentRows;
         var kept = entry.Snapshot;
         var read = await ReadMarkAsync(session, progression, kept?.Mark, ct);
         if (kept is null || !Reusable(kept, read, key, study) || kept.Mark != read.Mark || (key.FromCharts && read.EventsAbove))
@@ -234,11 +238,11 @@ public sealed class StudyScopes
     }
 
     /// <summary>
-    /// The named progression's position, in one query: whether the event at <paramref name="kept"/>'s sequence is
+    /// The furthest of the named progressions' positions, in one query: whether the event at <paramref name="kept"/>'s sequence is
     /// still the one it recorded (not after the store was emptied or rebuilt beneath it, nor when it moved backwards),
     /// and whether any event lies above the position (committed or not yet safe to keep).
     /// </summary>
-    private static async Task<MarkRead> ReadMarkAsync(IQuerySession session, string progression, StoreMark? kept, CancellationToken ct)
+    private static async Task<MarkRead> ReadMarkAsync(IQuerySession session, string[] progressions, StoreMark? kept, CancellationToken ct)
     {
         var schema = session.DocumentStore.Options.Events.DatabaseSchemaName;
         var rows = await session.AdvancedSql.QueryAsync<MarkRow>(
@@ -246,8 +250,8 @@ public sealed class StudyScopes
             $"'keptEventId', (select e.id from {schema}.mt_events e where e.seq_id = ?), " +
             // max(), not exists(... > seq): the planner may scan the whole table from its start looking for a later event.
             $"'lastSequence', (select max(e.seq_id) from {schema}.mt_events e)) " +
-            $"from (select coalesce((select last_seq_id from {schema}.mt_event_progression where name = ?), 0) as seq) p",
-            ct, kept?.Sequence ?? 0, progression);
+            $"from (select coalesce((select max(last_seq_id) from {schema}.mt_event_progression where name = any(?)), 0) as seq) p",
+            ct, kept?.Sequence ?? 0, progressions);
         var row = rows.Single();
         var continues = kept is { } k && k.Sequence <= row.Sequence && k.EventId == row.KeptEventId;
         return new MarkRead(new StoreMark(row.Sequence, row.EventId), continues, row.LastSequence > row.Sequence);

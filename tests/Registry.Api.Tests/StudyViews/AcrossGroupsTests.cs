@@ -38,4 +38,17 @@ public sealed class AcrossGroupsTests
         Assert.Equal(new int[,] { { 102, 6 }, { 107, 11 } }, table);
         Assert.Equal(0.284, Math.Round(AcrossGroups.Test(table).ChiSquareP!.Value, 3));
     }
+
+    [Fact]
+    public void At_large_n_a_sparse_table_is_answered_by_the_chi_square_and_says_so()
+    {
+        // 1 of 1000 vs 6 of 1000: both cells expect 3.5 patients. X² = 2·2.5²/3.5 + 2·2.5²/996.5 = 3.58397, p = 0.0583395
+        // (hand-computed; R chisq.test(matrix(c(1, 6, 999, 994), 2), correct = FALSE) gives X-squared = 3.584, p-value = 0.05834).
+        // With 2000 patients the exact test is not run: the chi-square is the answer, and the note names the choice.
+        var test = AcrossGroups.Test(new int[,] { { 1, 999 }, { 6, 994 } });
+        Assert.Equal(3.5839724750913913, test.ChiSquare!.Value, 10);
+        Assert.Equal(0.05833948518289828, test.ChiSquareP!.Value, 10);
+        Assert.Null(test.FisherP);
+        Assert.Equal("2 cell(s) expect fewer than 5 patients; with 2000 patients the chi-square p is the test (Fisher's exact test is not computed).", test.Note);
+    }
 }

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Text.Json;
 using Alba;
+using Marten;
 using Registry.Api.Tests.Infrastructure;
 using Registry.Domain.Outcomes;
 using Registry.Projections.StudyViews;
@@ -61,6 +62,36 @@ public sealed class KeptScopesTests(RegistryApp app) : IClassFixture<RegistryApp
         Assert.Equal(new TimeToEvent(112, true), after.Outcomes.Single(o => o.PatientId == treated).Time("pfs"));
         // The patient not written is the very outcome kept before: only the written one was read again.
         Assert.Same(first.Outcomes.Single(o => o.PatientId != treated), after.Outcomes.Single(o => o.PatientId != treated));
+    }
+
+    [Fact]
+    public async Task A_derived_scope_is_kept_once_the_daemon_has_passed_every_event()
+    {
+        var (studyId, treated, _) = await TwoTreatedPatientsAsync();
+        await WaitForHighWaterAsync();
+        var first = await LoadAsync(studyId, consistent: true);
+        Assert.Same(first, await LoadAsync(studyId, consistent: true));
+
+        await app.RecordAsync(treated, "progressions", new { progressedOn = "2020-05-01", basis = "Radiological" });
+        var after = await LoadAsync(studyId, consistent: true);
+        Assert.NotSame(first, after);
+        Assert.True(after.Outcomes.Single(o => o.PatientId == treated).Time("pfs")!.Event);
+    }
+
+    /// <summary>Waits (bounded) until the daemon's high-water mark has reached the last event.</summary>
+    private async Task WaitForHighWaterAsync()
+    {
+        var waited = Stopwatch.StartNew();
+        while (true)
+        {
+            await using var session = app.Store.QuerySession();
+            var behind = (await session.AdvancedSql.QueryAsync<long>(
+                "select (select coalesce(max(seq_id), 0) from registry.mt_events) - " +
+                "coalesce((select last_seq_id from registry.mt_event_progression where name = 'HighWaterMark'), 0)", CancellationToken.None)).Single();
+            if (behind == 0) return;
+            Assert.True(waited.Elapsed < TimeSpan.FromSeconds(30), $"The daemon's high-water mark stayed {behind} events behind.");
+            await Task.Delay(50);
+        }
     }
 
     [Fact]
