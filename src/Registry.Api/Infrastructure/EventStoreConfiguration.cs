@@ -95,8 +95,9 @@ public static class EventStoreConfiguration
         options.Schema.For<PatientChart>().Index(c => c.StudyId);
         if (asyncProjections)
             options.Projections.Add(new PatientOutcomeRowsProjection(), ProjectionLifecycle.Async, ProjectionNames.PatientOutcomeRows);
-        // A quiet store is polled for new events every quarter second (1 s by default), so an entry reaches the live views well within a second.
-        options.Projections.SlowPollingTime = TimeSpan.FromMilliseconds(250);
+        // The daemon looks for new events every 100 ms, quiet or busy (1 s and 250 ms by default), so an entry reaches the live views well within a second.
+        options.Projections.SlowPollingTime = TimeSpan.FromMilliseconds(100);
+        options.Projections.FastPollingTime = TimeSpan.FromMilliseconds(100);
         options.Schema.For<PatientOutcomeRow>().Index(r => r.StudyId);
         options.Schema.For<ProjectionFault>().Index(f => f.StudyId);
         options.Projections.Errors.SkipApplyErrors = false;

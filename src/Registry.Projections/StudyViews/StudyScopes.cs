@@ -52,7 +52,8 @@ public sealed class StudyScopes
 
     private readonly record struct ScopeKey(Guid StudyId, bool FromCharts, DateTimeOffset? AsOf, DateOnly? DataCut);
 
-    private sealed record Snapshot(StoreMark Mark, int ProtocolVersion, Dictionary<Guid, PatientOutcome> ByPatient, IReadOnlyList<PatientOutcome> Outcomes,
+    /// <summary>A set as read: each patient's outcome, and the version of the record (chart or row) it was read from, kept also for patients not in the set (not yet enrolled then).</summary>
+    private sealed record Snapshot(StoreMark Mark, int ProtocolVersion, Dictionary<Guid, PatientOutcome> ByPatient, Dictionary<Guid, long> Versions, IReadOnlyList<PatientOutcome> Outcomes,
         StudyViewScope? Scope, DateTimeOffset? FirstRecorded, DateTimeOffset? LastRecorded);
 
     private sealed class Entry
@@ -174,46 +175,54 @@ public sealed class StudyScopes
     private static async Task<Snapshot> RefreshAsync(IQuerySession session, Study study, ScopeKey key, Snapshot? kept, StoreMark mark, CancellationToken ct)
     {
         Dictionary<Guid, PatientOutcome> byPatient;
+        Dictionary<Guid, long> versions;
         var (first, last) = (kept?.FirstRecorded, kept?.LastRecorded);
         if (kept is null)
         {
-            byPatient = [];
+            (byPatient, versions) = ([], []);
             if (key.FromCharts)
             {
                 var charts = await session.Query<PatientChart>().Where(c => c.StudyId == study.Id).ToListAsync(ct);
-                foreach (var chart in charts) Derive(chart, study, key, byPatient, ref first, ref last, ct);
+                foreach (var chart in charts) Derive(chart, study, key, byPatient, versions, ref first, ref last, ct);
             }
             else
             {
                 foreach (var row in await session.Query<PatientOutcomeRow>().Where(r => r.StudyId == study.Id).ToListAsync(ct))
-                    byPatient[row.Id] = row.Outcome;
+                    (byPatient[row.Id], versions[row.Id]) = (row.Outcome, row.Version);
             }
         }
         else
         {
             var changed = await StreamsWithEventsAboveAsync(session, kept.Mark.Sequence, ct);
-            if (changed.Count == 0 && kept.Mark == mark) return kept;
-            byPatient = new Dictionary<Guid, PatientOutcome>(kept.ByPatient);
-            foreach (var id in changed) byPatient.Remove(id);
-            if (key.FromCharts)
+            if (changed.Count == 0) return kept.Mark == mark ? kept : kept with { Mark = mark };
+            // Only patients whose record moved on since it was read are read again (one above the mark is met on every request until the mark passes it).
+            var records = key.FromCharts
+                ? (await session.LoadManyAsync<PatientChart>(ct, changed)).Select(c => (c.Id, c.StudyId, c.Version, Chart: c, Row: (PatientOutcomeRow?)null))
+                : (await session.LoadManyAsync<PatientOutcomeRow>(ct, changed)).Select(r => (r.Id, r.StudyId, r.Version, Chart: (PatientChart?)null, Row: r));
+            var found = records.ToDictionary(r => r.Id);
+            var moved = changed.Where(id => found.TryGetValue(id, out var r)
+                ? r.StudyId == study.Id ? !kept.Versions.TryGetValue(id, out var v) || v != r.Version : kept.Versions.ContainsKey(id)
+                : kept.Versions.ContainsKey(id)).ToList();
+            if (moved.Count == 0) return kept with { Mark = mark };
+            (byPatient, versions) = (new Dictionary<Guid, PatientOutcome>(kept.ByPatient), new Dictionary<Guid, long>(kept.Versions));
+            foreach (var id in moved)
             {
-                foreach (var chart in await session.LoadManyAsync<PatientChart>(ct, changed))
-                    if (chart.StudyId == study.Id) Derive(chart, study, key, byPatient, ref first, ref last, ct);
-            }
-            else
-            {
-                foreach (var row in await session.LoadManyAsync<PatientOutcomeRow>(ct, changed))
-                    if (row.StudyId == study.Id) byPatient[row.Id] = row.Outcome;
+                byPatient.Remove(id);
+                versions.Remove(id);
+                if (!found.TryGetValue(id, out var record) || record.StudyId != study.Id) continue;
+                if (record.Chart is { } chart) Derive(chart, study, key, byPatient, versions, ref first, ref last, ct);
+                else (byPatient[id], versions[id]) = (record.Row!.Outcome, record.Row.Version);
             }
         }
         var outcomes = byPatient.Values.OrderBy(o => o.PatientId).ToList();
-        return new Snapshot(mark, study.ProtocolVersion, byPatient, outcomes, null, first, last);
+        return new Snapshot(mark, study.ProtocolVersion, byPatient, versions, outcomes, null, first, last);
     }
 
-    private static void Derive(PatientChart chart, Study study, ScopeKey key, Dictionary<Guid, PatientOutcome> byPatient,
+    private static void Derive(PatientChart chart, Study study, ScopeKey key, Dictionary<Guid, PatientOutcome> byPatient, Dictionary<Guid, long> versions,
         ref DateTimeOffset? first, ref DateTimeOffset? last, CancellationToken ct)
     {
         ct.ThrowIfCancellationRequested();
+        versions[chart.Id] = chart.Version;
         foreach (var entry in chart.Entries)
         {
             if (first is null || entry.RecordedAt < first) first = entry.RecordedAt;

@@ -76,6 +76,8 @@ public sealed class KeptScopesTests(RegistryApp app) : IClassFixture<RegistryApp
         var after = await LoadAsync(studyId, consistent: true);
         Assert.NotSame(first, after);
         Assert.True(after.Outcomes.Single(o => o.PatientId == treated).Time("pfs")!.Event);
+        // Met again (above the mark, or passed by it since), the patient's chart has not moved on: the scope and its answers stay.
+        Assert.Same(after, await LoadAsync(studyId, consistent: true));
     }
 
     /// <summary>Waits (bounded) until the daemon's high-water mark has reached the last event.</summary>
