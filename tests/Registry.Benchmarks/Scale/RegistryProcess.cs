@@ -157,8 +157,12 @@ public sealed class RunningRegistry : IAsyncDisposable
         }
     }
 
+    private bool _disposed;
+
     public async ValueTask DisposeAsync()
     {
+        if (_disposed) return;
+        _disposed = true;
         if (!_process.HasExited)
         {
             // SIGTERM: the host shuts down and, as the last process attached, stops the embedded cluster.

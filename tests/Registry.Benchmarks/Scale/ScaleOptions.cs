@@ -12,7 +12,7 @@ public sealed record ScaleOptions(
 {
     public const string DemoStudy = "NPC-RM-2L";
     public const int DemoPatients = 226;
-    public static readonly string[] AllPhases = ["load", "rebuild", "raw", "writes", "freshness", "import", "views"];
+    public static readonly string[] AllPhases = ["load", "rebuild", "raw", "writes", "freshness", "import", "views", "nodes"];
 
     /// <summary>The demo study is multiplied by whole numbers: the scale that comes nearest the patients asked for.</summary>
     public int Scale => Math.Max(1, (int)Math.Round(Patients / (double)DemoPatients));
@@ -26,7 +26,7 @@ public sealed record ScaleOptions(
           --data DIR        data directory to load once and reuse (default $TMPDIR/trial-registry-scale-xSCALE)
           --fresh           delete the data directory first and load it again
           --out DIR         where scale-N.md and scale-N.json go (default artifacts/benchmarks)
-          --only PHASES     some of: load, rebuild, raw, writes, freshness, import, views (load always runs when needed)
+          --only PHASES     some of: load, rebuild, raw, writes, freshness, import, views, nodes (load always runs when needed)
         """;
 
     public static ScaleOptions Parse(string[] args, string repository)

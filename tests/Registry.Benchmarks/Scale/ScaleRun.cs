@@ -79,6 +79,8 @@ public sealed class ScaleRun(ScaleOptions options)
         var investigator = await _registry.TokenAsync("bench-investigator", "investigator");
         var studyId = await api.StudyIdAsync(options.StudyCode, investigator);
 
+        string? nodesCoordinator = null;
+        IReadOnlyList<ListedPatient>? nodesWriters = null;
         await raw.PrepareScratchAsync();
         try
         {
@@ -129,6 +131,7 @@ public sealed class ScaleRun(ScaleOptions options)
 
             if (options.Phases.Contains("raw") || options.Phases.Contains("writes"))
                 await PhaseAsync("writes", () => WritesAsync(raw, api, coordinator, writers));
+            (nodesCoordinator, nodesWriters) = (coordinator, writers);
 
             if (options.Phases.Contains("freshness"))
             {
@@ -150,7 +153,15 @@ public sealed class ScaleRun(ScaleOptions options)
             await raw.DropScratchAsync();
         }
 
-        _report.Header = _report.Header with { Finished = DateTime.UtcNow, LoadEnd = LoadAverage.Now(), Events = await raw.EventCountAsync() };
+        var finalEvents = await raw.EventCountAsync();
+        if (options.Phases.Contains("nodes"))
+        {
+            // Two processes sharing the database must both let Wolverine place the projections, so this one goes first.
+            await server.DisposeAsync();
+            await PhaseAsync("nodes", () => SeveralNodes.RunAsync(_registry, options, _report, options.DataDirectory, environment, nodesCoordinator!, investigator,
+                studyId, nodesWriters!));
+        }
+        _report.Header = _report.Header with { Finished = DateTime.UtcNow, LoadEnd = LoadAverage.Now(), Events = finalEvents };
         var name = $"scale-{options.Patients}{(options.Quick ? "-quick" : "")}";
         var markdown = Path.Combine(options.OutputDirectory, name + ".md");
         await File.WriteAllTextAsync(markdown, _report.ToMarkdown());

@@ -1,0 +1,97 @@
+using System.Diagnostics;
+using System.Net;
+
+namespace Registry.Benchmarks.Scale;
+
+/// <summary>
+/// The <c>nodes</c> phase: the same four writers, and four readers of the live survival view, against one registry
+/// process and then against two sharing the database (Wolverine distributing the async projections, as
+/// deploy/README.md sets it up), each set started for the measurement; two nodes' throughput is shown beside one's.
+/// </summary>
+public static class SeveralNodes
+{
+    private const int Clients = 4;
+
+    public static async Task RunAsync(RegistryBinary registry, ScaleOptions options, ScaleReport report, string logDirectory, IDictionary<string, string> environment,
+        string coordinator, string investigator, Guid studyId, IReadOnlyList<ListedPatient> writers)
+    {
+        Console.WriteLine($"Several nodes: {Clients} writers, then {Clients} readers of /survival, on one registry process and on two sharing the database ...");
+        var settings = new Dictionary<string, string>(environment) { ["Registry__Projections__Distribution"] = "wolverine" };
+        var days = new Dictionary<Guid, int>();
+        int NextDay(ListedPatient p)
+        {
+            lock (days) return days[p.PatientId] = days.TryGetValue(p.PatientId, out var d) ? (d + 1) % 1_500 : 0;
+        }
+
+        var measured = new Dictionary<int, (Measured Writes, Measured Reads, LoadAverage Start, LoadAverage End, string? Refusal)>();
+        foreach (var nodes in new[] { 1, 2 })
+        {
+            var servers = new List<RunningRegistry>();
+            try
+            {
+                for (var n = 0; n < nodes; n++)
+                {
+                    var server = registry.Serve(Path.Combine(logDirectory, $"scale-node-{nodes}-{n + 1}.log"), settings);
+                    servers.Add(server);
+                    using var probe = new HttpClient();
+                    await server.WaitHealthyAsync(probe, TimeSpan.FromMinutes(5));
+                }
+                var apis = servers.Select(s => new RegistryApi(s.Url)).ToList();
+                // A fresh process compiles each route on its first request (seconds on a busy machine): not part of the figure.
+                foreach (var (api, i) in apis.Select((a, i) => (a, i)))
+                {
+                    var patient = writers[i];
+                    await api.TimedAsync(RegistryApi.Request(HttpMethod.Post, $"/api/patients/{patient.PatientId}/follow-ups", coordinator,
+                        new { lastKnownAliveOn = new DateOnly(2022, 4, 1).AddDays(NextDay(patient)).ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture) }),
+                        HttpStatusCode.Created);
+                    await api.TimedAsync(RegistryApi.Request(HttpMethod.Get, $"/api/studies/{studyId}/survival", investigator), HttpStatusCode.OK);
+                }
+                var start = LoadAverage.Now();
+                var writes = await Task.WhenAll(apis.Select((api, i) => ApiWrites.RunAsync(api, coordinator,
+                    writers.Where((_, k) => k % nodes == i).ToList(), Clients / nodes, options.WriteWarmUp, options.WriteDuration, NextDay)));
+                var writeLatencies = writes.SelectMany(w => w.Latencies).ToList();
+                var writeRate = writes.Sum(w => w.Accepted) / writes.Max(w => w.Seconds);
+                var reads = await ReadAsync(apis, $"/api/studies/{studyId}/survival", investigator, options.WriteWarmUp, options.WriteDuration);
+                measured[nodes] = (Measured.OfRate(writeRate, "events/s", writes.Max(w => w.Seconds), writeLatencies),
+                    Measured.OfRate(reads.Latencies.Count / reads.Seconds, "requests/s", reads.Seconds, reads.Latencies), start, LoadAverage.Now(),
+                    writes.Select(w => w.FirstRefusal).FirstOrDefault(r => r is not null) is { } refusal ? $"{writes.Sum(w => w.Refused)} refused, first: {refusal}" : null);
+                foreach (var api in apis) api.Dispose();
+            }
+            finally
+            {
+                foreach (var server in servers) await server.DisposeAsync();
+            }
+        }
+
+        var (one, two) = (measured[1], measured[2]);
+        report.Add(new Figure("Several nodes", $"POST follow-up, {Clients} clients over 2 nodes", two.Writes, "the same on 1 node", one.Writes,
+            Ratio(two.Writes, one.Writes), "of 1 node", "writes scale", two.Start, two.End,
+            string.Join("; ", new[] { "both processes on this machine's 2 cores", one.Refusal, two.Refusal }.OfType<string>())));
+        report.Add(new Figure("Several nodes", $"live /survival, {Clients} readers over 2 nodes", two.Reads, "the same on 1 node", one.Reads,
+            Ratio(two.Reads, one.Reads), "of 1 node", "reads scale", two.Start, two.End, "both processes on this machine's 2 cores"));
+    }
+
+    private static double? Ratio(Measured two, Measured one) => one.Rate is > 0 && two.Rate is { } rate ? rate / one.Rate : null;
+
+    /// <summary>Readers spread over the nodes, each asking one view in a loop for the duration after a warm-up.</summary>
+    private static async Task<(List<double> Latencies, double Seconds)> ReadAsync(IReadOnlyList<RegistryApi> apis, string path, string token, TimeSpan warmUp,
+        TimeSpan duration)
+    {
+        var all = new List<double>();
+        var warmUntil = DateTime.UtcNow + warmUp;
+        var until = warmUntil + duration;
+        var watch = Stopwatch.StartNew();
+        await Task.WhenAll(Enumerable.Range(0, Clients).Select(async client =>
+        {
+            var api = apis[client % apis.Count];
+            var latencies = new List<double>();
+            while (DateTime.UtcNow < until)
+            {
+                var ms = await api.TimedAsync(RegistryApi.Request(HttpMethod.Get, path, token), HttpStatusCode.OK);
+                if (DateTime.UtcNow >= warmUntil) latencies.Add(ms);
+            }
+            lock (all) all.AddRange(latencies);
+        }));
+        return (all, (watch.Elapsed - warmUp).TotalSeconds);
+    }
+}
