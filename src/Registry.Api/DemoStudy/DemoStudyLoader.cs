@@ -115,7 +115,7 @@ public static class DemoStudyLoader
         (events, PatientStream.SiteRefusal(timeline, user) ?? PatientStream.Refusal(timeline, study.Protocol, user, events));
 
     /// <summary>The request a coordinator would send for a fact, so the demo meets every rule an entry meets.</summary>
-    private static EntryRequest Request(IPatientFact fact) => fact switch
+    internal static EntryRequest Request(IPatientFact fact) => fact switch
     {
         PatientEnrolled e => new EnrolPatient(e.SubjectCode, e.Arm, e.Site, Iso(e.EnrolledOn), e.Baseline),
         PatientRandomized r => new RandomizePatient(Iso(r.RandomizedOn), r.Arm, r.Strata),

@@ -180,28 +180,14 @@ public sealed class BulkLoadTests(RegistryApp app) : IClassFixture<RegistryApp>
             await using var session = store.LightweightSession();
             var outcome = entry.Fact switch
             {
-                SimulatedCorrection c => await CorrectingEntryEndpoint.CorrectAsync(session, user, patientIds[entry.Patient], new CorrectEntry(c.EntryNumber, Request(c.Replacement), c.Reason), default),
+                SimulatedCorrection c => await CorrectingEntryEndpoint.CorrectAsync(session, user, patientIds[entry.Patient], new CorrectEntry(c.EntryNumber, DemoStudyLoader.Request(c.Replacement), c.Reason), default),
                 PatientEnrolled e => await EnrollingEndpoint.EnrolAsync(session, user, studyId, new EnrolPatient(e.SubjectCode, e.Arm, e.Site, Iso(e.EnrolledOn), e.Baseline), default),
-                var fact => await PatientStream.RecordEntryAsync(session, user, patientIds[entry.Patient], Request((IPatientFact)fact), null, default),
+                var fact => await PatientStream.RecordEntryAsync(session, user, patientIds[entry.Patient], DemoStudyLoader.Request((IPatientFact)fact), null, default),
             };
             patientIds[entry.Patient] = Assert.IsType<WriteOutcome.Appended>(outcome).PatientId;
         }
         return studyId;
     }
-
-    private static EntryRequest Request(IPatientFact fact) => fact switch
-    {
-        PatientRandomized r => new RandomizePatient(Iso(r.RandomizedOn), r.Arm, r.Strata),
-        TreatmentStarted t => new StartTreatment(Iso(t.StartedOn), t.Agents, t.Line),
-        ImagingAssessed i => new AssessImaging(Iso(i.AssessedOn), i.TargetLesionSumMm, i.NonTargetStatus, i.NewLesions, i.Response),
-        AdverseEventRecorded a => new RecordAdverseEvent(a.Term, a.Grade, Iso(a.OnsetOn), a.Serious, a.Attribution),
-        DiseaseProgressed p => new RecordProgression(Iso(p.ProgressedOn), p.Basis, p.Site),
-        DiseaseRelapsed r => new RecordRelapse(Iso(r.RelapsedOn), r.Type),
-        PatientDied d => new RecordDeath(Iso(d.DiedOn), d.Cause),
-        LastKnownAlive l => new RecordFollowUp(Iso(l.LastKnownAliveOn)),
-        WithdrewFromFollowUp w => new WithdrawFromFollowUp(Iso(w.WithdrewOn), w.Reason),
-        _ => throw new ArgumentOutOfRangeException(nameof(fact)),
-    };
 
     private static string Iso(DateOnly date) => date.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture);
 
