@@ -64,10 +64,11 @@ public sealed partial class RawPostgres(string connectionString)
     {
         await using var connection = new NpgsqlConnection(connectionString);
         await connection.OpenAsync();
+        // Marten keeps its own marks beside the projections' (HighWaterMark, HighWaterStuckGap…): only projections count.
         await using var command = new NpgsqlCommand(
             "select (select coalesce(max(seq_id), 0) from registry.mt_events), " +
-            "(select min(last_seq_id) from registry.mt_event_progression where name <> 'HighWaterMark'), " +
-            "(select count(*) from registry.mt_event_progression where name <> 'HighWaterMark')", connection);
+            "(select min(last_seq_id) from registry.mt_event_progression where name not like 'HighWater%'), " +
+            "(select count(*) from registry.mt_event_progression where name not like 'HighWater%')", connection);
         await using var reader = await command.ExecuteReaderAsync();
         await reader.ReadAsync();
         var newest = reader.GetInt64(0);
