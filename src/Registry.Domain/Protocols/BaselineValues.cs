@@ -30,31 +30,55 @@ public sealed record BaselineValue(double? Number = null, string? Text = null, b
 [JsonConverter(typeof(BaselineValuesJsonConverter))]
 public sealed class BaselineValues : IReadOnlyDictionary<string, BaselineValue>, IEquatable<BaselineValues>
 {
-    private readonly SortedDictionary<string, BaselineValue> values;
+    // Sorted by key (ordinal) in two arrays: a kept study view holds one per patient, so no tree nodes per value.
+    private readonly string[] keys;
+    private readonly BaselineValue[] values;
 
-    public BaselineValues(IEnumerable<KeyValuePair<string, BaselineValue>> values) =>
-        this.values = new SortedDictionary<string, BaselineValue>(values.ToDictionary(p => p.Key, p => p.Value), StringComparer.Ordinal);
+    public BaselineValues(IEnumerable<KeyValuePair<string, BaselineValue>> values)
+    {
+        var sorted = values.ToDictionary(p => p.Key, p => p.Value).OrderBy(p => p.Key, StringComparer.Ordinal).ToArray();
+        keys = sorted.Select(p => p.Key).ToArray();
+        this.values = sorted.Select(p => p.Value).ToArray();
+    }
+
+    private BaselineValues(string[] keys, BaselineValue[] values) => (this.keys, this.values) = (keys, values);
 
     public static readonly BaselineValues Empty = new([]);
 
-    public BaselineValue? Get(string key) => values.GetValueOrDefault(key);
+    /// <summary>
+    /// The same values built from shared parts: <paramref name="keySet"/> may return an equal key array already kept,
+    /// <paramref name="value"/> an equal value; many patients' baselines then share their keys and categories.
+    /// </summary>
+    public BaselineValues Sharing(Func<string[], string[]> keySet, Func<BaselineValue, BaselineValue> value) =>
+        new(keySet(keys), Array.ConvertAll(values, v => value(v)));
+
+    public BaselineValue? Get(string key) => Array.BinarySearch(keys, key, StringComparer.Ordinal) is var i and >= 0 ? values[i] : null;
     public double? Number(string key) => Get(key)?.Number;
     public string? Text(string key) => Get(key)?.Text;
     public bool? Flag(string key) => Get(key)?.Flag;
 
-    public BaselineValue this[string key] => values[key];
-    public IEnumerable<string> Keys => values.Keys;
-    public IEnumerable<BaselineValue> Values => values.Values;
-    public int Count => values.Count;
-    public bool ContainsKey(string key) => values.ContainsKey(key);
-    public bool TryGetValue(string key, out BaselineValue value) => values.TryGetValue(key, out value!);
-    public IEnumerator<KeyValuePair<string, BaselineValue>> GetEnumerator() => values.GetEnumerator();
+    public BaselineValue this[string key] => Get(key) ?? throw new KeyNotFoundException($"No baseline value '{key}'.");
+    public IEnumerable<string> Keys => keys.AsReadOnly();
+    public IEnumerable<BaselineValue> Values => values.AsReadOnly();
+    public int Count => keys.Length;
+    public bool ContainsKey(string key) => Array.BinarySearch(keys, key, StringComparer.Ordinal) >= 0;
+
+    public bool TryGetValue(string key, out BaselineValue value)
+    {
+        value = Get(key)!;
+        return value is not null;
+    }
+
+    public IEnumerator<KeyValuePair<string, BaselineValue>> GetEnumerator()
+    {
+        for (var i = 0; i < keys.Length; i++) yield return new(keys[i], values[i]);
+    }
+
     IEnumerator IEnumerable.GetEnumerator() => GetEnumerator();
 
-    public bool Equals(BaselineValues? other) => other is not null && values.Count == other.values.Count &&
-        values.All(p => other.values.TryGetValue(p.Key, out var v) && Equals(v, p.Value));
+    public bool Equals(BaselineValues? other) => other is not null && keys.AsSpan().SequenceEqual(other.keys) && values.AsSpan().SequenceEqual(other.values);
     public override bool Equals(object? obj) => Equals(obj as BaselineValues);
-    public override int GetHashCode() => values.Aggregate(0, (h, p) => HashCode.Combine(h, p.Key, p.Value));
+    public override int GetHashCode() => this.Aggregate(0, (h, p) => HashCode.Combine(h, p.Key, p.Value));
 }
 
 public sealed class BaselineValuesJsonConverter : JsonConverter<BaselineValues>

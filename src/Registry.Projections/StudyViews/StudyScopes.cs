@@ -42,6 +42,7 @@ public sealed class StudyScopes
     private static readonly ConditionalWeakTable<IDocumentStore, StudyScopes> PerStore = new();
 
     private readonly ConcurrentDictionary<ScopeKey, Entry> _entries = new();
+    private readonly SharedOutcomeParts _parts = new();
     private long _clock;
 
     /// <summary>The cache of one document store (one database): tests open many, each with its own.</summary>
@@ -172,7 +173,7 @@ public sealed class StudyScopes
     /// The set brought to <paramref name="mark"/>: from scratch without <paramref name="kept"/>, else only the patients
     /// with events after the kept mark (a chart-derived set: also those above the new mark, not yet safe to keep).
     /// </summary>
-    private static async Task<Snapshot> RefreshAsync(IQuerySession session, Study study, ScopeKey key, Snapshot? kept, StoreMark mark, CancellationToken ct)
+    private async Task<Snapshot> RefreshAsync(IQuerySession session, Study study, ScopeKey key, Snapshot? kept, StoreMark mark, CancellationToken ct)
     {
         Dictionary<Guid, PatientOutcome> byPatient;
         Dictionary<Guid, long> versions;
@@ -188,7 +189,7 @@ public sealed class StudyScopes
             else
             {
                 foreach (var row in await session.Query<PatientOutcomeRow>().Where(r => r.StudyId == study.Id).ToListAsync(ct))
-                    (byPatient[row.Id], versions[row.Id]) = (row.Outcome, row.Version);
+                    (byPatient[row.Id], versions[row.Id]) = (_parts.Share(row.Outcome), row.Version);
             }
         }
         else
@@ -211,14 +212,14 @@ public sealed class StudyScopes
                 versions.Remove(id);
                 if (!found.TryGetValue(id, out var record) || record.StudyId != study.Id) continue;
                 if (record.Chart is { } chart) Derive(chart, study, key, byPatient, versions, ref first, ref last, ct);
-                else (byPatient[id], versions[id]) = (record.Row!.Outcome, record.Row.Version);
+                else (byPatient[id], versions[id]) = (_parts.Share(record.Row!.Outcome), record.Row.Version);
             }
         }
         var outcomes = byPatient.Values.OrderBy(o => o.PatientId).ToList();
         return new Snapshot(mark, study.ProtocolVersion, byPatient, versions, outcomes, null, first, last);
     }
 
-    private static void Derive(PatientChart chart, Study study, ScopeKey key, Dictionary<Guid, PatientOutcome> byPatient, Dictionary<Guid, long> versions,
+    private void Derive(PatientChart chart, Study study, ScopeKey key, Dictionary<Guid, PatientOutcome> byPatient, Dictionary<Guid, long> versions,
         ref DateTimeOffset? first, ref DateTimeOffset? last, CancellationToken ct)
     {
         ct.ThrowIfCancellationRequested();
@@ -230,7 +231,7 @@ public sealed class StudyScopes
         }
         // A patient enrolled after the data cut was not in the study at that cut.
         if (chart.Timeline(key.AsOf) is { } timeline && (key.DataCut is null || timeline.Enrolment.EnrolledOn <= key.DataCut))
-            byPatient[chart.Id] = OutcomeDerivation.Derive(timeline, study.Protocol, key.DataCut);
+            byPatient[chart.Id] = _parts.Share(OutcomeDerivation.Derive(timeline, study.Protocol, key.DataCut));
     }
 
     /// <summary>Drops the least recently used sets while more patients are kept than <see cref="MaximumPatientsKept"/>; the current one stays.</summary>

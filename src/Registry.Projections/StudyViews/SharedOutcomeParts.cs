@@ -1,0 +1,84 @@
+using System.Collections;
+using System.Collections.Concurrent;
+using Registry.Domain.Outcomes;
+using Registry.Domain.Protocols;
+
+namespace Registry.Projections.StudyViews;
+
+/// <summary>
+/// Kept outcomes built from shared parts: the arms, sites, baseline keys and categories, endpoint names, times and
+/// adverse-event summaries that many patients have alike are held once. A kept set of 100 000 patients then costs
+/// a few hundred bytes a patient, not kilobytes (docs/performance.md, "Memory").
+/// </summary>
+public sealed class SharedOutcomeParts
+{
+    private readonly ConcurrentDictionary<string, string> _texts = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, string[]> _keySets = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<BaselineValue, BaselineValue> _values = new();
+    private readonly ConcurrentDictionary<(int Days, bool Event), TimeToEvent> _times = new();
+    private readonly ConcurrentDictionary<AdverseEventSummary, AdverseEventSummary> _adverseEvents = new();
+
+    /// <summary>
+    /// The outcome with shared parts, equal in every value a view reads. Times lose where they end (kept only for the
+    /// analysis datasets, which derive their own).
+    /// </summary>
+    public PatientOutcome Share(PatientOutcome outcome) => outcome with
+    {
+        Arm = Text(outcome.Arm),
+        Site = Text(outcome.Site)!,
+        Baseline = outcome.Baseline.Sharing(KeySet, Value),
+        ExcludedBecause = Text(outcome.ExcludedBecause),
+        Times = EndpointTimes.Of(outcome.Times, KeySet, Time),
+        AdverseEvents = outcome.AdverseEvents.Count == 0 ? [] : outcome.AdverseEvents.Select(AdverseEvent).ToArray(),
+    };
+
+    private string? Text(string? text) => text is null ? null : _texts.GetOrAdd(text, text);
+
+    private string[] KeySet(string[] keys) => _keySets.GetOrAdd(string.Join('\u001f', keys), _ => Array.ConvertAll(keys, k => Text(k)!));
+
+    // A number is usually the patient's own (an age, a lab value): sharing it would cost more than it saves.
+    private BaselineValue Value(BaselineValue value) => value.Number is not null ? value : _values.GetOrAdd(value, v => v with { Text = Text(v.Text), Missing = Text(v.Missing) });
+
+    private TimeToEvent Time(TimeToEvent time) => _times.GetOrAdd((time.Days, time.Event), t => new TimeToEvent(t.Days, t.Event));
+
+    private AdverseEventSummary AdverseEvent(AdverseEventSummary summary) => _adverseEvents.GetOrAdd(summary, s => s with { Term = Text(s.Term)! });
+
+    /// <summary>A patient's times by endpoint, in two arrays; the endpoint array is shared by every patient with the same endpoints.</summary>
+    private sealed class EndpointTimes : IReadOnlyDictionary<string, TimeToEvent>
+    {
+        private readonly string[] _endpoints;
+        private readonly TimeToEvent[] _times;
+
+        private EndpointTimes(string[] endpoints, TimeToEvent[] times) => (_endpoints, _times) = (endpoints, times);
+
+        /// <summary>The times in the order derived (the catalogue's), which views and exports may list them in.</summary>
+        public static EndpointTimes Of(IReadOnlyDictionary<string, TimeToEvent> times, Func<string[], string[]> keySet, Func<TimeToEvent, TimeToEvent> time)
+        {
+            var pairs = times.ToArray();
+            return new EndpointTimes(keySet(Array.ConvertAll(pairs, t => t.Key)), Array.ConvertAll(pairs, t => time(t.Value)));
+        }
+
+        // A study has a handful of endpoints: a scan is as quick as a lookup.
+        private int IndexOf(string endpoint) => Array.FindIndex(_endpoints, e => string.Equals(e, endpoint, StringComparison.Ordinal));
+
+        public TimeToEvent this[string key] => IndexOf(key) is var i and >= 0 ? _times[i] : throw new KeyNotFoundException($"No time for endpoint '{key}'.");
+        public IEnumerable<string> Keys => _endpoints.AsReadOnly();
+        public IEnumerable<TimeToEvent> Values => _times.AsReadOnly();
+        public int Count => _endpoints.Length;
+        public bool ContainsKey(string key) => IndexOf(key) >= 0;
+
+        public bool TryGetValue(string key, out TimeToEvent value)
+        {
+            var i = IndexOf(key);
+            value = i >= 0 ? _times[i] : null!;
+            return i >= 0;
+        }
+
+        public IEnumerator<KeyValuePair<string, TimeToEvent>> GetEnumerator()
+        {
+            for (var i = 0; i < _endpoints.Length; i++) yield return new(_endpoints[i], _times[i]);
+        }
+
+        IEnumerator IEnumerable.GetEnumerator() => GetEnumerator();
+    }
+}
