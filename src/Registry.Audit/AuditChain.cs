@@ -1,6 +1,6 @@
+using System.Buffers;
 using System.Globalization;
 using System.Security.Cryptography;
-using System.Text.Encodings.Web;
 using System.Text.Json;
 using JasperFx.Events;
 using Marten;
@@ -36,26 +36,31 @@ public static class AuditChain
     /// (the store's clock, to the microsecond PostgreSQL keeps), user and chained hash. Every append calls this
     /// before saving; Marten keeps a timestamp that is already set. <paramref name="reason"/>, when given, is recorded
     /// on each event (header <c>reason</c>) and sealed as its reason, before any reason its payload carries.
-    /// <paramref name="recordedAt"/> is given only by a bulk load that replays a simulated calendar.
+    /// <paramref name="recordedAt"/> is given only by a bulk load that replays a simulated calendar. Returns each
+    /// event's payload as the store serialises it, for a bulk writer that copies the rows itself.
     /// </summary>
-    public static void Seal(IDocumentSession session, string user, ChainLink previous, IReadOnlyList<IEvent> appended, string? reason = null,
+    public static string[] Seal(IDocumentSession session, string user, ChainLink previous, IReadOnlyList<IEvent> appended, string? reason = null,
         DateTimeOffset? recordedAt = null)
     {
         var options = (StoreOptions)session.DocumentStore.Options;
         var at = ToMicroseconds(recordedAt ?? options.Events.TimeProvider.GetUtcNow());
         var serializer = options.Serializer();
         var link = previous;
-        foreach (var e in appended)
+        var payloads = new string[appended.Count];
+        for (var i = 0; i < appended.Count; i++)
         {
+            var e = appended[i];
             e.Version = link.Version + 1;
             e.Timestamp = at;
             e.UserName = user;
             if (reason is not null) e.SetHeader(ReasonHeader, reason);
-            var hash = Hash(new ChainedFields(e.StreamId, e.Version, e.EventTypeName, serializer.ToJson(e.Data),
+            payloads[i] = serializer.ToJson(e.Data);
+            var hash = Hash(new ChainedFields(e.StreamId, e.Version, e.EventTypeName, payloads[i],
                 ClinicalDateOf(e.Data), at, user, reason ?? ReasonOf(e.Data)), link.Hash);
             e.SetHeader(HashHeader, hash);
             link = new ChainLink(e.Version, hash);
         }
+        return payloads;
     }
 
     /// <summary>The link to chain after when appending to a stream that stands at <paramref name="version"/>.</summary>
@@ -64,32 +69,47 @@ public static class AuditChain
             : ChainLink.Of((await session.Events.FetchStreamAsync(streamId, version, fromVersion: version, token: ct)).Single());
 
     /// <summary>Lower-case hex SHA-256 of the canonical JSON of the fields and the previous hash.</summary>
-    public static string Hash(ChainedFields fields, string? previousHash) =>
-        Convert.ToHexStringLower(SHA256.HashData(Canonical(fields, previousHash)));
+    public static string Hash(ChainedFields fields, string? previousHash)
+    {
+        var buffer = CanonicalBuffer ??= new ArrayBufferWriter<byte>(1024);
+        buffer.ResetWrittenCount();
+        Canonical(buffer, fields, previousHash);
+        Span<byte> hash = stackalloc byte[SHA256.HashSizeInBytes];
+        SHA256.HashData(buffer.WrittenSpan, hash);
+        return Convert.ToHexStringLower(hash);
+    }
 
     /// <summary>
-    /// One JSON object, keys in ordinal order, no whitespace, numbers in shortest round-trip form, strings unescaped
-    /// where JSON allows: the same bytes whether the payload comes from the serializer or back from jsonb.
+    /// The canonical form the hash covers: one JSON object, keys in ordinal order, no whitespace, numbers in shortest
+    /// round-trip form, strings unescaped where JSON allows. See <see cref="CanonicalJson"/> for the payload.
     /// </summary>
-    private static byte[] Canonical(ChainedFields f, string? previousHash)
+    public static byte[] Canonical(ChainedFields fields, string? previousHash)
     {
-        using var buffer = new MemoryStream();
-        using (var writer = new Utf8JsonWriter(buffer, new JsonWriterOptions { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping }))
-        {
-            writer.WriteStartObject();
-            writer.WriteString("clinicalDate", f.ClinicalDate?.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture));
-            writer.WritePropertyName("data");
-            using (var payload = JsonDocument.Parse(f.PayloadJson)) WriteCanonical(writer, payload.RootElement);
-            writer.WriteString("previousHash", previousHash);
-            writer.WriteString("reason", f.Reason);
-            writer.WriteString("recordedAt", Timestamp(f.RecordedAt));
-            writer.WriteString("recordedBy", f.RecordedBy);
-            writer.WriteString("stream", f.StreamId.ToString("D"));
-            writer.WriteString("type", f.Type);
-            writer.WriteNumber("version", f.Version);
-            writer.WriteEndObject();
-        }
-        return buffer.ToArray();
+        var buffer = new ArrayBufferWriter<byte>(1024);
+        Canonical(buffer, fields, previousHash);
+        return buffer.WrittenSpan.ToArray();
+    }
+
+    [ThreadStatic] private static ArrayBufferWriter<byte>? CanonicalBuffer;
+    [ThreadStatic] private static Utf8JsonWriter? CanonicalWriter;
+
+    private static void Canonical(ArrayBufferWriter<byte> buffer, ChainedFields f, string? previousHash)
+    {
+        var writer = CanonicalWriter ??= new Utf8JsonWriter(buffer, CanonicalJson.WriterOptions);
+        writer.Reset(buffer);
+        writer.WriteStartObject();
+        writer.WriteString("clinicalDate", f.ClinicalDate?.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture));
+        writer.WritePropertyName("data");
+        CanonicalJson.Write(writer, f.PayloadJson);
+        writer.WriteString("previousHash", previousHash);
+        writer.WriteString("reason", f.Reason);
+        writer.WriteString("recordedAt", Timestamp(f.RecordedAt));
+        writer.WriteString("recordedBy", f.RecordedBy);
+        writer.WriteString("stream", f.StreamId);
+        writer.WriteString("type", f.Type);
+        writer.WriteNumber("version", f.Version);
+        writer.WriteEndObject();
+        writer.Flush();
     }
 
     /// <summary>The clinical date an event describes: a fact's own, or a correction's replacement's.</summary>
@@ -113,35 +133,4 @@ public static class AuditChain
 
     private static DateTimeOffset ToMicroseconds(DateTimeOffset t) =>
         new(t.UtcTicks - t.UtcTicks % TimeSpan.TicksPerMicrosecond, TimeSpan.Zero);
-
-    private static void WriteCanonical(Utf8JsonWriter writer, JsonElement element)
-    {
-        switch (element.ValueKind)
-        {
-            case JsonValueKind.Object:
-                writer.WriteStartObject();
-                foreach (var property in element.EnumerateObject().OrderBy(p => p.Name, StringComparer.Ordinal))
-                {
-                    writer.WritePropertyName(property.Name);
-                    WriteCanonical(writer, property.Value);
-                }
-                writer.WriteEndObject();
-                break;
-            case JsonValueKind.Array:
-                writer.WriteStartArray();
-                foreach (var item in element.EnumerateArray()) WriteCanonical(writer, item);
-                writer.WriteEndArray();
-                break;
-            case JsonValueKind.Number:
-                // jsonb may print 1E-05 as 0.00001; both parse to the same double.
-                writer.WriteRawValue(element.GetDouble().ToString("R", CultureInfo.InvariantCulture));
-                break;
-            case JsonValueKind.String:
-                writer.WriteStringValue(element.GetString());
-                break;
-            default:
-                element.WriteTo(writer);
-                break;
-        }
-    }
 }

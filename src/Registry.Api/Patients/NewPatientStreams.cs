@@ -37,9 +37,11 @@ public static class NewPatientStreams
     /// <summary>
     /// The events to write for one patient, stamped and sealed after the stream's <paramref name="FromVersion"/>, and
     /// its chart as they leave it; <paramref name="Enrolment"/> for a new patient (whose subject code is claimed).
+    /// <paramref name="Payloads"/> are the events' data as sealed, serialised once for the hash and the COPY.
     /// Pure work, safe to spread over threads.
     /// </summary>
-    public sealed record Sealed(Guid PatientId, PatientEnrolled? Enrolment, long FromVersion, IReadOnlyList<IEvent> Events, PatientChart Chart);
+    public sealed record Sealed(Guid PatientId, PatientEnrolled? Enrolment, long FromVersion, IReadOnlyList<IEvent> Events, IReadOnlyList<string> Payloads,
+        PatientChart Chart);
 
     /// <summary>
     /// Entries for a patient already enrolled, sealed after <paramref name="stored"/> (every event of its stream, as
@@ -51,10 +53,10 @@ public static class NewPatientStreams
         var head = ChainLink.Of(stored[^1]);
         var events = scratch.Events.Append(patientId, head.Version + entries.Count, entries.ToArray()).Events;
         PatientStream.StampProtocolVersion(events, protocolVersion);
-        AuditChain.Seal(scratch, user, head, events, reason);
+        var payloads = AuditChain.Seal(scratch, user, head, events, reason);
         PatientChart? chart = null;
         foreach (var e in stored.Concat(events)) chart = Charts.Evolve(chart, patientId, e);
-        return new Sealed(patientId, null, head.Version, events, chart!);
+        return new Sealed(patientId, null, head.Version, events, payloads, chart!);
     }
 
     public static Sealed Seal(IDocumentSession scratch, NewPatientStream stream)
@@ -63,17 +65,18 @@ public static class NewPatientStreams
         var events = scratch.Events.StartStream(stream.Enrolment.PatientId, all).Events;
         PatientStream.StampProtocolVersion(events, stream.ProtocolVersion);
         var head = ChainLink.Genesis;
+        var payloads = new List<string>(events.Count);
         var at = 0;
         foreach (var entries in stream.Entries)
         {
             var appended = events.Skip(at).Take(entries.Events.Count).ToList();
-            AuditChain.Seal(scratch, entries.User, head, appended, stream.Reason, entries.RecordedAt);
+            payloads.AddRange(AuditChain.Seal(scratch, entries.User, head, appended, stream.Reason, entries.RecordedAt));
             head = ChainLink.Of(appended[^1]);
             at += entries.Events.Count;
         }
         PatientChart? chart = null;
         foreach (var e in events) chart = Charts.Evolve(chart, stream.Enrolment.PatientId, e);
-        return new Sealed(stream.Enrolment.PatientId, stream.Enrolment, 0, events, chart!);
+        return new Sealed(stream.Enrolment.PatientId, stream.Enrolment, 0, events, payloads, chart!);
     }
 
     /// <summary>Seals every stream, spread over the machine's cores; each worker builds its events in a session it never saves.</summary>
@@ -137,7 +140,7 @@ public static class NewPatientStreams
         await using (var copy = await connection.BeginBinaryImportAsync(
             $"COPY {schema}.mt_events (seq_id, id, stream_id, version, data, type, timestamp, tenant_id, mt_dotnet_type, headers, user_name, is_archived) FROM STDIN BINARY", ct))
         {
-            foreach (var e in streams.SelectMany(s => s.Events))
+            foreach (var (e, payload) in streams.SelectMany(s => s.Events.Zip(s.Payloads)))
             {
                 e.Sequence = sequences.Dequeue();
                 await copy.StartRowAsync(ct);
@@ -145,7 +148,7 @@ public static class NewPatientStreams
                 await copy.WriteAsync(e.Id, NpgsqlDbType.Uuid, ct);
                 await copy.WriteAsync(e.StreamId, NpgsqlDbType.Uuid, ct);
                 await copy.WriteAsync(e.Version, NpgsqlDbType.Bigint, ct);
-                await copy.WriteAsync(serializer.ToJson(e.Data), NpgsqlDbType.Jsonb, ct);
+                await copy.WriteAsync(payload, NpgsqlDbType.Jsonb, ct);
                 await copy.WriteAsync(e.EventTypeName, NpgsqlDbType.Varchar, ct);
                 await copy.WriteAsync(e.Timestamp, NpgsqlDbType.TimestampTz, ct);
                 await copy.WriteAsync(DefaultTenant, NpgsqlDbType.Varchar, ct);
