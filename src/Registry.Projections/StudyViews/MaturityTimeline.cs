@@ -1,5 +1,6 @@
 using System.Text.RegularExpressions;
 using Registry.Domain.Outcomes;
+using Registry.Domain.Protocols;
 using Registry.Domain.Studies;
 using Registry.Projections.Patients;
 
@@ -20,24 +21,70 @@ public static partial class MaturityTimeline
 
     public static IReadOnlyList<MaturityPoint> Compute(IReadOnlyList<PatientChart> charts, Study study, string endpoint,
         ArmGroup arm, ArmGroup reference, (int Months, int Days) step, CancellationToken ct = default) =>
-        Compute(charts, study, endpoint, arm, reference, Cuts(charts, step), ct).Select(p => p.Point).OfType<MaturityPoint>().ToList();
+        Compute(charts, study, endpoint, arm, reference, Cuts(charts, step).ToList(), ct).Select(p => p.Point).OfType<MaturityPoint>().ToList();
 
-    /// <summary>The comparison at each of <paramref name="cuts"/>, each derived from the charts as the registry knew them then; cuts before the study was registered have no point.</summary>
-    public static IReadOnlyList<(DateOnly Cut, MaturityPoint? Point)> Compute(IReadOnlyList<PatientChart> charts, Study study, string endpoint,
-        ArmGroup arm, ArmGroup reference, IEnumerable<DateOnly> cuts, CancellationToken ct = default)
+    /// <summary>
+    /// The comparison at each of <paramref name="cuts"/>, each derived from the charts as the registry knew them then;
+    /// cuts before the study was registered have no point. One pass over the charts, which may be streamed: each
+    /// patient's arm, exclusion and time at each cut are all that is kept.
+    /// </summary>
+    public static IReadOnlyList<(DateOnly Cut, MaturityPoint? Point)> Compute(IEnumerable<PatientChart> charts, Study study, string endpoint,
+        ArmGroup arm, ArmGroup reference, IReadOnlyList<DateOnly> cuts, CancellationToken ct = default)
     {
-        var points = new List<(DateOnly, MaturityPoint?)>();
-        foreach (var cut in cuts)
+        var atCuts = new AtCuts(study, endpoint, cuts);
+        foreach (var chart in charts)
         {
             ct.ThrowIfCancellationRequested();
-            if (study.AsOf(AsOf(cut)) is not { } then)
-            {
-                points.Add((cut, null));
-                continue;
-            }
-            points.Add((cut, Point(StudyViewLoader.Derive(charts, then, AsOf(cut), cut, ct), cut, endpoint, arm, reference, ct)));
+            atCuts.Add(chart);
         }
-        return points;
+        return atCuts.Points(arm, reference, ct);
+    }
+
+    /// <inheritdoc cref="Compute(IEnumerable{PatientChart}, Study, string, ArmGroup, ArmGroup, IReadOnlyList{DateOnly}, CancellationToken)"/>
+    public static async Task<IReadOnlyList<(DateOnly Cut, MaturityPoint? Point)>> ComputeAsync(IAsyncEnumerable<PatientChart> charts, Study study, string endpoint,
+        ArmGroup arm, ArmGroup reference, IReadOnlyList<DateOnly> cuts, CancellationToken ct = default)
+    {
+        var atCuts = new AtCuts(study, endpoint, cuts);
+        await foreach (var chart in charts.WithCancellation(ct))
+        {
+            ct.ThrowIfCancellationRequested();
+            atCuts.Add(chart);
+        }
+        return atCuts.Points(arm, reference, ct);
+    }
+
+    /// <summary>Each cut's patients, as much of each as the comparison reads.</summary>
+    private sealed class AtCuts(Study study, string endpoint, IReadOnlyList<DateOnly> cuts)
+    {
+        private readonly Study?[] _studies = cuts.Select(c => study.AsOf(AsOf(c))).ToArray();
+        private readonly List<(Guid Patient, string? Arm, string? Excluded, TimeToEvent? Time)>[] _patients = cuts.Select(_ => new List<(Guid, string?, string?, TimeToEvent?)>()).ToArray();
+        // Held once each: a study's patients at all its cuts have few distinct arms, exclusions and times.
+        private readonly Dictionary<string, string> _texts = new(StringComparer.Ordinal);
+        private readonly Dictionary<(int Days, bool Event), TimeToEvent> _times = [];
+
+        public void Add(PatientChart chart)
+        {
+            for (var i = 0; i < cuts.Count; i++)
+            {
+                // A patient enrolled after the data cut was not in the study at that cut.
+                if (_studies[i] is not { } then || chart.Timeline(AsOf(cuts[i])) is not { } timeline || timeline.Enrolment.EnrolledOn > cuts[i]) continue;
+                var outcome = OutcomeDerivation.Derive(timeline, then.Protocol, cuts[i]);
+                _patients[i].Add((outcome.PatientId, Text(outcome.Arm), Text(outcome.ExcludedBecause), outcome.Time(endpoint) is { } t ? Time(t) : null));
+            }
+        }
+
+        public IReadOnlyList<(DateOnly Cut, MaturityPoint? Point)> Points(ArmGroup arm, ArmGroup reference, CancellationToken ct) => cuts
+            .Select((cut, i) => (cut, _studies[i] is null ? null : (MaturityPoint?)Point(_patients[i].Select(p => new PatientOutcome(p.Patient, p.Arm, "",
+                BaselineValues.Empty, null, p.Excluded, p.Time is { } t ? new Dictionary<string, TimeToEvent> { [endpoint] = t } : Empty,
+                BestOverallResponse.NE, false, [])).ToList(), cut, endpoint, arm, reference, ct)))
+            .ToList();
+
+        private string? Text(string? text) => text is null ? null : _texts.TryGetValue(text, out var kept) ? kept : _texts[text] = text;
+
+        private TimeToEvent Time(TimeToEvent time) =>
+            _times.TryGetValue((time.Days, time.Event), out var kept) ? kept : _times[(time.Days, time.Event)] = new TimeToEvent(time.Days, time.Event);
+
+        private static readonly IReadOnlyDictionary<string, TimeToEvent> Empty = new Dictionary<string, TimeToEvent>();
     }
 
     /// <summary>The comparison at one cut, from the outcomes derived at it.</summary>

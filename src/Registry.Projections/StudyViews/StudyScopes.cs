@@ -111,8 +111,8 @@ public sealed class StudyScopes
 
         if (stale.Count > CutsRecomputedFromSets)
         {
-            var charts = await session.Query<PatientChart>().Where(c => c.StudyId == study.Id).ToListAsync(ct);
-            foreach (var (cut, point) in MaturityTimeline.Compute(charts, study, endpoint, arm, reference, stale, ct))
+            var charts = session.Query<PatientChart>().Where(c => c.StudyId == study.Id).ToAsyncEnumerable(ct);
+            foreach (var (cut, point) in await MaturityTimeline.ComputeAsync(charts, study, endpoint, arm, reference, stale, ct))
                 _maturity[(study.Id, question, cut)] = (point, mark);
         }
         else
@@ -183,12 +183,13 @@ public sealed class StudyScopes
             (byPatient, versions) = ([], []);
             if (key.FromCharts)
             {
-                var charts = await session.Query<PatientChart>().Where(c => c.StudyId == study.Id).ToListAsync(ct);
-                foreach (var chart in charts) Derive(chart, study, key, byPatient, versions, ref first, ref last, ct);
+                // Streamed: only the derived outcomes are kept, never every chart at once.
+                await foreach (var chart in session.Query<PatientChart>().Where(c => c.StudyId == study.Id).ToAsyncEnumerable(ct))
+                    Derive(chart, study, key, byPatient, versions, ref first, ref last, ct);
             }
             else
             {
-                foreach (var row in await session.Query<PatientOutcomeRow>().Where(r => r.StudyId == study.Id).ToListAsync(ct))
+                await foreach (var row in session.Query<PatientOutcomeRow>().Where(r => r.StudyId == study.Id).ToAsyncEnumerable(ct))
                     (byPatient[row.Id], versions[row.Id]) = (_parts.Share(row.Outcome), row.Version);
             }
         }

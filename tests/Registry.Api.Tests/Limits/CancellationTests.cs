@@ -63,19 +63,18 @@ public sealed class CancellationTests(DemoStudyApp app)
     }
 
     [Fact]
-    public async Task Maturity_stops_within_the_cut_where_the_token_is_cancelled()
+    public async Task Maturity_stops_at_the_chart_where_the_token_is_cancelled()
     {
         var (study, charts) = await LoadAsync();
         var (itc, c) = (new ArmGroup("ITC", ["ITC"]), new ArmGroup("C", ["C"]));
         Assert.Throws<OperationCanceledException>(() => MaturityTimeline.Compute(charts, study, "pfs", itc, c, (1, 0), Cancelled));
 
         using var cancel = new CancellationTokenSource();
-        // Each cut pulls every chart once (after the cut list pulls them once); cancel inside the third cut.
-        var counting = new CountingCharts(charts, cancel, cancelAt: 3 * charts.Count + 5);
+        // The cut list pulls every chart once, then one pass derives each chart at every cut: cancel five charts into it.
+        var counting = new CountingCharts(charts, cancel, cancelAt: charts.Count + 5);
         Assert.Throws<OperationCanceledException>(() => MaturityTimeline.Compute(counting, study, "pfs", itc, c, (1, 0), cancel.Token));
-        Assert.Equal(3 * charts.Count + 5, counting.Pulled);
-        var cuts = MaturityTimeline.Compute(charts, study, "pfs", itc, c, (1, 0)).Count;
-        Console.WriteLine($"maturity stopped in cut 3 of {cuts}: {counting.Pulled} charts pulled of {charts.Count * (cuts + 1)}");
+        Assert.Equal(charts.Count + 5, counting.Pulled);
+        Assert.NotEmpty(MaturityTimeline.Compute(charts, study, "pfs", itc, c, (1, 0)));
     }
 
     [Fact]
