@@ -7,6 +7,7 @@ using Registry.Api.Infrastructure;
 using Registry.Domain.Patients;
 using Registry.Domain.Protocols;
 using Registry.Domain.Studies;
+using Registry.Projections.Outcomes;
 using Registry.Projections.Patients;
 
 namespace Registry.Api.Patients;
@@ -55,7 +56,7 @@ public static class PatientStream
         // No patient has the empty id, and Marten refuses it as a stream id rather than finding nothing.
         if (patientId == Guid.Empty) return NotEnrolled(patientId);
         var studies = StudiesInForce.For(session.DocumentStore);
-        var (timeline, head, studyVersion) = await LoadForWritingAsync(session, studies, patientId, ct);
+        var (timeline, head, studyVersion, chart) = await LoadForWritingAsync(session, studies, patientId, ct);
         if (timeline is null) return NotEnrolled(patientId);
         if (SiteRefusal(timeline, user) is { } elsewhere) return elsewhere;
         if (expectedVersion is { } expected && expected != timeline.Version)
@@ -77,6 +78,8 @@ public static class PatientStream
         {
             return new WriteOutcome.Stale("Another entry was recorded for this patient at the same moment; nothing was recorded. Reload and try again.");
         }
+        // The inline projection brought the fetched chart up to the new version: the outcome projection needs no other.
+        if (chart?.Version == version) ChartsJustWritten.For(session.DocumentStore).Add(chart);
         return new WriteOutcome.Appended(patientId, timeline.Version + 1, version);
     }
 
@@ -86,7 +89,7 @@ public static class PatientStream
     /// stream has, so its timeline is the stream's; a chart behind the stream or kept before it carried the chain head
     /// is not trusted, and the stream is folded as before.
     /// </summary>
-    private static async Task<(PatientTimeline? Timeline, ChainLink Head, long? StudyVersion)> LoadForWritingAsync(
+    private static async Task<(PatientTimeline? Timeline, ChainLink Head, long? StudyVersion, PatientChart? Chart)> LoadForWritingAsync(
         IDocumentSession session, StudiesInForce studies, Guid patientId, CancellationToken ct)
     {
         var batch = session.CreateBatchQuery();
@@ -97,9 +100,9 @@ public static class PatientStream
         var stream = await fetching;
         var studyVersion = studyState is null ? null : (await studyState)?.Version;
         if (stream.Aggregate is { Hash: { } hash } chart && chart.Version == stream.CurrentVersion)
-            return (chart.Timeline(), new ChainLink(chart.Version, hash), chart.StudyId == knownStudy ? studyVersion : null);
+            return (chart.Timeline(), new ChainLink(chart.Version, hash), chart.StudyId == knownStudy ? studyVersion : null, chart);
         var (timeline, stored) = await LoadAsync(session, patientId, null, ct);
-        return (timeline, stored.Count == 0 ? ChainLink.Genesis : ChainLink.Of(stored[^1]), null);
+        return (timeline, stored.Count == 0 ? ChainLink.Genesis : ChainLink.Of(stored[^1]), null, null);
     }
 
     private static WriteOutcome NotEnrolled(Guid patientId) => WriteOutcome.NotFound($"No patient {patientId} is enrolled.");

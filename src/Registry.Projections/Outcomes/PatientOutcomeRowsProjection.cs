@@ -8,8 +8,8 @@ using Registry.Projections.Patients;
 namespace Registry.Projections.Outcomes;
 
 /// <summary>
-/// Re-derives the outcome row of every patient touched by a batch of events, from the patient's chart and the
-/// study's protocol. Runs in the async daemon, so writes never wait on it; a rebuild converges on the same rows
+/// Re-derives the outcome row of every patient touched by a batch of events, from the patient's chart (as just
+/// written on this node, <see cref="ChartsJustWritten"/>, or read back) and the study's protocol. Runs in the async daemon, so writes never wait on it; a rebuild converges on the same rows
 /// because each row is a pure function of the chart. A patient whose derivation fails is set aside as a
 /// <see cref="ProjectionFault"/> (visible on the study and in /health) and every other patient keeps projecting.
 /// </summary>
@@ -20,8 +20,16 @@ public sealed class PatientOutcomeRowsProjection : IProjection
 
     public async Task ApplyAsync(IDocumentOperations operations, IReadOnlyList<IEvent> events, CancellationToken cancellation)
     {
-        var patientIds = events.Select(e => e.StreamId).Distinct().ToArray();
-        var charts = await operations.LoadManyAsync<PatientChart>(cancellation, patientIds);
+        // A chart this node has just written is taken as it is; only the others are read back.
+        var justWritten = ChartsJustWritten.For(operations.DocumentStore);
+        var charts = new List<PatientChart>();
+        var unread = new List<Guid>();
+        foreach (var stream in events.GroupBy(e => e.StreamId))
+        {
+            if (justWritten.Take(stream.Key, stream.Max(e => e.Version)) is { } chart) charts.Add(chart);
+            else unread.Add(stream.Key);
+        }
+        if (unread.Count > 0) charts.AddRange(await operations.LoadManyAsync<PatientChart>(cancellation, unread.ToArray()));
         if (charts.Count == 0) return;
         var studies = (await operations.LoadManyAsync<Study>(cancellation, charts.Select(c => c.StudyId).Distinct().ToArray()))
             .ToDictionary(s => s.Id);

@@ -11,7 +11,15 @@ namespace Registry.Projections.Studies;
 /// </summary>
 public partial class StudyProjection : SingleStreamProjection<Study, Guid>
 {
-    public StudyProjection() => Name = "Study";
+    public StudyProjection()
+    {
+        Name = "Study";
+        // Evolve alone declares no event types, and Marten then looks for a study under every stream appended to (each
+        // patient entry's too, one more query per write): only these change a study.
+        IncludeType<StudyRegistered>();
+        IncludeType<ProtocolAmended>();
+        IncludeType<ArmAdded>();
+    }
 
     public override Study? Evolve(Study? study, Guid id, IEvent e) => e.Data switch
     {
