@@ -66,9 +66,8 @@ public static partial class MaturityTimeline
         {
             for (var i = 0; i < cuts.Count; i++)
             {
-                // A patient enrolled after the data cut was not in the study at that cut.
-                if (_studies[i] is not { } then || chart.Timeline(AsOf(cuts[i])) is not { } timeline || timeline.Enrolment.EnrolledOn > cuts[i]) continue;
-                var outcome = OutcomeDerivation.Derive(timeline, then.Protocol, cuts[i]);
+                if (_studies[i] is not { } then || StudyViewLoader.Patient(chart, then, AsOf(cuts[i]), cuts[i]) is not { } patient) continue;
+                var outcome = patient.Outcome;
                 _patients[i].Add((outcome.PatientId, Text(outcome.Arm), Text(outcome.ExcludedBecause), outcome.Time(endpoint) is { } t ? Time(t) : null));
             }
         }

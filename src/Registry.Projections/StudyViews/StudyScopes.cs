@@ -230,9 +230,7 @@ public sealed class StudyScopes
             if (first is null || entry.RecordedAt < first) first = entry.RecordedAt;
             if (last is null || entry.RecordedAt > last) last = entry.RecordedAt;
         }
-        // A patient enrolled after the data cut was not in the study at that cut.
-        if (chart.Timeline(key.AsOf) is { } timeline && (key.DataCut is null || timeline.Enrolment.EnrolledOn <= key.DataCut))
-            byPatient[chart.Id] = _parts.Share(OutcomeDerivation.Derive(timeline, study.Protocol, key.DataCut));
+        if (StudyViewLoader.Patient(chart, study, key.AsOf, key.DataCut) is { } patient) byPatient[chart.Id] = _parts.Share(patient.Outcome);
     }
 
     /// <summary>Drops the least recently used sets while more patients are kept than <see cref="MaximumPatientsKept"/>; the current one stays.</summary>

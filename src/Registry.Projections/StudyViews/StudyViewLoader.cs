@@ -46,8 +46,11 @@ public static partial class StudyViewLoader
     {
         var (study, moment, cut, refusal) = await ResolveAsync(session, studyId, asOf, dataCut, ct);
         if (study is null) return (null, refusal);
-        var charts = await session.Query<PatientChart>().Where(c => c.StudyId == studyId).ToListAsync(ct);
-        return (new StudyPatients(study, Patients(charts, study, moment, cut, ct), moment, cut), null);
+        // Streamed: each chart is dropped once its timeline and outcome are derived.
+        var patients = new List<(PatientTimeline, PatientOutcome)>();
+        await foreach (var chart in session.Query<PatientChart>().Where(c => c.StudyId == studyId).ToAsyncEnumerable(ct))
+            if (Patient(chart, study, moment, cut) is { } patient) patients.Add(patient);
+        return (new StudyPatients(study, patients, moment, cut), null);
     }
 
     /// <summary>The query's moment and data cut read, and the study as it stood at that moment; else why not.</summary>
@@ -83,13 +86,16 @@ public static partial class StudyViewLoader
             .Select(c =>
             {
                 ct.ThrowIfCancellationRequested();
-                return c.Timeline(asOf);
+                return Patient(c, study, asOf, dataCut);
             })
-            // A patient enrolled after the data cut was not in the study at that cut.
-            .Where(t => t is not null && (dataCut is null || t.Enrolment.EnrolledOn <= dataCut))
-            .Select(t => (t!, OutcomeDerivation.Derive(t!, study.Protocol, dataCut)))
+            .OfType<(PatientTimeline, PatientOutcome)>()
             .ToList();
     }
+
+    /// <summary>The chart's record at <paramref name="asOf"/> and its outcome at the data cut; null when the patient was not in the study then.</summary>
+    internal static (PatientTimeline Timeline, PatientOutcome Outcome)? Patient(PatientChart chart, Study study, DateTimeOffset? asOf, DateOnly? dataCut) =>
+        // A patient enrolled after the data cut was not in the study at that cut.
+        chart.Timeline(asOf) is { } t && (dataCut is null || t.Enrolment.EnrolledOn <= dataCut) ? (t, OutcomeDerivation.Derive(t, study.Protocol, dataCut)) : null;
 
     /// <summary>
     /// The one reading of a moment in a query (<c>asOf</c>, the audit export's <c>from</c>/<c>to</c>): an ISO-8601 date
