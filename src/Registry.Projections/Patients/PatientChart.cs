@@ -1,18 +1,20 @@
+using System.Text.Json.Serialization;
 using Registry.Domain.Patients;
 
 namespace Registry.Projections.Patients;
 
 /// <summary>
 /// One stream event as the chart keeps it: exactly one of <see cref="Fact"/>, <see cref="Correction"/>,
-/// <see cref="Void"/> is set, with the version, server time and user Marten recorded.
+/// <see cref="Void"/> is set, with the version, server time and user Marten recorded. The two left unset are not
+/// written: the whole chart is written on every entry.
 /// </summary>
 public sealed record ChartEntry(
     long Version,
     DateTimeOffset RecordedAt,
     string? RecordedBy,
-    IPatientFact? Fact = null,
-    EntryCorrected? Correction = null,
-    EntryVoided? Void = null)
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] IPatientFact? Fact = null,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] EntryCorrected? Correction = null,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] EntryVoided? Void = null)
 {
     public RecordedEvent ToRecorded() => new(Version, (object?)Fact ?? (object?)Correction ?? Void!, RecordedAt, RecordedBy);
 }
