@@ -74,10 +74,15 @@ public static class AuditChain
         var buffer = CanonicalBuffer ??= new ArrayBufferWriter<byte>(1024);
         buffer.ResetWrittenCount();
         Canonical(buffer, fields, previousHash);
+        // One hasher per thread, reset by each use: a one-shot SHA-256 sets up the native digest every time.
+        var sha256 = Sha256 ??= IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        sha256.AppendData(buffer.WrittenSpan);
         Span<byte> hash = stackalloc byte[SHA256.HashSizeInBytes];
-        SHA256.HashData(buffer.WrittenSpan, hash);
+        sha256.GetHashAndReset(hash);
         return Convert.ToHexStringLower(hash);
     }
+
+    [ThreadStatic] private static IncrementalHash? Sha256;
 
     /// <summary>
     /// The canonical form the hash covers: one JSON object, keys in ordinal order, no whitespace, numbers in shortest
@@ -103,7 +108,8 @@ public static class AuditChain
         CanonicalJson.Write(writer, f.PayloadJson);
         writer.WriteString("previousHash", previousHash);
         writer.WriteString("reason", f.Reason);
-        writer.WriteString("recordedAt", Timestamp(f.RecordedAt));
+        Span<char> recordedAt = stackalloc char[TimestampLength];
+        writer.WriteString("recordedAt", Timestamp(f.RecordedAt, recordedAt));
         writer.WriteString("recordedBy", f.RecordedBy);
         writer.WriteString("stream", f.StreamId);
         writer.WriteString("type", f.Type);
@@ -129,7 +135,17 @@ public static class AuditChain
     };
 
     /// <summary>A recorded-at time as the chain and the exports write it: UTC, to the microsecond.</summary>
-    public static string Timestamp(DateTimeOffset t) => t.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.ffffff'Z'", CultureInfo.InvariantCulture);
+    public static string Timestamp(DateTimeOffset t) => new(Timestamp(t, stackalloc char[TimestampLength]));
+
+    private const int TimestampLength = 28;
+
+    // The round-trip form ("O": seven decimals of a second, then Z) with its last decimal dropped: the microsecond form above.
+    private static ReadOnlySpan<char> Timestamp(DateTimeOffset t, Span<char> text)
+    {
+        t.UtcDateTime.TryFormat(text, out var length, "O", CultureInfo.InvariantCulture);
+        text[length - 2] = 'Z';
+        return text[..(length - 1)];
+    }
 
     private static DateTimeOffset ToMicroseconds(DateTimeOffset t) =>
         new(t.UtcTicks - t.UtcTicks % TimeSpan.TicksPerMicrosecond, TimeSpan.Zero);

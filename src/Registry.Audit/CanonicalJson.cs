@@ -53,7 +53,9 @@ public static class CanonicalJson
         switch (reader.TokenType)
         {
             case JsonTokenType.StartObject:
-                var members = new List<Member>();
+                // Each object's members take the top of one list per thread; nested objects stack above them.
+                var members = Members ??= new List<Member>(64);
+                var first = members.Count;
                 while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
                 {
                     var name = reader.GetString()!;
@@ -61,15 +63,23 @@ public static class CanonicalJson
                     members.Add(new Member(name, (int)reader.TokenStartIndex));
                     reader.Skip();
                 }
-                members.Sort();
+                var count = members.Count - first;
+                members.Sort(first, count, null);
                 writer.WriteStartObject();
-                foreach (var member in members)
+                try
                 {
-                    writer.WritePropertyName(member.Name);
-                    var value = json[member.Start..];
-                    var valueReader = new Utf8JsonReader(value);
-                    valueReader.Read();
-                    WriteValue(writer, value, ref valueReader);
+                    for (var i = first; i < first + count; i++)
+                    {
+                        writer.WritePropertyName(members[i].Name);
+                        var value = json[members[i].Start..];
+                        var valueReader = new Utf8JsonReader(value);
+                        valueReader.Read();
+                        WriteValue(writer, value, ref valueReader);
+                    }
+                }
+                finally
+                {
+                    members.RemoveRange(first, members.Count - first);
                 }
                 writer.WriteEndObject();
                 break;
@@ -100,6 +110,8 @@ public static class CanonicalJson
                 throw new JsonException($"Unexpected {reader.TokenType} in a payload.");
         }
     }
+
+    [ThreadStatic] private static List<Member>? Members;
 
     /// <summary>A member of an object: its key, and where its value starts; ordered by key, then by place.</summary>
     private readonly record struct Member(string Name, int Start) : IComparable<Member>

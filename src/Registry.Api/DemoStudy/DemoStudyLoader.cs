@@ -21,6 +21,7 @@ public static class DemoStudyLoader
 {
     private const int PatientsPerBatch = 500;
     private const int Writers = 3;
+    private static readonly CorrectEntry.Validator CorrectionRules = new();
 
     public static async Task<Guid> LoadAsync(IDocumentStore store, SimulatedClock clock, SimulatedStudy study, Action<int, int> progress, CancellationToken ct)
     {
@@ -106,7 +107,7 @@ public static class DemoStudyLoader
 
     private static (IReadOnlyList<object>, WriteOutcome?) Record(PatientTimeline timeline, Study study, ClaimsPrincipal user, CorrectEntry correction)
     {
-        var validation = new CorrectEntry.Validator().Validate(correction);
+        var validation = CorrectionRules.Validate(correction);
         if (!validation.IsValid) return ([], new WriteOutcome.Invalid(RequestValidation.Errors(validation)));
         return Judge(timeline, study, user, CorrectingEntryEndpoint.Events(correction, timeline));
     }

@@ -43,7 +43,7 @@ public sealed record RecordAdverseEvent(
             RuleFor(a => a.Grade).NotNull().InclusiveBetween(1, 5).WithMessage("{PropertyName} is a CTCAE grade from 1 to 5.");
             RuleFor(a => a.OnsetOn).ClinicalDate();
             RuleFor(a => a.Serious).NotNull();
-            RuleFor(a => a.Attribution).NotNull().IsInEnum();
+            RuleFor(a => a.Attribution).NotNull().IsDefined();
             RuleFor(a => a.DiedOn).OptionalClinicalDate();
             RuleFor(a => a.DiedOn).Null().When(a => a.Grade != 5).WithMessage("diedOn goes only with a grade 5 (fatal) adverse event.");
         }

@@ -34,9 +34,9 @@ public sealed record AssessImaging(
         {
             RuleFor(i => i.AssessedOn).ClinicalDate();
             RuleFor(i => i.TargetLesionSumMm).InclusiveBetween(0, 2000);
-            RuleFor(i => i.NonTargetStatus).NotNull().IsInEnum();
+            RuleFor(i => i.NonTargetStatus).NotNull().IsDefined();
             RuleFor(i => i.NewLesions).NotNull();
-            RuleFor(i => i.Response).NotNull().IsInEnum();
+            RuleFor(i => i.Response).NotNull().IsDefined();
             // RECIST 1.1 table 1: new lesions or unequivocal non-target progression make the timepoint PD.
             RuleFor(i => i.Response).Equal(TimepointResponse.PD)
                 .When(i => i.NewLesions == true || i.NonTargetStatus == Domain.Patients.NonTargetStatus.PD)

@@ -27,8 +27,8 @@ public sealed record RecordProgression(string? ProgressedOn, ProgressionBasis? B
         public Validator()
         {
             RuleFor(p => p.ProgressedOn).ClinicalDate();
-            RuleFor(p => p.Basis).NotNull().WithMessage("basis is required: Radiological or Clinical.").IsInEnum();
-            RuleFor(p => p.Site).IsInEnum();
+            RuleFor(p => p.Basis).NotNull().WithMessage("basis is required: Radiological or Clinical.").IsDefined();
+            RuleFor(p => p.Site).IsDefined();
         }
     }
 }
@@ -48,7 +48,7 @@ public sealed record RecordRelapse(string? RelapsedOn, FailureSite? Type, long? 
         public Validator()
         {
             RuleFor(r => r.RelapsedOn).ClinicalDate();
-            RuleFor(r => r.Type).NotNull().WithMessage("type is required: locoregional, distant or both.").IsInEnum();
+            RuleFor(r => r.Type).NotNull().WithMessage("type is required: locoregional, distant or both.").IsDefined();
         }
     }
 }

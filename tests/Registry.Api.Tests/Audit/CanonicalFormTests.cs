@@ -39,7 +39,7 @@ public sealed class CanonicalFormTests
         {
             var (data, json) = payloads[i];
             var fields = new ChainedFields(Guid.NewGuid(), i + 1, data.GetType().Name, json, AuditChain.ClinicalDateOf(data),
-                new DateTimeOffset(2021, 3, 4, 5, 6, 7, TimeSpan.Zero).AddTicks(1230), "coordinator-Ü", AuditChain.ReasonOf(data));
+                new DateTimeOffset(2021, 3, 4, 5, 6, 7, TimeSpan.FromHours(i % 3)).AddTicks(i * 7_919L), "coordinator-Ü", AuditChain.ReasonOf(data));
             var previous = i % 2 == 0 ? null : Convert.ToHexStringLower(SHA256.HashData(BitConverter.GetBytes(i)));
             var expected = Reference.Hash(fields, previous);
             Assert.Equal(Encoding.UTF8.GetString(Reference.Canonical(fields, previous)), Encoding.UTF8.GetString(AuditChain.Canonical(fields, previous)));
@@ -175,7 +175,7 @@ public sealed class CanonicalFormTests
                 using (var payload = JsonDocument.Parse(f.PayloadJson)) WriteCanonical(writer, payload.RootElement);
                 writer.WriteString("previousHash", previousHash);
                 writer.WriteString("reason", f.Reason);
-                writer.WriteString("recordedAt", AuditChain.Timestamp(f.RecordedAt));
+                writer.WriteString("recordedAt", f.RecordedAt.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.ffffff'Z'", CultureInfo.InvariantCulture));
                 writer.WriteString("recordedBy", f.RecordedBy);
                 writer.WriteString("stream", f.StreamId.ToString("D"));
                 writer.WriteString("type", f.Type);
