@@ -36,8 +36,13 @@ public sealed class SharedOutcomeParts
 
     private string[] KeySet(string[] keys) => _keySets.GetOrAdd(string.Join('\u001f', keys), _ => Array.ConvertAll(keys, k => Text(k)!));
 
-    // A number is usually the patient's own (an age, a lab value): sharing it would cost more than it saves.
-    private BaselineValue Value(BaselineValue value) => value.Number is not null ? value : _values.GetOrAdd(value, v => v with { Text = Text(v.Text), Missing = Text(v.Missing) });
+    /// <summary>Distinct baseline values held at most: ages and scores repeat, a continuous lab value may not, and then the pool stops growing.</summary>
+    public const int MaximumSharedValues = 100_000;
+
+    private BaselineValue Value(BaselineValue value) =>
+        _values.TryGetValue(value, out var kept) ? kept
+        : _values.Count >= MaximumSharedValues ? value
+        : _values.GetOrAdd(value, v => v with { Text = Text(v.Text), Missing = Text(v.Missing) });
 
     private TimeToEvent Time(TimeToEvent time) => _times.GetOrAdd((time.Days, time.Event), t => new TimeToEvent(t.Days, t.Event));
 

@@ -50,6 +50,8 @@ public sealed class SharedOutcomePartsTests
         Assert.Same(first.Baseline.Keys.First(), second.Baseline.Keys.First());
         var category = first.Baseline.First(p => p.Value.Text is not null).Key;
         Assert.Same(first.Baseline[category], second.Baseline[category]);
+        var number = first.Baseline.First(p => p.Value.Number is not null).Key;
+        Assert.Same(first.Baseline[number], second.Baseline[number]);
         Assert.Same(first.Time("pfs"), second.Time("pfs"));
         Assert.Same(first.AdverseEvents[0], second.AdverseEvents[0]);
         Assert.Same(first.Times.Keys.First(), second.Times.Keys.First());
