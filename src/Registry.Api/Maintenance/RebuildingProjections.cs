@@ -13,9 +13,10 @@ using Weasel.Core;
 namespace Registry.Api.Maintenance;
 
 /// <summary>
-/// Rebuilds every projection from the event store in one ordered pass: each stream's events are folded in memory by
-/// the same projections the writes run inline, 5 000 streams at a time are written with COPY (while the next are read)
-/// with the rows the outcome projection derives from them; the async projection then resumes from the store's high-water
+/// Rebuilds every projection from the event store: the studies first, then the other streams in one range of stream ids
+/// per core, each read straight from mt_events (<see cref="StoredEventScan"/>) in stream order and folded in memory by the
+/// same projections the writes run inline; 5 000 streams at a time are written with COPY (while the next are read) with
+/// the rows the outcome projection derives from them; the async projection then resumes from the store's high-water
 /// mark. Run it with the registry stopped: a running node's daemon would otherwise race the rebuild.
 /// </summary>
 public static class RebuildingProjections
@@ -31,33 +32,71 @@ public static class RebuildingProjections
             await store.Advanced.Clean.DeleteDocumentsByTypeAsync(type, ct);
 
         // Studies first: every patient's outcome row is derived under its study's protocol, which must be written by then.
-        var batch = new Batch(store);
-        long events = 0;
+        // They are few, and read through Marten so the first schema's study events are upcast.
+        var studyBatch = new Batch(store, new Dictionary<Guid, Study>());
+        long events;
         await using (var session = store.QuerySession())
         {
-            var studyEvents = session.Events.QueryAllRawEvents().Where(e => e.Sequence <= highWater && StudyEventTypes.Contains(e.EventTypeName));
-            events += await FoldAsync(studyEvents, batch, ct);
+            var studyEvents = session.Events.QueryAllRawEvents()
+                .Where(e => e.Sequence <= highWater && StudyEventTypes.Contains(e.EventTypeName))
+                .OrderBy(e => e.StreamId).ThenBy(e => e.Version).ToAsyncEnumerable(ct);
+            events = await FoldAsync(studyEvents, studyBatch, ct);
+        }
+        await studyBatch.WriteAsync(ct);
+        await studyBatch.CompleteAsync();
+        var studies = studyBatch.Studies.ToDictionary(s => s.Id);
+
+        // The other streams in ranges of stream ids, each read, folded and written on its own: the work is the
+        // deserialising and folding, which the cores share.
+        var scan = new StoredEventScan(store);
+        var batches = new List<Batch>();
+        long read = 0;
+        await Task.WhenAll(StreamRanges(Readers).Select(range => Task.Run(async () =>
+        {
+            var batch = new Batch(store, studies);
+            lock (batches) batches.Add(batch);
+            await FoldAsync(scan.ReadAsync(highWater, range.From, range.To, StudyEventTypes, ct), batch, ct, folded =>
+            {
+                var total = events + Interlocked.Add(ref read, folded);
+                if (total / 100_000 != (total - folded) / 100_000)
+                    progress($"  {total:N0} of {highWater:N0} events ({total / watch.Elapsed.TotalSeconds:N0} events/s)");
+            });
             await batch.WriteAsync(ct);
             await batch.CompleteAsync();
-            var patientEvents = session.Events.QueryAllRawEvents().Where(e => e.Sequence <= highWater && !StudyEventTypes.Contains(e.EventTypeName));
-            events += await FoldAsync(patientEvents, batch, ct, n => progress($"  {events + n:N0} of {highWater:N0} events ({(events + n) / watch.Elapsed.TotalSeconds:N0} events/s)"));
-        }
-        await batch.WriteAsync(ct);
-        await batch.CompleteAsync();
-        await batch.WriteAccountsAsync(ct);
+        }, ct)));
+        events += read;
+        await WriteAccountsAsync(store, batches.SelectMany(b => b.Accounts), ct);
         await MarkProjectedAsync(store, highWater, ct);
-        progress($"Rebuilt {batch.Totals} from {events:N0} events in {watch.Elapsed.TotalSeconds:F1} s ({events / Math.Max(watch.Elapsed.TotalSeconds, 1e-3):N0} events/s).");
+        progress($"Rebuilt {studies.Count} studies, {batches.Sum(b => b.ChartsWritten)} patient charts and their outcome rows, " +
+            $"{batches.Sum(b => b.Accounts.Count)} accounts from {events:N0} events in {watch.Elapsed.TotalSeconds:F1} s " +
+            $"({events / Math.Max(watch.Elapsed.TotalSeconds, 1e-3):N0} events/s).");
     }
 
     private static readonly string[] StudyEventTypes = ["study_protocol_registered", "protocol_amended", "study_registered", "arm_added"];
 
-    /// <summary>Folds the events one stream after another, writing every few thousand streams; how many events it read.</summary>
-    private static async Task<long> FoldAsync(IQueryable<IEvent> events, Batch batch, CancellationToken ct, Action<long>? progress = null)
+    /// <summary>How many ranges of streams are read at once: one per core.</summary>
+    private static int Readers => Math.Max(1, Environment.ProcessorCount);
+
+    /// <summary>
+    /// <paramref name="count"/> ranges of stream ids as PostgreSQL orders uuids (by their first byte here); stream ids
+    /// are random, so each holds about as many streams. Null bounds are open.
+    /// </summary>
+    private static IEnumerable<(Guid? From, Guid? To)> StreamRanges(int count)
+    {
+        Guid? Bound(int i) => i == 0 || i == count ? null : Guid.Parse($"{i * 256 / count:x2}000000-0000-0000-0000-000000000000");
+        return Enumerable.Range(0, count).Select(i => (Bound(i), Bound(i + 1)));
+    }
+
+    /// <summary>
+    /// Folds the events one stream after another, writing every few thousand streams and telling
+    /// <paramref name="progress"/> of every 10 000 events; how many events it read.
+    /// </summary>
+    private static async Task<long> FoldAsync(IAsyncEnumerable<IEvent> events, Batch batch, CancellationToken ct, Action<long>? progress = null)
     {
         long read = 0;
         Guid? stream = null;
         var fold = new Fold();
-        await foreach (var e in events.OrderBy(e => e.StreamId).ThenBy(e => e.Version).ToAsyncEnumerable(ct))
+        await foreach (var e in events.WithCancellation(ct))
         {
             if (e.StreamId != stream)
             {
@@ -67,9 +106,10 @@ public static class RebuildingProjections
                 fold = new Fold();
             }
             fold.Apply(e);
-            if (++read % 100_000 == 0) progress?.Invoke(read);
+            if (++read % 10_000 == 0) progress?.Invoke(10_000);
         }
         if (stream is { } last) batch.Add(last, fold);
+        progress?.Invoke(read % 10_000);
         return read;
     }
 
@@ -92,40 +132,36 @@ public static class RebuildingProjections
     }
 
     /// <summary>The documents of the streams folded since the last write, and what has been written so far.</summary>
-    private sealed class Batch(IDocumentStore store)
+    private sealed class Batch(IDocumentStore store, IReadOnlyDictionary<Guid, Study> studies)
     {
         private readonly List<Study> _studies = [];
         private readonly List<PatientChart> _charts = [];
-        private readonly List<Study> _known = [];
-        private readonly List<Guid> _accounts = [];
-        private int _studiesWritten, _chartsWritten;
         private Task _writing = Task.CompletedTask;
 
         public int Streams => _studies.Count + _charts.Count;
-
-        public string Totals => $"{_studiesWritten} studies, {_chartsWritten} patient charts and their outcome rows, {_accounts.Count} accounts";
+        public List<Study> Studies { get; } = [];
+        public List<Guid> Accounts { get; } = [];
+        public int ChartsWritten { get; private set; }
 
         public void Add(Guid stream, Fold fold)
         {
             if (fold.Study is { } study) _studies.Add(study);
             if (fold.Chart is { } chart) _charts.Add(chart);
-            if (fold.IsAccount) _accounts.Add(stream);
+            if (fold.IsAccount) Accounts.Add(stream);
         }
 
         /// <summary>
-        /// Starts writing the folded studies and charts, with the outcome rows the outcome projection derives from them,
-        /// in one COPY transaction, while the caller reads on; the previous write finishes first.
+        /// Starts writing the folded studies and charts, with the outcome rows the outcome projection derives from them
+        /// under the <paramref name="studies"/> already written, in one COPY transaction, while the caller reads on;
+        /// the previous write finishes first.
         /// </summary>
         public async Task WriteAsync(CancellationToken ct)
         {
             await _writing;
-            // Every study is folded and kept before the first patient stream: its charts' rows are derived here, in memory.
-            _known.AddRange(_studies);
-            var studies = _known.ToDictionary(s => s.Id);
+            Studies.AddRange(_studies);
             List<object> documents = [.. _studies, .. _charts];
             var charts = _charts.ToList();
-            _studiesWritten += _studies.Count;
-            _chartsWritten += _charts.Count;
+            ChartsWritten += _charts.Count;
             _studies.Clear();
             _charts.Clear();
             _writing = Task.Run(async () =>
@@ -136,16 +172,16 @@ public static class RebuildingProjections
         }
 
         public Task CompleteAsync() => _writing;
+    }
 
-        /// <summary>Accounts are few and keep their state by convention (Apply methods), so Marten folds each one.</summary>
-        public async Task WriteAccountsAsync(CancellationToken ct)
-        {
-            await using var session = store.LightweightSession();
-            foreach (var id in _accounts)
-                if (await session.Events.AggregateStreamAsync<UserAccount>(id, token: ct) is { } account)
-                    session.Store(account);
-            await session.SaveChangesAsync(ct);
-        }
+    /// <summary>Accounts are few and keep their state by convention (Apply methods), so Marten folds each one.</summary>
+    private static async Task WriteAccountsAsync(IDocumentStore store, IEnumerable<Guid> accounts, CancellationToken ct)
+    {
+        await using var session = store.LightweightSession();
+        foreach (var id in accounts)
+            if (await session.Events.AggregateStreamAsync<UserAccount>(id, token: ct) is { } account)
+                session.Store(account);
+        await session.SaveChangesAsync(ct);
     }
 
     private static async Task<long> HighWaterMarkAsync(IDocumentStore store, CancellationToken ct)

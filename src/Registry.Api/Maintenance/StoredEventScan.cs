@@ -1,0 +1,103 @@
+using System.Linq.Expressions;
+using System.Runtime.CompilerServices;
+using JasperFx;
+using JasperFx.Events;
+using Marten;
+using Marten.Events;
+using Npgsql;
+using Registry.Api.Infrastructure;
+
+namespace Registry.Api.Maintenance;
+
+/// <summary>
+/// Reads a range of streams straight from <c>mt_events</c> in stream and version order, each row turned into the same
+/// <see cref="IEvent"/> Marten's own reader gives (its event mapping, its serializer, its metadata), row by row and
+/// synchronously: Marten's query reads each event through an async stream, which costs several times the scan.
+/// A type name with no direct mapping (an upcast name) is left to Marten to read, so its upcaster still applies.
+/// </summary>
+public sealed class StoredEventScan
+{
+    private const string Columns = "seq_id, id, type, stream_id, version, data, timestamp, tenant_id, headers, user_name";
+
+    private readonly IDocumentStore _store;
+    private readonly ISerializer _serializer;
+    private readonly Dictionary<string, (Type Type, Func<object, IEvent> Wrap)> _mappings;
+
+    public StoredEventScan(IDocumentStore store)
+    {
+        _store = store;
+        _serializer = store.Options.Serializer();
+        _mappings = store.Options.Events.AllKnownEventTypes().OfType<EventMapping>()
+            .ToDictionary(m => m.EventTypeName, m => (m.DocumentType, Wrapping(m)));
+    }
+
+    /// <summary>
+    /// Wraps event data as Marten's mapping does (an <see cref="Event{T}"/> named by the mapping) but without the
+    /// constructor's random id, which the stored id replaces at once: a random Guid is a system call, once per event.
+    /// </summary>
+    private static Func<object, IEvent> Wrapping(EventMapping mapping)
+    {
+        var type = typeof(Event<>).MakeGenericType(mapping.DocumentType);
+        var data = Expression.Parameter(typeof(object), "data");
+        var e = Expression.Variable(type, "e");
+        var body = Expression.Block(type, [e],
+            Expression.Assign(e, Expression.Convert(Expression.Call(typeof(RuntimeHelpers), nameof(RuntimeHelpers.GetUninitializedObject), null, Expression.Constant(type)), type)),
+            Expression.Assign(Expression.Property(e, nameof(Event<object>.Data)), Expression.Convert(data, mapping.DocumentType)),
+            Expression.Assign(Expression.Property(e, nameof(IEvent.EventTypeName)), Expression.Constant(mapping.EventTypeName)),
+            Expression.Assign(Expression.Property(e, nameof(IEvent.DotNetTypeName)), Expression.Constant(mapping.DotNetTypeName)),
+            Expression.Assign(Expression.Property(e, nameof(IEvent.TenantId)), Expression.Constant(StorageConstants.DefaultTenantId)),
+            e);
+        return Expression.Lambda<Func<object, IEvent>>(body, data).Compile();
+    }
+
+    /// <summary>
+    /// The events up to <paramref name="highWater"/> of the streams with ids in [<paramref name="from"/>, <paramref name="to"/>)
+    /// (null: unbounded), except those of the given types, ordered by stream and version, as PostgreSQL orders uuids.
+    /// </summary>
+    public async IAsyncEnumerable<IEvent> ReadAsync(long highWater, Guid? from, Guid? to, IReadOnlyCollection<string> exceptTypes,
+        [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken ct)
+    {
+        await using var connection = _store.Storage.Database.CreateConnection();
+        await connection.OpenAsync(ct);
+        await using var command = new NpgsqlCommand(
+            $"select {Columns} from {EventStoreConfiguration.Schema}.mt_events " +
+            "where seq_id <= $1 and is_archived = false and type <> all($2) " +
+            "and ($3::uuid is null or stream_id >= $3) and ($4::uuid is null or stream_id < $4) order by stream_id, version", connection)
+        {
+            Parameters =
+            {
+                new() { Value = highWater },
+                new() { Value = exceptTypes.ToArray() },
+                new() { Value = (object?)from ?? DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Uuid },
+                new() { Value = (object?)to ?? DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Uuid },
+            },
+        };
+        await using var reader = await command.ExecuteReaderAsync(ct);
+        await using var upcasting = _store.QuerySession();
+        // Rows are read synchronously: the network waits are few (PostgreSQL sends 8 KB at a time), the per-row awaits many.
+        while (reader.Read())
+        {
+            ct.ThrowIfCancellationRequested();
+            var sequence = reader.GetInt64(0);
+            var id = reader.GetGuid(1);
+            if (!_mappings.TryGetValue(reader.GetString(2), out var mapping))
+            {
+                yield return await upcasting.Events.LoadAsync(id, ct)
+                    ?? throw new InvalidOperationException($"Event {sequence} could not be read back through the event store.");
+                continue;
+            }
+            var stream = reader.GetGuid(3);
+            var version = reader.GetInt64(4);
+            var e = mapping.Wrap(_serializer.FromJson(mapping.Type, reader, 5));
+            e.Sequence = sequence;
+            e.Id = id;
+            e.StreamId = stream;
+            e.Version = version;
+            e.Timestamp = reader.GetFieldValue<DateTimeOffset>(6);
+            if (!reader.IsDBNull(7)) e.TenantId = reader.GetString(7);
+            if (!reader.IsDBNull(8)) e.Headers = _serializer.FromJson<Dictionary<string, object>>(reader, 8);
+            if (!reader.IsDBNull(9)) e.UserName = reader.GetString(9);
+            yield return e;
+        }
+    }
+}
