@@ -32,30 +32,22 @@ public static class RebuildingProjections
             await store.Advanced.Clean.DeleteDocumentsByTypeAsync(type, ct);
 
         // Studies first: every patient's outcome row is derived under its study's protocol, which must be written by then.
-        // They are few, and read through Marten so the first schema's study events are upcast.
+        var scan = new StoredEventScan(store);
         var studyBatch = new Batch(store, new Dictionary<Guid, Study>());
-        long events;
-        await using (var session = store.QuerySession())
-        {
-            var studyEvents = session.Events.QueryAllRawEvents()
-                .Where(e => e.Sequence <= highWater && StudyEventTypes.Contains(e.EventTypeName))
-                .OrderBy(e => e.StreamId).ThenBy(e => e.Version).ToAsyncEnumerable(ct);
-            events = await FoldAsync(studyEvents, studyBatch, ct);
-        }
+        var events = await FoldAsync(scan.ReadAsync(highWater, null, null, StudyEventTypes, ofTypes: true, ct), studyBatch, ct);
         await studyBatch.WriteAsync(ct);
         await studyBatch.CompleteAsync();
         var studies = studyBatch.Studies.ToDictionary(s => s.Id);
 
         // The other streams in ranges of stream ids, each read, folded and written on its own: the work is the
         // deserialising and folding, which the cores share.
-        var scan = new StoredEventScan(store);
         var batches = new List<Batch>();
         long read = 0;
         await Task.WhenAll(StreamRanges(Readers).Select(range => Task.Run(async () =>
         {
             var batch = new Batch(store, studies);
             lock (batches) batches.Add(batch);
-            await FoldAsync(scan.ReadAsync(highWater, range.From, range.To, StudyEventTypes, ct), batch, ct, folded =>
+            await FoldAsync(scan.ReadAsync(highWater, range.From, range.To, StudyEventTypes, ofTypes: false, ct), batch, ct, folded =>
             {
                 var total = events + Interlocked.Add(ref read, folded);
                 if (total / 100_000 != (total - folded) / 100_000)

@@ -52,22 +52,23 @@ public sealed class StoredEventScan
 
     /// <summary>
     /// The events up to <paramref name="highWater"/> of the streams with ids in [<paramref name="from"/>, <paramref name="to"/>)
-    /// (null: unbounded), except those of the given types, ordered by stream and version, as PostgreSQL orders uuids.
+    /// (null: unbounded), of the given types (<paramref name="ofTypes"/>) or all but them, ordered by stream and version,
+    /// as PostgreSQL orders uuids.
     /// </summary>
-    public async IAsyncEnumerable<IEvent> ReadAsync(long highWater, Guid? from, Guid? to, IReadOnlyCollection<string> exceptTypes,
+    public async IAsyncEnumerable<IEvent> ReadAsync(long highWater, Guid? from, Guid? to, IReadOnlyCollection<string> types, bool ofTypes,
         [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken ct)
     {
         await using var connection = _store.Storage.Database.CreateConnection();
         await connection.OpenAsync(ct);
         await using var command = new NpgsqlCommand(
             $"select {Columns} from {EventStoreConfiguration.Schema}.mt_events " +
-            "where seq_id <= $1 and is_archived = false and type <> all($2) " +
+            $"where seq_id <= $1 and is_archived = false and {(ofTypes ? "type = any($2)" : "type <> all($2)")} " +
             "and ($3::uuid is null or stream_id >= $3) and ($4::uuid is null or stream_id < $4) order by stream_id, version", connection)
         {
             Parameters =
             {
                 new() { Value = highWater },
-                new() { Value = exceptTypes.ToArray() },
+                new() { Value = types.ToArray() },
                 new() { Value = (object?)from ?? DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Uuid },
                 new() { Value = (object?)to ?? DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Uuid },
             },
