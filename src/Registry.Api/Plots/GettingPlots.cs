@@ -89,7 +89,10 @@ public static class GettingPlotsEndpoint
         IQuerySession session, CancellationToken ct)
     {
         var (maturity, study) = await StudyViewQueries.MaturityAsync(studyId, endpoint, arm, reference, every, session, ct);
-        return maturity.View is null ? maturity.Refusal!.ToResult() : Image(MaturityPlot.Draw(maturity.View, study!.Code, ct).Render(format, ct), format);
+        // Drawn once per list of points: the scopes hand back the same list while no cut's point changed.
+        return maturity.View is null ? maturity.Refusal!.ToResult()
+            : Image(StudyViewQueries.Drawn(maturity.View.Cuts, $"maturity {maturity.View.Endpoint} {maturity.View.Arm} {maturity.View.Reference} {format}",
+                () => MaturityPlot.Draw(maturity.View, study!.Code, ct).Render(format, ct)), format);
     }
 
     private static IResult Image(byte[] image, PlotFormat format) => Results.File(image, Figure.ContentType(format));

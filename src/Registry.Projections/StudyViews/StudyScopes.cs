@@ -129,8 +129,14 @@ public sealed class StudyScopes
         // Kept points checked against the events since their mark are good up to this mark.
         foreach (var cut in cuts.Except(stale))
             if (_maturity.TryGetValue((study.Id, question, cut), out var p)) _maturity[(study.Id, question, cut)] = (p.Point, Math.Max(p.Mark, mark));
-        return cuts.Select(c => _maturity[(study.Id, question, c)].Point).OfType<MaturityPoint>().ToList();
+        var points = cuts.Select(c => _maturity[(study.Id, question, c)].Point).OfType<MaturityPoint>().ToList();
+        // The same list while no point changed, so what is kept beside it (the drawn figure) stays valid.
+        var answered = _maturityAnswers.AddOrUpdate((study.Id, question, step), points,
+            (_, previous) => previous.Count == points.Count && previous.Zip(points).All(p => ReferenceEquals(p.First, p.Second)) ? previous : points);
+        return answered;
     }
+
+    private readonly ConcurrentDictionary<(Guid Study, string Question, (int Months, int Days) Step), IReadOnlyList<MaturityPoint>> _maturityAnswers = new();
 
     private async Task<StudyViewScope> ScopeAsync(IQuerySession session, Study study, ScopeKey key, CancellationToken ct)
     {

@@ -176,6 +176,8 @@ public sealed class KeptScopesTests(RegistryApp app) : IClassFixture<RegistryApp
         int LastCutEvents(JsonElement view) => view.GetProperty("cuts").EnumerateArray().Last().GetProperty("events").GetInt32();
         const string query = "maturity?endpoint=pfs&arm=ITC&reference=C";
         Assert.Equal(0, LastCutEvents(await ViewAsync(studyId, query)));
+        var figure = await FigureAsync(studyId, $"plots/{query.Replace("maturity?", "maturity.svg?")}");
+        Assert.Equal(figure, await FigureAsync(studyId, $"plots/{query.Replace("maturity?", "maturity.svg?")}"));
 
         await app.RecordAsync(treated, "progressions", new { progressedOn = "2020-05-01", basis = "Radiological" });
         await app.RecordAsync(control, "progressions", new { progressedOn = "2020-04-01", basis = "Clinical" });
@@ -185,5 +187,14 @@ public sealed class KeptScopesTests(RegistryApp app) : IClassFixture<RegistryApp
             Assert.True(waited.Elapsed < TimeSpan.FromSeconds(30), "Maturity never showed the progressions at its latest cut.");
             await Task.Delay(50);
         }
+        // The figure kept for the earlier points is not handed out for the new ones.
+        Assert.NotEqual(figure, await FigureAsync(studyId, $"plots/{query.Replace("maturity?", "maturity.svg?")}"));
     }
+
+    private async Task<string> FigureAsync(Guid studyId, string path) =>
+        await (await app.Host.Scenario(s =>
+        {
+            s.WithBearerToken(app.Investigator);
+            s.Get.Url($"/api/studies/{studyId}/{path}");
+        })).ReadAsTextAsync();
 }
