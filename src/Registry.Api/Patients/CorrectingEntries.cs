@@ -69,7 +69,10 @@ public sealed record VoidEntry(long? EntryVersion, string? Reason, long? Expecte
 [Tags(ApiTags.Corrections)]
 public static class CorrectingEntryEndpoint
 {
-    public static ProblemDetails Validate(CorrectEntry request) => RequestValidation.Check(new CorrectEntry.Validator().Validate(request));
+    // Built once: a validator compiles its rules' expressions when constructed, and is safe to share between requests.
+    private static readonly CorrectEntry.Validator Validator = new();
+
+    public static ProblemDetails Validate(CorrectEntry request) => RequestValidation.Check(Validator.Validate(request));
 
     [WolverinePost("/api/patients/{patientId}/corrections")]
     [Authorize(Roles = Roles.Coordinator)]
@@ -82,7 +85,7 @@ public static class CorrectingEntryEndpoint
     /// <summary>The one way a correction is recorded, from the route or the correction page.</summary>
     public static Task<WriteOutcome> CorrectAsync(IDocumentSession session, ClaimsPrincipal user, Guid patientId, CorrectEntry request, CancellationToken ct)
     {
-        var validation = new CorrectEntry.Validator().Validate(request);
+        var validation = Validator.Validate(request);
         if (!validation.IsValid) return Task.FromResult<WriteOutcome>(new WriteOutcome.Invalid(RequestValidation.Errors(validation)));
         return PatientStream.RecordAsync(session, user, patientId, request.ExpectedVersion, t => Events(request, t), ct);
     }
@@ -95,7 +98,9 @@ public static class CorrectingEntryEndpoint
 [Tags(ApiTags.Corrections)]
 public static class VoidingEntryEndpoint
 {
-    public static ProblemDetails Validate(VoidEntry request) => RequestValidation.Check(new VoidEntry.Validator().Validate(request));
+    private static readonly VoidEntry.Validator Validator = new();
+
+    public static ProblemDetails Validate(VoidEntry request) => RequestValidation.Check(Validator.Validate(request));
 
     [WolverinePost("/api/patients/{patientId}/voids")]
     [Authorize(Roles = Roles.Coordinator)]
@@ -108,7 +113,7 @@ public static class VoidingEntryEndpoint
     /// <summary>The one way a void is recorded, from the route or the void page.</summary>
     public static Task<WriteOutcome> VoidAsync(IDocumentSession session, ClaimsPrincipal user, Guid patientId, VoidEntry request, CancellationToken ct)
     {
-        var validation = new VoidEntry.Validator().Validate(request);
+        var validation = Validator.Validate(request);
         if (!validation.IsValid) return Task.FromResult<WriteOutcome>(new WriteOutcome.Invalid(RequestValidation.Errors(validation)));
         return PatientStream.RecordAsync(session, user, patientId, request.ExpectedVersion,
             _ => [new EntryVoided(request.EntryVersion!.Value, request.Reason!.Trim())], ct);
