@@ -59,8 +59,7 @@ public static partial class MaturityTimeline
         private readonly Study?[] _studies = cuts.Select(c => study.AsOf(AsOf(c))).ToArray();
         private readonly List<(Guid Patient, string? Arm, string? Excluded, TimeToEvent? Time)>[] _patients = cuts.Select(_ => new List<(Guid, string?, string?, TimeToEvent?)>()).ToArray();
         // Held once each: a study's patients at all its cuts have few distinct arms, exclusions and times.
-        private readonly Dictionary<string, string> _texts = new(StringComparer.Ordinal);
-        private readonly Dictionary<(int Days, bool Event), TimeToEvent> _times = [];
+        private readonly SharedOutcomeParts _parts = new();
 
         public void Add(PatientChart chart)
         {
@@ -68,7 +67,7 @@ public static partial class MaturityTimeline
             {
                 if (_studies[i] is not { } then || StudyViewLoader.Patient(chart, then, AsOf(cuts[i]), cuts[i]) is not { } patient) continue;
                 var outcome = patient.Outcome;
-                _patients[i].Add((outcome.PatientId, Text(outcome.Arm), Text(outcome.ExcludedBecause), outcome.Time(endpoint) is { } t ? Time(t) : null));
+                _patients[i].Add((outcome.PatientId, _parts.Text(outcome.Arm), _parts.Text(outcome.ExcludedBecause), outcome.Time(endpoint) is { } t ? _parts.Time(t) : null));
             }
         }
 
@@ -77,11 +76,6 @@ public static partial class MaturityTimeline
                 BaselineValues.Empty, null, p.Excluded, p.Time is { } t ? new Dictionary<string, TimeToEvent> { [endpoint] = t } : Empty,
                 BestOverallResponse.NE, false, [])).ToList(), cut, endpoint, arm, reference, ct)))
             .ToList();
-
-        private string? Text(string? text) => text is null ? null : _texts.TryGetValue(text, out var kept) ? kept : _texts[text] = text;
-
-        private TimeToEvent Time(TimeToEvent time) =>
-            _times.TryGetValue((time.Days, time.Event), out var kept) ? kept : _times[(time.Days, time.Event)] = new TimeToEvent(time.Days, time.Event);
 
         private static readonly IReadOnlyDictionary<string, TimeToEvent> Empty = new Dictionary<string, TimeToEvent>();
     }

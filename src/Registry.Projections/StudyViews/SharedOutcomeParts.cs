@@ -32,7 +32,8 @@ public sealed class SharedOutcomeParts
         AdverseEvents = outcome.AdverseEvents.Count == 0 ? [] : outcome.AdverseEvents.Select(AdverseEvent).ToArray(),
     };
 
-    private string? Text(string? text) => text is null ? null : _texts.GetOrAdd(text, text);
+    /// <summary>The text held once for every equal text.</summary>
+    public string? Text(string? text) => text is null ? null : _texts.GetOrAdd(text, text);
 
     private string[] KeySet(string[] keys) => _keySets.GetOrAdd(string.Join('\u001f', keys), _ => Array.ConvertAll(keys, k => Text(k)!));
 
@@ -44,7 +45,8 @@ public sealed class SharedOutcomeParts
         : _values.Count >= MaximumSharedValues ? value
         : _values.GetOrAdd(value, v => v with { Text = Text(v.Text), Missing = Text(v.Missing) });
 
-    private TimeToEvent Time(TimeToEvent time) => _times.GetOrAdd((time.Days, time.Event), t => new TimeToEvent(t.Days, t.Event));
+    /// <summary>The time held once for every equal time, without where it ends.</summary>
+    public TimeToEvent Time(TimeToEvent time) => _times.GetOrAdd((time.Days, time.Event), t => new TimeToEvent(t.Days, t.Event));
 
     private AdverseEventSummary AdverseEvent(AdverseEventSummary summary) => _adverseEvents.GetOrAdd(summary, s => s with { Term = Text(s.Term)! });
 
