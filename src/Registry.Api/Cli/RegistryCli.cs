@@ -50,6 +50,7 @@ public static class RegistryCli
             ImportVerb.Create(settings),
             DatasetsVerb.Create(settings),
             FhirVerb.Create(settings),
+            CodegenVerb.Create(),
         };
         var parse = root.Parse(args);
         var exitCode = await parse.InvokeAsync(invocation);

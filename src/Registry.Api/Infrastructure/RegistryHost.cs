@@ -45,6 +45,7 @@ public static class RegistryHost
         builder.Host.UseWolverine(options =>
         {
             options.ApplicationAssembly = typeof(RegistryHost).Assembly;
+            options.CodeGeneration.TypeLoadMode = GeneratedCode.Mode(builder.Configuration, builder.Environment);
             options.Durability.Mode = distributed ? DurabilityMode.Balanced : DurabilityMode.Solo;
             // A node that dies without a goodbye is noticed after two missed 3-second health checks past a 9-second
             // staleness, so its projections move to a live node well within 30 s (Wolverine's defaults took ≈ 75 s).

@@ -4,7 +4,7 @@ namespace Registry.Api.Tests.Cli;
 
 public sealed class CommandLineTests
 {
-    private static readonly string[] Verbs = ["token", "user", "seed", "report", "verify", "rebuild", "analyze", "import", "datasets", "fhir"];
+    private static readonly string[] Verbs = ["token", "user", "seed", "report", "verify", "rebuild", "analyze", "import", "datasets", "fhir", "codegen"];
 
     [Fact]
     public async Task Help_lists_every_verb_with_one_line_each()
@@ -27,6 +27,8 @@ public sealed class CommandLineTests
     [InlineData("import", "--study", "--subjects", "--events", "--odm", "--dry-run")]
     [InlineData("datasets", "--study", "--out", "--as-of", "--data-cut")]
     [InlineData("fhir", "--study", "--out", "--as-of")]
+    [InlineData("codegen", "write")]
+    [InlineData("codegen write", "--project")]
     public async Task Each_verb_lists_its_options_or_verbs(string verb, params string[] listed)
     {
         var run = await CliRun.InvokeAsync([.. verb.Split(' '), "--help"]);
