@@ -12,6 +12,7 @@ using Registry.Api.Auth;
 using Registry.Api.Health;
 using Registry.Api.Web;
 using Registry.Api.Web.Account;
+using Registry.Projections.StudyViews;
 using Wolverine;
 using Wolverine.Http;
 using Wolverine.Marten;
@@ -81,6 +82,10 @@ public static class RegistryHost
         app.UseDeclaredQueryParameters();
         app.UseRateLimiter();
         app.UseRequestBodyChecks();
+
+        // The study views' kept sets are bounded by bytes (StudyScopes.MaximumBytesKept); a node may be given another budget.
+        if (app.Configuration.GetValue<int?>("Registry:Views:KeptMegabytes") is { } kept)
+            StudyScopes.Of(app.Services.GetRequiredService<IDocumentStore>()).MaximumBytesKept = (long)kept << 20;
 
         app.MapRegistryApiReference();
         app.MapHealthChecks("/health", new HealthCheckOptions { ResponseWriter = WriteHealthAsync }).AllowAnonymous();

@@ -36,8 +36,18 @@ public sealed class StudyScopes
     private static readonly string[] CurrentRows = [OutcomeRowsProgression];
     private static readonly string[] SafeMark = [HighWaterMark, OutcomeRowsProgression];
 
-    /// <summary>Patients kept over every set at once (a set per study for the current view, more for moments and cuts); least recently used sets go first.</summary>
-    public const int MaximumPatientsKept = 250_000;
+    /// <summary>
+    /// What a kept patient costs, shared parts included: a heap dump at 100 000 patients held 157 MB of live objects
+    /// for 244 195 kept patients (docs/performance.md, "Memory").
+    /// </summary>
+    public const int BytesPerPatient = 640;
+
+    /// <summary>
+    /// Bytes the sets may hold together (a set per study for the current view, more for moments and cuts); least
+    /// recently used sets go first, so memory stays bounded whatever the number of studies and variants asked.
+    /// 128 MB keeps two sets of 100 000 patients. Set from <c>Registry:Views:KeptMegabytes</c>.
+    /// </summary>
+    public long MaximumBytesKept { get; set; } = 128L << 20;
 
     private static readonly ConditionalWeakTable<IDocumentStore, StudyScopes> PerStore = new();
 
@@ -239,18 +249,20 @@ public sealed class StudyScopes
         if (StudyViewLoader.Patient(chart, study, key.AsOf, key.DataCut) is { } patient) byPatient[chart.Id] = _parts.Share(patient.Outcome);
     }
 
-    /// <summary>Drops the least recently used sets while more patients are kept than <see cref="MaximumPatientsKept"/>; the current one stays.</summary>
+    /// <summary>Drops the least recently used sets while they hold more than <see cref="MaximumBytesKept"/>; the one just used stays.</summary>
     private void Evict()
     {
         var sets = _entries.ToArray();
-        var total = sets.Sum(s => s.Value.Snapshot?.Outcomes.Count ?? 0);
+        var total = sets.Sum(s => Bytes(s.Value));
         foreach (var (key, entry) in sets.OrderBy(s => s.Value.LastUsed).SkipLast(1))
         {
-            if (total <= MaximumPatientsKept) return;
-            total -= entry.Snapshot?.Outcomes.Count ?? 0;
+            if (total <= MaximumBytesKept) return;
+            total -= Bytes(entry);
             _entries.TryRemove(key, out _);
         }
     }
+
+    private static long Bytes(Entry entry) => (long)(entry.Snapshot?.Outcomes.Count ?? 0) * BytesPerPatient;
 
     /// <summary>
     /// The furthest of the named progressions' positions, in one query: whether the event at <paramref name="kept"/>'s sequence is

@@ -80,6 +80,33 @@ public sealed class KeptScopesTests(RegistryApp app) : IClassFixture<RegistryApp
         Assert.Same(after, await LoadAsync(studyId, consistent: true));
     }
 
+    [Fact]
+    public async Task Kept_sets_beyond_the_byte_budget_go_least_recently_used_first_and_answer_the_same_when_read_again()
+    {
+        var scopes = StudyScopes.Of(app.Store);
+        var budget = scopes.MaximumBytesKept;
+        var (first, _, _) = await TwoTreatedPatientsAsync();
+        var (second, _, _) = await TwoTreatedPatientsAsync();
+        try
+        {
+            // Room for two sets of two patients: a third set pushes out the one used longest ago, never the one just used.
+            scopes.MaximumBytesKept = 4 * StudyScopes.BytesPerPatient;
+            var firstLive = await LoadAsync(first);
+            var secondLive = await LoadAsync(second);
+            Assert.Same(firstLive, await LoadAsync(first));
+            var secondAsOf = await LoadAsync(second, asOf: "2030-01-01T00:00:00Z");
+            Assert.True(scopes.Kept.Patients <= 4, $"{scopes.Kept.Patients} patients kept");
+            Assert.Same(secondAsOf, await LoadAsync(second, asOf: "2030-01-01T00:00:00Z"));
+            var secondAgain = await LoadAsync(second);
+            Assert.NotSame(secondLive, secondAgain);
+            Assert.Equal(JsonSerializer.Serialize(secondLive.Outcomes), JsonSerializer.Serialize(secondAgain.Outcomes));
+        }
+        finally
+        {
+            scopes.MaximumBytesKept = budget;
+        }
+    }
+
     /// <summary>Waits (bounded) until the daemon's high-water mark has reached the last event.</summary>
     private async Task WaitForHighWaterAsync()
     {
