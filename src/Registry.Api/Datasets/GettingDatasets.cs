@@ -14,7 +14,8 @@ namespace Registry.Api.Datasets;
 /// <summary>
 /// A study's CDISC ADaM-shaped analysis datasets (ADSL, ADTTE, ADRS, ADAE) as CSV or Dataset-JSON, and their data
 /// definition, as of any moment and data cut: the patients, outcomes and refusals of the study views
-/// (<see cref="StudyViewLoader.LoadPatientsAsync"/>), for the views' readers and under their rate limit.
+/// (<see cref="StudyViewLoader.StreamPatientsAsync"/>), for the views' readers and under their rate limit. Each is written
+/// patient by patient as the charts are read, so no route holds a study's records or rows at once.
 /// </summary>
 [Tags(ApiTags.AnalysisDatasets)]
 public static class GettingDatasetsEndpoint
@@ -29,11 +30,11 @@ public static class GettingDatasetsEndpoint
     [Refuses(404, DatasetNotFound)]
     public static async Task<IResult> Csv(Guid studyId, string dataset, string? asOf, string? dataCut, IQuerySession session, CancellationToken ct)
     {
-        if (AnalysisDatasets.Find(dataset) is not { } build) return Unknown(dataset);
-        var (source, refusal) = await AnalysisSources.LoadAsync(session, studyId, asOf, dataCut, ct);
+        if (AnalysisDatasets.FindShape(dataset) is not { } shapeOf) return Unknown(dataset);
+        var (source, patients, refusal) = await AnalysisSources.StreamAsync(session, studyId, asOf, dataCut, ct);
         if (source is null) return refusal!.ToResult();
-        var built = build(source);
-        return Results.Stream(body => DatasetCsv.WriteAsync(built, body, ct), "text/csv; charset=utf-8", FileName(source, built.Name, "csv"));
+        var shape = shapeOf(source);
+        return Results.Stream(body => DatasetCsv.WriteAsync(shape, patients!(ct), body, ct), "text/csv; charset=utf-8", FileName(source, shape.Name, "csv"));
     }
 
     [WolverineGet("/api/studies/{studyId}/datasets/{dataset}.json")]
@@ -45,11 +46,12 @@ public static class GettingDatasetsEndpoint
     [Refuses(404, DatasetNotFound)]
     public static async Task<IResult> Json(Guid studyId, string dataset, string? asOf, string? dataCut, IQuerySession session, CancellationToken ct)
     {
-        if (AnalysisDatasets.Find(dataset) is not { } build) return Unknown(dataset);
-        var (source, refusal) = await AnalysisSources.LoadAsync(session, studyId, asOf, dataCut, ct);
+        if (AnalysisDatasets.FindShape(dataset) is not { } shapeOf) return Unknown(dataset);
+        var (source, patients, refusal) = await AnalysisSources.StreamAsync(session, studyId, asOf, dataCut, ct);
         if (source is null) return refusal!.ToResult();
-        var built = build(source);
-        return Results.Stream(body => DatasetJson.WriteAsync(built, source, DateTimeOffset.UtcNow, body, ct), "application/json", FileName(source, built.Name, "json"));
+        var shape = shapeOf(source);
+        return Results.Stream(body => DatasetJson.WriteAsync(shape, source, patients!(ct), DateTimeOffset.UtcNow, body, ct), "application/json",
+            FileName(source, shape.Name, "json"));
     }
 
     /// <summary>Every dataset's columns — name, label, type, length, keys, origin and code list — as the same query builds them.</summary>
@@ -60,9 +62,9 @@ public static class GettingDatasetsEndpoint
     [ProducesResponseType<JsonObject>(200, "application/json")]
     public static async Task<IResult> Define(Guid studyId, string? asOf, string? dataCut, IQuerySession session, CancellationToken ct)
     {
-        var (source, refusal) = await AnalysisSources.LoadAsync(session, studyId, asOf, dataCut, ct);
+        var (source, patients, refusal) = await AnalysisSources.StreamAsync(session, studyId, asOf, dataCut, ct);
         if (source is null) return refusal!.ToResult();
-        var definition = DataDefinition.Of(source, AnalysisDatasets.All.Select(d => d.Build(source)));
+        var definition = await DataDefinition.OfAsync(source, AnalysisDatasets.All.Select(d => d.Shape(source)).ToList(), patients!(ct), ct);
         return Results.Stream(body => definition.WriteAsync(body, ct), "application/json", $"{source.StudyCode}-define.json");
     }
 

@@ -16,7 +16,10 @@ public static class Adae
     private sealed record Row(AnalysisPatient Patient, AdverseEventRecorded Event, long Version, string Term, DateOnly? TreatmentStart,
         bool WorstOverall, bool WorstOfTerm);
 
-    public static AnalysisDataset Build(AnalysisSource source)
+    public static AnalysisDataset Build(AnalysisSource source) => Shape(source).Build(source.InOrder);
+
+    /// <summary>The columns and each patient's rows; reads the source's study, moment and cut, not its patients.</summary>
+    public static DatasetShape Shape(AnalysisSource source)
     {
         var columns = new List<Column<Row>>(Identifiers<Row>(source, r => r.Patient, subjectLevel: false))
         {
@@ -43,8 +46,8 @@ public static class Adae
                 r => YOrNull(r.WorstOfTerm), values: YesOnly),
             Integer<Row>("SRCSEQ", "Source Sequence Number", Derived("The adverse event entry's version in the patient's record."), r => r.Version, key: 4),
         };
-        var rows = source.InOrder.SelectMany(p => Rows(p, source.DataCut));
-        return DatasetBuilder.Build(Name, "Adverse Events Analysis Dataset", "OCCURRENCE DATA STRUCTURE", "One record per adverse event entry", columns, rows);
+        return DatasetBuilder.Shape(Name, "Adverse Events Analysis Dataset", "OCCURRENCE DATA STRUCTURE", "One record per adverse event entry", columns,
+            p => Rows(p, source.DataCut));
     }
 
     private static IEnumerable<Row> Rows(AnalysisPatient patient, DateOnly? cut)

@@ -15,7 +15,10 @@ public static class Adrs
 
     private sealed record Row(AnalysisPatient Patient, string Parameter, string Response, DateOnly? On, string? InAnalysis, EntrySource? Source);
 
-    public static AnalysisDataset Build(AnalysisSource source)
+    public static AnalysisDataset Build(AnalysisSource source) => Shape(source).Build(source.InOrder);
+
+    /// <summary>The columns and each patient's rows; reads the source's study, moment and cut, not its patients.</summary>
+    public static DatasetShape Shape(AnalysisSource source)
     {
         var criteria = source.Study.Protocol.ResponseCriteria;
         var confirmation = criteria.RequireConfirmation ? $", confirmed at least {criteria.ConfirmationMinimumDays} days apart" : "";
@@ -46,8 +49,8 @@ public static class Adrs
             Text<Row>("SRCDOM", "Source Data", Derived("imagingAssessed for a timepoint; empty for a derived parameter."), r => r.Source?.Kind),
             Integer<Row>("SRCSEQ", "Source Sequence Number", Derived("The timepoint entry's version in the patient's record."), r => r.Source?.Version, key: 4),
         };
-        var rows = source.InOrder.SelectMany(p => Rows(p, source.DataCut));
-        return DatasetBuilder.Build(Name, "Response Analysis Dataset", "BASIC DATA STRUCTURE", "One record per subject per parameter per analysis date", columns, rows);
+        return DatasetBuilder.Shape(Name, "Response Analysis Dataset", "BASIC DATA STRUCTURE", "One record per subject per parameter per analysis date", columns,
+            p => Rows(p, source.DataCut));
     }
 
     private static IEnumerable<Row> Rows(AnalysisPatient patient, DateOnly? cut)

@@ -21,7 +21,10 @@ public static class Adsl
         "ITTFL", "SAFFL", "EFFFL", "EFFEXRSN", "RSPEVLFL", "DTHFL", "DTHDT", "DTHCAUS",
     ];
 
-    public static AnalysisDataset Build(AnalysisSource source)
+    public static AnalysisDataset Build(AnalysisSource source) => Shape(source).Build(source.InOrder);
+
+    /// <summary>The columns and each patient's rows; reads the source's study, moment and cut, not its patients.</summary>
+    public static DatasetShape Shape(AnalysisSource source)
     {
         var protocol = source.Study.Protocol;
         var cut = source.DataCut;
@@ -60,7 +63,7 @@ public static class Adsl
             Date<AnalysisPatient>("DTHDT", "Date of Death", Collected("Death: diedOn, the earliest up to the data cut."), p => Death(p, cut)?.DiedOn),
             Text<AnalysisPatient>("DTHCAUS", "Cause of Death", Collected("Death: cause, when recorded."), p => Death(p, cut)?.Cause),
         ]);
-        return DatasetBuilder.Build(Name, "Subject-Level Analysis Dataset", "SUBJECT LEVEL ANALYSIS DATASET", "One record per subject", columns, source.InOrder);
+        return DatasetBuilder.Shape(Name, "Subject-Level Analysis Dataset", "SUBJECT LEVEL ANALYSIS DATASET", "One record per subject", columns, p => [p]);
     }
 
     /// <summary>STRATwR: each of the protocol's stratification factors, the stratum recorded at randomization.</summary>

@@ -16,7 +16,10 @@ public static class Adtte
     /// <summary>One row: a patient and one endpoint's time.</summary>
     private sealed record Row(AnalysisPatient Patient, EndpointDefinition Endpoint, TimeToEvent Time, EndpointEnd End);
 
-    public static AnalysisDataset Build(AnalysisSource source)
+    public static AnalysisDataset Build(AnalysisSource source) => Shape(source).Build(source.InOrder);
+
+    /// <summary>The columns and each patient's rows; reads the source's study, moment and cut, not its patients.</summary>
+    public static DatasetShape Shape(AnalysisSource source)
     {
         var protocol = source.Study.Protocol;
         var endpoints = TimeToEventEndpoints(protocol);
@@ -56,12 +59,12 @@ public static class Adtte
             Integer<Row>("SRCSEQ", "Source Sequence Number", Derived("The entry's version in the patient's record (its history at /api/patients/{id}/history)."),
                 r => r.End.Source?.Version),
         ]);
-        var rows = source.InOrder.Where(p => p.Outcome.Analysable).SelectMany(p => endpoints
+        IEnumerable<Row> Rows(AnalysisPatient p) => !p.Outcome.Analysable ? [] : endpoints
             .Select(e => p.Outcome.Time(e.Code) is { } time
                 ? new Row(p, e, time, time.End ?? throw new InvalidOperationException($"The {e.Code} time of {p.SubjectCode} was read from an outcome row, which keeps no end; derive the outcomes from the charts."))
                 : null)
-            .OfType<Row>());
-        return DatasetBuilder.Build(Name, "Time-to-Event Analysis Dataset", "BASIC DATA STRUCTURE", "One record per subject per parameter (time-to-event endpoint)", columns, rows);
+            .OfType<Row>();
+        return DatasetBuilder.Shape(Name, "Time-to-Event Analysis Dataset", "BASIC DATA STRUCTURE", "One record per subject per parameter (time-to-event endpoint)", columns, Rows);
     }
 
     /// <summary>The protocol's time-to-event endpoints, in its order.</summary>

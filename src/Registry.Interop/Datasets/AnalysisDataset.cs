@@ -38,9 +38,44 @@ public sealed record AnalysisDataset(
     IReadOnlyList<object?[]> Rows)
 {
     /// <summary>The longest text a column holds (at least 1), as Dataset-JSON's and Define-XML's planned length; null for numbers.</summary>
-    public int? Length(int column) => Columns[column].Type switch
+    public int? Length(int column) => DatasetTally.Length(Columns[column].Type, Rows.Select(r => (r[column] as string)?.Length ?? 0).DefaultIfEmpty(0).Max());
+}
+
+/// <summary>
+/// An analysis dataset before its rows: what <see cref="AnalysisDataset"/> says of itself, and the rows each patient
+/// gives, so a dataset can be written one patient at a time, in the order the patients come.
+/// </summary>
+public sealed record DatasetShape(
+    string Name,
+    string Label,
+    string Class,
+    string Structure,
+    IReadOnlyList<DatasetColumn> Columns,
+    Func<AnalysisPatient, IEnumerable<object?[]>> RowsOf)
+{
+    public AnalysisDataset Build(IEnumerable<AnalysisPatient> patients) => new(Name, Label, Class, Structure, Columns, patients.SelectMany(RowsOf).ToList());
+}
+
+/// <summary>A dataset's record count and each column's longest text, taken as its rows go by (what Dataset-JSON and define.json state before the rows).</summary>
+public sealed class DatasetTally(IReadOnlyList<DatasetColumn> columns)
+{
+    private readonly int[] _longest = new int[columns.Count];
+
+    public int Records { get; private set; }
+
+    public void Add(object?[] row)
     {
-        ColumnType.Text => Math.Max(1, Rows.Select(r => (r[column] as string)?.Length ?? 0).DefaultIfEmpty(0).Max()),
+        Records++;
+        for (var i = 0; i < row.Length; i++)
+            if (row[i] is string text && text.Length > _longest[i]) _longest[i] = text.Length;
+    }
+
+    /// <inheritdoc cref="AnalysisDataset.Length"/>
+    public int? Length(int column) => Length(columns[column].Type, _longest[column]);
+
+    internal static int? Length(ColumnType type, int longest) => type switch
+    {
+        ColumnType.Text => Math.Max(1, longest),
         ColumnType.Date => 10,
         _ => null,
     };

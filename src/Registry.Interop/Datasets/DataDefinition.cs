@@ -23,14 +23,34 @@ public sealed record DataDefinition(
     [property: JsonPropertyName("datasetJSONVersion")] string DatasetJsonVersion,
     IReadOnlyList<DefinedDataset> Datasets)
 {
-    public static DataDefinition Of(AnalysisSource source, IEnumerable<AnalysisDataset> datasets) => new(
+    public static DataDefinition Of(AnalysisSource source, IEnumerable<AnalysisDataset> datasets) =>
+        Of(source, datasets.Select(d => (d.Name, d.Label, d.Class, d.Structure, d.Columns, d.Rows.Count, (Func<int, int?>)d.Length)));
+
+    /// <summary>The definition from each dataset's shape and its tally of rows (no row held).</summary>
+    public static DataDefinition Of(AnalysisSource source, IEnumerable<(DatasetShape Shape, DatasetTally Tally)> datasets) =>
+        Of(source, datasets.Select(d => (d.Shape.Name, d.Shape.Label, d.Shape.Class, d.Shape.Structure, d.Shape.Columns, d.Tally.Records, (Func<int, int?>)d.Tally.Length)));
+
+    /// <summary>The definition of <paramref name="shapes"/>, their rows tallied in one pass over <paramref name="patients"/> and dropped as they go.</summary>
+    public static async Task<DataDefinition> OfAsync(AnalysisSource source, IReadOnlyList<DatasetShape> shapes, IAsyncEnumerable<AnalysisPatient> patients,
+        CancellationToken ct)
+    {
+        var tallies = shapes.Select(s => new DatasetTally(s.Columns)).ToList();
+        await foreach (var patient in patients.WithCancellation(ct))
+            for (var i = 0; i < shapes.Count; i++)
+                foreach (var row in shapes[i].RowsOf(patient))
+                    tallies[i].Add(row);
+        return Of(source, shapes.Zip(tallies));
+    }
+
+    private static DataDefinition Of(AnalysisSource source,
+        IEnumerable<(string Name, string Label, string Class, string Structure, IReadOnlyList<DatasetColumn> Columns, int Records, Func<int, int?> Length)> datasets) => new(
         source.StudyCode, source.Study.Title, source.Study.ProtocolVersion, DatasetJson.MetaDataVersionOid(source), source.AsOf, source.DataCut, DatasetJson.Version,
         datasets.Select(d => new DefinedDataset(d.Name, $"IG.{d.Name}", d.Label, d.Class, d.Structure,
-            d.Columns.Where(c => c.KeySequence is not null).OrderBy(c => c.KeySequence).Select(c => c.Name).ToList(), d.Rows.Count,
+            d.Columns.Where(c => c.KeySequence is not null).OrderBy(c => c.KeySequence).Select(c => c.Name).ToList(), d.Records,
             d.Columns.Select((c, i) =>
             {
                 var type = DatasetJson.DataType(c.Type);
-                return new DefinedColumn(DatasetJson.ItemOid(d, c), c.Name, c.Label, type.DataType, type.TargetDataType, d.Length(i), type.DisplayFormat,
+                return new DefinedColumn(DatasetJson.ItemOid(d.Name, c), c.Name, c.Label, type.DataType, type.TargetDataType, d.Length(i), type.DisplayFormat,
                     c.KeySequence, c.Origin, c.Values);
             }).ToList())).ToList());
 

@@ -7,9 +7,11 @@ internal sealed record Column<T>(DatasetColumn Definition, Func<T, object?> Valu
 
 internal static class DatasetBuilder
 {
-    public static AnalysisDataset Build<T>(string name, string label, string @class, string structure, IReadOnlyList<Column<T>> columns, IEnumerable<T> records) =>
+    /// <summary>A dataset's columns and the records each patient gives, one row of values per record in column order.</summary>
+    public static DatasetShape Shape<T>(string name, string label, string @class, string structure, IReadOnlyList<Column<T>> columns,
+        Func<AnalysisPatient, IEnumerable<T>> records) =>
         new(name, label, @class, structure, columns.Select(c => c.Definition).ToList(),
-            records.Select(r => columns.Select(c => c.Value(r)).ToArray()).ToList());
+            patient => records(patient).Select(r => columns.Select(c => c.Value(r)).ToArray()));
 
     public static Column<T> Text<T>(string name, string label, ColumnOrigin origin, Func<T, string?> value, int? key = null, IReadOnlyList<CodedValue>? values = null) =>
         new(new DatasetColumn(name, label, ColumnType.Text, origin, key, values), r => value(r));

@@ -17,19 +17,35 @@ public static class DatasetCsv
         foreach (var row in dataset.Rows)
         {
             ct.ThrowIfCancellationRequested();
-            foreach (var value in row)
-            {
-                switch (value)
-                {
-                    case null: csv.Text(null); break;
-                    case long n: csv.Number(n); break;
-                    case double d: csv.Number(d); break;
-                    case DateOnly date: csv.Text(date.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture)); break;
-                    default: csv.Text(value.ToString()); break;
-                }
-            }
-            await csv.EndRowAsync(ct);
+            await WriteRowAsync(csv, row, ct);
         }
         await csv.FlushAsync(ct);
+    }
+
+    /// <summary>The dataset written patient by patient as <paramref name="patients"/> come: nothing but the current patient's rows is held.</summary>
+    public static async Task WriteAsync(DatasetShape shape, IAsyncEnumerable<AnalysisPatient> patients, Stream body, CancellationToken ct)
+    {
+        await using var csv = SpreadsheetSafeCsv.Create(body);
+        csv.Header([.. shape.Columns.Select(c => c.Name)]);
+        await foreach (var patient in patients.WithCancellation(ct))
+            foreach (var row in shape.RowsOf(patient))
+                await WriteRowAsync(csv, row, ct);
+        await csv.FlushAsync(ct);
+    }
+
+    private static async Task WriteRowAsync(SpreadsheetSafeCsv csv, object?[] row, CancellationToken ct)
+    {
+        foreach (var value in row)
+        {
+            switch (value)
+            {
+                case null: csv.Text(null); break;
+                case long n: csv.Number(n); break;
+                case double d: csv.Number(d); break;
+                case DateOnly date: csv.Text(date.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture)); break;
+                default: csv.Text(value.ToString()); break;
+            }
+        }
+        await csv.EndRowAsync(ct);
     }
 }

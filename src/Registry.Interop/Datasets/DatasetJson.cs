@@ -17,10 +17,62 @@ public static class DatasetJson
     public static async Task WriteAsync(AnalysisDataset dataset, AnalysisSource source, DateTimeOffset createdAt, Stream body, CancellationToken ct)
     {
         await using var json = new Utf8JsonWriter(body);
+        WriteHeader(json, dataset.Name, dataset.Label, dataset.Columns, dataset.Rows.Count, dataset.Length, source, createdAt);
+        json.WritePropertyName("rows");
+        json.WriteStartArray();
+        foreach (var row in dataset.Rows)
+        {
+            ct.ThrowIfCancellationRequested();
+            WriteRow(json, row);
+            if (json.BytesPending > 16 * 1024) await json.FlushAsync(ct);
+        }
+        json.WriteEndArray();
+        json.WriteEndObject();
+        await json.FlushAsync(ct);
+    }
+
+    /// <summary>
+    /// The dataset written patient by patient as <paramref name="patients"/> come. The record count and the columns'
+    /// lengths precede the rows, so the rows go to a scratch file (deleted on close) while they are counted, then follow
+    /// the header: the same bytes as the dataset built whole, without holding its rows.
+    /// </summary>
+    public static async Task WriteAsync(DatasetShape shape, AnalysisSource source, IAsyncEnumerable<AnalysisPatient> patients, DateTimeOffset createdAt,
+        Stream body, CancellationToken ct)
+    {
+        var tally = new DatasetTally(shape.Columns);
+        await using var scratch = new FileStream(Path.Combine(Path.GetTempPath(), $"trial-registry-dataset-{Guid.NewGuid():N}.json"), FileMode.CreateNew,
+            FileAccess.ReadWrite, FileShare.None, 1 << 16, FileOptions.DeleteOnClose | FileOptions.Asynchronous);
+        await using (var rows = new Utf8JsonWriter(scratch))
+        {
+            rows.WriteStartArray();
+            await foreach (var patient in patients.WithCancellation(ct))
+            {
+                foreach (var row in shape.RowsOf(patient))
+                {
+                    tally.Add(row);
+                    WriteRow(rows, row);
+                }
+                if (rows.BytesPending > 16 * 1024) await rows.FlushAsync(ct);
+            }
+            rows.WriteEndArray();
+        }
+        await using (var json = new Utf8JsonWriter(body))
+        {
+            WriteHeader(json, shape.Name, shape.Label, shape.Columns, tally.Records, tally.Length, source, createdAt);
+            json.WritePropertyName("rows");
+        }
+        scratch.Position = 0;
+        await scratch.CopyToAsync(body, ct);
+        await body.WriteAsync("}"u8.ToArray(), ct);
+    }
+
+    private static void WriteHeader(Utf8JsonWriter json, string name, string label, IReadOnlyList<DatasetColumn> columns, int records, Func<int, int?> length,
+        AnalysisSource source, DateTimeOffset createdAt)
+    {
         json.WriteStartObject();
         json.WriteString("datasetJSONCreationDateTime", createdAt.ToUniversalTime().ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture));
         json.WriteString("datasetJSONVersion", Version);
-        json.WriteString("fileOID", FileOid(dataset, source));
+        json.WriteString("fileOID", FileOid(name, source));
         json.WriteString("originator", "Trial Registry");
         json.WritePropertyName("sourceSystem");
         json.WriteStartObject();
@@ -29,51 +81,45 @@ public static class DatasetJson
         json.WriteEndObject();
         json.WriteString("studyOID", source.StudyCode);
         json.WriteString("metaDataVersionOID", MetaDataVersionOid(source));
-        json.WriteString("itemGroupOID", $"IG.{dataset.Name}");
-        json.WriteNumber("records", dataset.Rows.Count);
-        json.WriteString("name", dataset.Name);
-        json.WriteString("label", dataset.Label);
+        json.WriteString("itemGroupOID", $"IG.{name}");
+        json.WriteNumber("records", records);
+        json.WriteString("name", name);
+        json.WriteString("label", label);
         json.WritePropertyName("columns");
         json.WriteStartArray();
-        for (var i = 0; i < dataset.Columns.Count; i++)
+        for (var i = 0; i < columns.Count; i++)
         {
-            var column = dataset.Columns[i];
+            var column = columns[i];
             var type = DataType(column.Type);
             json.WriteStartObject();
-            json.WriteString("itemOID", ItemOid(dataset, column));
+            json.WriteString("itemOID", ItemOid(name, column));
             json.WriteString("name", column.Name);
             json.WriteString("label", column.Label);
             json.WriteString("dataType", type.DataType);
             if (type.TargetDataType is { } target) json.WriteString("targetDataType", target);
-            if (dataset.Length(i) is { } length) json.WriteNumber("length", length);
+            if (length(i) is { } l) json.WriteNumber("length", l);
             if (type.DisplayFormat is { } format) json.WriteString("displayFormat", format);
             if (column.KeySequence is { } key) json.WriteNumber("keySequence", key);
             json.WriteEndObject();
         }
         json.WriteEndArray();
-        json.WritePropertyName("rows");
+    }
+
+    private static void WriteRow(Utf8JsonWriter json, object?[] row)
+    {
         json.WriteStartArray();
-        foreach (var row in dataset.Rows)
+        foreach (var value in row)
         {
-            ct.ThrowIfCancellationRequested();
-            json.WriteStartArray();
-            foreach (var value in row)
+            switch (value)
             {
-                switch (value)
-                {
-                    case null: json.WriteNullValue(); break;
-                    case long n: json.WriteNumberValue(n); break;
-                    case double d: json.WriteNumberValue(d); break;
-                    case DateOnly date: json.WriteStringValue(date.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture)); break;
-                    default: json.WriteStringValue(value.ToString()); break;
-                }
+                case null: json.WriteNullValue(); break;
+                case long n: json.WriteNumberValue(n); break;
+                case double d: json.WriteNumberValue(d); break;
+                case DateOnly date: json.WriteStringValue(date.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture)); break;
+                default: json.WriteStringValue(value.ToString()); break;
             }
-            json.WriteEndArray();
-            if (json.BytesPending > 16 * 1024) await json.FlushAsync(ct);
         }
         json.WriteEndArray();
-        json.WriteEndObject();
-        await json.FlushAsync(ct);
     }
 
     /// <summary>Dataset-JSON's logical type of a column, the type a receiving system converts it to, and its SAS display format.</summary>
@@ -85,10 +131,14 @@ public static class DatasetJson
         _ => ("string", null, null),
     };
 
-    public static string ItemOid(AnalysisDataset dataset, DatasetColumn column) => $"IT.{dataset.Name}.{column.Name}";
+    public static string ItemOid(AnalysisDataset dataset, DatasetColumn column) => ItemOid(dataset.Name, column);
 
-    public static string FileOid(AnalysisDataset dataset, AnalysisSource source) =>
-        $"trial-registry.{source.StudyCode}.{dataset.Name}" + (source.AsOf is { } asOf ? $".asof-{asOf.UtcDateTime:yyyyMMddTHHmmssZ}" : "") +
+    public static string ItemOid(string dataset, DatasetColumn column) => $"IT.{dataset}.{column.Name}";
+
+    public static string FileOid(AnalysisDataset dataset, AnalysisSource source) => FileOid(dataset.Name, source);
+
+    public static string FileOid(string dataset, AnalysisSource source) =>
+        $"trial-registry.{source.StudyCode}.{dataset}" + (source.AsOf is { } asOf ? $".asof-{asOf.UtcDateTime:yyyyMMddTHHmmssZ}" : "") +
         (source.DataCut is { } cut ? $".cut-{cut:yyyyMMdd}" : "");
 
     public static string MetaDataVersionOid(AnalysisSource source) => $"MDV.{source.StudyCode}.protocol-v{source.Study.ProtocolVersion}";

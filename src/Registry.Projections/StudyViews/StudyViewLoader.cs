@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Runtime.CompilerServices;
 using System.Text.RegularExpressions;
 using Marten;
 using Registry.Domain.Outcomes;
@@ -9,7 +10,12 @@ using Registry.Projections.Patients;
 
 namespace Registry.Projections.StudyViews;
 
+/// <summary>A study as it stood at a moment, and a way to read its patients then one at a time, in subject-code order.</summary>
+public sealed record StudyPatientStream(Study Study, DateTimeOffset? AsOf, DateOnly? DataCut,
+    Func<CancellationToken, IAsyncEnumerable<(PatientTimeline Timeline, PatientOutcome Outcome)>> Patients);
+
 /// <summary>A study as it stood at a moment, and its patients then: each record beside the outcome derived from it at the data cut.</summary>
+
 public sealed record StudyPatients(Study Study, IReadOnlyList<(PatientTimeline Timeline, PatientOutcome Outcome)> Patients, DateTimeOffset? AsOf, DateOnly? DataCut);
 
 /// <summary>Why a view could not be loaded: the query's field errors, or no such study (then it was not registered at that moment).</summary>
@@ -51,6 +57,41 @@ public static partial class StudyViewLoader
         await foreach (var chart in session.Query<PatientChart>().Where(c => c.StudyId == studyId).ToAsyncEnumerable(ct))
             if (Patient(chart, study, moment, cut) is { } patient) patients.Add(patient);
         return (new StudyPatients(study, patients, moment, cut), null);
+    }
+
+    /// <summary>
+    /// <see cref="LoadPatientsAsync"/>'s study, moment and cut, and its patients as a stream in subject-code order
+    /// (USUBJID's), each derived as that method derives them. Only each patient's id and subject code are held; the
+    /// charts are read a batch at a time and dropped once derived, so an export of any size holds a batch of patients.
+    /// Each enumeration reads the charts again.
+    /// </summary>
+    public static async Task<(StudyPatientStream? Patients, ViewRefusal? Refusal)> StreamPatientsAsync(
+        IQuerySession session, Guid studyId, string? asOf, string? dataCut, CancellationToken ct)
+    {
+        var (study, moment, cut, refusal) = await ResolveAsync(session, studyId, asOf, dataCut, ct);
+        if (study is null) return (null, refusal);
+        var subjects = await session.Query<PatientChart>().Where(c => c.StudyId == studyId).Select(c => new ChartSubject(c.Id, c.SubjectCode)).ToListAsync(ct);
+        var inOrder = subjects.OrderBy(s => s.SubjectCode, StringComparer.Ordinal).Select(s => s.Id).ToArray();
+        return (new StudyPatientStream(study, moment, cut, c => ChartsInOrder(session, studyId, inOrder, study, moment, cut, c)), null);
+    }
+
+    private sealed record ChartSubject(Guid Id, string SubjectCode);
+
+    /// <summary>Charts read per query when streaming a study's patients.</summary>
+    private const int ChartsPerBatch = 500;
+
+    private static async IAsyncEnumerable<(PatientTimeline Timeline, PatientOutcome Outcome)> ChartsInOrder(IQuerySession session, Guid studyId, Guid[] inOrder,
+        Study study, DateTimeOffset? moment, DateOnly? cut, [EnumeratorCancellation] CancellationToken ct)
+    {
+        foreach (var batch in inOrder.Chunk(ChartsPerBatch))
+        {
+            var charts = (await session.LoadManyAsync<PatientChart>(ct, batch)).ToDictionary(c => c.Id);
+            foreach (var id in batch)
+            {
+                ct.ThrowIfCancellationRequested();
+                if (charts.TryGetValue(id, out var chart) && chart.StudyId == studyId && Patient(chart, study, moment, cut) is { } patient) yield return patient;
+            }
+        }
     }
 
     /// <summary>The query's moment and data cut read, and the study as it stood at that moment; else why not.</summary>

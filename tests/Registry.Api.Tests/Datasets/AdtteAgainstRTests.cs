@@ -1,4 +1,5 @@
 using System.Text.Json;
+using System.Text.RegularExpressions;
 using Alba;
 using Registry.Api.Tests.Cli;
 using Registry.Api.Tests.DemoStudy;
@@ -58,6 +59,31 @@ public sealed class AdtteAgainstRTests(AllDemoStudiesApp app)
                 [$"{code}-adae.csv", $"{code}-adae.json", $"{code}-adrs.csv", $"{code}-adrs.json", $"{code}-adsl.csv", $"{code}-adsl.json",
                     $"{code}-adtte.csv", $"{code}-adtte.json", $"{code}-define.json"],
                 directory.GetFiles().Select(f => f.Name).Order(StringComparer.Ordinal));
+        }
+        finally
+        {
+            directory.Delete(recursive: true);
+        }
+    }
+
+    [Theory]
+    [MemberData(nameof(Studies))]
+    public async Task Every_dataset_route_streamed_patient_by_patient_is_byte_for_byte_the_datasets_verbs_file(string code)
+    {
+        var directory = Directory.CreateTempSubdirectory("trial-registry-datasets-");
+        try
+        {
+            var run = await CliRun.InvokeAsync(["datasets", "--study", code, "--out", directory.FullName, "--data-cut", "2021-06-30"], app.ConnectionString);
+            Assert.True(run.ExitCode == 0, run.Stderr);
+            // The verb builds each dataset whole; the routes write them as the charts are read. Only the creation time differs.
+            static string Created(string json) => Regex.Replace(json, "\"datasetJSONCreationDateTime\":\"[^\"]+\"", "\"datasetJSONCreationDateTime\":\"…\"");
+            foreach (var name in new[] { "adsl", "adtte", "adrs", "adae" })
+            {
+                Assert.Equal(File.ReadAllText(Path.Combine(directory.FullName, $"{code}-{name}.csv")), await GetTextAsync(code, $"datasets/{name}.csv?dataCut=2021-06-30"));
+                Assert.Equal(Created(File.ReadAllText(Path.Combine(directory.FullName, $"{code}-{name}.json"))),
+                    Created(await GetTextAsync(code, $"datasets/{name}.json?dataCut=2021-06-30")));
+            }
+            Assert.Equal(File.ReadAllText(Path.Combine(directory.FullName, $"{code}-define.json")), await GetTextAsync(code, "datasets/define.json?dataCut=2021-06-30"));
         }
         finally
         {
