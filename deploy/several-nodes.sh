@@ -12,6 +12,8 @@ port="${3:-5100}"
 mkdir -p "$data"
 dotnet build -c Release src/Registry.Api -v q -nologo >/dev/null
 # The nodes share the data directory, so they sign and accept tokens with the key kept there (or Auth__SigningKey).
+# gen0 budget of a usual server (.NET sizes it from the L3 cache; some VMs report hundreds of MB): docs/performance.md.
+export DOTNET_GCgen0size="${DOTNET_GCgen0size:-0x1000000}"
 export Registry__DataDirectory="$data" Registry__Projections__Distribution=wolverine
 pids=()
 trap 'kill "${pids[@]}" 2>/dev/null; wait' INT TERM EXIT

@@ -53,31 +53,66 @@ public static partial class MaturityTimeline
         return atCuts.Points(arm, reference, ct);
     }
 
-    /// <summary>Each cut's patients, as much of each as the comparison reads.</summary>
+    /// <summary>
+    /// Each cut's patients, as much of each as the comparison reads, in 12 bytes a patient and cut: the patient, arm,
+    /// exclusion and time as indexes into tables held once (a study at 100 000 patients and 70 cuts: ≈ 85 MB, not 300).
+    /// </summary>
     private sealed class AtCuts(Study study, string endpoint, IReadOnlyList<DateOnly> cuts)
     {
         private readonly Study?[] _studies = cuts.Select(c => study.AsOf(AsOf(c))).ToArray();
-        private readonly List<(Guid Patient, string? Arm, string? Excluded, TimeToEvent? Time)>[] _patients = cuts.Select(_ => new List<(Guid, string?, string?, TimeToEvent?)>()).ToArray();
-        // Held once each: a study's patients at all its cuts have few distinct arms, exclusions and times.
-        private readonly SharedOutcomeParts _parts = new();
+        private readonly List<AtCut>[] _patients = cuts.Select(_ => new List<AtCut>()).ToArray();
+        private readonly List<Guid> _patientIds = [];
+        private readonly Table<string> _texts = new();
+        private readonly Table<TimeToEvent> _times = new();
+
+        private readonly record struct AtCut(int Patient, short Arm, short Excluded, int Time);
 
         public void Add(PatientChart chart)
         {
+            var index = -1;
             for (var i = 0; i < cuts.Count; i++)
             {
                 if (_studies[i] is not { } then || StudyViewLoader.Patient(chart, then, AsOf(cuts[i]), cuts[i]) is not { } patient) continue;
                 var outcome = patient.Outcome;
-                _patients[i].Add((outcome.PatientId, _parts.Text(outcome.Arm), _parts.Text(outcome.ExcludedBecause), outcome.Time(endpoint) is { } t ? _parts.Time(t) : null));
+                if (index < 0)
+                {
+                    index = _patientIds.Count;
+                    _patientIds.Add(outcome.PatientId);
+                }
+                var time = outcome.Time(endpoint) is { } t ? new TimeToEvent(t.Days, t.Event) : null;
+                _patients[i].Add(new AtCut(index, checked((short)_texts.Index(outcome.Arm)), checked((short)_texts.Index(outcome.ExcludedBecause)), _times.Index(time)));
             }
         }
 
         public IReadOnlyList<(DateOnly Cut, MaturityPoint? Point)> Points(ArmGroup arm, ArmGroup reference, CancellationToken ct) => cuts
-            .Select((cut, i) => (cut, _studies[i] is null ? null : (MaturityPoint?)Point(_patients[i].Select(p => new PatientOutcome(p.Patient, p.Arm, "",
-                BaselineValues.Empty, null, p.Excluded, p.Time is { } t ? new Dictionary<string, TimeToEvent> { [endpoint] = t } : Empty,
+            .Select((cut, i) => (cut, _studies[i] is null ? null : (MaturityPoint?)Point(_patients[i].Select(p => new PatientOutcome(_patientIds[p.Patient], _texts[p.Arm], "",
+                BaselineValues.Empty, null, _texts[p.Excluded], _times[p.Time] is { } t ? new Dictionary<string, TimeToEvent> { [endpoint] = t } : Empty,
                 BestOverallResponse.NE, false, [])).ToList(), cut, endpoint, arm, reference, ct)))
             .ToList();
 
         private static readonly IReadOnlyDictionary<string, TimeToEvent> Empty = new Dictionary<string, TimeToEvent>();
+    }
+
+    /// <summary>Distinct values held once, each named by its place (a study's arms, exclusions and times are few); null is a value too.</summary>
+    private sealed class Table<T> where T : class
+    {
+        private readonly List<T?> _values = [];
+        private readonly Dictionary<T, int> _indexes = [];
+        private int? _null;
+
+        public int Index(T? value)
+        {
+            if (value is null) return _null ??= Add(null);
+            return _indexes.TryGetValue(value, out var index) ? index : _indexes[value] = Add(value);
+        }
+
+        private int Add(T? value)
+        {
+            _values.Add(value);
+            return _values.Count - 1;
+        }
+
+        public T? this[int index] => _values[index];
     }
 
     /// <summary>The comparison at one cut, from the outcomes derived at it.</summary>
