@@ -94,12 +94,12 @@ public sealed class UnexpectedAnswerException(string message) : Exception(messag
 /// </summary>
 public static class ApiWrites
 {
-    public static async Task<(long Accepted, long Refused, double Seconds, List<double> Latencies, string? FirstRefusal)> RunAsync(
+    public static async Task<(long Accepted, long Refused, double Seconds, List<double> Latencies, string? FirstRefusal, long Written)> RunAsync(
         RegistryApi api, string coordinatorToken, IReadOnlyList<ListedPatient> patients, int clients, TimeSpan warmUp, TimeSpan duration,
         Func<ListedPatient, int> nextDay)
     {
         var all = new List<double>();
-        long accepted = 0, refused = 0;
+        long accepted = 0, refused = 0, written = 0;
         string? firstRefusal = null;
         var warmUntil = DateTime.UtcNow + warmUp;
         var until = warmUntil + duration;
@@ -108,7 +108,7 @@ public static class ApiWrites
         {
             var mine = patients.Where((_, i) => i % clients == client).ToList();
             var latencies = new List<double>();
-            long ok = 0, no = 0;
+            long ok = 0, no = 0, any = 0;
             for (var i = 0; DateTime.UtcNow < until; i++)
             {
                 var patient = mine[i % mine.Count];
@@ -118,6 +118,7 @@ public static class ApiWrites
                 {
                     var ms = await api.TimedAsync(RegistryApi.Request(HttpMethod.Post, $"/api/patients/{patient.PatientId}/follow-ups", coordinatorToken,
                         new { lastKnownAliveOn = date.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture) }), HttpStatusCode.Created);
+                    any++;
                     if (!measured) continue;
                     latencies.Add(ms);
                     ok++;
@@ -128,8 +129,8 @@ public static class ApiWrites
                     lock (all) firstRefusal ??= refusal.Message;
                 }
             }
-            lock (all) { all.AddRange(latencies); accepted += ok; refused += no; }
+            lock (all) { all.AddRange(latencies); accepted += ok; refused += no; written += any; }
         }));
-        return (accepted, refused, (started.Elapsed - warmUp).TotalSeconds, all, firstRefusal);
+        return (accepted, refused, (started.Elapsed - warmUp).TotalSeconds, all, firstRefusal, written);
     }
 }

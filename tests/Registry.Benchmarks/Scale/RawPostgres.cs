@@ -9,11 +9,14 @@ namespace Registry.Benchmarks.Scale;
 /// The baselines: what PostgreSQL itself does on the registry's own cluster with plain Npgsql — single-row inserts,
 /// a binary COPY of event-shaped rows, a scan of the event table — into a scratch schema the registry never reads.
 /// </summary>
-public sealed partial class RawPostgres(string connectionString)
+public sealed partial class RawPostgres(string connectionString, string? clusterDirectory = null)
 {
     public const string ScratchSchema = "benchmark_scratch";
 
     public string ConnectionString => connectionString;
+
+    /// <summary>The cluster's data directory, when known from the server log (for its CPU time).</summary>
+    public string? ClusterDirectory => clusterDirectory;
 
     /// <summary>The registry's cluster from its server log ("…PostgreSQL from DIR on 127.0.0.1:PORT" or "…already running from DIR on port PORT").</summary>
     public static RawPostgres FromServerLog(IEnumerable<string> lines, string database = "registry")
@@ -27,7 +30,7 @@ public sealed partial class RawPostgres(string connectionString)
             {
                 Host = "127.0.0.1", Port = int.Parse(m.Groups["port"].Value), Username = "registry", Password = password, Database = database,
                 MaxPoolSize = 20, Timeout = 30, CommandTimeout = 0,
-            }.ConnectionString);
+            }.ConnectionString, directory);
         }
         throw new BenchmarkSetupException("The registry's log does not say where its embedded PostgreSQL runs (expected \"…PostgreSQL from DIR on 127.0.0.1:PORT\").");
     }
@@ -36,7 +39,7 @@ public sealed partial class RawPostgres(string connectionString)
     private static partial Regex ClusterLine();
 
     public RawPostgres ForDatabase(string database) =>
-        new(new NpgsqlConnectionStringBuilder(connectionString) { Database = database }.ConnectionString);
+        new(new NpgsqlConnectionStringBuilder(connectionString) { Database = database }.ConnectionString, clusterDirectory);
 
     public async Task<long> ScalarAsync(string sql)
     {
@@ -101,11 +104,14 @@ public sealed partial class RawPostgres(string connectionString)
         note = new string('x', 800),
     });
 
-    /// <summary>Single-row inserts by <paramref name="clients"/> connections for <paramref name="duration"/>; latencies in ms.</summary>
-    public async Task<(long Rows, double Seconds, List<double> Latencies)> InsertAsync(int clients, TimeSpan warmUp, TimeSpan duration)
+    /// <summary>
+    /// Single-row inserts by <paramref name="clients"/> connections for <paramref name="duration"/>; latencies in ms.
+    /// <c>Inserted</c> counts the warm-up's rows too, for the CPU per row over the whole level.
+    /// </summary>
+    public async Task<(long Rows, double Seconds, List<double> Latencies, long Inserted)> InsertAsync(int clients, TimeSpan warmUp, TimeSpan duration)
     {
         var all = new List<double>();
-        long rows = 0;
+        long rows = 0, inserted = 0;
         var measuring = Stopwatch.StartNew();
         var warmUntil = DateTime.UtcNow + warmUp;
         var until = warmUntil + duration;
@@ -125,21 +131,22 @@ public sealed partial class RawPostgres(string connectionString)
             };
             await command.PrepareAsync();
             var mine = new List<double>();
-            long count = 0;
+            long count = 0, any = 0;
             var watch = new Stopwatch();
             while (DateTime.UtcNow < until)
             {
                 var measured = DateTime.UtcNow >= warmUntil;
                 watch.Restart();
                 await command.ExecuteNonQueryAsync();
+                any++;
                 if (!measured) continue;
                 mine.Add(watch.Elapsed.TotalMilliseconds);
                 count++;
             }
-            lock (all) { all.AddRange(mine); rows += count; }
+            lock (all) { all.AddRange(mine); rows += count; inserted += any; }
         }));
         seconds = (measuring.Elapsed - warmUp).TotalSeconds;
-        return (rows, seconds, all);
+        return (rows, seconds, all, inserted);
     }
 
     /// <summary>

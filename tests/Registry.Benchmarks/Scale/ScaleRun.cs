@@ -133,7 +133,7 @@ public sealed class ScaleRun(ScaleOptions options)
             var coordinator = await _registry.TokenAsync("bench-coordinator", "coordinator", onTreatment.Select(p => p.Site).Distinct().Order());
 
             if (options.Phases.Contains("raw") || options.Phases.Contains("writes"))
-                await PhaseAsync("writes", () => WritesAsync(raw, api, coordinator, writers));
+                await PhaseAsync("writes", () => WritesAsync(raw, api, coordinator, writers, server.ProcessId));
             (nodesCoordinator, nodesWriters) = (coordinator, writers);
 
             if (options.Phases.Contains("freshness"))
@@ -252,8 +252,9 @@ public sealed class ScaleRun(ScaleOptions options)
         }
     }
 
-    private async Task WritesAsync(RawPostgres raw, RegistryApi api, string coordinator, IReadOnlyList<ListedPatient> writers)
+    private async Task WritesAsync(RawPostgres raw, RegistryApi api, string coordinator, IReadOnlyList<ListedPatient> writers, int apiProcess)
     {
+        var cpu = raw.ClusterDirectory is { } cluster ? new ProcessorTime(apiProcess, cluster) : null;
         Console.WriteLine($"Writes: {options.WriteDuration.TotalSeconds:F0} s per level after {options.WriteWarmUp.TotalSeconds:F0} s warm-up ...");
         var days = new ConcurrentDictionary<Guid, int>();
         foreach (var clients in new[] { 1, 2, 4 })
@@ -261,22 +262,33 @@ public sealed class ScaleRun(ScaleOptions options)
             // The server has just started: a longer first warm-up so the first level is not timing the JIT.
             var warmUp = clients == 1 ? 4 * options.WriteWarmUp : options.WriteWarmUp;
             var r0 = LoadAverage.Now();
-            var (rows, rawSeconds, rawLatencies) = await raw.InsertAsync(clients, warmUp, options.WriteDuration);
+            var cpu0 = cpu?.Now();
+            var (rows, rawSeconds, rawLatencies, inserted) = await raw.InsertAsync(clients, warmUp, options.WriteDuration);
+            var cpu1 = cpu?.Now();
             var r1 = LoadAverage.Now();
+            var rawCpu = cpu0 is { } a0 && cpu1 is { } a1 ? $"PostgreSQL {Milliseconds(a1.Postgres - a0.Postgres, inserted)} ms CPU per insert" : null;
             var baseline = Measured.OfRate(rows / rawSeconds, "tps", rawSeconds, rawLatencies);
             if (!options.Phases.Contains("writes"))
             {
                 _report.Add(new Figure("Writes", $"raw insert, {clients} client{(clients > 1 ? "s" : "")}", null, "1 KB jsonb row, autocommit", baseline, null, "", null, r0, r1));
                 continue;
             }
-            var (accepted, refused, seconds, latencies, refusal) = await ApiWrites.RunAsync(api, coordinator, writers, clients, warmUp, options.WriteDuration,
+            var (accepted, refused, seconds, latencies, refusal, written) = await ApiWrites.RunAsync(api, coordinator, writers, clients, warmUp, options.WriteDuration,
                 p => days.AddOrUpdate(p.PatientId, 0, (_, d) => (d + 1) % 1_500));
+            var cpu2 = cpu?.Now();
+            var writeCpu = cpu1 is { } b1 && cpu2 is { } b2
+                ? $"CPU per write: API {Milliseconds(b2.Api - b1.Api, written)} ms, PostgreSQL {Milliseconds(b2.Postgres - b1.Postgres, written)} ms; raw: {rawCpu}"
+                : null;
             var registry = Measured.OfRate(accepted / seconds, "events/s", seconds, latencies);
             _report.Add(new Figure("Writes", $"POST follow-up, {clients} client{(clients > 1 ? "s" : "")}", registry, "raw 1 KB jsonb insert", baseline,
                 registry.Rate / baseline.Rate, "of raw", clients == 4 ? "≥ 30% of raw, p99 < 25 ms" : null, r0, LoadAverage.Now(),
-                refused > 0 ? $"{refused} refused, first: {refusal}" : null));
+                string.Join("; ", new[] { writeCpu, refused > 0 ? $"{refused} refused, first: {refusal}" : null }.OfType<string>()) is { Length: > 0 } note ? note : null));
         }
     }
+
+    /// <summary>CPU seconds spread over <paramref name="count"/> operations, in ms, including the warm-up's (its CPU is in the span too).</summary>
+    private static string Milliseconds(double cpuSeconds, long count) =>
+        count == 0 || double.IsNaN(cpuSeconds) ? "—" : (1000 * cpuSeconds / count).ToString("F2", CultureInfo.InvariantCulture);
 
     private async Task FreshnessAsync(RegistryApi api, Guid studyId, string investigator, string coordinator, IReadOnlyList<ListedPatient> patients)
     {
