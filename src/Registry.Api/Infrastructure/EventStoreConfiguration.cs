@@ -1,6 +1,7 @@
 using JasperFx;
 using JasperFx.Events;
 using Marten;
+using Npgsql;
 using JasperFx.Events.Projections;
 using Registry.Api.Accounts;
 using Registry.Api.Patients;
@@ -42,7 +43,7 @@ public static class EventStoreConfiguration
     public static StoreOptions Build(string connectionString, TimeProvider? clock = null, bool asyncProjections = true)
     {
         var options = new StoreOptions();
-        options.Connection(connectionString);
+        options.Connection(WithPreparedStatements(connectionString));
         options.DatabaseSchemaName = Schema;
         // jsonb reorders keys, so a polymorphic fact's "kind" is not always first when read back.
         options.UseSystemTextJsonForSerialization(EnumStorage.AsString, Casing.CamelCase,
@@ -102,5 +103,19 @@ public static class EventStoreConfiguration
         options.Schema.For<ProjectionFault>().Index(f => f.StudyId);
         options.Projections.Errors.SkipApplyErrors = false;
         return options;
+    }
+
+    /// <summary>
+    /// Statements run often (a write's append and chart upsert, the daemon's progress) are prepared once per pooled
+    /// connection, and a returned connection keeps its plans instead of the DISCARD ALL that dropped them every time.
+    /// A connection string that sets Max Auto Prepare itself is left as it is.
+    /// </summary>
+    public static string WithPreparedStatements(string connectionString)
+    {
+        var builder = new NpgsqlConnectionStringBuilder(connectionString);
+        if (builder.MaxAutoPrepare > 0) return connectionString;
+        builder.MaxAutoPrepare = 64;
+        builder.AutoPrepareMinUsages = 2;
+        return builder.ConnectionString;
     }
 }
