@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.Globalization;
 using System.Security.Cryptography;
+using System.Text;
 using System.Text.Json;
 using JasperFx.Events;
 using Marten;
@@ -36,17 +37,31 @@ public static class AuditChain
     /// (the store's clock, to the microsecond PostgreSQL keeps), user and chained hash. Every append calls this
     /// before saving; Marten keeps a timestamp that is already set. <paramref name="reason"/>, when given, is recorded
     /// on each event (header <c>reason</c>) and sealed as its reason, before any reason its payload carries.
-    /// <paramref name="recordedAt"/> is given only by a bulk load that replays a simulated calendar. Returns each
-    /// event's payload as the store serialises it, for a bulk writer that copies the rows itself.
+    /// <paramref name="recordedAt"/> is given only by a bulk load that replays a simulated calendar.
     /// </summary>
-    public static string[] Seal(IDocumentSession session, string user, ChainLink previous, IReadOnlyList<IEvent> appended, string? reason = null,
+    public static void Seal(IDocumentSession session, string user, ChainLink previous, IReadOnlyList<IEvent> appended, string? reason = null,
         DateTimeOffset? recordedAt = null)
+    {
+        var payloads = Payloads ??= new ArrayBufferWriter<byte>(4096);
+        payloads.ResetWrittenCount();
+        Seal(session, user, previous, appended, payloads, reason, recordedAt);
+    }
+
+    [ThreadStatic] private static ArrayBufferWriter<byte>? Payloads;
+
+    /// <summary>
+    /// <see cref="Seal(IDocumentSession, string, ChainLink, IReadOnlyList{IEvent}, string?, DateTimeOffset?)"/> for a
+    /// bulk writer that copies the rows itself: each event's payload is serialised once, as the store serialises it, to
+    /// UTF-8 at the end of <paramref name="payloads"/>, for the hash and the COPY alike; returns where each one ends there.
+    /// </summary>
+    public static int[] Seal(IDocumentSession session, string user, ChainLink previous, IReadOnlyList<IEvent> appended, ArrayBufferWriter<byte> payloads,
+        string? reason = null, DateTimeOffset? recordedAt = null)
     {
         var options = (StoreOptions)session.DocumentStore.Options;
         var at = ToMicroseconds(recordedAt ?? options.Events.TimeProvider.GetUtcNow());
         var serializer = options.Serializer();
         var link = previous;
-        var payloads = new string[appended.Count];
+        var ends = new int[appended.Count];
         for (var i = 0; i < appended.Count; i++)
         {
             var e = appended[i];
@@ -54,13 +69,15 @@ public static class AuditChain
             e.Timestamp = at;
             e.UserName = user;
             if (reason is not null) e.SetHeader(ReasonHeader, reason);
-            payloads[i] = serializer.ToJson(e.Data);
-            var hash = Hash(new ChainedFields(e.StreamId, e.Version, e.EventTypeName, payloads[i],
-                ClinicalDateOf(e.Data), at, user, reason ?? ReasonOf(e.Data)), link.Hash);
+            var start = payloads.WrittenCount;
+            serializer.WriteTo(payloads, e.Data);
+            ends[i] = payloads.WrittenCount;
+            var hash = Hash(e.StreamId, e.Version, e.EventTypeName, payloads.WrittenSpan[start..], ClinicalDateOf(e.Data), at, user, reason ?? ReasonOf(e.Data),
+                link.Hash);
             e.SetHeader(HashHeader, hash);
             link = new ChainLink(e.Version, hash);
         }
-        return payloads;
+        return ends;
     }
 
     /// <summary>The link to chain after when appending to a stream that stands at <paramref name="version"/>.</summary>
@@ -71,9 +88,25 @@ public static class AuditChain
     /// <summary>Lower-case hex SHA-256 of the canonical JSON of the fields and the previous hash.</summary>
     public static string Hash(ChainedFields fields, string? previousHash)
     {
+        var rented = ArrayPool<byte>.Shared.Rent(Encoding.UTF8.GetMaxByteCount(fields.PayloadJson.Length));
+        try
+        {
+            var payload = rented.AsSpan(0, Encoding.UTF8.GetBytes(fields.PayloadJson, rented));
+            return Hash(fields.StreamId, fields.Version, fields.Type, payload, fields.ClinicalDate, fields.RecordedAt, fields.RecordedBy, fields.Reason,
+                previousHash);
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(rented);
+        }
+    }
+
+    private static string Hash(Guid streamId, long version, string type, ReadOnlySpan<byte> payload, DateOnly? clinicalDate, DateTimeOffset recordedAt,
+        string? recordedBy, string? reason, string? previousHash)
+    {
         var buffer = CanonicalBuffer ??= new ArrayBufferWriter<byte>(1024);
         buffer.ResetWrittenCount();
-        Canonical(buffer, fields, previousHash);
+        Canonical(buffer, streamId, version, type, payload, clinicalDate, recordedAt, recordedBy, reason, previousHash);
         // One hasher per thread, reset by each use: a one-shot SHA-256 sets up the native digest every time.
         var sha256 = Sha256 ??= IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
         sha256.AppendData(buffer.WrittenSpan);
@@ -91,29 +124,37 @@ public static class AuditChain
     public static byte[] Canonical(ChainedFields fields, string? previousHash)
     {
         var buffer = new ArrayBufferWriter<byte>(1024);
-        Canonical(buffer, fields, previousHash);
+        var f = fields;
+        Canonical(buffer, f.StreamId, f.Version, f.Type, Encoding.UTF8.GetBytes(f.PayloadJson), f.ClinicalDate, f.RecordedAt, f.RecordedBy, f.Reason, previousHash);
         return buffer.WrittenSpan.ToArray();
     }
 
     [ThreadStatic] private static ArrayBufferWriter<byte>? CanonicalBuffer;
     [ThreadStatic] private static Utf8JsonWriter? CanonicalWriter;
 
-    private static void Canonical(ArrayBufferWriter<byte> buffer, ChainedFields f, string? previousHash)
+    private static void Canonical(ArrayBufferWriter<byte> buffer, Guid streamId, long version, string type, ReadOnlySpan<byte> payload, DateOnly? clinicalDate,
+        DateTimeOffset recordedAt, string? recordedBy, string? reason, string? previousHash)
     {
         var writer = CanonicalWriter ??= new Utf8JsonWriter(buffer, CanonicalJson.WriterOptions);
         writer.Reset(buffer);
         writer.WriteStartObject();
-        writer.WriteString("clinicalDate", f.ClinicalDate?.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture));
-        writer.WritePropertyName("data");
-        CanonicalJson.Write(writer, f.PayloadJson);
-        writer.WriteString("previousHash", previousHash);
-        writer.WriteString("reason", f.Reason);
-        Span<char> recordedAt = stackalloc char[TimestampLength];
-        writer.WriteString("recordedAt", Timestamp(f.RecordedAt, recordedAt));
-        writer.WriteString("recordedBy", f.RecordedBy);
-        writer.WriteString("stream", f.StreamId);
-        writer.WriteString("type", f.Type);
-        writer.WriteNumber("version", f.Version);
+        if (clinicalDate is { } date)
+        {
+            Span<byte> text = stackalloc byte[10];
+            date.TryFormat(text, out _, "yyyy-MM-dd", CultureInfo.InvariantCulture);
+            writer.WriteString("clinicalDate"u8, text);
+        }
+        else writer.WriteNull("clinicalDate"u8);
+        writer.WritePropertyName("data"u8);
+        CanonicalJson.Write(writer, payload);
+        writer.WriteString("previousHash"u8, previousHash);
+        writer.WriteString("reason"u8, reason);
+        Span<char> at = stackalloc char[TimestampLength];
+        writer.WriteString("recordedAt"u8, Timestamp(recordedAt, at));
+        writer.WriteString("recordedBy"u8, recordedBy);
+        writer.WriteString("stream"u8, streamId);
+        writer.WriteString("type"u8, type);
+        writer.WriteNumber("version"u8, version);
         writer.WriteEndObject();
         writer.Flush();
     }

@@ -9,6 +9,5 @@ public static class CallerExtensions
         user.FindFirstValue(RegistryClaims.Subject) ?? throw new InvalidOperationException("An authenticated caller has no subject claim.");
 
     /// <summary>Whether the token names this site; coordinators act only for the sites in their token.</summary>
-    public static bool HasSite(this ClaimsPrincipal user, string site) =>
-        user.FindAll(RegistryClaims.Site).Any(c => string.Equals(c.Value, site, StringComparison.Ordinal));
+    public static bool HasSite(this ClaimsPrincipal user, string site) => user.HasClaim(RegistryClaims.Site, site);
 }

@@ -1,5 +1,7 @@
+using System.Collections.Concurrent;
 using System.Globalization;
 using System.Security.Claims;
+using System.Threading.Channels;
 using Marten;
 using Registry.Api.Auth;
 using Registry.Api.Infrastructure;
@@ -14,13 +16,15 @@ namespace Registry.Api.DemoStudy;
 /// <summary>
 /// Enters a simulated study through the same validation, protocol checks and rules a coordinator's requests meet,
 /// each entry at its simulated recorded-at instant. Every patient's entries are judged in memory on the record as the
-/// entries before them leave it (the rules a write asks, <see cref="PatientStream.Refusal"/>), then the patients are
-/// written as new streams in bulk (<see cref="NewPatientStreams"/>), a batch per transaction, several at once.
+/// entries before them leave it (the rules a write asks, <see cref="PatientStream.Refusal(PatientTimeline, Domain.Protocols.Protocol, ClaimsPrincipal, IReadOnlyList{object}, out PatientTimeline?)"/>),
+/// sealed, and written as new streams in bulk (<see cref="NewPatientStreams"/>), a batch per transaction: the cores judge
+/// and seal the next batches while the writers copy the ones before. A refused entry stops the load; the batches
+/// already written stay (the study is a demo, loaded again under another code).
 /// </summary>
 public static class DemoStudyLoader
 {
-    private const int PatientsPerBatch = 500;
-    private const int Writers = 3;
+    private const int PatientsPerBatch = 250;
+    private const int Writers = 2;
     private static readonly CorrectEntry.Validator CorrectionRules = new();
 
     public static async Task<Guid> LoadAsync(IDocumentStore store, SimulatedClock clock, SimulatedStudy study, Action<int, int> progress, CancellationToken ct)
@@ -30,25 +34,66 @@ public static class DemoStudyLoader
         await using (var session = store.QuerySession())
             registered = await session.LoadAsync<Study>(studyId, ct) ?? throw new InvalidOperationException($"The simulated study {study.Protocol.Code} was not registered.");
 
-        var byPatient = study.Entries.GroupBy(e => e.Patient).ToList();
-        var streams = new NewPatientStream[byPatient.Count];
-        Parallel.For(0, byPatient.Count, new ParallelOptions { CancellationToken = ct },
-            i => streams[i] = Decide(registered, byPatient[i].ToList(), $"{study.Protocol.Code} patient {byPatient[i].Key}"));
-        if (streams.GroupBy(s => s.Enrolment.SubjectCode).FirstOrDefault(g => g.Count() > 1) is { } twice)
+        if (study.Entries.Select(e => e.Fact).OfType<PatientEnrolled>().GroupBy(e => e.SubjectCode).FirstOrDefault(g => g.Count() > 1) is { } twice)
             throw new InvalidOperationException($"The registry refused a simulated enrolment: subject code '{twice.Key}' is already enrolled in study {study.Protocol.Code}.");
+        var byPatient = study.Entries.GroupBy(e => e.Patient).Select(g => g.ToList()).ToList();
+        var coordinators = new ConcurrentDictionary<string, ClaimsPrincipal>();
+
+        using var failed = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        var batches = Channel.CreateBounded<NewPatientStreams.Sealed[]>(2 * Writers);
+        var deciding = Task.Run(() =>
+        {
+            try
+            {
+                Parallel.ForEach(Partitioner.Create(0, byPatient.Count, PatientsPerBatch), new ParallelOptions { CancellationToken = failed.Token }, range =>
+                {
+                    using var scratch = store.LightweightSession();
+                    var batch = new NewPatientStreams.Sealed[range.Item2 - range.Item1];
+                    for (var i = range.Item1; i < range.Item2; i++)
+                        batch[i - range.Item1] = NewPatientStreams.Seal(scratch,
+                            Decide(registered, coordinators, byPatient[i], $"{study.Protocol.Code} patient {byPatient[i][0].Patient}"));
+                    batches.Writer.WriteAsync(batch, failed.Token).AsTask().GetAwaiter().GetResult();
+                });
+                batches.Writer.Complete();
+            }
+            catch (Exception e)
+            {
+                batches.Writer.Complete(e);
+                throw;
+            }
+        }, failed.Token);
 
         var done = 0;
-        await Parallel.ForEachAsync(streams.Chunk(PatientsPerBatch), new ParallelOptions { MaxDegreeOfParallelism = Writers, CancellationToken = ct },
-            async (batch, token) =>
+        var writing = Enumerable.Range(0, Writers).Select(_ => Task.Run(async () =>
+        {
+            try
             {
-                var sealedStreams = NewPatientStreams.SealAll(store, batch);
-                await using var connection = store.Storage.Database.CreateConnection();
-                await connection.OpenAsync(token);
-                await using var transaction = await connection.BeginTransactionAsync(token);
-                await NewPatientStreams.WriteAsync(store, connection, sealedStreams, token);
-                await transaction.CommitAsync(token);
-                progress(Interlocked.Add(ref done, batch.Sum(s => s.Entries.Count)), study.Entries.Count);
-            });
+                await foreach (var batch in batches.Reader.ReadAllAsync(failed.Token))
+                {
+                    await using var connection = store.Storage.Database.CreateConnection();
+                    await connection.OpenAsync(failed.Token);
+                    await using var transaction = await connection.BeginTransactionAsync(failed.Token);
+                    var events = await NewPatientStreams.WriteAsync(store, connection, batch, failed.Token);
+                    await transaction.CommitAsync(failed.Token);
+                    progress(Interlocked.Add(ref done, (int)events), study.Entries.Count);
+                }
+            }
+            catch
+            {
+                await failed.CancelAsync();
+                throw;
+            }
+        }, failed.Token)).ToList();
+
+        try
+        {
+            await Task.WhenAll([deciding, .. writing]);
+        }
+        catch when (deciding.Exception?.InnerException is { } refused && refused is not OperationCanceledException)
+        {
+            // The first failure says why; the others are the pipeline stopping.
+            throw refused is AggregateException { InnerExceptions.Count: 1 } one ? one.InnerExceptions[0] : refused;
+        }
         return studyId;
     }
 
@@ -67,53 +112,59 @@ public static class DemoStudyLoader
     /// One patient's entries, each judged as its route judges it on the record the entries before it leave: the
     /// request's own rules, the caller's site, the protocol and the clinical rules. Refused, the load stops.
     /// </summary>
-    private static NewPatientStream Decide(Study study, IReadOnlyList<SimulatedEntry> entries, string what)
+    private static NewPatientStream Decide(Study study, ConcurrentDictionary<string, ClaimsPrincipal> coordinators, IReadOnlyList<SimulatedEntry> entries,
+        string what)
     {
         PatientTimeline? timeline = null;
-        var recorded = new List<NewEntries>();
+        var recorded = new List<NewEntries>(entries.Count);
         foreach (var entry in entries)
         {
-            var coordinator = Caller($"demo-coordinator-{entry.Site}", Roles.Coordinator, [entry.Site]);
-            var (events, refusal) = entry.Fact switch
+            var coordinator = coordinators.GetOrAdd(entry.Site, site => Caller($"demo-coordinator-{site}", Roles.Coordinator, [site]));
+            var (events, refusal, after) = entry.Fact switch
             {
                 PatientEnrolled enrolled when timeline is null => Enrol((EnrolPatient)Request(enrolled), study, coordinator),
                 SimulatedCorrection correction when timeline is not null => Record(timeline, study, coordinator,
                     new CorrectEntry(correction.EntryNumber, Request(correction.Replacement), correction.Reason)),
                 IPatientFact fact when timeline is not null && fact is not PatientEnrolled => Record(timeline, study, coordinator, Request(fact)),
-                _ => ([], WriteOutcome.NotFound($"No patient is enrolled for {what}.")),
+                _ => ([], WriteOutcome.NotFound($"No patient is enrolled for {what}."), null),
             };
             if (refusal is not null)
                 throw new InvalidOperationException($"The registry refused a simulated entry for {what} at {entry.RecordedAt:O}: {Describe(refusal)}");
-            timeline ??= new PatientTimeline(((PatientEnrolled)events[0]).PatientId, [], 0);
-            foreach (var e in events) timeline = timeline.Apply(new RecordedEvent(timeline.Version + 1, e, entry.RecordedAt, coordinator.UserName()));
+            timeline = after;
             recorded.Add(new NewEntries(events, coordinator.UserName(), entry.RecordedAt));
         }
         return new NewPatientStream(timeline!.Enrolment, recorded, study.ProtocolVersion);
     }
 
-    private static (IReadOnlyList<object>, WriteOutcome?) Enrol(EnrolPatient request, Study study, ClaimsPrincipal user)
+    private static (IReadOnlyList<object>, WriteOutcome?, PatientTimeline?) Enrol(EnrolPatient request, Study study, ClaimsPrincipal user)
     {
-        if (EnrollingEndpoint.RequestRefusal(request, user) is { } refused) return ([], refused);
+        if (EnrollingEndpoint.RequestRefusal(request, user) is { } refused) return ([], refused, null);
         var enrolment = request.ToEnrolment(Guid.CreateVersion7(), study.Id);
-        return ([enrolment], PatientStream.ProtocolRefusal([enrolment], study.Protocol, user));
+        var refusal = PatientStream.ProtocolRefusal([enrolment], study.Protocol, user);
+        return ([enrolment], refusal, new PatientTimeline(enrolment.PatientId, [], 0).Apply(new RecordedEvent(1, enrolment, default, null)));
     }
 
-    private static (IReadOnlyList<object>, WriteOutcome?) Record(PatientTimeline timeline, Study study, ClaimsPrincipal user, EntryRequest request)
+    private static (IReadOnlyList<object>, WriteOutcome?, PatientTimeline?) Record(PatientTimeline timeline, Study study, ClaimsPrincipal user, EntryRequest request)
     {
         var validation = request.Validate();
-        if (!validation.IsValid) return ([], new WriteOutcome.Invalid(RequestValidation.Errors(validation)));
+        if (!validation.IsValid) return ([], new WriteOutcome.Invalid(RequestValidation.Errors(validation)), null);
         return Judge(timeline, study, user, [.. request.ToFacts(timeline.Enrolment)]);
     }
 
-    private static (IReadOnlyList<object>, WriteOutcome?) Record(PatientTimeline timeline, Study study, ClaimsPrincipal user, CorrectEntry correction)
+    private static (IReadOnlyList<object>, WriteOutcome?, PatientTimeline?) Record(PatientTimeline timeline, Study study, ClaimsPrincipal user, CorrectEntry correction)
     {
         var validation = CorrectionRules.Validate(correction);
-        if (!validation.IsValid) return ([], new WriteOutcome.Invalid(RequestValidation.Errors(validation)));
+        if (!validation.IsValid) return ([], new WriteOutcome.Invalid(RequestValidation.Errors(validation)), null);
         return Judge(timeline, study, user, CorrectingEntryEndpoint.Events(correction, timeline));
     }
 
-    private static (IReadOnlyList<object>, WriteOutcome?) Judge(PatientTimeline timeline, Study study, ClaimsPrincipal user, IReadOnlyList<object> events) =>
-        (events, PatientStream.SiteRefusal(timeline, user) ?? PatientStream.Refusal(timeline, study.Protocol, user, events));
+    private static (IReadOnlyList<object>, WriteOutcome?, PatientTimeline?) Judge(PatientTimeline timeline, Study study, ClaimsPrincipal user,
+        IReadOnlyList<object> events)
+    {
+        if (PatientStream.SiteRefusal(timeline, user) is { } elsewhere) return (events, elsewhere, null);
+        var refusal = PatientStream.Refusal(timeline, study.Protocol, user, events, out var after);
+        return (events, refusal, after);
+    }
 
     /// <summary>The request a coordinator would send for a fact, so the demo meets every rule an entry meets.</summary>
     internal static EntryRequest Request(IPatientFact fact) => fact switch

@@ -1,3 +1,4 @@
+using System.Buffers;
 using JasperFx.Events;
 using Marten;
 using Npgsql;
@@ -37,11 +38,12 @@ public static class NewPatientStreams
     /// <summary>
     /// The events to write for one patient, stamped and sealed after the stream's <paramref name="FromVersion"/>, and
     /// its chart as they leave it; <paramref name="Enrolment"/> for a new patient (whose subject code is claimed).
-    /// <paramref name="Payloads"/> are the events' data as sealed, serialised once for the hash and the COPY.
+    /// <paramref name="Payloads"/>, <paramref name="Headers"/> and <paramref name="ChartJson"/> are the events' data and
+    /// headers and the chart as the store serialises them, UTF-8, made once (the payloads for the hash and the COPY alike).
     /// Pure work, safe to spread over threads.
     /// </summary>
-    public sealed record Sealed(Guid PatientId, PatientEnrolled? Enrolment, long FromVersion, IReadOnlyList<IEvent> Events, IReadOnlyList<string> Payloads,
-        PatientChart Chart);
+    public sealed record Sealed(Guid PatientId, PatientEnrolled? Enrolment, long FromVersion, IReadOnlyList<IEvent> Events,
+        IReadOnlyList<ReadOnlyMemory<byte>> Payloads, IReadOnlyList<ReadOnlyMemory<byte>> Headers, PatientChart Chart, ReadOnlyMemory<byte> ChartJson);
 
     /// <summary>
     /// Entries for a patient already enrolled, sealed after <paramref name="stored"/> (every event of its stream, as
@@ -53,30 +55,69 @@ public static class NewPatientStreams
         var head = ChainLink.Of(stored[^1]);
         var events = scratch.Events.Append(patientId, head.Version + entries.Count, entries.ToArray()).Events;
         PatientStream.StampProtocolVersion(events, protocolVersion);
-        var payloads = AuditChain.Seal(scratch, user, head, events, reason);
+        var rows = new ArrayBufferWriter<byte>(512 * events.Count + 2048);
+        var ends = AuditChain.Seal(scratch, user, head, events, rows, reason);
         PatientChart? chart = null;
-        foreach (var e in stored.Concat(events)) chart = Charts.Evolve(chart, patientId, e);
-        return new Sealed(patientId, null, head.Version, events, payloads, chart!);
+        foreach (var e in stored) chart = Charts.Evolve(chart, patientId, e);
+        foreach (var e in events) chart = Charts.Evolve(chart, patientId, e);
+        return Rows(scratch, patientId, null, head.Version, events, rows, ends, chart!);
     }
 
     public static Sealed Seal(IDocumentSession scratch, NewPatientStream stream)
     {
-        var all = stream.Entries.SelectMany(e => e.Events).ToArray();
+        var count = 0;
+        foreach (var entries in stream.Entries) count += entries.Events.Count;
+        var all = new object[count];
+        count = 0;
+        foreach (var entries in stream.Entries)
+            foreach (var e in entries.Events) all[count++] = e;
         var events = scratch.Events.StartStream(stream.Enrolment.PatientId, all).Events;
         PatientStream.StampProtocolVersion(events, stream.ProtocolVersion);
         var head = ChainLink.Genesis;
-        var payloads = new List<string>(events.Count);
+        var rows = new ArrayBufferWriter<byte>(512 * events.Count + 2048);
+        var ends = new int[events.Count];
+        IEvent[] inOrder = [.. events];
         var at = 0;
         foreach (var entries in stream.Entries)
         {
-            var appended = events.Skip(at).Take(entries.Events.Count).ToList();
-            payloads.AddRange(AuditChain.Seal(scratch, entries.User, head, appended, stream.Reason, entries.RecordedAt));
+            var appended = new ArraySegment<IEvent>(inOrder, at, entries.Events.Count);
+            AuditChain.Seal(scratch, entries.User, head, appended, rows, stream.Reason, entries.RecordedAt).CopyTo(ends, at);
             head = ChainLink.Of(appended[^1]);
             at += entries.Events.Count;
         }
         PatientChart? chart = null;
         foreach (var e in events) chart = Charts.Evolve(chart, stream.Enrolment.PatientId, e);
-        return new Sealed(stream.Enrolment.PatientId, stream.Enrolment, 0, events, payloads, chart!);
+        return Rows(scratch, stream.Enrolment.PatientId, stream.Enrolment, 0, events, rows, ends, chart!);
+    }
+
+    /// <summary>The sealed events' headers and the chart serialised after their payloads, each row's bytes a slice of one buffer per patient.</summary>
+    private static Sealed Rows(IDocumentSession scratch, Guid patientId, PatientEnrolled? enrolment, long fromVersion, IReadOnlyList<IEvent> events,
+        ArrayBufferWriter<byte> rows, int[] payloadEnds, PatientChart chart)
+    {
+        var serializer = ((StoreOptions)scratch.DocumentStore.Options).Serializer();
+        var headerEnds = new int[events.Count];
+        for (var i = 0; i < events.Count; i++)
+        {
+            serializer.WriteTo(rows, events[i].Headers!);
+            headerEnds[i] = rows.WrittenCount;
+        }
+        var chartStart = rows.WrittenCount;
+        serializer.WriteTo(rows, chart);
+        var written = rows.WrittenMemory;
+        var payloads = new ReadOnlyMemory<byte>[events.Count];
+        var headers = new ReadOnlyMemory<byte>[events.Count];
+        var start = 0;
+        for (var i = 0; i < events.Count; i++)
+        {
+            payloads[i] = written[start..payloadEnds[i]];
+            start = payloadEnds[i];
+        }
+        for (var i = 0; i < events.Count; i++)
+        {
+            headers[i] = written[start..headerEnds[i]];
+            start = headerEnds[i];
+        }
+        return new Sealed(patientId, enrolment, fromVersion, events, payloads, headers, chart, written[chartStart..]);
     }
 
     /// <summary>Seals every stream, spread over the machine's cores; each worker builds its events in a session it never saves.</summary>
@@ -95,30 +136,35 @@ public static class NewPatientStreams
         return sealedStreams;
     }
 
-    /// <summary>Writes sealed streams (new, or moved on from their version) in the open transaction of <paramref name="connection"/>; returns how many events.</summary>
+    /// <summary>
+    /// Writes sealed streams (new, or moved on from their version) in the open transaction of <paramref name="connection"/>;
+    /// returns how many events. The rows are written synchronously into each COPY: they are in memory already, and an
+    /// awaited write per column cost more than the copying.
+    /// </summary>
     public static async Task<long> WriteAsync(IDocumentStore store, NpgsqlConnection connection, IReadOnlyList<Sealed> streams, CancellationToken ct)
     {
         if (streams.Count == 0) return 0;
-        var serializer = ((StoreOptions)store.Options).Serializer();
         var schema = EventStoreConfiguration.Schema;
-        var count = streams.Sum(s => s.Events.Count);
-        var sequences = new Queue<long>(count);
+        var count = 0;
+        foreach (var s in streams) count += s.Events.Count;
+        var sequences = new long[count];
         await using (var next = new NpgsqlCommand($"select nextval('{schema}.mt_events_sequence') from generate_series(1, {count})", connection))
         await using (var reader = await next.ExecuteReaderAsync(ct))
-            while (await reader.ReadAsync(ct)) sequences.Enqueue(reader.GetInt64(0));
+            for (var i = 0; await reader.ReadAsync(ct); i++) sequences[i] = reader.GetInt64(0);
 
-        await using (var copy = await connection.BeginBinaryImportAsync(
+        using (var copy = await connection.BeginBinaryImportAsync(
             $"COPY {schema}.mt_streams (id, version, tenant_id, is_archived) FROM STDIN BINARY", ct))
         {
-            foreach (var s in streams.Where(s => s.FromVersion == 0))
+            foreach (var s in streams)
             {
-                await copy.StartRowAsync(ct);
-                await copy.WriteAsync(s.PatientId, NpgsqlDbType.Uuid, ct);
-                await copy.WriteAsync((long)s.Events.Count, NpgsqlDbType.Bigint, ct);
-                await copy.WriteAsync(DefaultTenant, NpgsqlDbType.Varchar, ct);
-                await copy.WriteAsync(false, NpgsqlDbType.Boolean, ct);
+                if (s.FromVersion != 0) continue;
+                copy.StartRow();
+                copy.Write(s.PatientId, NpgsqlDbType.Uuid);
+                copy.Write((long)s.Events.Count, NpgsqlDbType.Bigint);
+                copy.Write(DefaultTenant, NpgsqlDbType.Varchar);
+                copy.Write(false, NpgsqlDbType.Boolean);
             }
-            await copy.CompleteAsync(ct);
+            copy.Complete();
         }
 
         // A stream moves on only from the version its entries were judged on: one written to meanwhile is not matched.
@@ -137,60 +183,68 @@ public static class NewPatientStreams
             await delete.ExecuteNonQueryAsync(ct);
         }
 
-        await using (var copy = await connection.BeginBinaryImportAsync(
+        using (var copy = await connection.BeginBinaryImportAsync(
             $"COPY {schema}.mt_events (seq_id, id, stream_id, version, data, type, timestamp, tenant_id, mt_dotnet_type, headers, user_name, is_archived) FROM STDIN BINARY", ct))
         {
-            foreach (var (e, payload) in streams.SelectMany(s => s.Events.Zip(s.Payloads)))
-            {
-                e.Sequence = sequences.Dequeue();
-                await copy.StartRowAsync(ct);
-                await copy.WriteAsync(e.Sequence, NpgsqlDbType.Bigint, ct);
-                await copy.WriteAsync(e.Id, NpgsqlDbType.Uuid, ct);
-                await copy.WriteAsync(e.StreamId, NpgsqlDbType.Uuid, ct);
-                await copy.WriteAsync(e.Version, NpgsqlDbType.Bigint, ct);
-                await copy.WriteAsync(payload, NpgsqlDbType.Jsonb, ct);
-                await copy.WriteAsync(e.EventTypeName, NpgsqlDbType.Varchar, ct);
-                await copy.WriteAsync(e.Timestamp, NpgsqlDbType.TimestampTz, ct);
-                await copy.WriteAsync(DefaultTenant, NpgsqlDbType.Varchar, ct);
-                await copy.WriteAsync(e.DotNetTypeName, NpgsqlDbType.Varchar, ct);
-                await copy.WriteAsync(serializer.ToJson(e.Headers), NpgsqlDbType.Jsonb, ct);
-                await copy.WriteAsync(e.UserName, NpgsqlDbType.Varchar, ct);
-                await copy.WriteAsync(false, NpgsqlDbType.Boolean, ct);
-            }
-            await copy.CompleteAsync(ct);
+            var row = 0;
+            foreach (var s in streams)
+                for (var i = 0; i < s.Events.Count; i++)
+                {
+                    var e = s.Events[i];
+                    e.Sequence = sequences[row++];
+                    copy.StartRow();
+                    copy.Write(e.Sequence, NpgsqlDbType.Bigint);
+                    copy.Write(e.Id, NpgsqlDbType.Uuid);
+                    copy.Write(e.StreamId, NpgsqlDbType.Uuid);
+                    copy.Write(e.Version, NpgsqlDbType.Bigint);
+                    copy.Write(s.Payloads[i], NpgsqlDbType.Jsonb);
+                    copy.Write(e.EventTypeName, NpgsqlDbType.Varchar);
+                    copy.Write(e.Timestamp, NpgsqlDbType.TimestampTz);
+                    copy.Write(DefaultTenant, NpgsqlDbType.Varchar);
+                    copy.Write(e.DotNetTypeName, NpgsqlDbType.Varchar);
+                    copy.Write(s.Headers[i], NpgsqlDbType.Jsonb);
+                    copy.Write(e.UserName, NpgsqlDbType.Varchar);
+                    copy.Write(false, NpgsqlDbType.Boolean);
+                }
+            copy.Complete();
         }
 
         // The chart at the stream's version, as the inline projection stores it (a numeric revision).
-        await using (var copy = await connection.BeginBinaryImportAsync(
+        using (var copy = await connection.BeginBinaryImportAsync(
             $"COPY {schema}.{DocumentTable<PatientChart>()} (id, data, mt_dotnet_type, mt_version) FROM STDIN BINARY", ct))
         {
             foreach (var s in streams)
             {
-                await copy.StartRowAsync(ct);
-                await copy.WriteAsync(s.Chart.Id, NpgsqlDbType.Uuid, ct);
-                await copy.WriteAsync(serializer.ToJson(s.Chart), NpgsqlDbType.Jsonb, ct);
-                await copy.WriteAsync(typeof(PatientChart).FullName!, NpgsqlDbType.Varchar, ct);
-                await copy.WriteAsync(s.Chart.Version, NpgsqlDbType.Bigint, ct);
+                copy.StartRow();
+                copy.Write(s.Chart.Id, NpgsqlDbType.Uuid);
+                copy.Write(s.ChartJson, NpgsqlDbType.Jsonb);
+                copy.Write(ChartType, NpgsqlDbType.Varchar);
+                copy.Write(s.Chart.Version, NpgsqlDbType.Bigint);
             }
-            await copy.CompleteAsync(ct);
+            copy.Complete();
         }
 
-        await using (var copy = await connection.BeginBinaryImportAsync(
+        var serializer = ((StoreOptions)store.Options).Serializer();
+        using (var copy = await connection.BeginBinaryImportAsync(
             $"COPY {schema}.{DocumentTable<SubjectCodeClaim>()} (id, data, mt_dotnet_type, mt_version) FROM STDIN BINARY", ct))
         {
-            foreach (var enrolment in streams.Select(s => s.Enrolment).OfType<PatientEnrolled>())
+            foreach (var s in streams)
             {
+                if (s.Enrolment is not { } enrolment) continue;
                 var claim = new SubjectCodeClaim(SubjectCodeClaim.Key(enrolment.StudyId, enrolment.SubjectCode), enrolment.PatientId);
-                await copy.StartRowAsync(ct);
-                await copy.WriteAsync(claim.Id, NpgsqlDbType.Varchar, ct);
-                await copy.WriteAsync(serializer.ToJson(claim), NpgsqlDbType.Jsonb, ct);
-                await copy.WriteAsync(typeof(SubjectCodeClaim).FullName!, NpgsqlDbType.Varchar, ct);
-                await copy.WriteAsync(Guid.CreateVersion7(), NpgsqlDbType.Uuid, ct);
+                copy.StartRow();
+                copy.Write(claim.Id, NpgsqlDbType.Varchar);
+                copy.Write(serializer.ToJson(claim), NpgsqlDbType.Jsonb);
+                copy.Write(ClaimType, NpgsqlDbType.Varchar);
+                copy.Write(Guid.CreateVersion7(), NpgsqlDbType.Uuid);
             }
-            await copy.CompleteAsync(ct);
+            copy.Complete();
         }
         return count;
     }
+
+    private static readonly string ChartType = typeof(PatientChart).FullName!;
+    private static readonly string ClaimType = typeof(SubjectCodeClaim).FullName!;
 
     /// <summary>Marten's table for a document type: its alias is the type's name in lower case.</summary>
     private static string DocumentTable<T>() => $"mt_doc_{typeof(T).Name.ToLowerInvariant()}";

@@ -117,11 +117,19 @@ public static class PatientStream
     /// the state after them (<see cref="PatientDecisions.Decide"/>) — or null when they can. Every write and every
     /// imported row asks this.
     /// </summary>
-    public static WriteOutcome? Refusal(PatientTimeline timeline, Protocol protocol, ClaimsPrincipal user, IReadOnlyList<object> events)
+    public static WriteOutcome? Refusal(PatientTimeline timeline, Protocol protocol, ClaimsPrincipal user, IReadOnlyList<object> events) =>
+        Refusal(timeline, protocol, user, events, out _);
+
+    /// <inheritdoc cref="Refusal(PatientTimeline, Protocol, ClaimsPrincipal, IReadOnlyList{object})"/>
+    /// <param name="after">The record as the entries leave it when they are accepted (a bulk load judges the next entry on it).</param>
+    public static WriteOutcome? Refusal(PatientTimeline timeline, Protocol protocol, ClaimsPrincipal user, IReadOnlyList<object> events, out PatientTimeline? after)
     {
+        after = null;
         if (ProtocolRefusal(events, protocol, user) is { } refusal) return refusal;
         var decision = PatientDecisions.Decide(timeline, events);
-        return decision.Accepted ? null : WriteOutcome.Conflict(decision.Violations);
+        if (!decision.Accepted) return WriteOutcome.Conflict(decision.Violations);
+        after = decision.After;
+        return null;
     }
 
     /// <summary>

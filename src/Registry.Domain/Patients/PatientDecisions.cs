@@ -4,6 +4,9 @@ namespace Registry.Domain.Patients;
 public sealed record PatientDecision(IReadOnlyList<object> Events, IReadOnlyList<string> Violations)
 {
     public bool Accepted => Violations.Count == 0;
+
+    /// <summary>The record as the events leave it (recorded-at and by left unset), so an accepted decision need not be folded again.</summary>
+    public PatientTimeline? After { get; init; }
 }
 
 public static class PatientDecisions
@@ -27,6 +30,6 @@ public static class PatientDecisions
             if (targetProblem is not null) return new PatientDecision(events, [targetProblem]);
             state = state.Apply(new RecordedEvent(state.Version + 1, e, DateTimeOffset.MinValue, null));
         }
-        return new PatientDecision(events, PatientRules.Violations(state).ToList());
+        return new PatientDecision(events, PatientRules.Violations(state).ToList()) { After = state };
     }
 }

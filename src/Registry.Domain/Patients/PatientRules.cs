@@ -6,34 +6,48 @@ namespace Registry.Domain.Patients;
 /// </summary>
 public static class PatientRules
 {
+    // Loops over the entries rather than queries: a bulk load asks these of every entry it records.
     public static IEnumerable<string> Violations(PatientTimeline timeline)
     {
+        var entries = timeline.Entries;
         var enrolledOn = timeline.Enrolment.EnrolledOn;
-        foreach (var fact in timeline.EffectiveFacts.Where(f => f.ClinicalDate < enrolledOn))
-            yield return $"{Describe(fact)} dated {fact.ClinicalDate:yyyy-MM-dd} is before enrolment on {enrolledOn:yyyy-MM-dd}.";
+        for (var i = 0; i < entries.Count; i++)
+            if (entries[i] is { Voided: false, Current: var fact } && fact.ClinicalDate < enrolledOn)
+                yield return $"{Describe(fact)} dated {fact.ClinicalDate:yyyy-MM-dd} is before enrolment on {enrolledOn:yyyy-MM-dd}.";
 
         if (timeline.TreatmentStartedOn is { } started && timeline.ProgressedOn is { } progressed && progressed < started)
             yield return $"Progression on {progressed:yyyy-MM-dd} is before treatment started on {started:yyyy-MM-dd}.";
 
-        var randomizations = timeline.Effective<PatientRandomized>().ToList();
-        if (randomizations.Count > 1)
-            yield return $"The patient was already randomized on {randomizations[0].RandomizedOn:yyyy-MM-dd} to {randomizations[0].Arm}; a patient is randomized once.";
+        if (Second<PatientRandomized>(entries) is { } randomized)
+            yield return $"The patient was already randomized on {randomized.RandomizedOn:yyyy-MM-dd} to {randomized.Arm}; a patient is randomized once.";
 
-        var deaths = timeline.Effective<PatientDied>().ToList();
-        if (deaths.Count > 1)
-            yield return $"The patient is already recorded as having died on {deaths[0].DiedOn:yyyy-MM-dd}; a second death cannot be recorded.";
+        if (Second<PatientDied>(entries) is { } death)
+            yield return $"The patient is already recorded as having died on {death.DiedOn:yyyy-MM-dd}; a second death cannot be recorded.";
 
-        if (timeline.DiedOn is { } died)
+        var diedOn = timeline.DiedOn;
+        if (diedOn is { } died)
         {
-            foreach (var fact in timeline.EffectiveFacts.Where(f => f is not PatientDied && f.ClinicalDate > died))
-                yield return $"{Describe(fact)} dated {fact.ClinicalDate:yyyy-MM-dd} is after the patient's death on {died:yyyy-MM-dd}.";
+            for (var i = 0; i < entries.Count; i++)
+                if (entries[i] is { Voided: false, Current: var fact } && fact is not PatientDied && fact.ClinicalDate > died)
+                    yield return $"{Describe(fact)} dated {fact.ClinicalDate:yyyy-MM-dd} is after the patient's death on {died:yyyy-MM-dd}.";
         }
 
-        foreach (var fatal in timeline.Effective<AdverseEventRecorded>().Where(a => a.Grade == 5))
-        {
-            if (timeline.DiedOn is not { } diedOn || diedOn < fatal.OnsetOn)
+        for (var i = 0; i < entries.Count; i++)
+            if (entries[i] is { Voided: false, Current: AdverseEventRecorded { Grade: 5 } fatal } && (diedOn is not { } on || on < fatal.OnsetOn))
                 yield return $"A grade 5 (fatal) adverse event '{fatal.Term ?? "(no term)"}' with onset {fatal.OnsetOn:yyyy-MM-dd} needs a death recorded on or after its onset; send diedOn with it.";
-        }
+    }
+
+    /// <summary>The first entry in force of a kind recorded at most once, when a second one is in force too; null otherwise.</summary>
+    private static T? Second<T>(IReadOnlyList<PatientEntry> entries) where T : class, IPatientFact
+    {
+        T? first = null;
+        for (var i = 0; i < entries.Count; i++)
+            if (entries[i] is { Voided: false, Current: T fact })
+            {
+                if (first is not null) return first;
+                first = fact;
+            }
+        return null;
     }
 
     /// <summary>Why an amendment cannot target this entry, or null when it can.</summary>

@@ -32,12 +32,11 @@ public sealed record PatientTimeline(Guid PatientId, IReadOnlyList<PatientEntry>
     /// <summary>The arm the patient is analysed in: the randomized arm, else the arm assigned at enrolment.</summary>
     public string? Arm => Randomization?.Arm ?? Enrolment.Arm;
 
-    public DateOnly? TreatmentStartedOn => Min(Effective<TreatmentStarted>().Select(t => t.StartedOn));
+    public DateOnly? TreatmentStartedOn => Earliest<TreatmentStarted>(static t => t.StartedOn);
     /// <summary>The first progression or relapse entry, whatever its site.</summary>
-    public DateOnly? ProgressedOn => Min(Effective<DiseaseProgressed>().Select(p => p.ProgressedOn)
-        .Concat(Effective<DiseaseRelapsed>().Select(r => r.RelapsedOn)));
-    public DateOnly? DiedOn => Min(Effective<PatientDied>().Select(d => d.DiedOn));
-    public DateOnly? WithdrewOn => Min(Effective<WithdrewFromFollowUp>().Select(w => w.WithdrewOn));
+    public DateOnly? ProgressedOn => Earlier(Earliest<DiseaseProgressed>(static p => p.ProgressedOn), Earliest<DiseaseRelapsed>(static r => r.RelapsedOn));
+    public DateOnly? DiedOn => Earliest<PatientDied>(static d => d.DiedOn);
+    public DateOnly? WithdrewOn => Earliest<WithdrewFromFollowUp>(static w => w.WithdrewOn);
 
     /// <summary>The latest clinical date recorded for the patient: the date they were last known to be alive (or died).</summary>
     public DateOnly LastContactOn => EffectiveFacts.Max(f => f.ClinicalDate);
@@ -67,7 +66,7 @@ public sealed record PatientTimeline(Guid PatientId, IReadOnlyList<PatientEntry>
     {
         IPatientFact fact => this with
         {
-            Entries = [.. Entries, new PatientEntry(e.Version, fact, fact, e.RecordedAt, e.RecordedBy, false, [])],
+            Entries = GrowingList<PatientEntry>.Append(Entries, new PatientEntry(e.Version, fact, fact, e.RecordedAt, e.RecordedBy, false, [])),
             Version = e.Version
         },
         EntryCorrected c => Amend(c.EntryVersion, e.Version, entry => entry with { Current = c.Replacement }),
@@ -83,5 +82,14 @@ public sealed record PatientTimeline(Guid PatientId, IReadOnlyList<PatientEntry>
         Version = amendmentVersion
     };
 
-    private static DateOnly? Min(IEnumerable<DateOnly> dates) => dates.Select(d => (DateOnly?)d).Min();
+    /// <summary>The earliest date of the entries in force of one kind; a loop, not a query: every write asks the rules several of these.</summary>
+    private DateOnly? Earliest<T>(Func<T, DateOnly> date) where T : IPatientFact
+    {
+        DateOnly? earliest = null;
+        for (var i = 0; i < Entries.Count; i++)
+            if (Entries[i] is { Voided: false, Current: T fact } && (earliest is null || date(fact) < earliest)) earliest = date(fact);
+        return earliest;
+    }
+
+    private static DateOnly? Earlier(DateOnly? a, DateOnly? b) => a is null ? b : b is null ? a : a < b ? a : b;
 }
