@@ -29,7 +29,7 @@ public sealed record ImportPlanFile(ImportFile File, int Rows, IReadOnlyList<Imp
 /// </summary>
 public static class StudyImport
 {
-    private const int PatientsPerBatch = 2000;
+    private const int PatientsPerBatch = 1000;
     private static readonly CorrectEntry.Validator CorrectionRules = new();
     private static readonly VoidEntry.Validator VoidRules = new();
 
@@ -42,6 +42,8 @@ public static class StudyImport
         var writesOfAll = files.SelectMany(f => f.Writes).ToList();
         await run.LoadExistingAsync(store, writesOfAll.Select(w => w.SubjectCode).Distinct().ToList(), ct);
         run.CoverSites(writesOfAll.SelectMany(w => w.Entries).Where(e => e.Form?.Kind == "enrolled").Select(e => e.Values.GetValueOrDefault("site")).OfType<string>());
+
+        run.ReadAll(writesOfAll, progress, clock);
 
         var total = files.Sum(f => f.Writes.Count);
         var done = 0;
@@ -168,12 +170,12 @@ public static class StudyImport
                 events.AddRange(facts);
             }
             if (problems.Count > before) return;
-            if (PatientStream.Refusal(patient.Timeline, study.Protocol, _importer, events) is { } refusal)
+            if (PatientStream.Refusal(patient.Timeline, study.Protocol, _importer, events, out var after) is { } refusal)
             {
                 Refuse(write.Entries.Count == 1 ? write.Entries[0] : null, refusal, write.Entries[0].Corrects is null ? "" : "replacement.");
                 return;
             }
-            Accept(file, patient, events);
+            Accept(file, patient, events, after);
             foreach (var (key, version) in keys) patient.Keys[key] = version;
         }
 
@@ -208,14 +210,17 @@ public static class StudyImport
             if (entry.Key is { } key) patient.Keys[key] = 1;
         }
 
-        private void Accept(FileWrites file, Patient patient, IReadOnlyList<object> events)
+        /// <summary>The events join the file's; the patient's record moves on to <paramref name="after"/>, as the rules left it, or is folded here.</summary>
+        private void Accept(FileWrites file, Patient patient, IReadOnlyList<object> events, PatientTimeline? after = null)
         {
             var id = patient.Timeline.PatientId;
             if (!file.Patients.TryGetValue(id, out var writes))
                 file.Patients[id] = writes = new PatientWrites(patient.Timeline.Version == 0 ? null : patient.Timeline);
             writes.Events.AddRange(events);
-            foreach (var e in events)
-                patient.Timeline = patient.Timeline.Apply(new RecordedEvent(patient.Timeline.Version + 1, e, DateTimeOffset.UtcNow, user));
+            if (after is not null) patient.Timeline = after;
+            else
+                foreach (var e in events)
+                    patient.Timeline = patient.Timeline.Apply(new RecordedEvent(patient.Timeline.Version + 1, e, DateTimeOffset.UtcNow, user));
             Events += events.Count;
         }
 
@@ -269,8 +274,34 @@ public static class StudyImport
             return null;
         }
 
+        private readonly Dictionary<ImportEntry, (EntryRequest? Request, Dictionary<string, string[]> Errors)> _read = new(ReferenceEqualityComparer.Instance);
+
+        /// <summary>
+        /// Reads every entry's values as its form's request up front, spread over the cores: reading depends on the entry
+        /// alone, while judging it depends on the entries before it and runs in the files' order.
+        /// </summary>
+        public void ReadAll(IReadOnlyList<ImportWrite> writes, IProgress<ImportProgress>? progress, Stopwatch clock)
+        {
+            var entries = writes.SelectMany(w => w.Entries).Where(e => e.Form is not null).ToArray();
+            if (entries.Length == 0) return;
+            var read = new (EntryRequest?, Dictionary<string, string[]>)[entries.Length];
+            var done = 0;
+            Parallel.ForEach(System.Collections.Concurrent.Partitioner.Create(0, entries.Length, 2000), range =>
+            {
+                for (var i = range.Item1; i < range.Item2; i++) read[i] = Read(entries[i]);
+                lock (read) progress?.Report(new ImportProgress("read", done += range.Item2 - range.Item1, entries.Length, 0, clock.Elapsed));
+            });
+            for (var i = 0; i < entries.Length; i++) _read[entries[i]] = read[i];
+        }
+
         /// <summary>The entry's values read as its form's request, by the route's reader, with the request's own field rules.</summary>
         private (T? Request, Dictionary<string, string[]> Errors) Read<T>(ImportEntry entry) where T : EntryRequest
+        {
+            var (request, errors) = _read.TryGetValue(entry, out var read) ? read : Read(entry);
+            return request is T known ? (known, errors) : (null, errors);
+        }
+
+        private (EntryRequest? Request, Dictionary<string, string[]> Errors) Read(ImportEntry entry)
         {
             var form = entry.Form!;
             var formErrors = new Dictionary<string, string[]>();
@@ -278,7 +309,7 @@ public static class StudyImport
             var (request, readErrors) = FormReading.Read(body, form.Request, json);
             var errors = new Dictionary<string, string[]>(formErrors);
             foreach (var (key, messages) in readErrors) errors.TryAdd(key, messages);
-            if (request is T read)
+            if (request is EntryRequest read)
             {
                 // A correction's replacement is held to its own rules by the correction's validator.
                 if (entry.Corrects is not null && errors.Count == 0) return (read, errors);
@@ -342,11 +373,20 @@ public static class StudyImport
                     .Select(p => new NewPatientStream((PatientEnrolled)p.Value.Events[0], [new NewEntries(p.Value.Events, user)], study.ProtocolVersion, reason))
                     .ToList();
                 var adding = file.Patients.Where(p => !p.Value.Starts).ToList();
-                foreach (var batch in starting.Chunk(PatientsPerBatch))
-                    await WriteAsync(NewPatientStreams.SealAll(store, batch), batch.Length);
-                foreach (var batch in adding.Chunk(PatientsPerBatch))
-                    await WriteAsync(NewPatientStreams.SealAll(store, batch, (scratch, p) =>
-                        NewPatientStreams.SealAppend(scratch, p.Key, byId[p.Key].Stored, p.Value.Events, user, study.ProtocolVersion, reason)), batch.Length);
+                var batches = starting.Chunk(PatientsPerBatch)
+                    .Select(batch => (Patients: batch.Length, Seal: (Func<IReadOnlyList<NewPatientStreams.Sealed>>)(() => NewPatientStreams.SealAll(store, batch))))
+                    .Concat(adding.Chunk(PatientsPerBatch).Select(batch => (Patients: batch.Length, Seal: (Func<IReadOnlyList<NewPatientStreams.Sealed>>)(() =>
+                        NewPatientStreams.SealAll(store, batch, (scratch, p) =>
+                            NewPatientStreams.SealAppend(scratch, p.Key, byId[p.Key].Stored, p.Value.Events, user, study.ProtocolVersion, reason))))))
+                    .ToList();
+                // The next batch is sealed while this one is copied: a file's patients are each in one batch, sealed on what was stored before the file.
+                Task<IReadOnlyList<NewPatientStreams.Sealed>>? next = null;
+                for (var i = 0; i < batches.Count; i++)
+                {
+                    var sealedStreams = next is null ? batches[i].Seal() : await next;
+                    next = i + 1 < batches.Count ? Task.Run(batches[i + 1].Seal, ct) : null;
+                    await WriteAsync(sealedStreams, batches[i].Patients);
+                }
                 await transaction.CommitAsync(ct);
             }
             catch (Exception e) when (NewPatientStreams.IsRaceLost(e))

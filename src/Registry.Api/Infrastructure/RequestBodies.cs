@@ -56,8 +56,12 @@ public static partial class RequestBodies
     });
 
     /// <summary>What is wrong with <paramref name="body"/> as a <paramref name="type"/>, by JSON path; empty when it reads.</summary>
-    public static Dictionary<string, string[]> Check(ReadOnlyMemory<byte> body, Type type, JsonSerializerOptions options)
+    public static Dictionary<string, string[]> Check(ReadOnlyMemory<byte> body, Type type, JsonSerializerOptions options) => Check(body, type, options, out _);
+
+    /// <summary><see cref="Check(ReadOnlyMemory{byte}, Type, JsonSerializerOptions)"/>, keeping the <paramref name="read"/> request when it reads.</summary>
+    public static Dictionary<string, string[]> Check(ReadOnlyMemory<byte> body, Type type, JsonSerializerOptions options, out object? read)
     {
+        read = null;
         if (body.Span.Trim(" \t\r\n"u8).IsEmpty)
             return Body("The request body is empty: send the entry as a JSON object.");
 
@@ -85,7 +89,7 @@ public static partial class RequestBodies
 
             try
             {
-                JsonSerializer.Deserialize(document.RootElement, type, options);
+                read = JsonSerializer.Deserialize(document.RootElement, type, options);
                 return [];
             }
             catch (Exception e) when (e is JsonException or NotSupportedException)

@@ -88,8 +88,9 @@ public static partial class FormReading
         // Each pass sets one field aside; a body has fewer fields than this.
         for (var pass = 0; pass < 100; pass++)
         {
-            var refused = RequestBodies.Check(JsonSerializer.SerializeToUtf8Bytes(body), type, options);
-            if (refused.Count == 0) return (body.Deserialize(type, options), errors);
+            // The request the check has read is the one returned: the body is read once, as the route reads it.
+            var refused = RequestBodies.Check(JsonSerializer.SerializeToUtf8Bytes(body), type, options, out var read);
+            if (refused.Count == 0) return (read, errors);
             foreach (var (key, messages) in refused) errors[key] = messages;
             if (!refused.Keys.All(key => Remove(body, key))) break;
         }
