@@ -24,18 +24,22 @@ public static class SeedVerb
                 Console.Error.WriteLine(demo is null ? $"--study must be one of {string.Join(", ", DemoStudies.All.Select(s => s.Code))}." : "--scale must be at least 1.");
                 return 2;
             }
-            var simulated = demo.Generate(parse.GetValue(seed), n);
-            var studyCode = parse.GetValue(code) ?? (n == 1 ? simulated.Protocol.Code : $"{simulated.Protocol.Code}-x{n}");
-            simulated = simulated with { Protocol = simulated.Protocol with { Code = studyCode } };
+            // The simulation runs while the cluster starts and the schema is brought up to date.
+            var simulating = Task.Run(() =>
+            {
+                var simulated = demo.Generate(parse.GetValue(seed), n);
+                var studyCode = parse.GetValue(code) ?? (n == 1 ? simulated.Protocol.Code : $"{simulated.Protocol.Code}-x{n}");
+                return simulated with { Protocol = simulated.Protocol with { Code = studyCode } };
+            }, ct);
             await using var database = await RegistryDatabase.OpenAsync(CliConfiguration.Load(), Console.Error.WriteLine);
             try
             {
-                await DemoStudySeeding.SeedAsync(database, simulated, Console.Out, ct);
+                await DemoStudySeeding.SeedAsync(database, simulating, Console.Out, ct);
                 return 0;
             }
             catch (InvalidOperationException refused) when (refused.Message.Contains("already registered"))
             {
-                Console.Error.WriteLine($"Study {studyCode} is already loaded; pass --code to load another copy.");
+                Console.Error.WriteLine($"Study {(await simulating).Protocol.Code} is already loaded; pass --code to load another copy.");
                 return 2;
             }
         });

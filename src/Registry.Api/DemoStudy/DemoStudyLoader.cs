@@ -148,7 +148,7 @@ public static class DemoStudyLoader
     {
         var validation = request.Validate();
         if (!validation.IsValid) return ([], new WriteOutcome.Invalid(RequestValidation.Errors(validation)), null);
-        return Judge(timeline, study, user, [.. request.ToFacts(timeline.Enrolment)]);
+        return Judge(timeline, study, user, request.ToEvents(timeline.Enrolment));
     }
 
     private static (IReadOnlyList<object>, WriteOutcome?, PatientTimeline?) Record(PatientTimeline timeline, Study study, ClaimsPrincipal user, CorrectEntry correction)

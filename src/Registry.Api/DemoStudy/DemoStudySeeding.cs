@@ -23,11 +23,16 @@ public static class DemoStudySeeding
         return true;
     }
 
-    public static async Task<Guid> SeedAsync(RegistryDatabase database, SimulatedStudy study, TextWriter output, CancellationToken ct)
+    public static Task<Guid> SeedAsync(RegistryDatabase database, SimulatedStudy study, TextWriter output, CancellationToken ct) =>
+        SeedAsync(database, Task.FromResult(study), output, ct);
+
+    /// <summary>Loads a study still being simulated: the store and its schema are made ready meanwhile.</summary>
+    public static async Task<Guid> SeedAsync(RegistryDatabase database, Task<SimulatedStudy> simulating, TextWriter output, CancellationToken ct)
     {
         var clock = new SimulatedClock();
         using var store = new DocumentStore(EventStoreConfiguration.Build(database.ConnectionString, clock, asyncProjections: false));
         await store.Storage.ApplyAllConfiguredChangesToDatabaseAsync();
+        var study = await simulating;
 
         var started = Stopwatch.StartNew();
         var interactive = !Console.IsOutputRedirected && ReferenceEquals(output, Console.Out);

@@ -264,7 +264,7 @@ public static class StudyImport
                 refuse(entry, new WriteOutcome.Invalid(errors), "");
                 return null;
             }
-            return [.. read.ToFacts(enrolment)];
+            return read.ToEvents(enrolment);
         }
 
         private static long? Target(ImportEntry entry, string key, Patient patient, Action<ImportEntry?, WriteOutcome, string> refuse)

@@ -42,7 +42,7 @@ public static class PatientStream
     {
         var validation = request.Validate();
         if (!validation.IsValid) return Task.FromResult<WriteOutcome>(new WriteOutcome.Invalid(RequestValidation.Errors(validation)));
-        return RecordAsync(session, user, patientId, expectedVersion, t => [.. request.ToFacts(t.Enrolment)], ct);
+        return RecordAsync(session, user, patientId, expectedVersion, t => request.ToEvents(t.Enrolment), ct);
     }
 
     public static async Task<WriteOutcome> RecordAsync(
