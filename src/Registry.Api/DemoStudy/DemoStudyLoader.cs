@@ -41,27 +41,37 @@ public static class DemoStudyLoader
 
         using var failed = CancellationTokenSource.CreateLinkedTokenSource(ct);
         var batches = Channel.CreateBounded<NewPatientStreams.Sealed[]>(2 * Writers);
-        var deciding = Task.Run(() =>
+        // The judges run on threads of their own, blocking while the writers are behind; the writers' awaits keep the pool.
+        var next = -1;
+        void JudgeAndSeal()
+        {
+            for (int from; (from = Interlocked.Increment(ref next) * PatientsPerBatch) < byPatient.Count;)
+            {
+                failed.Token.ThrowIfCancellationRequested();
+                using var scratch = store.LightweightSession();
+                var batch = new NewPatientStreams.Sealed[Math.Min(PatientsPerBatch, byPatient.Count - from)];
+                for (var i = 0; i < batch.Length; i++)
+                    batch[i] = NewPatientStreams.Seal(scratch,
+                        Decide(registered, coordinators, byPatient[from + i], $"{study.Protocol.Code} patient {byPatient[from + i][0].Patient}"));
+                batches.Writer.WriteAsync(batch, failed.Token).AsTask().GetAwaiter().GetResult();
+            }
+        }
+        var judges = Enumerable.Range(0, Environment.ProcessorCount)
+            .Select(_ => Task.Factory.StartNew(JudgeAndSeal, failed.Token, TaskCreationOptions.LongRunning, TaskScheduler.Default)).ToList();
+        var deciding = Task.Run(async () =>
         {
             try
             {
-                Parallel.ForEach(Partitioner.Create(0, byPatient.Count, PatientsPerBatch), new ParallelOptions { CancellationToken = failed.Token }, range =>
-                {
-                    using var scratch = store.LightweightSession();
-                    var batch = new NewPatientStreams.Sealed[range.Item2 - range.Item1];
-                    for (var i = range.Item1; i < range.Item2; i++)
-                        batch[i - range.Item1] = NewPatientStreams.Seal(scratch,
-                            Decide(registered, coordinators, byPatient[i], $"{study.Protocol.Code} patient {byPatient[i][0].Patient}"));
-                    batches.Writer.WriteAsync(batch, failed.Token).AsTask().GetAwaiter().GetResult();
-                });
+                await Task.WhenAll(judges);
                 batches.Writer.Complete();
             }
             catch (Exception e)
             {
                 batches.Writer.Complete(e);
+                await failed.CancelAsync();
                 throw;
             }
-        }, failed.Token);
+        }, CancellationToken.None);
 
         var done = 0;
         var writing = Enumerable.Range(0, Writers).Select(_ => Task.Run(async () =>
@@ -89,10 +99,10 @@ public static class DemoStudyLoader
         {
             await Task.WhenAll([deciding, .. writing]);
         }
-        catch when (deciding.Exception?.InnerException is { } refused && refused is not OperationCanceledException)
+        catch when (judges.Select(j => j.Exception?.InnerException).FirstOrDefault(e => e is not null and not OperationCanceledException) is { } refused)
         {
-            // The first failure says why; the others are the pipeline stopping.
-            throw refused is AggregateException { InnerExceptions.Count: 1 } one ? one.InnerExceptions[0] : refused;
+            // The first refusal says why; the rest is the pipeline stopping.
+            throw refused;
         }
         return studyId;
     }

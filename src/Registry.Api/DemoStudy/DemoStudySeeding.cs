@@ -43,7 +43,8 @@ public static class DemoStudySeeding
             var percent = done * 100 / total;
             lock (gate)
             {
-                if (percent == lastShown || (!interactive && percent % 10 != 0 && done != total)) return;
+                // A log gets a line at each tenth passed (batches seldom end exactly on one), a terminal every percent.
+                if (percent == lastShown || (!interactive && percent / 10 == lastShown / 10 && done != total)) return;
                 lastShown = percent;
                 var rate = done / Math.Max(0.001, started.Elapsed.TotalSeconds);
                 var line = $"  {study.Protocol.Code}: {done,7}/{total} entries ({percent,3}%) for {study.Patients} patients, {rate:F0} entries/s, " +
