@@ -62,7 +62,9 @@ public static class RebuildingProjections
         await MarkProjectedAsync(store, highWater, ct);
         progress($"Rebuilt {studies.Count} studies, {batches.Sum(b => b.ChartsWritten)} patient charts and their outcome rows, " +
             $"{batches.Sum(b => b.Accounts.Count)} accounts from {events:N0} events in {watch.Elapsed.TotalSeconds:F1} s " +
-            $"({events / Math.Max(watch.Elapsed.TotalSeconds, 1e-3):N0} events/s).");
+            $"({events / Math.Max(watch.Elapsed.TotalSeconds, 1e-3):N0} events/s); " +
+            $"CPU {Process.GetCurrentProcess().TotalProcessorTime.TotalSeconds:F1} s, GC paused {GC.GetTotalPauseDuration().TotalSeconds:F1} s " +
+            $"({GC.CollectionCount(0)}/{GC.CollectionCount(1)}/{GC.CollectionCount(2)} collections, {GC.GetTotalAllocatedBytes() / 1e9:F1} GB allocated).");
     }
 
     private static readonly string[] StudyEventTypes = ["study_protocol_registered", "protocol_amended", "study_registered", "arm_added"];
@@ -159,8 +161,12 @@ public static class RebuildingProjections
             _charts.Clear();
             _writing = Task.Run(async () =>
             {
-                documents.AddRange(charts.Select(c => PatientOutcomeRowsProjection.Derive(c, studies.GetValueOrDefault(c.StudyId))).OfType<object>());
+                var derived = charts.Select(c => PatientOutcomeRowsProjection.Derive(c, studies.GetValueOrDefault(c.StudyId))).ToList();
+                // Studies and faults are few: Marten writes them. Charts and outcome rows are most of the writing.
+                documents.RemoveAll(d => d is PatientChart);
+                documents.AddRange(derived.OfType<ProjectionFault>());
                 if (documents.Count > 0) await store.BulkInsertDocumentsAsync(documents, BulkInsertMode.InsertsOnly, cancellation: ct);
+                await RebuiltDocuments.WriteAsync(store, charts, derived.OfType<PatientOutcomeRow>().ToList(), ct);
             }, ct);
         }
 

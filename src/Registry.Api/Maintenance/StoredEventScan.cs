@@ -1,5 +1,8 @@
+using System.Buffers;
 using System.Linq.Expressions;
 using System.Runtime.CompilerServices;
+using System.Text;
+using System.Text.Json;
 using JasperFx;
 using JasperFx.Events;
 using Marten;
@@ -65,6 +68,8 @@ public sealed class StoredEventScan
             $"where seq_id <= $1 and is_archived = false and {(ofTypes ? "type = any($2)" : "type <> all($2)")} " +
             "and ($3::uuid is null or stream_id >= $3) and ($4::uuid is null or stream_id < $4) order by stream_id, version", connection)
         {
+            // No timeout: it would arm a timer on every read of the socket, and a scan of a large store is long.
+            CommandTimeout = 0,
             Parameters =
             {
                 new() { Value = highWater },
@@ -75,19 +80,20 @@ public sealed class StoredEventScan
         };
         await using var reader = await command.ExecuteReaderAsync(ct);
         await using var upcasting = _store.QuerySession();
+        var values = new Dictionary<string, JsonElement>();
         // Rows are read synchronously: the network waits are few (PostgreSQL sends 8 KB at a time), the per-row awaits many.
         while (reader.Read())
         {
             ct.ThrowIfCancellationRequested();
             var sequence = reader.GetInt64(0);
-            var id = reader.GetGuid(1);
+            var id = reader.GetFieldValue<Guid>(1);
             if (!_mappings.TryGetValue(reader.GetString(2), out var mapping))
             {
                 yield return await upcasting.Events.LoadAsync(id, ct)
                     ?? throw new InvalidOperationException($"Event {sequence} could not be read back through the event store.");
                 continue;
             }
-            var stream = reader.GetGuid(3);
+            var stream = reader.GetFieldValue<Guid>(3);
             var version = reader.GetInt64(4);
             var e = mapping.Wrap(_serializer.FromJson(mapping.Type, reader, 5));
             e.Sequence = sequence;
@@ -96,9 +102,46 @@ public sealed class StoredEventScan
             e.Version = version;
             e.Timestamp = reader.GetFieldValue<DateTimeOffset>(6);
             if (!reader.IsDBNull(7)) e.TenantId = reader.GetString(7);
-            if (!reader.IsDBNull(8)) e.Headers = _serializer.FromJson<Dictionary<string, object>>(reader, 8);
+            if (!reader.IsDBNull(8)) e.Headers = Headers(reader, 8, values);
             if (!reader.IsDBNull(9)) e.UserName = reader.GetString(9);
             yield return e;
+        }
+    }
+
+    /// <summary>
+    /// An event's headers with each text value as a string, each other value as the <see cref="JsonElement"/>
+    /// Marten's serializer gives, one per distinct value (<paramref name="values"/>): what a header is read for
+    /// (<c>GetHeader(..)?.ToString()</c>) reads the same, without a JSON document per value on every event.
+    /// </summary>
+    private static Dictionary<string, object> Headers(NpgsqlDataReader reader, int column, Dictionary<string, JsonElement> values)
+    {
+        var text = reader.GetString(column);
+        var length = Encoding.UTF8.GetMaxByteCount(text.Length);
+        var rented = length <= 1024 ? null : ArrayPool<byte>.Shared.Rent(length);
+        Span<byte> buffer = rented ?? stackalloc byte[1024];
+        try
+        {
+            var json = new Utf8JsonReader(buffer[..Encoding.UTF8.GetBytes(text, buffer)]);
+            var headers = new Dictionary<string, object>();
+            json.Read();
+            while (json.Read() && json.TokenType == JsonTokenType.PropertyName)
+            {
+                var name = json.GetString()!;
+                json.Read();
+                if (json.TokenType == JsonTokenType.String) headers[name] = json.GetString()!;
+                else if (json.TokenType is JsonTokenType.Number or JsonTokenType.True or JsonTokenType.False or JsonTokenType.Null)
+                {
+                    var raw = Encoding.UTF8.GetString(json.ValueSpan);
+                    if (!values.TryGetValue(raw, out var value)) values[raw] = value = JsonElement.ParseValue(ref json);
+                    headers[name] = value;
+                }
+                else headers[name] = JsonElement.ParseValue(ref json);
+            }
+            return headers;
+        }
+        finally
+        {
+            if (rented is not null) ArrayPool<byte>.Shared.Return(rented);
         }
     }
 }

@@ -49,17 +49,44 @@ public sealed record PatientTimeline(Guid PatientId, IReadOnlyList<PatientEntry>
 
     public PatientEntry? EntryAt(long version) => Entries.FirstOrDefault(e => e.Version == version);
 
-    /// <summary>Folds a stream; null when it is empty or does not begin with an enrolment.</summary>
+    /// <summary>
+    /// Folds a stream; null when it is empty or does not begin with an enrolment. The same timeline as
+    /// <see cref="Apply"/> event by event, built in one list: the charts refold on every status change and a rebuild
+    /// folds every patient, where a copy of the entries per event added up.
+    /// </summary>
     public static PatientTimeline? From(Guid patientId, IEnumerable<RecordedEvent> events)
     {
-        PatientTimeline? timeline = null;
+        List<PatientEntry>? entries = null;
+        long version = 0;
         foreach (var e in events)
         {
-            timeline = timeline is null
-                ? e.Data is PatientEnrolled ? new PatientTimeline(patientId, [], 0).Apply(e) : null
-                : timeline.Apply(e);
+            if (entries is null)
+            {
+                if (e.Data is not PatientEnrolled) continue;
+                entries = [];
+            }
+            switch (e.Data)
+            {
+                case IPatientFact fact:
+                    entries.Add(new PatientEntry(e.Version, fact, fact, e.RecordedAt, e.RecordedBy, false, []));
+                    break;
+                case EntryCorrected c:
+                    Amend(entries, c.EntryVersion, e.Version, entry => entry with { Current = c.Replacement });
+                    break;
+                case EntryVoided v:
+                    Amend(entries, v.EntryVersion, e.Version, entry => entry with { Voided = true });
+                    break;
+            }
+            version = e.Version;
         }
-        return timeline;
+        return entries is null ? null : new PatientTimeline(patientId, entries, version);
+    }
+
+    private static void Amend(List<PatientEntry> entries, long target, long amendmentVersion, Func<PatientEntry, PatientEntry> change)
+    {
+        for (var i = 0; i < entries.Count; i++)
+            if (entries[i].Version == target)
+                entries[i] = change(entries[i]) with { AmendedBy = [.. entries[i].AmendedBy, amendmentVersion] };
     }
 
     public PatientTimeline Apply(RecordedEvent e) => e.Data switch

@@ -51,6 +51,22 @@ public sealed class PatientTimelineProperties
     }
 
     [Property]
+    public void Folding_a_stream_whole_gives_the_timeline_of_applying_it_event_by_event(RawHistory raw)
+    {
+        // From builds its entries in one list; Apply copies them per event. Any stream, corrections and voids included.
+        var whole = PatientTimeline.From(raw.Scenario.Enrolment.PatientId, raw.Events)!;
+        var applied = new PatientTimeline(raw.Scenario.Enrolment.PatientId, [], 0);
+        foreach (var e in raw.Events) applied = applied.Apply(e);
+        Assert.Equal(applied.Version, whole.Version);
+        Assert.Equal(applied.Entries.Count, whole.Entries.Count);
+        foreach (var (expected, actual) in applied.Entries.Zip(whole.Entries))
+        {
+            Assert.Equal(expected with { AmendedBy = [] }, actual with { AmendedBy = [] });
+            Assert.Equal(expected.AmendedBy, actual.AmendedBy);
+        }
+    }
+
+    [Property]
     public void Only_the_facts_of_entries_not_voided_are_in_force(RawHistory raw)
     {
         var t = raw.Timeline;

@@ -1,0 +1,52 @@
+using Marten;
+using Npgsql;
+using NpgsqlTypes;
+using Registry.Api.Infrastructure;
+using Registry.Projections.Outcomes;
+using Registry.Projections.Patients;
+
+namespace Registry.Api.Maintenance;
+
+/// <summary>
+/// Writes rebuilt patient charts and outcome rows with one binary COPY each, in one transaction, every column as
+/// Marten's own writes fill it: the chart's revision is its stream version (as the inline projection stores it), an
+/// outcome row gets a new version id. Marten's bulk insert did the same through a generic loader per row.
+/// </summary>
+public static class RebuiltDocuments
+{
+    public static async Task WriteAsync(IDocumentStore store, IReadOnlyList<PatientChart> charts, IReadOnlyList<PatientOutcomeRow> rows, CancellationToken ct)
+    {
+        if (charts.Count == 0 && rows.Count == 0) return;
+        var serializer = store.Options.Serializer();
+        var schema = EventStoreConfiguration.Schema;
+        await using var connection = store.Storage.Database.CreateConnection();
+        await connection.OpenAsync(ct);
+        await using var transaction = await connection.BeginTransactionAsync(ct);
+        // Rows are written synchronously: this runs on its own task while the next streams are read and folded.
+        using (var copy = connection.BeginBinaryImport($"COPY {schema}.mt_doc_patientchart (id, data, mt_dotnet_type, mt_version) FROM STDIN BINARY"))
+        {
+            foreach (var chart in charts)
+            {
+                copy.StartRow();
+                copy.Write(chart.Id, NpgsqlDbType.Uuid);
+                copy.Write(serializer.ToJson(chart), NpgsqlDbType.Jsonb);
+                copy.Write(typeof(PatientChart).FullName!, NpgsqlDbType.Varchar);
+                copy.Write(chart.Version, NpgsqlDbType.Bigint);
+            }
+            copy.Complete();
+        }
+        using (var copy = connection.BeginBinaryImport($"COPY {schema}.mt_doc_patientoutcomerow (id, data, mt_dotnet_type, mt_version) FROM STDIN BINARY"))
+        {
+            foreach (var row in rows)
+            {
+                copy.StartRow();
+                copy.Write(row.Id, NpgsqlDbType.Uuid);
+                copy.Write(serializer.ToJson(row), NpgsqlDbType.Jsonb);
+                copy.Write(typeof(PatientOutcomeRow).FullName!, NpgsqlDbType.Varchar);
+                copy.Write(Guid.CreateVersion7(), NpgsqlDbType.Uuid);
+            }
+            copy.Complete();
+        }
+        await transaction.CommitAsync(ct);
+    }
+}
