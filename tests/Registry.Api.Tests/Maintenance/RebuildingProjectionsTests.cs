@@ -42,6 +42,7 @@ public sealed class RebuildingProjectionsTests
             await daemon.StopAllAsync();
         }
         var live = await DocumentsAsync(connectionString);
+        var liveRevisions = await ChartRevisionsAsync(connectionString);
         Assert.Single(live["mt_doc_study"]);
         Assert.Equal(226, live["mt_doc_patientchart"].Count);
         Assert.Equal(226, live["mt_doc_patientoutcomerow"].Count);
@@ -65,6 +66,8 @@ public sealed class RebuildingProjectionsTests
         var rebuilt = await DocumentsAsync(connectionString);
         foreach (var (table, documents) in live)
             Assert.True(documents.SequenceEqual(rebuilt[table]), $"{table} differs after the rebuild.");
+        // Each chart keeps the revision a write checks it against: its stream's version, as the inline projection left it.
+        Assert.Equal(liveRevisions, await ChartRevisionsAsync(connectionString));
 
         // The async projection resumes after the events the rebuild projected: a new entry is projected, nothing twice.
         var patient = Guid.Parse(rebuilt["mt_doc_patientoutcomerow"][0][..36]);
@@ -106,6 +109,17 @@ public sealed class RebuildingProjectionsTests
         await connection.OpenAsync();
         await using var command = new NpgsqlCommand(sql, connection);
         await command.ExecuteNonQueryAsync();
+    }
+
+    private static async Task<List<(Guid, long)>> ChartRevisionsAsync(string connectionString)
+    {
+        await using var connection = new NpgsqlConnection(connectionString);
+        await connection.OpenAsync();
+        await using var command = new NpgsqlCommand($"select id, mt_version from {EventStoreConfiguration.Schema}.mt_doc_patientchart order by id", connection);
+        await using var reader = await command.ExecuteReaderAsync();
+        var revisions = new List<(Guid, long)>();
+        while (await reader.ReadAsync()) revisions.Add((reader.GetGuid(0), reader.GetInt64(1)));
+        return revisions;
     }
 
     /// <summary>Every projected document's JSON by table, ordered by id; jsonb normalises key order so equal documents compare equal.</summary>
