@@ -1,4 +1,6 @@
+using Npgsql;
 using Registry.Api.Infrastructure;
+using Registry.Api.Tests.Infrastructure;
 
 namespace Registry.Api.Tests.Platform;
 
@@ -18,5 +20,26 @@ public sealed class EmbeddedPostgresTests
     {
         var bin = EmbeddedPostgres.FindBinaries(searchPath: "");
         Assert.True(File.Exists(Path.Combine(bin, "initdb")), bin);
+    }
+
+    [Fact]
+    public async Task The_cluster_compresses_large_values_with_lz4_when_its_server_was_built_with_it()
+    {
+        // Debian's PostgreSQL 15, which CI installs, is built with lz4.
+        var builtWithLz4 = EmbeddedPostgres.ServerBuiltWithLz4(EmbeddedPostgres.FindBinaries());
+        Assert.True(builtWithLz4 || !File.Exists("/usr/lib/postgresql/15/bin/pg_config"));
+        await using var connection = new NpgsqlConnection(await TestCluster.NewDatabaseAsync());
+        await connection.OpenAsync();
+        await using var show = new NpgsqlCommand("show default_toast_compression", connection);
+        Assert.Equal(builtWithLz4 ? "lz4" : "pglz", await show.ExecuteScalarAsync());
+    }
+
+    [Fact]
+    public void The_store_prepares_statements_it_runs_twice_unless_the_connection_string_says_otherwise()
+    {
+        var prepared = new NpgsqlConnectionStringBuilder(EventStoreConfiguration.WithPreparedStatements("Host=db;Database=registry"));
+        Assert.Equal((64, 2), (prepared.MaxAutoPrepare, prepared.AutoPrepareMinUsages));
+        var configured = new NpgsqlConnectionStringBuilder(EventStoreConfiguration.WithPreparedStatements("Host=db;Database=registry;Max Auto Prepare=5"));
+        Assert.Equal((5, 5), (configured.MaxAutoPrepare, configured.AutoPrepareMinUsages));
     }
 }
