@@ -41,7 +41,8 @@ public static class DemoStudyLoader
 
         using var failed = CancellationTokenSource.CreateLinkedTokenSource(ct);
         var batches = Channel.CreateBounded<NewPatientStreams.Sealed[]>(2 * Writers);
-        // The judges run on threads of their own, blocking while the writers are behind; the writers' awaits keep the pool.
+        // Judges and writers run on threads of their own, blocking on the channel and on Npgsql's synchronous calls:
+        // on two cores, pool threads woken for every reply spent a quarter of the load's CPU spinning for work.
         var next = -1;
         void JudgeAndSeal()
         {
@@ -74,26 +75,29 @@ public static class DemoStudyLoader
         }, CancellationToken.None);
 
         var done = 0;
-        var writing = Enumerable.Range(0, Writers).Select(_ => Task.Run(async () =>
+        void Write()
         {
             try
             {
-                await foreach (var batch in batches.Reader.ReadAllAsync(failed.Token))
-                {
-                    await using var connection = store.Storage.Database.CreateConnection();
-                    await connection.OpenAsync(failed.Token);
-                    await using var transaction = await connection.BeginTransactionAsync(failed.Token);
-                    var events = await NewPatientStreams.WriteAsync(store, connection, batch, failed.Token);
-                    await transaction.CommitAsync(failed.Token);
-                    progress(Interlocked.Add(ref done, (int)events), study.Entries.Count);
-                }
+                while (batches.Reader.WaitToReadAsync(failed.Token).AsTask().GetAwaiter().GetResult())
+                    while (batches.Reader.TryRead(out var batch))
+                    {
+                        using var connection = store.Storage.Database.CreateConnection();
+                        connection.Open();
+                        using var transaction = connection.BeginTransaction();
+                        var events = NewPatientStreams.Write(store, connection, batch);
+                        transaction.Commit();
+                        progress(Interlocked.Add(ref done, (int)events), study.Entries.Count);
+                    }
             }
             catch
             {
-                await failed.CancelAsync();
+                failed.Cancel();
                 throw;
             }
-        }, failed.Token)).ToList();
+        }
+        var writing = Enumerable.Range(0, Writers)
+            .Select(_ => Task.Factory.StartNew(Write, failed.Token, TaskCreationOptions.LongRunning, TaskScheduler.Default)).ToList();
 
         try
         {

@@ -141,7 +141,17 @@ public static class NewPatientStreams
     /// returns how many events. The rows are written synchronously into each COPY: they are in memory already, and an
     /// awaited write per column cost more than the copying.
     /// </summary>
-    public static async Task<long> WriteAsync(IDocumentStore store, NpgsqlConnection connection, IReadOnlyList<Sealed> streams, CancellationToken ct)
+    public static Task<long> WriteAsync(IDocumentStore store, NpgsqlConnection connection, IReadOnlyList<Sealed> streams, CancellationToken ct) =>
+        WriteAsync(store, connection, streams, async: true, ct);
+
+    /// <summary>
+    /// <see cref="WriteAsync(IDocumentStore, NpgsqlConnection, IReadOnlyList{Sealed}, CancellationToken)"/> with Npgsql's
+    /// synchronous calls, for a writer on a thread of its own: no pool thread is woken for each reply.
+    /// </summary>
+    public static long Write(IDocumentStore store, NpgsqlConnection connection, IReadOnlyList<Sealed> streams) =>
+        WriteAsync(store, connection, streams, async: false, CancellationToken.None).GetAwaiter().GetResult();
+
+    private static async Task<long> WriteAsync(IDocumentStore store, NpgsqlConnection connection, IReadOnlyList<Sealed> streams, bool async, CancellationToken ct)
     {
         if (streams.Count == 0) return 0;
         var schema = EventStoreConfiguration.Schema;
@@ -149,11 +159,10 @@ public static class NewPatientStreams
         foreach (var s in streams) count += s.Events.Count;
         var sequences = new long[count];
         await using (var next = new NpgsqlCommand($"select nextval('{schema}.mt_events_sequence') from generate_series(1, {count})", connection))
-        await using (var reader = await next.ExecuteReaderAsync(ct))
-            for (var i = 0; await reader.ReadAsync(ct); i++) sequences[i] = reader.GetInt64(0);
+        await using (var reader = async ? await next.ExecuteReaderAsync(ct) : next.ExecuteReader())
+            for (var i = 0; async ? await reader.ReadAsync(ct) : reader.Read(); i++) sequences[i] = reader.GetInt64(0);
 
-        using (var copy = await connection.BeginBinaryImportAsync(
-            $"COPY {schema}.mt_streams (id, version, tenant_id, is_archived) FROM STDIN BINARY", ct))
+        using (var copy = await BeginCopyAsync($"COPY {schema}.mt_streams (id, version, tenant_id, is_archived) FROM STDIN BINARY"))
         {
             foreach (var s in streams)
             {
@@ -177,14 +186,15 @@ public static class NewPatientStreams
             update.Parameters.Add(new NpgsqlParameter { Value = appended.Select(s => s.PatientId).ToArray() });
             update.Parameters.Add(new NpgsqlParameter { Value = appended.Select(s => s.FromVersion).ToArray() });
             update.Parameters.Add(new NpgsqlParameter { Value = appended.Select(s => s.FromVersion + s.Events.Count).ToArray() });
-            if (await update.ExecuteNonQueryAsync(ct) != appended.Count) throw new StreamMovedOn();
+            if ((async ? await update.ExecuteNonQueryAsync(ct) : update.ExecuteNonQuery()) != appended.Count) throw new StreamMovedOn();
             await using var delete = new NpgsqlCommand($"delete from {schema}.{DocumentTable<PatientChart>()} where id = any($1)", connection);
             delete.Parameters.Add(new NpgsqlParameter { Value = appended.Select(s => s.PatientId).ToArray() });
-            await delete.ExecuteNonQueryAsync(ct);
+            if (async) await delete.ExecuteNonQueryAsync(ct);
+            else delete.ExecuteNonQuery();
         }
 
-        using (var copy = await connection.BeginBinaryImportAsync(
-            $"COPY {schema}.mt_events (seq_id, id, stream_id, version, data, type, timestamp, tenant_id, mt_dotnet_type, headers, user_name, is_archived) FROM STDIN BINARY", ct))
+        using (var copy = await BeginCopyAsync(
+            $"COPY {schema}.mt_events (seq_id, id, stream_id, version, data, type, timestamp, tenant_id, mt_dotnet_type, headers, user_name, is_archived) FROM STDIN BINARY"))
         {
             var row = 0;
             foreach (var s in streams)
@@ -210,8 +220,7 @@ public static class NewPatientStreams
         }
 
         // The chart at the stream's version, as the inline projection stores it (a numeric revision).
-        using (var copy = await connection.BeginBinaryImportAsync(
-            $"COPY {schema}.{DocumentTable<PatientChart>()} (id, data, mt_dotnet_type, mt_version) FROM STDIN BINARY", ct))
+        using (var copy = await BeginCopyAsync($"COPY {schema}.{DocumentTable<PatientChart>()} (id, data, mt_dotnet_type, mt_version) FROM STDIN BINARY"))
         {
             foreach (var s in streams)
             {
@@ -225,8 +234,7 @@ public static class NewPatientStreams
         }
 
         var serializer = ((StoreOptions)store.Options).Serializer();
-        using (var copy = await connection.BeginBinaryImportAsync(
-            $"COPY {schema}.{DocumentTable<SubjectCodeClaim>()} (id, data, mt_dotnet_type, mt_version) FROM STDIN BINARY", ct))
+        using (var copy = await BeginCopyAsync($"COPY {schema}.{DocumentTable<SubjectCodeClaim>()} (id, data, mt_dotnet_type, mt_version) FROM STDIN BINARY"))
         {
             foreach (var s in streams)
             {
@@ -241,6 +249,9 @@ public static class NewPatientStreams
             copy.Complete();
         }
         return count;
+
+        async Task<NpgsqlBinaryImporter> BeginCopyAsync(string command) =>
+            async ? await connection.BeginBinaryImportAsync(command, ct) : connection.BeginBinaryImport(command);
     }
 
     private static readonly string ChartType = typeof(PatientChart).FullName!;
