@@ -162,7 +162,10 @@ public sealed class StudyScopes
             {
                 kept = entry.Snapshot;
                 read = await ReadMarkAsync(session, progression, kept?.Mark, ct);
-                kept = await RefreshAsync(session, study, key, kept is not null && Reusable(kept, read, key, study) ? kept : null, read.Mark, ct);
+                var reusable = kept is not null && Reusable(kept, read, key, study) ? kept : null;
+                // A set read from scratch is about as large as the study's others: room is made first, so the old sets are not all still held while it is read.
+                if (reusable is null) Evict(entry, StudyPatientsKept(study.Id) * BytesPerPatient);
+                kept = await RefreshAsync(session, study, key, reusable, read.Mark, ct);
                 entry.Snapshot = kept;
             }
             finally
@@ -250,17 +253,24 @@ public sealed class StudyScopes
     }
 
     /// <summary>Drops the least recently used sets while they hold more than <see cref="MaximumBytesKept"/>; the one just used stays.</summary>
-    private void Evict()
+    private void Evict() => Evict(null, 0);
+
+    /// <summary>Drops the least recently used sets but <paramref name="reading"/> (and the one just used) until <paramref name="room"/> more bytes fit.</summary>
+    private void Evict(Entry? reading, long room)
     {
-        var sets = _entries.ToArray();
-        var total = sets.Sum(s => Bytes(s.Value));
-        foreach (var (key, entry) in sets.OrderBy(s => s.Value.LastUsed).SkipLast(1))
+        var sets = _entries.Where(s => s.Value != reading).ToArray();
+        var total = sets.Sum(s => Bytes(s.Value)) + room;
+        foreach (var (key, entry) in sets.OrderBy(s => s.Value.LastUsed).SkipLast(reading is null ? 1 : 0))
         {
             if (total <= MaximumBytesKept) return;
             total -= Bytes(entry);
             _entries.TryRemove(key, out _);
         }
     }
+
+    /// <summary>The most patients a kept set of the study holds (0 when none is kept).</summary>
+    private long StudyPatientsKept(Guid studyId) =>
+        _entries.Where(e => e.Key.StudyId == studyId).Select(e => (long)(e.Value.Snapshot?.Outcomes.Count ?? 0)).DefaultIfEmpty(0).Max();
 
     private static long Bytes(Entry entry) => (long)(entry.Snapshot?.Outcomes.Count ?? 0) * BytesPerPatient;
 
