@@ -29,30 +29,22 @@ public static class RebuiltDocuments
             "where name = 'default_toast_compression' and 'lz4' = any(enumvals)", connection, transaction))
             await compression.ExecuteNonQueryAsync(ct);
         // Rows are written synchronously: this runs on its own task while the next streams are read and folded.
-        using (var copy = connection.BeginBinaryImport($"COPY {schema}.mt_doc_patientchart (id, data, mt_dotnet_type, mt_version) FROM STDIN BINARY"))
-        {
-            foreach (var chart in charts)
-            {
-                copy.StartRow();
-                copy.Write(chart.Id, NpgsqlDbType.Uuid);
-                copy.Write(serializer.ToJson(chart), NpgsqlDbType.Jsonb);
-                copy.Write(typeof(PatientChart).FullName!, NpgsqlDbType.Varchar);
-                copy.Write(chart.Version, NpgsqlDbType.Bigint);
-            }
-            copy.Complete();
-        }
-        using (var copy = connection.BeginBinaryImport($"COPY {schema}.mt_doc_patientoutcomerow (id, data, mt_dotnet_type, mt_version) FROM STDIN BINARY"))
-        {
-            foreach (var row in rows)
-            {
-                copy.StartRow();
-                copy.Write(row.Id, NpgsqlDbType.Uuid);
-                copy.Write(serializer.ToJson(row), NpgsqlDbType.Jsonb);
-                copy.Write(typeof(PatientOutcomeRow).FullName!, NpgsqlDbType.Varchar);
-                copy.Write(Guid.CreateVersion7(), NpgsqlDbType.Uuid);
-            }
-            copy.Complete();
-        }
+        Copy("mt_doc_patientchart", charts, chart => chart.Id, (copy, chart) => copy.Write(chart.Version, NpgsqlDbType.Bigint));
+        Copy("mt_doc_patientoutcomerow", rows, row => row.Id, (copy, _) => copy.Write(Guid.CreateVersion7(), NpgsqlDbType.Uuid));
         await transaction.CommitAsync(ct);
+
+        void Copy<T>(string table, IEnumerable<T> documents, Func<T, Guid> id, Action<NpgsqlBinaryImporter, T> writeVersion) where T : notnull
+        {
+            using var copy = connection.BeginBinaryImport($"COPY {schema}.{table} (id, data, mt_dotnet_type, mt_version) FROM STDIN BINARY");
+            foreach (var document in documents)
+            {
+                copy.StartRow();
+                copy.Write(id(document), NpgsqlDbType.Uuid);
+                copy.Write(serializer.ToJson(document), NpgsqlDbType.Jsonb);
+                copy.Write(typeof(T).FullName!, NpgsqlDbType.Varchar);
+                writeVersion(copy, document);
+            }
+            copy.Complete();
+        }
     }
 }
