@@ -37,7 +37,7 @@ public static class OutcomeDerivation
             : null;
         if (excluded is not null || origin is not { } start)
             return new PatientOutcome(timeline.PatientId, arm, enrolment.Site, enrolment.Baseline, origin, excluded,
-                new Dictionary<string, TimeToEvent>(), BestOverallResponse.NE, false, adverseEvents);
+                new Dictionary<string, TimeToEvent>(), BestOverallResponse.NE, false, adverseEvents, SubjectCode: enrolment.SubjectCode);
 
         var versions = new Dictionary<IPatientFact, long>(ReferenceEqualityComparer.Instance);
         foreach (var entry in timeline.Entries.Where(e => !e.Voided)) versions.TryAdd(entry.Current, entry.Version);
@@ -95,7 +95,7 @@ public static class OutcomeDerivation
             ends["dor"] = FirstOf(anyFailure) is { } end && end.ClinicalDate >= from ? Event(end, from) : AtLastAssessment(from);
         }
         var times = ends.ToDictionary(e => e.Key, e => TimeToEvent.Ending(e.Value));
-        return new PatientOutcome(timeline.PatientId, arm, enrolment.Site, enrolment.Baseline, start, null, times, best, confirmed, adverseEvents, bestOn);
+        return new PatientOutcome(timeline.PatientId, arm, enrolment.Site, enrolment.Baseline, start, null, times, best, confirmed, adverseEvents, bestOn, enrolment.SubjectCode);
     }
 
     /// <summary>

@@ -31,6 +31,8 @@ public sealed record AdverseEventSummary(string Term, int WorstGrade, bool Serio
 /// applies (DOR only for responders); a patient without a time origin or an arm is excluded, and
 /// <see cref="ExcludedBecause"/> says why, so every view can report enrolled, analysed and excluded patients.
 /// <see cref="BestOverallResponseOn"/> is the date of the timepoint (or failure) that gave the best overall response.
+/// <see cref="SubjectCode"/> orders the rows an analysis reads, so two stores holding the same patients under other
+/// ids compute bit-identical figures (a sum's last digit follows the order it adds in).
 /// </summary>
 public sealed record PatientOutcome(
     Guid PatientId,
@@ -43,7 +45,8 @@ public sealed record PatientOutcome(
     BestOverallResponse BestOverallResponse,
     bool ConfirmedResponse,
     IReadOnlyList<AdverseEventSummary> AdverseEvents,
-    DateOnly? BestOverallResponseOn = null)
+    DateOnly? BestOverallResponseOn = null,
+    string SubjectCode = "")
 {
     public bool Analysable => ExcludedBecause is null;
 

@@ -235,7 +235,8 @@ public sealed class StudyScopes
                 else (byPatient[id], versions[id]) = (_parts.Share(record.Row!.Outcome), record.Row.Version);
             }
         }
-        var outcomes = byPatient.Values.OrderBy(o => o.PatientId).ToList();
+        // In subject-code order, as the datasets list them: a copy of the study under other ids then adds up alike.
+        var outcomes = byPatient.Values.OrderBy(o => o.SubjectCode, StringComparer.Ordinal).ThenBy(o => o.PatientId).ToList();
         return new Snapshot(mark, study.ProtocolVersion, byPatient, versions, outcomes, null, first, last);
     }
 

@@ -108,6 +108,23 @@ public sealed class KeptScopesTests(RegistryApp app) : IClassFixture<RegistryApp
     }
 
     /// <summary>Waits (bounded) until the daemon's high-water mark has reached the last event.</summary>
+    [Fact]
+    public async Task Outcomes_are_read_in_subject_code_order_whatever_order_the_patients_ids_were_made_in()
+    {
+        // Ids are made in enrolment order (version 7), so enrolling Z before A puts the ids against the subject codes.
+        var studyId = await app.RegisteredStudyAsync();
+        string[] codes = ["Z-003", "M-002", "A-001"];
+        foreach (var code in codes)
+        {
+            var patient = await app.EnrolledPatientAsync(studyId, subjectCode: code);
+            await app.RecordAsync(patient, "treatment-starts", new { startedOn = "2020-01-10" });
+            await app.OutcomeRowAsync(patient, 2);
+        }
+        string[] ordered = ["A-001", "M-002", "Z-003"];
+        Assert.Equal(ordered, (await LoadAsync(studyId)).Outcomes.Select(o => o.SubjectCode));
+        Assert.Equal(ordered, (await LoadAsync(studyId, consistent: true)).Outcomes.Select(o => o.SubjectCode));
+    }
+
     private async Task WaitForHighWaterAsync()
     {
         var waited = Stopwatch.StartNew();
