@@ -25,7 +25,7 @@ public static class FhirVerb
             var bundle = FhirStudyBundle.Build(source, DateTimeOffset.UtcNow);
             var file = parse.GetValue(output)!;
             await using (var body = file.Create()) await FhirStudyBundle.WriteAsync(bundle, body, ct);
-            var counts = bundle.Entry.GroupBy(e => e.Resource.TypeName).Select(g => $"{g.Count()} {g.Key}");
+            var counts = bundle.Entry.GroupBy(e => e.Resource!.TypeName).Select(g => $"{g.Count()} {g.Key}");
             await stdout.WriteLineAsync($"{file.FullName} ({string.Join(", ", counts)})");
             return 0;
         });

@@ -56,7 +56,7 @@ public sealed record PatientRandomized(DateOnly RandomizedOn, string Arm, IReadO
     DateOnly IPatientFact.ClinicalDate => RandomizedOn;
 }
 
-public sealed record TreatmentStarted(DateOnly StartedOn, IReadOnlyList<string> Agents, int? Line) : IPatientFact
+public sealed record TreatmentStarted(DateOnly StartedOn, IReadOnlyList<string>? Agents, int? Line) : IPatientFact
 {
     DateOnly IPatientFact.ClinicalDate => StartedOn;
 }
