@@ -242,9 +242,9 @@ public sealed class MotivatingStudyTests(MotivatingStudyFixture fixture) : IClas
         Assert.True(patients == starts.Count, $"Patients, {Jiang}: {arm} has {patients}.");
         var chemotherapy = ChemotherapyCounts(starts);
         Assert.True(new ChemotherapyCounts(oneAgent, twoAgents, threeAgents) == chemotherapy, $"Chemotherapy agents, {Jiang}: {arm} 1/2/3 agents {oneAgent}/{twoAgents}/{threeAgents}, derived {chemotherapy}.");
-        Assert.True(antiAngiogenic == starts.Count(s => s.Agents.Any(a => a is "apatinib" or "anlotinib")), $"Targeted therapy, {Jiang}: {arm} anti-angiogenic {antiAngiogenic}.");
-        Assert.True(egfrInhibitor == starts.Count(s => s.Agents.Any(a => a is "nimotuzumab" or "cetuximab")), $"Targeted therapy, {Jiang}: {arm} EGFR inhibitor {egfrInhibitor}.");
-        Assert.All(starts, s => Assert.Equal(arm != "C", s.Agents.Any(a => a is "camrelizumab" or "toripalimab" or "sintilimab" or "tislelizumab")));
+        Assert.True(antiAngiogenic == starts.Count(s => s.Agents!.Any(a => a is "apatinib" or "anlotinib")), $"Targeted therapy, {Jiang}: {arm} anti-angiogenic {antiAngiogenic}.");
+        Assert.True(egfrInhibitor == starts.Count(s => s.Agents!.Any(a => a is "nimotuzumab" or "cetuximab")), $"Targeted therapy, {Jiang}: {arm} EGFR inhibitor {egfrInhibitor}.");
+        Assert.All(starts, s => Assert.Equal(arm != "C", s.Agents!.Any(a => a is "camrelizumab" or "toripalimab" or "sintilimab" or "tislelizumab")));
     }
 
     [Theory]
@@ -381,7 +381,7 @@ public sealed class MotivatingStudyTests(MotivatingStudyFixture fixture) : IClas
 
     private static ChemotherapyCounts ChemotherapyCounts(IEnumerable<TreatmentStarted> starts)
     {
-        var agents = starts.Select(s => s.Agents.Count(MotivatingStudy.ChemotherapyAgents.Contains)).ToList();
+        var agents = starts.Select(s => s.Agents!.Count(MotivatingStudy.ChemotherapyAgents.Contains)).ToList();
         return new ChemotherapyCounts(agents.Count(n => n == 1), agents.Count(n => n == 2), agents.Count(n => n == 3));
     }
 
