@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.Runtime;
 using System.Runtime.CompilerServices;
 using Marten;
 using Registry.Domain.Outcomes;
@@ -63,9 +64,12 @@ public sealed class StudyScopes
 
     private readonly record struct ScopeKey(Guid StudyId, bool FromCharts, DateTimeOffset? AsOf, DateOnly? DataCut);
 
-    /// <summary>A set as read: each patient's outcome, and the version of the record (chart or row) it was read from, kept also for patients not in the set (not yet enrolled then).</summary>
-    private sealed record Snapshot(StoreMark Mark, int ProtocolVersion, Dictionary<Guid, PatientOutcome> ByPatient, Dictionary<Guid, long> Versions, IReadOnlyList<PatientOutcome> Outcomes,
+    /// <summary>A set as read: each patient's outcome beside the version of the record (chart or row) it was read from, the version kept also for patients not in the set (not yet enrolled then).</summary>
+    private sealed record Snapshot(StoreMark Mark, int ProtocolVersion, Dictionary<Guid, KeptPatient> ByPatient, IReadOnlyList<PatientOutcome> Outcomes,
         StudyViewScope? Scope, DateTimeOffset? FirstRecorded, DateTimeOffset? LastRecorded);
+
+    /// <summary>One patient of a set: the outcome (null when not in the set) and the record's version, in one entry rather than two dictionaries' worth.</summary>
+    private readonly record struct KeptPatient(PatientOutcome? Outcome, long Version);
 
     private sealed class Entry
     {
@@ -164,9 +168,11 @@ public sealed class StudyScopes
                 read = await ReadMarkAsync(session, progression, kept?.Mark, ct);
                 var reusable = kept is not null && Reusable(kept, read, key, study) ? kept : null;
                 // A set read from scratch is about as large as the study's others: room is made first, so the old sets are not all still held while it is read.
-                if (reusable is null) Evict(entry, StudyPatientsKept(study.Id) * BytesPerPatient);
-                kept = await RefreshAsync(session, study, key, reusable, read.Mark, ct);
+                var expected = StudyPatientsKept(study.Id);
+                var dropped = reusable is null ? Evict(entry, expected * BytesPerPatient) : 0;
+                kept = await RefreshAsync(session, study, key, reusable, read.Mark, (int)expected, ct);
                 entry.Snapshot = kept;
+                if (reusable is null) CollectAfterLargeRead(dropped + kept.Outcomes.Count);
             }
             finally
             {
@@ -192,24 +198,24 @@ public sealed class StudyScopes
     /// The set brought to <paramref name="mark"/>: from scratch without <paramref name="kept"/>, else only the patients
     /// with events after the kept mark (a chart-derived set: also those above the new mark, not yet safe to keep).
     /// </summary>
-    private async Task<Snapshot> RefreshAsync(IQuerySession session, Study study, ScopeKey key, Snapshot? kept, StoreMark mark, CancellationToken ct)
+    private async Task<Snapshot> RefreshAsync(IQuerySession session, Study study, ScopeKey key, Snapshot? kept, StoreMark mark, int expectedPatients, CancellationToken ct)
     {
-        Dictionary<Guid, PatientOutcome> byPatient;
-        Dictionary<Guid, long> versions;
+        Dictionary<Guid, KeptPatient> byPatient;
         var (first, last) = (kept?.FirstRecorded, kept?.LastRecorded);
         if (kept is null)
         {
-            (byPatient, versions) = ([], []);
+            // Sized for the study's other sets, so a large set is not grown (and its outgrown tables dropped) a doubling at a time.
+            byPatient = new Dictionary<Guid, KeptPatient>(expectedPatients);
             if (key.FromCharts)
             {
                 // Streamed: only the derived outcomes are kept, never every chart at once.
                 await foreach (var chart in session.Query<PatientChart>().Where(c => c.StudyId == study.Id).ToAsyncEnumerable(ct))
-                    Derive(chart, study, key, byPatient, versions, ref first, ref last, ct);
+                    Derive(chart, study, key, byPatient, ref first, ref last, ct);
             }
             else
             {
                 await foreach (var row in session.Query<PatientOutcomeRow>().Where(r => r.StudyId == study.Id).ToAsyncEnumerable(ct))
-                    (byPatient[row.Id], versions[row.Id]) = (_parts.Share(row.Outcome), row.Version);
+                    byPatient[row.Id] = new KeptPatient(_parts.Share(row.Outcome), row.Version);
             }
         }
         else
@@ -222,51 +228,70 @@ public sealed class StudyScopes
                 : (await session.LoadManyAsync<PatientOutcomeRow>(ct, changed)).Select(r => (r.Id, r.StudyId, r.Version, Chart: (PatientChart?)null, Row: r));
             var found = records.ToDictionary(r => r.Id);
             var moved = changed.Where(id => found.TryGetValue(id, out var r)
-                ? r.StudyId == study.Id ? !kept.Versions.TryGetValue(id, out var v) || v != r.Version : kept.Versions.ContainsKey(id)
-                : kept.Versions.ContainsKey(id)).ToList();
+                ? r.StudyId == study.Id ? !kept.ByPatient.TryGetValue(id, out var p) || p.Version != r.Version : kept.ByPatient.ContainsKey(id)
+                : kept.ByPatient.ContainsKey(id)).ToList();
             if (moved.Count == 0) return kept with { Mark = mark };
-            (byPatient, versions) = (new Dictionary<Guid, PatientOutcome>(kept.ByPatient), new Dictionary<Guid, long>(kept.Versions));
+            byPatient = new Dictionary<Guid, KeptPatient>(kept.ByPatient);
             foreach (var id in moved)
             {
                 byPatient.Remove(id);
-                versions.Remove(id);
                 if (!found.TryGetValue(id, out var record) || record.StudyId != study.Id) continue;
-                if (record.Chart is { } chart) Derive(chart, study, key, byPatient, versions, ref first, ref last, ct);
-                else (byPatient[id], versions[id]) = (_parts.Share(record.Row!.Outcome), record.Row.Version);
+                if (record.Chart is { } chart) Derive(chart, study, key, byPatient, ref first, ref last, ct);
+                else byPatient[id] = new KeptPatient(_parts.Share(record.Row!.Outcome), record.Row.Version);
             }
         }
         // In subject-code order, as the datasets list them: a copy of the study under other ids then adds up alike.
-        var outcomes = byPatient.Values.OrderBy(o => o.SubjectCode, StringComparer.Ordinal).ThenBy(o => o.PatientId).ToList();
-        return new Snapshot(mark, study.ProtocolVersion, byPatient, versions, outcomes, null, first, last);
+        var outcomes = byPatient.Values.Select(p => p.Outcome).OfType<PatientOutcome>().OrderBy(o => o.SubjectCode, StringComparer.Ordinal).ThenBy(o => o.PatientId).ToList();
+        return new Snapshot(mark, study.ProtocolVersion, byPatient, outcomes, null, first, last);
     }
 
-    private void Derive(PatientChart chart, Study study, ScopeKey key, Dictionary<Guid, PatientOutcome> byPatient, Dictionary<Guid, long> versions,
+    private void Derive(PatientChart chart, Study study, ScopeKey key, Dictionary<Guid, KeptPatient> byPatient,
         ref DateTimeOffset? first, ref DateTimeOffset? last, CancellationToken ct)
     {
         ct.ThrowIfCancellationRequested();
-        versions[chart.Id] = chart.Version;
         foreach (var entry in chart.Entries)
         {
             if (first is null || entry.RecordedAt < first) first = entry.RecordedAt;
             if (last is null || entry.RecordedAt > last) last = entry.RecordedAt;
         }
-        if (StudyViewLoader.Patient(chart, study, key.AsOf, key.DataCut) is { } patient) byPatient[chart.Id] = _parts.Share(patient.Outcome);
+        byPatient[chart.Id] = new KeptPatient(StudyViewLoader.Patient(chart, study, key.AsOf, key.DataCut) is { } patient ? _parts.Share(patient.Outcome) : null, chart.Version);
+    }
+
+    /// <summary>Patients read or dropped from scratch at once from which the heap is collected then (about 16 MB of kept outcomes).</summary>
+    public const int PatientsCollectedAfter = 25_000;
+
+    /// <summary>
+    /// After a large set is read from scratch (and others dropped for it), a full compacting collection returns the
+    /// dropped sets and the reading's leftovers to the system at once: left to the GC, they stay resident until a
+    /// later gen2 collection, and the one that comes runs in the middle of the next requests.
+    /// </summary>
+    private static void CollectAfterLargeRead(long patients)
+    {
+        if (patients < PatientsCollectedAfter) return;
+        GCSettings.LargeObjectHeapCompactionMode = GCLargeObjectHeapCompactionMode.CompactOnce;
+        GC.Collect(GC.MaxGeneration, GCCollectionMode.Aggressive, blocking: true, compacting: true);
     }
 
     /// <summary>Drops the least recently used sets while they hold more than <see cref="MaximumBytesKept"/>; the one just used stays.</summary>
     private void Evict() => Evict(null, 0);
 
-    /// <summary>Drops the least recently used sets but <paramref name="reading"/> (and the one just used) until <paramref name="room"/> more bytes fit.</summary>
-    private void Evict(Entry? reading, long room)
+    /// <summary>
+    /// Drops the least recently used sets but <paramref name="reading"/> (and the one just used) until <paramref name="room"/> more bytes fit;
+    /// returns the patients dropped.
+    /// </summary>
+    private long Evict(Entry? reading, long room)
     {
         var sets = _entries.Where(s => s.Value != reading).ToArray();
         var total = sets.Sum(s => Bytes(s.Value)) + room;
+        var dropped = 0L;
         foreach (var (key, entry) in sets.OrderBy(s => s.Value.LastUsed).SkipLast(reading is null ? 1 : 0))
         {
-            if (total <= MaximumBytesKept) return;
+            if (total <= MaximumBytesKept) break;
             total -= Bytes(entry);
+            dropped += entry.Snapshot?.Outcomes.Count ?? 0;
             _entries.TryRemove(key, out _);
         }
+        return dropped;
     }
 
     /// <summary>The most patients a kept set of the study holds (0 when none is kept).</summary>
