@@ -1,7 +1,6 @@
 using System.Collections.Concurrent;
 using System.Globalization;
 using System.Security.Claims;
-using System.Threading.Channels;
 using Marten;
 using Registry.Api.Auth;
 using Registry.Api.Infrastructure;
@@ -40,9 +39,9 @@ public static class DemoStudyLoader
         var coordinators = new ConcurrentDictionary<string, ClaimsPrincipal>();
 
         using var failed = CancellationTokenSource.CreateLinkedTokenSource(ct);
-        var batches = Channel.CreateBounded<NewPatientStreams.Sealed[]>(2 * Writers);
-        // Judges and writers run on threads of their own, blocking on the channel and on Npgsql's synchronous calls:
-        // on two cores, pool threads woken for every reply spent a quarter of the load's CPU spinning for work.
+        // Judges and writers run on threads of their own, blocking on a bounded queue and on Npgsql's synchronous calls:
+        // on two cores, pool threads woken for every reply (or every hand-over of a channel) spent a quarter of the load's CPU spinning for work.
+        using var batches = new BlockingCollection<NewPatientStreams.Sealed[]>(2 * Writers);
         var next = -1;
         void JudgeAndSeal()
         {
@@ -54,7 +53,7 @@ public static class DemoStudyLoader
                 for (var i = 0; i < batch.Length; i++)
                     batch[i] = NewPatientStreams.Seal(scratch,
                         Decide(registered, coordinators, byPatient[from + i], $"{study.Protocol.Code} patient {byPatient[from + i][0].Patient}"));
-                batches.Writer.WriteAsync(batch, failed.Token).AsTask().GetAwaiter().GetResult();
+                batches.Add(batch, failed.Token);
             }
         }
         var judges = Enumerable.Range(0, Environment.ProcessorCount)
@@ -64,11 +63,11 @@ public static class DemoStudyLoader
             try
             {
                 await Task.WhenAll(judges);
-                batches.Writer.Complete();
+                batches.CompleteAdding();
             }
-            catch (Exception e)
+            catch
             {
-                batches.Writer.Complete(e);
+                batches.CompleteAdding();
                 await failed.CancelAsync();
                 throw;
             }
@@ -79,16 +78,15 @@ public static class DemoStudyLoader
         {
             try
             {
-                while (batches.Reader.WaitToReadAsync(failed.Token).AsTask().GetAwaiter().GetResult())
-                    while (batches.Reader.TryRead(out var batch))
-                    {
-                        using var connection = store.Storage.Database.CreateConnection();
-                        connection.Open();
-                        using var transaction = connection.BeginTransaction();
-                        var events = NewPatientStreams.Write(store, connection, batch);
-                        transaction.Commit();
-                        progress(Interlocked.Add(ref done, (int)events), study.Entries.Count);
-                    }
+                foreach (var batch in batches.GetConsumingEnumerable(failed.Token))
+                {
+                    using var connection = store.Storage.Database.CreateConnection();
+                    connection.Open();
+                    using var transaction = connection.BeginTransaction();
+                    var events = NewPatientStreams.Write(store, connection, batch);
+                    transaction.Commit();
+                    progress(Interlocked.Add(ref done, (int)events), study.Entries.Count);
+                }
             }
             catch
             {

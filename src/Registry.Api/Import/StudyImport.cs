@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Security.Claims;
 using System.Text.Json;
@@ -49,15 +50,10 @@ public static class StudyImport
         var done = 0;
         var checkedFiles = new List<FileWrites>();
         foreach (var file in files)
-        {
-            var writes = new FileWrites(file);
-            foreach (var write in file.Writes)
+            checkedFiles.Add(run.JudgeAll(file, problems, judged =>
             {
-                run.Judge(write, writes, problems);
-                if (++done % 25 == 0 || done == total) progress?.Report(new ImportProgress("checked", done, total, run.Events, clock.Elapsed));
-            }
-            checkedFiles.Add(writes);
-        }
+                lock (checkedFiles) progress?.Report(new ImportProgress("checked", done += judged, total, run.Events, clock.Elapsed));
+            }));
 
         var recording = Stopwatch.StartNew();
         var results = new List<ImportedFile>();
@@ -103,10 +99,13 @@ public static class StudyImport
 
     private sealed class Run(Study study, string user, JsonSerializerOptions json)
     {
-        private readonly Dictionary<string, Patient> _patients = new(StringComparer.Ordinal);
-        private readonly Dictionary<string, (string File, int Row)> _refusedEnrolments = new(StringComparer.Ordinal);
+        // Keyed by subject code; judging runs each subject code's rows on one thread, different subject codes at once.
+        private readonly ConcurrentDictionary<string, Patient> _patients = new(StringComparer.Ordinal);
+        private readonly ConcurrentDictionary<string, (string File, int Row)> _refusedEnrolments = new(StringComparer.Ordinal);
         private ClaimsPrincipal _importer = Importer(user, []);
-        public long Events { get; private set; }
+        private long _events;
+        private readonly Dictionary<ImportWrite, Guid> _enrolmentIds = new(ReferenceEqualityComparer.Instance);
+        public long Events => Interlocked.Read(ref _events);
 
         /// <summary>The patients the files name that the study already has: their records and stream heads, read at once.</summary>
         public async Task LoadExistingAsync(IDocumentStore store, IReadOnlyList<string> subjectCodes, CancellationToken ct)
@@ -132,10 +131,59 @@ public static class StudyImport
             _importer = Importer(user, named.Concat(_patients.Values.Select(p => p.Timeline.Enrolment.Site)).Distinct());
 
         /// <summary>
+        /// Judges a file's writes, each patient's in the file's order on its record as the writes before leave it, different
+        /// patients on every core at once (a write depends on its own patient's writes only). The problems come out in the
+        /// file's order and the patients in the order the file first names them, as one thread judging row by row gives them.
+        /// </summary>
+        public FileWrites JudgeAll(ImportPlanFile file, List<ImportProblem> problems, Action<int> judged)
+        {
+            var writes = file.Writes;
+            if (writes.Count == 0) return new FileWrites(file);
+            var bySubject = new Dictionary<string, List<int>>(StringComparer.Ordinal);
+            for (var i = 0; i < writes.Count; i++)
+            {
+                if (!bySubject.TryGetValue(writes[i].SubjectCode, out var rows)) bySubject[writes[i].SubjectCode] = rows = [];
+                rows.Add(i);
+            }
+            // Patient ids are drawn in the file's order, as judging row by row draws them.
+            _enrolmentIds.Clear();
+            foreach (var write in writes)
+                if (write.Entries[0].Form?.Kind == "enrolled" && write.Entries[0].Corrects is null) _enrolmentIds[write] = Guid.CreateVersion7();
+            var subjects = bySubject.Values.ToArray();
+            var found = new ConcurrentBag<(int Write, List<ImportProblem> Problems)>();
+            var judgedPatients = new ConcurrentBag<FileWrites>();
+            Parallel.ForEach(Partitioner.Create(0, subjects.Length, Math.Clamp(subjects.Length / (8 * Environment.ProcessorCount), 1, 250)), range =>
+            {
+                var mine = new FileWrites(file);
+                var rows = 0;
+                for (var s = range.Item1; s < range.Item2; s++)
+                    foreach (var i in subjects[s])
+                    {
+                        var own = new List<ImportProblem>();
+                        Judge(writes[i], mine, own);
+                        if (own.Count > 0) found.Add((i, own));
+                        rows++;
+                    }
+                judgedPatients.Add(mine);
+                judged(rows);
+            });
+            problems.AddRange(found.OrderBy(f => f.Write).SelectMany(f => f.Problems));
+
+            var patients = new Dictionary<Guid, PatientWrites>();
+            foreach (var mine in judgedPatients)
+                foreach (var (id, patient) in mine.Patients) patients[id] = patient;
+            var result = new FileWrites(file);
+            foreach (var write in writes)
+                if (_patients.TryGetValue(write.SubjectCode, out var patient) && patients.TryGetValue(patient.Timeline.PatientId, out var accepted))
+                    result.Patients.TryAdd(patient.Timeline.PatientId, accepted);
+            return result;
+        }
+
+        /// <summary>
         /// Judges one write on the patient's record as the writes before it leave it; accepted, its events join the file's
         /// and the record moves on, refused, each reason is a problem at its row and column.
         /// </summary>
-        public void Judge(ImportWrite write, FileWrites file, List<ImportProblem> problems)
+        private void Judge(ImportWrite write, FileWrites file, List<ImportProblem> problems)
         {
             var before = problems.Count;
             void Refuse(ImportEntry? entry, WriteOutcome refusal, string prefix = "") => Report(write, entry, refusal, prefix, problems);
@@ -193,7 +241,7 @@ public static class StudyImport
                 refuse(entry, refused, "");
                 return;
             }
-            var enrolment = request.ToEnrolment(Guid.CreateVersion7(), study.Id);
+            var enrolment = request.ToEnrolment(_enrolmentIds[write], study.Id);
             if (PatientStream.ProtocolRefusal([enrolment], study.Protocol, _importer) is { } refusal)
             {
                 refuse(entry, refusal, "");
@@ -221,7 +269,7 @@ public static class StudyImport
             else
                 foreach (var e in events)
                     patient.Timeline = patient.Timeline.Apply(new RecordedEvent(patient.Timeline.Version + 1, e, DateTimeOffset.UtcNow, user));
-            Events += events.Count;
+            Interlocked.Add(ref _events, events.Count);
         }
 
         /// <summary>The events one entry records: a fact (or two), a correction or a void of an earlier entry; null when it is refused.</summary>

@@ -1,8 +1,8 @@
 using System.Buffers;
+using System.Text;
 using JasperFx.Events;
 using Marten;
 using Npgsql;
-using NpgsqlTypes;
 using Registry.Api.Infrastructure;
 using Registry.Audit;
 using Registry.Domain.Patients;
@@ -162,96 +162,113 @@ public static class NewPatientStreams
         await using (var reader = async ? await next.ExecuteReaderAsync(ct) : next.ExecuteReader())
             for (var i = 0; async ? await reader.ReadAsync(ct) : reader.Read(); i++) sequences[i] = reader.GetInt64(0);
 
-        using (var copy = await BeginCopyAsync($"COPY {schema}.mt_streams (id, version, tenant_id, is_archived) FROM STDIN BINARY"))
+        var rows = BinaryCopyRows.Rent();
+        try
         {
+            var copy = await BeginAsync($"{schema}.mt_streams (id, version, tenant_id, is_archived)");
             foreach (var s in streams)
             {
                 if (s.FromVersion != 0) continue;
-                copy.StartRow();
-                copy.Write(s.PatientId, NpgsqlDbType.Uuid);
-                copy.Write((long)s.Events.Count, NpgsqlDbType.Bigint);
-                copy.Write(DefaultTenant, NpgsqlDbType.Varchar);
-                copy.Write(false, NpgsqlDbType.Boolean);
+                rows.StartRow(4);
+                rows.Uuid(s.PatientId);
+                rows.Bigint(s.Events.Count);
+                rows.Text(DefaultTenant);
+                rows.Boolean(false);
+                if (rows.Full) await rows.SendAsync(copy, async, ct);
             }
-            copy.Complete();
-        }
+            await EndAsync(copy);
 
-        // A stream moves on only from the version its entries were judged on: one written to meanwhile is not matched.
-        var appended = streams.Where(s => s.FromVersion > 0).ToList();
-        if (appended.Count > 0)
-        {
-            await using var update = new NpgsqlCommand(
-                $"update {schema}.mt_streams s set version = v.version, timestamp = now() from unnest($1, $2, $3) as v(id, from_version, version) " +
-                "where s.id = v.id and s.version = v.from_version", connection);
-            update.Parameters.Add(new NpgsqlParameter { Value = appended.Select(s => s.PatientId).ToArray() });
-            update.Parameters.Add(new NpgsqlParameter { Value = appended.Select(s => s.FromVersion).ToArray() });
-            update.Parameters.Add(new NpgsqlParameter { Value = appended.Select(s => s.FromVersion + s.Events.Count).ToArray() });
-            if ((async ? await update.ExecuteNonQueryAsync(ct) : update.ExecuteNonQuery()) != appended.Count) throw new StreamMovedOn();
-            await using var delete = new NpgsqlCommand($"delete from {schema}.{DocumentTable<PatientChart>()} where id = any($1)", connection);
-            delete.Parameters.Add(new NpgsqlParameter { Value = appended.Select(s => s.PatientId).ToArray() });
-            if (async) await delete.ExecuteNonQueryAsync(ct);
-            else delete.ExecuteNonQuery();
-        }
+            // A stream moves on only from the version its entries were judged on: one written to meanwhile is not matched.
+            var appended = streams.Where(s => s.FromVersion > 0).ToList();
+            if (appended.Count > 0)
+            {
+                await using var update = new NpgsqlCommand(
+                    $"update {schema}.mt_streams s set version = v.version, timestamp = now() from unnest($1, $2, $3) as v(id, from_version, version) " +
+                    "where s.id = v.id and s.version = v.from_version", connection);
+                update.Parameters.Add(new NpgsqlParameter { Value = appended.Select(s => s.PatientId).ToArray() });
+                update.Parameters.Add(new NpgsqlParameter { Value = appended.Select(s => s.FromVersion).ToArray() });
+                update.Parameters.Add(new NpgsqlParameter { Value = appended.Select(s => s.FromVersion + s.Events.Count).ToArray() });
+                if ((async ? await update.ExecuteNonQueryAsync(ct) : update.ExecuteNonQuery()) != appended.Count) throw new StreamMovedOn();
+                await using var delete = new NpgsqlCommand($"delete from {schema}.{DocumentTable<PatientChart>()} where id = any($1)", connection);
+                delete.Parameters.Add(new NpgsqlParameter { Value = appended.Select(s => s.PatientId).ToArray() });
+                if (async) await delete.ExecuteNonQueryAsync(ct);
+                else delete.ExecuteNonQuery();
+            }
 
-        using (var copy = await BeginCopyAsync(
-            $"COPY {schema}.mt_events (seq_id, id, stream_id, version, data, type, timestamp, tenant_id, mt_dotnet_type, headers, user_name, is_archived) FROM STDIN BINARY"))
-        {
+            copy = await BeginAsync(
+                $"{schema}.mt_events (seq_id, id, stream_id, version, data, type, timestamp, tenant_id, mt_dotnet_type, headers, user_name, is_archived)");
             var row = 0;
             foreach (var s in streams)
                 for (var i = 0; i < s.Events.Count; i++)
                 {
                     var e = s.Events[i];
                     e.Sequence = sequences[row++];
-                    copy.StartRow();
-                    copy.Write(e.Sequence, NpgsqlDbType.Bigint);
-                    copy.Write(e.Id, NpgsqlDbType.Uuid);
-                    copy.Write(e.StreamId, NpgsqlDbType.Uuid);
-                    copy.Write(e.Version, NpgsqlDbType.Bigint);
-                    copy.Write(s.Payloads[i], NpgsqlDbType.Jsonb);
-                    copy.Write(e.EventTypeName, NpgsqlDbType.Varchar);
-                    copy.Write(e.Timestamp, NpgsqlDbType.TimestampTz);
-                    copy.Write(DefaultTenant, NpgsqlDbType.Varchar);
-                    copy.Write(e.DotNetTypeName, NpgsqlDbType.Varchar);
-                    copy.Write(s.Headers[i], NpgsqlDbType.Jsonb);
-                    copy.Write(e.UserName, NpgsqlDbType.Varchar);
-                    copy.Write(false, NpgsqlDbType.Boolean);
+                    rows.StartRow(12);
+                    rows.Bigint(e.Sequence);
+                    rows.Uuid(e.Id);
+                    rows.Uuid(e.StreamId);
+                    rows.Bigint(e.Version);
+                    rows.Jsonb(s.Payloads[i].Span);
+                    rows.Text(e.EventTypeName);
+                    rows.TimestampTz(e.Timestamp);
+                    rows.Text(DefaultTenant);
+                    rows.Text(e.DotNetTypeName);
+                    rows.Jsonb(s.Headers[i].Span);
+                    rows.Text(e.UserName);
+                    rows.Boolean(false);
+                    if (rows.Full) await rows.SendAsync(copy, async, ct);
                 }
-            copy.Complete();
-        }
+            await EndAsync(copy);
 
-        // The chart at the stream's version, as the inline projection stores it (a numeric revision).
-        using (var copy = await BeginCopyAsync($"COPY {schema}.{DocumentTable<PatientChart>()} (id, data, mt_dotnet_type, mt_version) FROM STDIN BINARY"))
-        {
+            // The chart at the stream's version, as the inline projection stores it (a numeric revision).
+            copy = await BeginAsync($"{schema}.{DocumentTable<PatientChart>()} (id, data, mt_dotnet_type, mt_version)");
             foreach (var s in streams)
             {
-                copy.StartRow();
-                copy.Write(s.Chart.Id, NpgsqlDbType.Uuid);
-                copy.Write(s.ChartJson, NpgsqlDbType.Jsonb);
-                copy.Write(ChartType, NpgsqlDbType.Varchar);
-                copy.Write(s.Chart.Version, NpgsqlDbType.Bigint);
+                rows.StartRow(4);
+                rows.Uuid(s.Chart.Id);
+                rows.Jsonb(s.ChartJson.Span);
+                rows.Text(ChartType);
+                rows.Bigint(s.Chart.Version);
+                if (rows.Full) await rows.SendAsync(copy, async, ct);
             }
-            copy.Complete();
-        }
+            await EndAsync(copy);
 
-        var serializer = ((StoreOptions)store.Options).Serializer();
-        using (var copy = await BeginCopyAsync($"COPY {schema}.{DocumentTable<SubjectCodeClaim>()} (id, data, mt_dotnet_type, mt_version) FROM STDIN BINARY"))
-        {
+            var serializer = ((StoreOptions)store.Options).Serializer();
+            copy = await BeginAsync($"{schema}.{DocumentTable<SubjectCodeClaim>()} (id, data, mt_dotnet_type, mt_version)");
             foreach (var s in streams)
             {
                 if (s.Enrolment is not { } enrolment) continue;
                 var claim = new SubjectCodeClaim(SubjectCodeClaim.Key(enrolment.StudyId, enrolment.SubjectCode), enrolment.PatientId);
-                copy.StartRow();
-                copy.Write(claim.Id, NpgsqlDbType.Varchar);
-                copy.Write(serializer.ToJson(claim), NpgsqlDbType.Jsonb);
-                copy.Write(ClaimType, NpgsqlDbType.Varchar);
-                copy.Write(Guid.CreateVersion7(), NpgsqlDbType.Uuid);
+                rows.StartRow(4);
+                rows.Text(claim.Id);
+                rows.Jsonb(Encoding.UTF8.GetBytes(serializer.ToJson(claim)));
+                rows.Text(ClaimType);
+                rows.Uuid(Guid.CreateVersion7());
+                if (rows.Full) await rows.SendAsync(copy, async, ct);
             }
-            copy.Complete();
+            await EndAsync(copy);
+        }
+        finally
+        {
+            BinaryCopyRows.Return(rows);
         }
         return count;
 
-        async Task<NpgsqlBinaryImporter> BeginCopyAsync(string command) =>
-            async ? await connection.BeginBinaryImportAsync(command, ct) : connection.BeginBinaryImport(command);
+        async Task<NpgsqlRawCopyStream> BeginAsync(string table)
+        {
+            var command = $"COPY {table} FROM STDIN BINARY";
+            return async ? await connection.BeginRawBinaryCopyAsync(command, ct) : connection.BeginRawBinaryCopy(command);
+        }
+
+        // The trailer and what is left go out, and closing the stream ends the COPY (a duplicate key fails it here).
+        async Task EndAsync(NpgsqlRawCopyStream copy)
+        {
+            rows.End();
+            await rows.SendAsync(copy, async, ct);
+            if (async) await copy.DisposeAsync();
+            else copy.Dispose();
+            rows.Restart();
+        }
     }
 
     private static readonly string ChartType = typeof(PatientChart).FullName!;
