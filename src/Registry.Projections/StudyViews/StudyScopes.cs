@@ -128,6 +128,7 @@ public sealed class StudyScopes
             var charts = session.Query<PatientChart>().Where(c => c.StudyId == study.Id).ToAsyncEnumerable(ct);
             foreach (var (cut, point) in await MaturityTimeline.ComputeAsync(charts, study, endpoint, arm, reference, stale, ct))
                 _maturity[(study.Id, question, cut)] = (point, mark);
+            CollectAfter(StudyPatientsKept(study.Id));
         }
         else
         {
@@ -169,10 +170,10 @@ public sealed class StudyScopes
                 var reusable = kept is not null && Reusable(kept, read, key, study) ? kept : null;
                 // A set read from scratch is about as large as the study's others: room is made first, so the old sets are not all still held while it is read.
                 var expected = StudyPatientsKept(study.Id);
-                var dropped = reusable is null ? Evict(entry, expected * BytesPerPatient) : 0;
+                if (reusable is null) CollectAfter(Evict(entry, expected * BytesPerPatient));
                 kept = await RefreshAsync(session, study, key, reusable, read.Mark, (int)expected, ct);
                 entry.Snapshot = kept;
-                if (reusable is null) CollectAfterLargeRead(dropped + kept.Outcomes.Count);
+                if (reusable is null) CollectAfter(kept.Outcomes.Count);
             }
             finally
             {
@@ -257,15 +258,15 @@ public sealed class StudyScopes
         byPatient[chart.Id] = new KeptPatient(StudyViewLoader.Patient(chart, study, key.AsOf, key.DataCut) is { } patient ? _parts.Share(patient.Outcome) : null, chart.Version);
     }
 
-    /// <summary>Patients read or dropped from scratch at once from which the heap is collected then (about 16 MB of kept outcomes).</summary>
+    /// <summary>Patients dropped, or read from scratch, at once from which the heap is collected then (about 16 MB of kept outcomes).</summary>
     public const int PatientsCollectedAfter = 25_000;
 
     /// <summary>
-    /// After a large set is read from scratch (and others dropped for it), a full compacting collection returns the
-    /// dropped sets and the reading's leftovers to the system at once: left to the GC, they stay resident until a
-    /// later gen2 collection, and the one that comes runs in the middle of the next requests.
+    /// A full compacting collection once large sets were dropped (before a set is read from scratch, so it fills their
+    /// room) and once a large set was read (its leftovers returned to the system at once). Left to the GC, both stay
+    /// resident until a later gen2 collection, and the one that comes runs in the middle of the next requests.
     /// </summary>
-    private static void CollectAfterLargeRead(long patients)
+    private static void CollectAfter(long patients)
     {
         if (patients < PatientsCollectedAfter) return;
         GCSettings.LargeObjectHeapCompactionMode = GCLargeObjectHeapCompactionMode.CompactOnce;

@@ -13,4 +13,11 @@ public class RuntimeSettingsTests
         Assert.False(settings["System.GC.Server"]!.GetValue<bool>());
         Assert.True(settings["System.GC.Concurrent"]!.GetValue<bool>());
     }
+
+    [Fact]
+    public void Arrays_of_a_hundred_thousand_patients_values_start_in_the_youngest_generation()
+    {
+        var settings = JsonNode.Parse(File.ReadAllText(Path.Combine(AppContext.BaseDirectory, "Registry.Api.runtimeconfig.json")))!["runtimeOptions"]!["configProperties"]!;
+        Assert.Equal(2 * 1024 * 1024, settings["System.GC.LOHThreshold"]!.GetValue<int>());
+    }
 }
