@@ -46,6 +46,16 @@ public sealed class PatientChart
 
     public List<ChartEntry> Entries { get; set; } = [];
 
+    /// <summary>
+    /// Another chart with the same fields and entries, which the projection may extend without touching this one
+    /// (entries are immutable records, so they are shared).
+    /// </summary>
+    public PatientChart Copy() => new()
+    {
+        Id = Id, StudyId = StudyId, Arm = Arm, Site = Site, SubjectCode = SubjectCode, Version = Version, Status = Status, Hash = Hash,
+        Entries = [.. Entries],
+    };
+
     /// <summary>The facts in force as the registry knew them at <paramref name="asOf"/> (now when null); null if not yet enrolled then.</summary>
     public PatientTimeline? Timeline(DateTimeOffset? asOf = null) =>
         PatientTimeline.From(Id, Entries.Where(e => asOf is null || e.RecordedAt <= asOf).Select(e => e.ToRecorded()));
