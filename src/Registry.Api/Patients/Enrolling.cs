@@ -103,7 +103,6 @@ public static class EnrollingEndpoint
         {
             return SubjectCodeTaken(request, study);
         }
-        StudiesInForce.For(session.DocumentStore).Remember(patientId, studyId);
         return new WriteOutcome.Appended(patientId, 1, 1);
     }
 

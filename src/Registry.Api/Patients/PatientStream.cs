@@ -55,16 +55,14 @@ public static class PatientStream
     {
         // No patient has the empty id, and Marten refuses it as a stream id rather than finding nothing.
         if (patientId == Guid.Empty) return NotEnrolled(patientId);
-        var studies = StudiesInForce.For(session.DocumentStore);
-        var (timeline, head, studyVersion, chart) = await LoadForWritingAsync(session, studies, patientId, ct);
+        var (timeline, head, studyVersion, chart) = await LoadForWritingAsync(session, patientId, ct);
         if (timeline is null) return NotEnrolled(patientId);
         if (SiteRefusal(timeline, user) is { } elsewhere) return elsewhere;
         if (expectedVersion is { } expected && expected != timeline.Version)
             return new WriteOutcome.Stale(
                 $"The patient's record is at version {timeline.Version}, not the expected {expected}: an entry was recorded since you read it. Reload and try again.");
-        if (await studies.CurrentAsync(session, timeline.Enrolment.StudyId, studyVersion, ct) is not { } study)
+        if (await StudiesInForce.For(session.DocumentStore).CurrentAsync(session, timeline.Enrolment.StudyId, studyVersion, ct) is not { } study)
             return WriteOutcome.Unprocessable([$"The patient's study {timeline.Enrolment.StudyId} is not registered."]);
-        studies.Remember(patientId, study.Id);
 
         var events = entries(timeline);
         if (Refusal(timeline, study.Protocol, user, events) is { } refusal) return refusal;
@@ -84,25 +82,24 @@ public static class PatientStream
     }
 
     /// <summary>
-    /// The patient's record and chain head from its chart alone, in one round trip with the version of its study's
-    /// stream when the patient's study is known here. The chart holds every entry with the version, time and user the
-    /// stream has, so its timeline is the stream's; a chart behind the stream or kept before it carried the chain head
-    /// is not trusted, and the stream is folded as before.
+    /// The patient's record and chain head from its chart alone, then the version of its study's stream. The chart holds
+    /// every entry with the version, time and user the stream has, so its timeline is the stream's; a chart this node
+    /// committed last for the patient is taken from memory when the stream is still at its version (Marten's write cache,
+    /// <see cref="ChartsForWriting"/>), so only the stream's version is read. A chart behind the stream or kept before it
+    /// carried the chain head is not trusted, and the stream is folded as before.
     /// </summary>
     private static async Task<(PatientTimeline? Timeline, ChainLink Head, long? StudyVersion, PatientChart? Chart)> LoadForWritingAsync(
-        IDocumentSession session, StudiesInForce studies, Guid patientId, CancellationToken ct)
+        IDocumentSession session, Guid patientId, CancellationToken ct)
     {
-        var batch = session.CreateBatchQuery();
-        var fetching = batch.Events.FetchForWriting<PatientChart>(patientId);
-        var knownStudy = studies.StudyOf(patientId);
-        var studyState = knownStudy is { } studyId ? batch.Events.FetchStreamState(studyId) : null;
-        await batch.Execute(ct);
-        var stream = await fetching;
-        var studyVersion = studyState is null ? null : (await studyState)?.Version;
+        var stream = await session.Events.FetchForWriting<PatientChart>(patientId, ct);
         if (stream.Aggregate is { Hash: { } hash } chart && chart.Version == stream.CurrentVersion)
-            return (chart.Timeline(), new ChainLink(chart.Version, hash), chart.StudyId == knownStudy ? studyVersion : null, chart);
-        var (timeline, stored) = await LoadAsync(session, patientId, null, ct);
-        return (timeline, stored.Count == 0 ? ChainLink.Genesis : ChainLink.Of(stored[^1]), null, null);
+        {
+            var timeline = chart.Timeline();
+            var studyVersion = timeline is null ? null : (await session.Events.FetchStreamStateAsync(timeline.Enrolment.StudyId, ct))?.Version;
+            return (timeline, new ChainLink(chart.Version, hash), studyVersion, chart);
+        }
+        var (folded, stored) = await LoadAsync(session, patientId, null, ct);
+        return (folded, stored.Count == 0 ? ChainLink.Genesis : ChainLink.Of(stored[^1]), null, null);
     }
 
     private static WriteOutcome NotEnrolled(Guid patientId) => WriteOutcome.NotFound($"No patient {patientId} is enrolled.");

@@ -7,24 +7,16 @@ namespace Registry.Api.Patients;
 
 /// <summary>
 /// The studies writes are checked against, kept in memory per event store at their stream version. A write reads the
-/// study stream's version in the same round trip as the patient's chart and loads the study (its whole protocol
-/// history) only when it was amended since, here or on another node. A patient's study never changes (an enrolment's
-/// correction keeps it), so which study a patient is in is remembered too: that is what lets the version ride along
-/// with the chart's read.
+/// study stream's version after the patient's chart and loads the study (its whole protocol history) only when it was
+/// amended since, here or on another node.
 /// </summary>
 public sealed class StudiesInForce
 {
     private static readonly ConditionalWeakTable<IDocumentStore, StudiesInForce> ByStore = new();
 
     private readonly ConcurrentDictionary<Guid, (long Version, Study Study)> _studies = new();
-    private readonly ConcurrentDictionary<Guid, Guid> _studyOfPatient = new();
 
     public static StudiesInForce For(IDocumentStore store) => ByStore.GetValue(store, _ => new StudiesInForce());
-
-    /// <summary>The study the patient was enrolled in, when a write to it has been seen here.</summary>
-    public Guid? StudyOf(Guid patientId) => _studyOfPatient.TryGetValue(patientId, out var studyId) ? studyId : null;
-
-    public void Remember(Guid patientId, Guid studyId) => _studyOfPatient[patientId] = studyId;
 
     /// <summary>The study at <paramref name="version"/>, when it is the one kept.</summary>
     public Study? At(Guid studyId, long version) =>
