@@ -55,6 +55,9 @@ public static class PatientStream
     {
         // No patient has the empty id, and Marten refuses it as a stream id rather than finding nothing.
         if (patientId == Guid.Empty) return NotEnrolled(patientId);
+        // One connection for the reads and the save: each pooled connection taken and returned costs the server seven
+        // reset statements, three times a write when every read took its own.
+        await session.BeginTransactionAsync(ct);
         var (timeline, head, studyVersion, chart) = await LoadForWritingAsync(session, patientId, ct);
         if (timeline is null) return NotEnrolled(patientId);
         if (SiteRefusal(timeline, user) is { } elsewhere) return elsewhere;
