@@ -1,3 +1,4 @@
+using System.Diagnostics.CodeAnalysis;
 using JasperFx.Events.Fetching;
 
 namespace Registry.Projections.Patients;
@@ -11,12 +12,12 @@ namespace Registry.Projections.Patients;
 /// </summary>
 public sealed class ChartsForWriting(int capacity) : IAggregateWriteCache
 {
-    /// <summary>Charts kept at most, the least recently written dropped first: some 5–20 MB of a busy node's memory.</summary>
+    /// <summary>Charts kept at most, the least recently written dropped first (a chart is ≈ 5 KB of JSON, more as objects).</summary>
     public const int DefaultCapacity = 1_000;
 
     private readonly RecentlyUsedAggregateWriteCache _kept = new(capacity);
 
-    public bool TryTake(AggregateCacheKey key, out object? aggregate, out long version) => _kept.TryTake(key, out aggregate, out version);
+    public bool TryTake(AggregateCacheKey key, [NotNullWhen(true)] out object? aggregate, out long version) => _kept.TryTake(key, out aggregate, out version);
 
     public void Store(AggregateCacheKey key, object aggregate, long version) =>
         _kept.Store(key, aggregate is PatientChart chart ? chart.Copy() : aggregate, version);
