@@ -48,13 +48,14 @@ public sealed class PatientChart
 
     /// <summary>
     /// Another chart with the same fields and entries, which the projection may extend without touching this one
-    /// (entries are immutable records, so they are shared).
+    /// (entries are immutable records, so they are shared; a field added later is copied too).
     /// </summary>
-    public PatientChart Copy() => new()
+    public PatientChart Copy()
     {
-        Id = Id, StudyId = StudyId, Arm = Arm, Site = Site, SubjectCode = SubjectCode, Version = Version, Status = Status, Hash = Hash,
-        Entries = [.. Entries],
-    };
+        var copy = (PatientChart)MemberwiseClone();
+        copy.Entries = [.. Entries];
+        return copy;
+    }
 
     /// <summary>The facts in force as the registry knew them at <paramref name="asOf"/> (now when null); null if not yet enrolled then.</summary>
     public PatientTimeline? Timeline(DateTimeOffset? asOf = null) =>
