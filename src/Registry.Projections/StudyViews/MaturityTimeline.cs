@@ -1,5 +1,6 @@
 using System.Text.RegularExpressions;
 using Registry.Domain.Outcomes;
+using Registry.Domain.Patients;
 using Registry.Domain.Protocols;
 using Registry.Domain.Studies;
 using Registry.Projections.Patients;
@@ -67,20 +68,49 @@ public static partial class MaturityTimeline
 
         private readonly record struct AtCut(int Patient, short Arm, short Excluded, int Time);
 
+        /// <summary>
+        /// The patient at each cut. A cut that sees the same entries, under the same protocol, as the cut before, with
+        /// every clinical date on or before both, derives the same outcome (the data cut then drops no fact and ends no
+        /// follow-up), so the earlier cut's is taken: a patient is derived at the cuts where their record changed, not at all 70.
+        /// </summary>
         public void Add(PatientChart chart)
         {
             var index = -1;
+            PatientTimeline? timeline = null;
+            var recorded = -1;
+            var latest = DateOnly.MinValue;
+            (DateOnly Cut, Protocol Protocol, AtCut? At)? previous = null;
             for (var i = 0; i < cuts.Count; i++)
             {
-                if (_studies[i] is not { } then || StudyViewLoader.Patient(chart, then, AsOf(cuts[i]), cuts[i]) is not { } patient) continue;
-                var outcome = patient.Outcome;
-                if (index < 0)
+                if (_studies[i] is not { } then) continue;
+                var asOf = AsOf(cuts[i]);
+                // The entries recorded by one moment include those recorded by an earlier one: the same count is the same entries.
+                var seen = chart.Entries.Count(e => e.RecordedAt <= asOf);
+                if (seen != recorded)
                 {
-                    index = _patientIds.Count;
-                    _patientIds.Add(outcome.PatientId);
+                    (timeline, recorded, previous) = (chart.Timeline(asOf), seen, null);
+                    latest = timeline is null ? DateOnly.MinValue : timeline.EffectiveFacts.Select(f => f.ClinicalDate).Append(timeline.Enrolment.EnrolledOn).Max();
                 }
-                var time = outcome.Time(endpoint) is { } t ? new TimeToEvent(t.Days, t.Event) : null;
-                _patients[i].Add(new AtCut(index, checked((short)_texts.Index(outcome.Arm)), checked((short)_texts.Index(outcome.ExcludedBecause)), _times.Index(time)));
+                if (previous is { } p && ReferenceEquals(p.Protocol, then.Protocol) && latest <= p.Cut && latest <= cuts[i])
+                {
+                    if (p.At is { } same) _patients[i].Add(same);
+                    continue;
+                }
+                AtCut? at = null;
+                // As StudyViewLoader.Patient derives it: a patient enrolled after the data cut was not in the study at that cut.
+                if (timeline is not null && timeline.Enrolment.EnrolledOn <= cuts[i])
+                {
+                    var outcome = OutcomeDerivation.Derive(timeline, then.Protocol, cuts[i]);
+                    if (index < 0)
+                    {
+                        index = _patientIds.Count;
+                        _patientIds.Add(outcome.PatientId);
+                    }
+                    var time = outcome.Time(endpoint) is { } t ? new TimeToEvent(t.Days, t.Event) : null;
+                    at = new AtCut(index, checked((short)_texts.Index(outcome.Arm)), checked((short)_texts.Index(outcome.ExcludedBecause)), _times.Index(time));
+                    _patients[i].Add(at.Value);
+                }
+                previous = (cuts[i], then.Protocol, at);
             }
         }
 
