@@ -183,6 +183,22 @@ public sealed class DemoStudyViewsTests(DemoStudyApp app)
     }
 
     [Fact]
+    public async Task Every_monthly_maturity_cut_equals_the_comparison_derived_at_that_cut()
+    {
+        // Most patients' records do not change between two monthly cuts, so most cuts take a patient's outcome from the cut before.
+        var cuts = (await GetAsync("maturity?endpoint=pfs&arm=ITC&reference=C&every=1m")).GetProperty("cuts").EnumerateArray().ToList();
+        Assert.True(cuts.Count > 24);
+        foreach (var point in cuts)
+        {
+            var cut = point.GetProperty("dataCut").GetString();
+            var direct = await GetAsync($"comparisons?endpoint=pfs&arm=ITC&reference=C&dataCut={cut}&asOf={DateOnly.Parse(cut!).AddDays(1):yyyy-MM-dd}T00:00:00Z");
+            Assert.Equal(direct.GetProperty("n").GetInt32(), point.GetProperty("n").GetInt32());
+            Assert.Equal(direct.GetProperty("events").GetInt32(), point.GetProperty("events").GetInt32());
+            Close(direct.GetProperty("hr"), point.GetProperty("hr"), 1e-12, $"HR at {cut}");
+        }
+    }
+
+    [Fact]
     public async Task Response_rates_and_their_tests_equal_the_analytics_run_on_the_same_rows()
     {
         var view = await GetAsync("response");
