@@ -3,13 +3,11 @@ using Registry.Api.Cli;
 using Registry.Api.DemoStudy;
 using Registry.Api.Infrastructure;
 
-if (!RegistryCli.Serves(args))
-{
-    // A verb is a batch job: its pool threads block as soon as they run out of work instead of spinning for more
-    // (set before the first pool thread starts; the server keeps the default).
-    AppContext.SetData("System.Threading.ThreadPool.UnfairSemaphoreSpinLimit", 0);
-    return await RegistryCli.RunAsync(args);
-}
+// Pool threads block as soon as they run out of work instead of spinning for more (set before the first pool thread
+// starts): on a node sharing its cores with PostgreSQL the spinning took the CPU a write's own statements wait for,
+// and a verb is a batch job (docs/performance.md, "Writes, fifth round" and "Bulk, fourth round").
+AppContext.SetData("System.Threading.ThreadPool.UnfairSemaphoreSpinLimit", 0);
+if (!RegistryCli.Serves(args)) return await RegistryCli.RunAsync(args);
 
 var builder = WebApplication.CreateBuilder(args);
 if (string.IsNullOrWhiteSpace(builder.Configuration.GetConnectionString("Registry")))
