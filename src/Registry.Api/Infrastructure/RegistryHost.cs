@@ -10,6 +10,7 @@ using Microsoft.AspNetCore.Hosting.Server.Features;
 using Registry.Api.Accounts;
 using Registry.Api.Auth;
 using Registry.Api.Health;
+using Registry.Api.StudyViews;
 using Registry.Api.Web;
 using Registry.Api.Web.Account;
 using Registry.Projections.StudyViews;
@@ -42,6 +43,8 @@ public static class RegistryHost
         if (!distributed) marten.AddAsyncDaemon(DaemonMode.Solo);
         // After an outage: restart the embedded server if it died, renew pooled connections, resume projecting.
         services.AddHostedService<DatabaseRecovery>();
+        // Once the projections have caught up after start, the studies' view sets are read ahead of their first request.
+        services.AddHostedService<WarmingStudyViews>();
 
         builder.Host.UseWolverine(options =>
         {

@@ -225,8 +225,8 @@ public sealed class StudyScopes
             if (changed.Count == 0) return kept.Mark == mark ? kept : kept with { Mark = mark };
             // Only patients whose record moved on since it was read are read again (one above the mark is met on every request until the mark passes it).
             var records = key.FromCharts
-                ? (await session.LoadManyAsync<PatientChart>(ct, changed)).Select(c => (c.Id, c.StudyId, c.Version, Chart: c, Row: (PatientOutcomeRow?)null))
-                : (await session.LoadManyAsync<PatientOutcomeRow>(ct, changed)).Select(r => (r.Id, r.StudyId, r.Version, Chart: (PatientChart?)null, Row: r));
+                ? (await session.LoadManyAsync<PatientChart>(ct, changed)).Select(c => (c.Id, c.StudyId, c.Version, Chart: (PatientChart?)c, Row: (PatientOutcomeRow?)null))
+                : (await session.LoadManyAsync<PatientOutcomeRow>(ct, changed)).Select(r => (r.Id, r.StudyId, r.Version, Chart: (PatientChart?)null, Row: (PatientOutcomeRow?)r));
             var found = records.ToDictionary(r => r.Id);
             var moved = changed.Where(id => found.TryGetValue(id, out var r)
                 ? r.StudyId == study.Id ? !kept.ByPatient.TryGetValue(id, out var p) || p.Version != r.Version : kept.ByPatient.ContainsKey(id)

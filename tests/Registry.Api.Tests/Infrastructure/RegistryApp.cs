@@ -5,6 +5,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Npgsql;
 using Registry.Api.Auth;
 using Registry.Api.Infrastructure;
+using Registry.Api.StudyViews;
 using Registry.Projections.Outcomes;
 
 namespace Registry.Api.Tests.Infrastructure;
@@ -41,6 +42,8 @@ public class RegistryApp : IAsyncLifetime
         builder.UseSetting("Registry:DataDirectory", dataDirectory);
         builder.UseSetting("Registry:DemoStudy:LoadOnFirstRun", "false");
         builder.UseSetting("Registry:FirstAdmin", "false");
+        // Tests count and compare kept view sets: none is read ahead behind their back.
+        builder.UseSetting(WarmingStudyViews.Setting, "false");
     }
 
     /// <summary>Settings or services a fixture adds to the host (an external token provider, say); none by default.</summary>

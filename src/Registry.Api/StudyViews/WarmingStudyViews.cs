@@ -1,0 +1,94 @@
+using System.Diagnostics;
+using Marten;
+using Registry.Domain.Studies;
+using Registry.Projections.Outcomes;
+using Registry.Projections.StudyViews;
+
+namespace Registry.Api.StudyViews;
+
+/// <summary>
+/// Reads the studies' view sets into <see cref="StudyScopes"/> once the outcome projection has caught up after start,
+/// so a study's first view does not pay for reading every patient (seconds at 100 000 patients). In the background:
+/// <c>/health</c> and every route answer meanwhile, and a view asking for a set being read waits for that read rather
+/// than starting its own. Off with <c>Registry:Views:WarmOnStart=false</c> (the tests, which count kept sets).
+/// </summary>
+public sealed class WarmingStudyViews(IDocumentStore store, IHostApplicationLifetime lifetime, IConfiguration configuration, ILogger<WarmingStudyViews> logger)
+    : BackgroundService
+{
+    public const string Setting = "Registry:Views:WarmOnStart";
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        if (!configuration.GetValue(Setting, true)) return;
+        try
+        {
+            await StartedAsync(stoppingToken);
+            var sinceStart = Stopwatch.StartNew();
+            await CaughtUpAsync(stoppingToken);
+            var waited = sinceStart.Elapsed;
+            var (sets, patients) = await WarmAsync(store, stoppingToken);
+            logger.LogInformation("Study views warmed: {Sets} set(s) of {Patients} patients kept, {Seconds:0.0} s after start ({Waited:0.0} s waiting for the outcome projection).",
+                sets, patients, sinceStart.Elapsed.TotalSeconds, waited.TotalSeconds);
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+        }
+        catch (Exception e)
+        {
+            logger.LogWarning(e, "Warming the study views failed; each view reads its study at its first request instead.");
+        }
+    }
+
+    /// <summary>
+    /// Each study's current view, largest study first, while the sets fit in <see cref="StudyScopes.MaximumBytesKept"/>;
+    /// then, room left, each study's read-your-write set (<c>consistent=true</c>, and maturity's recording span).
+    /// A study that does not fit is left to its first request: reading it would only drop a set read before it.
+    /// Returns the sets and patients kept then.
+    /// </summary>
+    public static async Task<(int Sets, int Patients)> WarmAsync(IDocumentStore store, CancellationToken ct)
+    {
+        var scopes = StudyScopes.Of(store);
+        await using var session = store.QuerySession();
+        var studies = new List<(Study Study, int Patients)>();
+        foreach (var study in await session.Query<Study>().ToListAsync(ct))
+            studies.Add((study, await session.Query<PatientOutcomeRow>().CountAsync(r => r.StudyId == study.Id, ct)));
+        var largestFirst = studies.Where(s => s.Patients > 0).OrderByDescending(s => s.Patients).ThenBy(s => s.Study.Id).ToList();
+        var room = scopes.MaximumBytesKept - (long)scopes.Kept.Patients * StudyScopes.BytesPerPatient;
+        foreach (var derived in new[] { false, true })
+            foreach (var (study, patients) in largestFirst)
+            {
+                var bytes = (long)patients * StudyScopes.BytesPerPatient;
+                if (bytes > room) continue;
+                room -= bytes;
+                if (derived) await scopes.DerivedAsync(session, study, null, null, ct);
+                else await scopes.CurrentAsync(session, study, ct);
+            }
+        return scopes.Kept;
+    }
+
+    private async Task StartedAsync(CancellationToken ct)
+    {
+        var started = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        using var onStarted = lifetime.ApplicationStarted.Register(() => started.TrySetResult());
+        using var onStopping = ct.Register(() => started.TrySetCanceled(ct));
+        await started.Task;
+    }
+
+    /// <summary>Until the outcome rows reflect every event the store held at start (the live view reads them).</summary>
+    private async Task CaughtUpAsync(CancellationToken ct)
+    {
+        var schema = store.Options.Events.DatabaseSchemaName;
+        long? newest = null;
+        while (true)
+        {
+            await using (var session = store.QuerySession())
+            {
+                newest ??= (await session.AdvancedSql.QueryAsync<long>($"select coalesce(max(seq_id), 0) from {schema}.mt_events", ct)).Single();
+                var projected = (await session.AdvancedSql.QueryAsync<long>(
+                    $"select coalesce(max(last_seq_id), 0) from {schema}.mt_event_progression where name = ?", ct, StudyScopes.OutcomeRowsProgression)).Single();
+                if (projected >= newest) return;
+            }
+            await Task.Delay(TimeSpan.FromSeconds(1), ct);
+        }
+    }
+}
