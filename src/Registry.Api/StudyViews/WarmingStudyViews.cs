@@ -41,8 +41,11 @@ public sealed class WarmingStudyViews(IDocumentStore store, IHostApplicationLife
 
     /// <summary>
     /// Each study's current view, largest study first, while the sets fit in <see cref="StudyScopes.MaximumBytesKept"/>;
-    /// then, room left, each study's read-your-write set (<c>consistent=true</c>, and maturity's recording span).
-    /// A study that does not fit is left to its first request: reading it would only drop a set read before it.
+    /// then, room left, each study's read-your-write set (<c>consistent=true</c>, and maturity's recording span); then
+    /// the default answers of the dashboard's views of the current sets kept, so those first requests answer from what
+    /// is kept. A study that does not fit is left to its first request: reading it would only drop a set read before it.
+    /// Maturity is not computed ahead: its pass over every chart, on top of the kept sets, took the view load's peak
+    /// resident memory at 100 000 patients from 473 to 563 MB (docs/performance.md, "Views, sixth round").
     /// Returns the sets and patients kept then.
     /// </summary>
     public static async Task<(int Sets, int Patients)> WarmAsync(IDocumentStore store, CancellationToken ct)
@@ -54,6 +57,7 @@ public sealed class WarmingStudyViews(IDocumentStore store, IHostApplicationLife
             studies.Add((study, await session.Query<PatientOutcomeRow>().CountAsync(r => r.StudyId == study.Id, ct)));
         var largestFirst = studies.Where(s => s.Patients > 0).OrderByDescending(s => s.Patients).ThenBy(s => s.Study.Id).ToList();
         var room = scopes.MaximumBytesKept - (long)scopes.Kept.Patients * StudyScopes.BytesPerPatient;
+        var current = new List<StudyViewScope>();
         foreach (var derived in new[] { false, true })
             foreach (var (study, patients) in largestFirst)
             {
@@ -61,8 +65,18 @@ public sealed class WarmingStudyViews(IDocumentStore store, IHostApplicationLife
                 if (bytes > room) continue;
                 room -= bytes;
                 if (derived) await scopes.DerivedAsync(session, study, null, null, ct);
-                else await scopes.CurrentAsync(session, study, ct);
+                else current.Add(await scopes.CurrentAsync(session, study, ct));
             }
+        foreach (var scope in current)
+        {
+            // Answers are kept beside their scope; a refusal (a single-arm study has no comparison) is simply not kept.
+            StudyViewQueries.Survival(scope, null, null, null, null, ct);
+            StudyViewQueries.Comparisons(scope, null, null, null, null, null, ct);
+            StudyViewQueries.Subgroups(scope, null, null, null, ct);
+            StudyViewQueries.Response(scope, null, ct);
+            StudyViewQueries.Safety(scope, null, ct);
+            StudyViewQueries.Baseline(scope, null, ct);
+        }
         return scopes.Kept;
     }
 
