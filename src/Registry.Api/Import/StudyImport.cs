@@ -352,11 +352,16 @@ public static class StudyImport
         private (EntryRequest? Request, Dictionary<string, string[]> Errors) Read(ImportEntry entry)
         {
             var form = entry.Form!;
-            var formErrors = new Dictionary<string, string[]>();
-            var body = FormReading.Body(ImportShapes.AsPosted(entry.Values, form), form.Fields, formErrors);
-            var (request, readErrors) = FormReading.Read(body, form.Request, json);
-            var errors = new Dictionary<string, string[]>(formErrors);
-            foreach (var (key, messages) in readErrors) errors.TryAdd(key, messages);
+            var values = ImportShapes.AsPosted(entry.Values, form);
+            var errors = new Dictionary<string, string[]>();
+            // A row the reader takes as it is skips the body's tree; one it refuses is read as the form reads it, for every refused field's words.
+            var request = FormReading.ReadAccepted(values, form.Fields, form.Request, json);
+            if (request is null)
+            {
+                var body = FormReading.Body(values, form.Fields, errors);
+                (request, var readErrors) = FormReading.Read(body, form.Request, json);
+                foreach (var (key, messages) in readErrors) errors.TryAdd(key, messages);
+            }
             if (request is EntryRequest read)
             {
                 // A correction's replacement is held to its own rules by the correction's validator.

@@ -145,6 +145,9 @@ public static partial class RequestBodies
         }
     }
 
+    /// <summary>Whether <paramref name="text"/> as a string value passes <see cref="CheckValues"/>: no refused control character, no lone surrogate.</summary>
+    public static bool IsAcceptedText(string text) => !text.Any(IsRefused) && !HasLoneSurrogate(text);
+
     private static bool IsRefused(char c) => c < '\u0080' && char.IsControl(c) && c is not ('\t' or '\n' or '\r');
 
     private static bool TryGetText(JsonElement element, out string text)
