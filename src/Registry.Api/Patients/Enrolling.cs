@@ -86,7 +86,7 @@ public static class EnrollingEndpoint
         var claim = batch.Load<SubjectCodeClaim>(SubjectCodeClaim.Key(studyId, request.SubjectCode!));
         await batch.Execute(ct);
         if (studyState is null || await studyState is not { } state
-            || await StudiesInForce.For(session.DocumentStore).CurrentAsync(session, studyId, state.Version, ct) is not { } study)
+            || await StudiesInForce.For(session.DocumentStore).CurrentAsync(session, studyId, state.Version, ct) is not { Study: var study })
             return WriteOutcome.Unprocessable([$"No study {studyId} is registered."]);
 
         var patientId = Guid.CreateVersion7();

@@ -53,24 +53,67 @@ public static class PatientStream
         Func<PatientTimeline, IReadOnlyList<object>> entries,
         CancellationToken ct)
     {
+        try
+        {
+            return await RecordOnceAsync(session, user, patientId, expectedVersion, entries, ct);
+        }
+        catch (StudyAmendedMeanwhile amended)
+        {
+            // The study kept here was amended since (on any node): judged again, in a new session, on the study as it
+            // now stands. The failed save recorded nothing and kept no chart.
+            StudiesInForce.For(session.DocumentStore).Forget(amended.StudyId, amended.JudgedAt);
+            await using var again = session.DocumentStore.LightweightSession();
+            try
+            {
+                return await RecordOnceAsync(again, user, patientId, expectedVersion, entries, ct);
+            }
+            catch (StudyAmendedMeanwhile)
+            {
+                return new WriteOutcome.Stale("The study's protocol was amended at the same moment; nothing was recorded. Reload and try again.");
+            }
+        }
+    }
+
+    private static async Task<WriteOutcome> RecordOnceAsync(
+        IDocumentSession session,
+        ClaimsPrincipal user,
+        Guid patientId,
+        long? expectedVersion,
+        Func<PatientTimeline, IReadOnlyList<object>> entries,
+        CancellationToken ct)
+    {
         // No patient has the empty id, and Marten refuses it as a stream id rather than finding nothing.
         if (patientId == Guid.Empty) return NotEnrolled(patientId);
         // One connection for the reads and the save: each pooled connection taken and returned costs the server seven
         // reset statements, three times a write when every read took its own.
         await session.BeginTransactionAsync(ct);
-        var (timeline, head, studyVersion, chart) = await LoadForWritingAsync(session, patientId, ct);
+        var (timeline, head, chart) = await LoadForWritingAsync(session, patientId, ct);
         if (timeline is null) return NotEnrolled(patientId);
         if (SiteRefusal(timeline, user) is { } elsewhere) return elsewhere;
         if (expectedVersion is { } expected && expected != timeline.Version)
             return new WriteOutcome.Stale(
                 $"The patient's record is at version {timeline.Version}, not the expected {expected}: an entry was recorded since you read it. Reload and try again.");
-        if (await StudiesInForce.For(session.DocumentStore).CurrentAsync(session, timeline.Enrolment.StudyId, studyVersion, ct) is not { } study)
-            return WriteOutcome.Unprocessable([$"The patient's study {timeline.Enrolment.StudyId} is not registered."]);
+        var studies = StudiesInForce.For(session.DocumentStore);
+        var studyId = timeline.Enrolment.StudyId;
+        var kept = studies.Kept(studyId);
+        if ((kept ?? await studies.CurrentAsync(session, studyId, null, ct)) is not { } inForce) return StudyNotRegistered(studyId);
 
         var events = entries(timeline);
-        if (Refusal(timeline, study.Protocol, user, events) is { } refusal) return refusal;
+        var refusal = Refusal(timeline, inForce.Study.Protocol, user, events);
+        // An accepted entry's save checks the kept study's version; a refusal stands only once the study is known current.
+        if (refusal is not null && kept is { } judged
+            && (await session.Events.FetchStreamStateAsync(studyId, ct))?.Version is var now && now != judged.Version)
+        {
+            if (await studies.CurrentAsync(session, studyId, now, ct) is not { } current) return StudyNotRegistered(studyId);
+            inForce = current;
+            refusal = Refusal(timeline, inForce.Study.Protocol, user, events);
+        }
+        if (refusal is not null) return refusal;
+        var (studyVersion, study) = inForce;
 
         var version = Append(session, user.UserName(), timeline, head, events, study.ProtocolVersion).Version;
+        // The study kept in memory is checked in the save's own round trip instead of read before judging.
+        session.QueueOperation(StudiesInForce.StillAt(session, studyId, studyVersion));
         try
         {
             await session.SaveChangesAsync(ct);
@@ -85,27 +128,25 @@ public static class PatientStream
     }
 
     /// <summary>
-    /// The patient's record and chain head from its chart alone, then the version of its study's stream. The chart holds
-    /// every entry with the version, time and user the stream has, so its timeline is the stream's; a chart this node
-    /// committed last for the patient is taken from memory when the stream is still at its version (Marten's write cache,
-    /// <see cref="ChartsForWriting"/>), so only the stream's version is read. A chart behind the stream or kept before it
-    /// carried the chain head is not trusted, and the stream is folded as before.
+    /// The patient's record and chain head from its chart alone. The chart holds every entry with the version, time and
+    /// user the stream has, so its timeline is the stream's; a chart this node committed last for the patient is taken
+    /// from memory when the stream is still at its version (Marten's write cache, <see cref="ChartsForWriting"/>), so
+    /// only the stream's version is read. A chart behind the stream or kept before it carried the chain head is not
+    /// trusted, and the stream is folded as before.
     /// </summary>
-    private static async Task<(PatientTimeline? Timeline, ChainLink Head, long? StudyVersion, PatientChart? Chart)> LoadForWritingAsync(
+    private static async Task<(PatientTimeline? Timeline, ChainLink Head, PatientChart? Chart)> LoadForWritingAsync(
         IDocumentSession session, Guid patientId, CancellationToken ct)
     {
         var stream = await session.Events.FetchForWriting<PatientChart>(patientId, ct);
         if (stream.Aggregate is { Hash: { } hash } chart && chart.Version == stream.CurrentVersion)
-        {
-            var timeline = chart.Timeline();
-            var studyVersion = timeline is null ? null : (await session.Events.FetchStreamStateAsync(timeline.Enrolment.StudyId, ct))?.Version;
-            return (timeline, new ChainLink(chart.Version, hash), studyVersion, chart);
-        }
+            return (chart.Timeline(), new ChainLink(chart.Version, hash), chart);
         var (folded, stored) = await LoadAsync(session, patientId, null, ct);
-        return (folded, stored.Count == 0 ? ChainLink.Genesis : ChainLink.Of(stored[^1]), null, null);
+        return (folded, stored.Count == 0 ? ChainLink.Genesis : ChainLink.Of(stored[^1]), null);
     }
 
     private static WriteOutcome NotEnrolled(Guid patientId) => WriteOutcome.NotFound($"No patient {patientId} is enrolled.");
+
+    private static WriteOutcome StudyNotRegistered(Guid studyId) => WriteOutcome.Unprocessable([$"The patient's study {studyId} is not registered."]);
 
     /// <summary>403 when the caller's token does not cover the patient's site.</summary>
     public static WriteOutcome? SiteRefusal(PatientTimeline timeline, ClaimsPrincipal user) =>

@@ -1,14 +1,19 @@
 using System.Collections.Concurrent;
+using System.Data.Common;
 using System.Runtime.CompilerServices;
 using Marten;
 using Registry.Domain.Studies;
+using Weasel.Core;
+using Weasel.Storage;
+using IStorageOperation = Weasel.Storage.IStorageOperation;
 
 namespace Registry.Api.Patients;
 
 /// <summary>
-/// The studies writes are checked against, kept in memory per event store at their stream version. A write reads the
-/// study stream's version after the patient's chart and loads the study (its whole protocol history) only when it was
-/// amended since, here or on another node.
+/// The studies writes are checked against, kept in memory per event store at their stream version. A patient write
+/// judges its entries on the study kept here and has its save check, in the same round trip, that the study's stream
+/// is still at that version (<see cref="StillAt"/>); an enrolment reads the version first. The study (its whole
+/// protocol history) is loaded again only when it was amended since, here or on another node.
 /// </summary>
 public sealed class StudiesInForce
 {
@@ -22,13 +27,22 @@ public sealed class StudiesInForce
     public Study? At(Guid studyId, long version) =>
         _studies.TryGetValue(studyId, out var kept) && kept.Version == version ? kept.Study : null;
 
+    /// <summary>The study as kept, with the version of its stream it was read at; null when none is kept.</summary>
+    public (long Version, Study Study)? Kept(Guid studyId) => _studies.TryGetValue(studyId, out var kept) ? kept : null;
+
+    /// <summary>Lets go of a kept study its stream has moved past, so the next write reads it again.</summary>
+    public void Forget(Guid studyId, long version)
+    {
+        if (_studies.TryGetValue(studyId, out var kept) && kept.Version == version) _studies.TryRemove(KeyValuePair.Create(studyId, kept));
+    }
+
     /// <summary>
     /// The study as it stands, from memory when its stream is still at <paramref name="knownVersion"/> (read by the
     /// caller in its own round trip), else read again with its version; null when no such study is registered.
     /// </summary>
-    public async Task<Study?> CurrentAsync(IQuerySession session, Guid studyId, long? knownVersion, CancellationToken ct)
+    public async Task<(long Version, Study Study)?> CurrentAsync(IQuerySession session, Guid studyId, long? knownVersion, CancellationToken ct)
     {
-        if (knownVersion is { } version && At(studyId, version) is { } kept) return kept;
+        if (knownVersion is { } version && At(studyId, version) is { } kept) return (version, kept);
         var batch = session.CreateBatchQuery();
         // The version first: a study read after it is at least as new, so a kept study is never older than its key.
         var state = batch.Events.FetchStreamState(studyId);
@@ -36,6 +50,39 @@ public sealed class StudiesInForce
         await batch.Execute(ct);
         if (await loading is not { } study || await state is not { } stream) return null;
         _studies[studyId] = (stream.Version, study);
-        return study;
+        return (stream.Version, study);
     }
+
+    /// <summary>
+    /// A save's check that the study's stream is still at <paramref name="version"/>, the one its entries were judged
+    /// under: otherwise the save fails with <see cref="StudyAmendedMeanwhile"/> and nothing is recorded.
+    /// </summary>
+    public static IStorageOperation StillAt(IDocumentSession session, Guid studyId, long version) =>
+        new StudyVersionCheck(session.DocumentStore.Options.Events.DatabaseSchemaName, studyId, version);
+
+    private sealed class StudyVersionCheck(string schema, Guid studyId, long version) : IStorageOperation
+    {
+        public Type DocumentType => typeof(Study);
+
+        public OperationRole Role() => OperationRole.Other;
+
+        public void ConfigureCommand(ICommandBuilder builder, IStorageSession session)
+        {
+            builder.Append($"select version from {schema}.mt_streams where id = ");
+            builder.AppendParameter(studyId);
+        }
+
+        public async Task PostprocessAsync(DbDataReader reader, IList<Exception> exceptions, CancellationToken token)
+        {
+            var now = await reader.ReadAsync(token) ? await reader.GetFieldValueAsync<long>(0, token) : 0;
+            if (now != version) exceptions.Add(new StudyAmendedMeanwhile(studyId, version));
+        }
+    }
+}
+
+/// <summary>The study's protocol was amended after the kept version an entry was judged under; nothing was recorded.</summary>
+public sealed class StudyAmendedMeanwhile(Guid studyId, long judgedAt) : Exception($"Study {studyId} is no longer at version {judgedAt}.")
+{
+    public Guid StudyId { get; } = studyId;
+    public long JudgedAt { get; } = judgedAt;
 }

@@ -161,6 +161,34 @@ public sealed class AmendingProtocolTests(RegistryApp app) : IClassFixture<Regis
         Assert.True(secondEnrolment.GetProperty("data").GetProperty("baseline").GetProperty("her2Low").GetBoolean());
     }
 
+    [Fact]
+    public async Task A_write_after_an_amendment_is_judged_on_the_amended_protocol_though_the_one_before_was_kept_in_memory()
+    {
+        var original = Scenarios.BreastProtocol();
+        var studyId = await app.RegisteredStudyAsync(original);
+        var patientId = await app.EnrolledPatientAsync(studyId, "2025-04-02", arm: "THP", baseline: Scenarios.BreastBaseline());
+        var subjectCode = (await app.HistoryAsync(patientId)).GetProperty("state").GetProperty("subjectCode").GetString();
+        object ToDeruxtecan(Dictionary<string, object?> baseline) => new
+        {
+            entryVersion = 1, reason = "Allocated to the wrong arm",
+            replacement = new { kind = "enrolled", subjectCode, arm = "TDXD", site = "S1", enrolledOn = "2025-04-02", baseline },
+        };
+        // Version 1 has no TDXD arm: refused, and the study stays in memory at version 1 for this patient's next write.
+        await app.RecordAsync(patientId, "corrections", ToDeruxtecan(Scenarios.BreastBaseline()), status: 422);
+
+        await AmendAsync(studyId, new { protocol = Amended(original), reason = "Amendment 2", expectedVersion = 1 });
+
+        // Amendment 2 requires its HER2-low variable to be given: a refusal only the amended protocol makes.
+        var refused = await app.RecordAsync(patientId, "corrections", ToDeruxtecan(Scenarios.BreastBaseline()), status: 400);
+        Assert.Contains("replacement.baseline.her2Low", (await refused.ProblemAsync()).ErrorFields());
+        var baseline = Scenarios.BreastBaseline();
+        baseline["her2Low"] = true;
+        await app.RecordAsync(patientId, "corrections", ToDeruxtecan(baseline));
+        var history = await app.HistoryAsync(patientId);
+        Assert.Equal("TDXD", history.GetProperty("state").GetProperty("arm").GetString());
+        Assert.Equal(2, history.GetProperty("events")[1].GetProperty("protocolVersion").GetInt32());
+    }
+
     [Theory]
     [InlineData("coordinator", 403)]
     [InlineData("investigator", 403)]
