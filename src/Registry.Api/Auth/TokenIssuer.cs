@@ -34,7 +34,7 @@ public sealed class TokenIssuer
             var fresh = Convert.ToBase64String(RandomNumberGenerator.GetBytes(32));
             using (var file = new FileStream(path, FileMode.CreateNew, FileAccess.Write, FileShare.None))
             using (var writer = new StreamWriter(file)) writer.Write(fresh);
-            File.SetUnixFileMode(path, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+            if (!OperatingSystem.IsWindows()) File.SetUnixFileMode(path, UnixFileMode.UserRead | UnixFileMode.UserWrite);
         }
         return new TokenIssuer(Convert.FromBase64String(File.ReadAllText(path).Trim()));
     }

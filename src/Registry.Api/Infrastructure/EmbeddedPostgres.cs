@@ -214,7 +214,7 @@ public sealed class EmbeddedPostgres : IAsyncDisposable
         try
         {
             await File.WriteAllTextAsync(scratchPassword, Convert.ToHexString(RandomNumberGenerator.GetBytes(24)));
-            File.SetUnixFileMode(scratchPassword, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+            if (!OperatingSystem.IsWindows()) File.SetUnixFileMode(scratchPassword, UnixFileMode.UserRead | UnixFileMode.UserWrite);
             if (asRoot) { Chown(scratch); Chown(scratchPassword); }
             log($"Creating the registry's PostgreSQL cluster in {clusterDirectory} (first run)...");
             var (code, output) = await RunAsync(bin, "initdb", asRoot,

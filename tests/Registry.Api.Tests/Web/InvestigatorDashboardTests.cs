@@ -198,8 +198,9 @@ public sealed class InvestigatorDashboardTests(DemoStudyApp app)
         Assert.Equal(3, figures.Count);
         foreach (var figure in figures)
         {
-            Assert.StartsWith("data:image/svg+xml;base64,", figure.Source);
-            Assert.StartsWith("<?xml", System.Text.Encoding.UTF8.GetString(Convert.FromBase64String(figure.Source![(figure.Source.IndexOf(',') + 1)..])).TrimStart());
+            var source = figure.Source!;
+            Assert.StartsWith("data:image/svg+xml;base64,", source);
+            Assert.StartsWith("<?xml", System.Text.Encoding.UTF8.GetString(Convert.FromBase64String(source[(source.IndexOf(',') + 1)..])).TrimStart());
             Assert.True(figure.AlternativeText!.Length > 80, figure.AlternativeText);
         }
         Assert.Contains("ITC: ", figures[0].AlternativeText);

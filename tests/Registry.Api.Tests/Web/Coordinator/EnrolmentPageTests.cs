@@ -197,7 +197,7 @@ public sealed class EnrolmentPageTests(RegistryApp app) : IClassFixture<Registry
         using var browser = await BrowserSession.SignedInAsync(app, Roles.Coordinator, "S1");
 
         var form = await browser.GetAsync($"/studies/{studyId}/patients/new");
-        Assert.Empty(form.Document.QuerySelectorAll("label").Where(l => l.TextContent.Trim() == "Arm"));
+        Assert.DoesNotContain(form.Document.QuerySelectorAll("label"), l => l.TextContent.Trim() == "Arm");
         Assert.Equal(["", "unknown"], Options(form, "WHO histological type — not recorded"));
         Assert.Contains("Pre-treatment plasma EBV DNA (copies/mL)", form.Document.QuerySelectorAll("label").Select(l => l.TextContent.Trim()));
 

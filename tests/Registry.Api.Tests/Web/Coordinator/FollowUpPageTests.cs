@@ -105,7 +105,7 @@ public sealed class FollowUpPageTests(RegistryApp app) : IClassFixture<RegistryA
 
         var history = await app.HistoryAsync(patientId);
         Assert.Equal(["patient_enrolled", "adverse_event_recorded", "patient_died"],
-            history.GetProperty("events").EnumerateArray().Select(e => e.GetProperty("type").GetString()).ToArray());
+            history.GetProperty("events").EnumerateArray().Select(e => e.GetProperty("type").GetString()!).ToArray());
         Assert.Equal("""{"kind":"died","diedOn":"2024-02-03","cause":"Myocarditis"}""", Data(history, 2));
     }
 

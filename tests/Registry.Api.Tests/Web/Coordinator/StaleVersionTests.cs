@@ -77,7 +77,7 @@ public sealed class StaleVersionTests(RegistryApp app) : IClassFixture<RegistryA
         Assert.Contains("reason: Typo", staleVoid.Text("section.stale tbody tr:last-child"));
         await browser.SubmitAsync(staleVoid, "void", new());
 
-        var events = (await app.HistoryAsync(patientId)).GetProperty("events").EnumerateArray().Select(e => e.GetProperty("type").GetString()).ToArray();
+        var events = (await app.HistoryAsync(patientId)).GetProperty("events").EnumerateArray().Select(e => e.GetProperty("type").GetString()!).ToArray();
         Assert.Equal(["patient_enrolled", "last_known_alive", "last_known_alive", "entry_corrected", "entry_voided"], events);
     }
 
