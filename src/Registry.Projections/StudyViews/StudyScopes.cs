@@ -3,6 +3,7 @@ using System.Runtime;
 using System.Runtime.CompilerServices;
 using Marten;
 using Registry.Domain.Outcomes;
+using Registry.Domain.Patients;
 using Registry.Domain.Studies;
 using Registry.Projections.Outcomes;
 using Registry.Projections.Patients;
@@ -68,8 +69,16 @@ public sealed class StudyScopes
     private sealed record Snapshot(StoreMark Mark, int ProtocolVersion, Dictionary<Guid, KeptPatient> ByPatient, IReadOnlyList<PatientOutcome> Outcomes,
         StudyViewScope? Scope, DateTimeOffset? FirstRecorded, DateTimeOffset? LastRecorded);
 
-    /// <summary>One patient of a set: the outcome (null when not in the set) and the record's version, in one entry rather than two dictionaries' worth.</summary>
-    private readonly record struct KeptPatient(PatientOutcome? Outcome, long Version);
+    /// <summary>
+    /// One patient of a set: the outcome (null when not in the set) and the record's version, in one entry rather than
+    /// two dictionaries' worth; in the set derived from whole records, also the dates that say at which moments and
+    /// cuts that outcome holds (<see cref="WholeRecord"/>).
+    /// </summary>
+    private readonly record struct KeptPatient(PatientOutcome? Outcome, long Version, WholeRecord Record = default);
+
+    /// <summary>How a patient of the whole records' set stands at a moment and cut: one not enrolled in it is in no set.</summary>
+    private static WholeRecordAt At(KeptPatient whole, DateTimeOffset? asOf, DateOnly? dataCut) =>
+        whole.Outcome is null ? WholeRecordAt.Absent : whole.Record.At(asOf, dataCut);
 
     private sealed class Entry
     {
@@ -155,6 +164,17 @@ public sealed class StudyScopes
 
     private async Task<StudyViewScope> ScopeAsync(IQuerySession session, Study study, ScopeKey key, CancellationToken ct)
     {
+        var (entry, kept) = await KeptAsync(session, study, key, ct);
+        // The same scope while neither the outcomes nor the protocol changed, so answers kept beside it stay valid.
+        if (kept.Scope is { } scope && scope.Study.ProtocolVersion == study.ProtocolVersion && scope.Study.Revisions.Count == study.Revisions.Count) return scope;
+        scope = new StudyViewScope(study, kept.Outcomes, key.AsOf, key.DataCut);
+        entry.Snapshot = kept with { Scope = scope };
+        return scope;
+    }
+
+    /// <summary>The set of <paramref name="key"/> brought to the store's position, and the entry it is kept in.</summary>
+    private async Task<(Entry Entry, Snapshot Kept)> KeptAsync(IQuerySession session, Study study, ScopeKey key, CancellationToken ct)
+    {
         var entry = _entries.GetOrAdd(key, _ => new Entry());
         entry.LastUsed = Interlocked.Increment(ref _clock);
         var progression = key.FromCharts ? SafeMark : CurrentRows;
@@ -168,12 +188,18 @@ public sealed class StudyScopes
                 kept = entry.Snapshot;
                 read = await ReadMarkAsync(session, progression, kept?.Mark, ct);
                 var reusable = kept is not null && Reusable(kept, read, key, study) ? kept : null;
+                // Brought to the store's position first (and so used last), so making room for this set drops others before it.
+                var whole = reusable is null ? await WholeRecordsAsync(session, study, key, ct) : null;
                 // A set read from scratch is about as large as the study's others: room is made first, so the old sets are not all still held while it is read.
                 var expected = StudyPatientsKept(study.Id);
                 if (reusable is null) CollectAfter(Evict(entry, expected * BytesPerPatient));
-                kept = await RefreshAsync(session, study, key, reusable, read.Mark, (int)expected, ct);
+                var derived = 0;
+                (kept, derived) = whole is not null
+                    ? await FromWholeRecordsAsync(session, study, key, whole, read.Mark, ct)
+                    : (await RefreshAsync(session, study, key, reusable, read.Mark, (int)expected, ct), reusable is null ? int.MaxValue : 0);
                 entry.Snapshot = kept;
-                if (reusable is null) CollectAfter(kept.Outcomes.Count);
+                // Only what was derived left garbage behind: a set sharing the whole records' outcomes needs no collection of its own.
+                if (reusable is null) CollectAfter(Math.Min(derived, kept.Outcomes.Count));
             }
             finally
             {
@@ -181,11 +207,50 @@ public sealed class StudyScopes
             }
             Evict();
         }
-        // The same scope while neither the outcomes nor the protocol changed, so answers kept beside it stay valid.
-        if (kept.Scope is { } scope && scope.Study.ProtocolVersion == study.ProtocolVersion && scope.Study.Revisions.Count == study.Revisions.Count) return scope;
-        scope = new StudyViewScope(study, kept.Outcomes, key.AsOf, key.DataCut);
-        entry.Snapshot = kept with { Scope = scope };
-        return scope;
+        return (entry, kept);
+    }
+
+    /// <summary>
+    /// For a set at a moment or data cut, the study's set derived from its patients' whole records now (the
+    /// <c>consistent=true</c> set, which the warm-up keeps) brought forward, when it is kept and the protocol in force at
+    /// the moment is the one in force now; else null. Not read for the purpose: with its patients to derive on top, a
+    /// first moment would cost more than reading every chart at that moment.
+    /// </summary>
+    private async Task<Snapshot?> WholeRecordsAsync(IQuerySession session, Study study, ScopeKey key, CancellationToken ct)
+    {
+        if (!key.FromCharts || key is { AsOf: null, DataCut: null }) return null;
+        var wholeKey = new ScopeKey(study.Id, true, null, null);
+        if (!_entries.TryGetValue(wholeKey, out var whole) || whole.Snapshot?.ProtocolVersion != study.ProtocolVersion) return null;
+        if (await session.LoadAsync<Study>(study.Id, ct) is not { } current || current.ProtocolVersion != study.ProtocolVersion) return null;
+        return (await KeptAsync(session, current, wholeKey, ct)).Kept;
+    }
+
+    /// <summary>
+    /// The set at <paramref name="key"/>'s moment and cut from the whole records' set: a patient whose record the moment
+    /// sees whole and the cut does not shorten keeps that outcome, one with no entry by then (or enrolled after the cut)
+    /// is not in the set, and only the patients between are derived from their charts — a moment or cut pays for the
+    /// patients whose record was still being written then, not for every chart. Also returns how many were derived.
+    /// </summary>
+    private async Task<(Snapshot Kept, int Derived)> FromWholeRecordsAsync(IQuerySession session, Study study, ScopeKey key, Snapshot whole, StoreMark mark, CancellationToken ct)
+    {
+        var byPatient = new Dictionary<Guid, KeptPatient>(whole.ByPatient.Count);
+        var fromCharts = new List<Guid>();
+        foreach (var (id, patient) in whole.ByPatient)
+            switch (At(patient, key.AsOf, key.DataCut))
+            {
+                case WholeRecordAt.Whole: byPatient[id] = patient; break;
+                case WholeRecordAt.Absent: byPatient[id] = patient with { Outcome = null }; break;
+                default: fromCharts.Add(id); break;
+            }
+        var (first, last) = (whole.FirstRecorded, whole.LastRecorded);
+        if (fromCharts.Count > 0)
+        {
+            // Streamed, as a set read from scratch is: only the derived outcomes are kept, never the charts.
+            var ids = fromCharts.ToArray();
+            await foreach (var chart in session.Query<PatientChart>().Where(c => c.StudyId == study.Id && ids.Contains(c.Id)).ToAsyncEnumerable(ct))
+                Derive(chart, study, key, byPatient, ref first, ref last, ct);
+        }
+        return (InSubjectOrder(mark, study, byPatient, first, last), fromCharts.Count);
     }
 
     /// <summary>
@@ -241,6 +306,11 @@ public sealed class StudyScopes
                 else byPatient[id] = new KeptPatient(_parts.Share(record.Row!.Outcome), record.Row.Version);
             }
         }
+        return InSubjectOrder(mark, study, byPatient, first, last);
+    }
+
+    private static Snapshot InSubjectOrder(StoreMark mark, Study study, Dictionary<Guid, KeptPatient> byPatient, DateTimeOffset? first, DateTimeOffset? last)
+    {
         // In subject-code order, as the datasets list them: a copy of the study under other ids then adds up alike.
         var outcomes = byPatient.Values.Select(p => p.Outcome).OfType<PatientOutcome>().OrderBy(o => o.SubjectCode, StringComparer.Ordinal).ThenBy(o => o.PatientId).ToList();
         return new Snapshot(mark, study.ProtocolVersion, byPatient, outcomes, null, first, last);
@@ -255,7 +325,10 @@ public sealed class StudyScopes
             if (first is null || entry.RecordedAt < first) first = entry.RecordedAt;
             if (last is null || entry.RecordedAt > last) last = entry.RecordedAt;
         }
-        byPatient[chart.Id] = new KeptPatient(StudyViewLoader.Patient(chart, study, key.AsOf, key.DataCut) is { } patient ? _parts.Share(patient.Outcome) : null, chart.Version);
+        var patient = StudyViewLoader.Patient(chart, study, key.AsOf, key.DataCut);
+        byPatient[chart.Id] = patient is { } p
+            ? new KeptPatient(_parts.Share(p.Outcome), chart.Version, key is { FromCharts: true, AsOf: null, DataCut: null } ? WholeRecord.Of(chart, p.Timeline) : default)
+            : new KeptPatient(null, chart.Version);
     }
 
     /// <summary>Patients dropped, or read from scratch, at once from which the heap is collected then (about 16 MB of kept outcomes).</summary>

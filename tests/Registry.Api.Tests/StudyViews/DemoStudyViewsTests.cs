@@ -1,10 +1,14 @@
 using System.Text.Json;
 using Alba;
+using Marten;
 using Registry.Analytics.Tables;
 using Registry.Api.Tests.DemoStudy;
 using Registry.Api.Tests.Infrastructure;
 using Registry.Domain.Outcomes;
 using Registry.Domain.Patients;
+using Registry.Domain.Studies;
+using Registry.Projections.Patients;
+using Registry.Projections.StudyViews;
 
 namespace Registry.Api.Tests.StudyViews;
 
@@ -197,6 +201,33 @@ public sealed class DemoStudyViewsTests(DemoStudyApp app)
             Close(direct.GetProperty("hr"), point.GetProperty("hr"), 1e-12, $"HR at {cut}");
         }
     }
+
+    [Fact]
+    public async Task A_set_at_a_moment_and_a_data_cut_equals_the_outcomes_every_chart_derives_then()
+    {
+        // With the consistent=true set kept, most patients are taken whole from it or left out; only those still being written then are derived again.
+        await using var session = app.Store.QuerySession();
+        var charts = await session.Query<PatientChart>().Where(c => c.StudyId == app.StudyId).ToListAsync();
+        var study = (await session.LoadAsync<Study>(app.StudyId))!;
+        var whole = (await StudyViewLoader.LoadAsync(session, app.StudyId, null, null, true, default)).Scope!.Outcomes;
+        var recorded = charts.SelectMany(c => c.Entries).Select(e => e.RecordedAt).Order().ToList();
+        var moments = Enumerable.Range(1, 9).Select(i => (DateTimeOffset?)recorded[i * recorded.Count / 10]).Append(null).ToList();
+        var cuts = moments.OfType<DateTimeOffset>().Select(m => (DateOnly?)DateOnly.FromDateTime(m.UtcDateTime).AddDays(-30)).Append(null).ToList();
+        foreach (var moment in moments)
+            foreach (var cut in cuts.Where(c => moment is not null || c is not null))
+            {
+                var (scope, refusal) = await StudyViewLoader.LoadAsync(session, app.StudyId, moment?.ToString("O"), cut?.ToString("yyyy-MM-dd"), null, default);
+                Assert.Null(refusal);
+                var expected = StudyViewLoader.Derive(charts, study.AsOf(moment)!, moment, cut).OrderBy(o => o.SubjectCode, StringComparer.Ordinal).ThenBy(o => o.PatientId);
+                Assert.Equal(Described(expected), Described(scope!.Outcomes));
+            }
+        // Late in the study most patients' records are whole: their outcomes are the consistent set's own.
+        var late = (await StudyViewLoader.LoadAsync(session, app.StudyId, moments[8]!.Value.ToString("O"), null, null, default)).Scope!.Outcomes;
+        Assert.Contains(late, o => whole.Any(w => ReferenceEquals(w, o)));
+    }
+
+    /// <summary>The outcomes as every view reads them (a kept set shares equal times, so where each ends is not kept).</summary>
+    private static string Described(IEnumerable<PatientOutcome> outcomes) => string.Join("\n", outcomes.Select(o => JsonSerializer.Serialize(o)));
 
     [Fact]
     public async Task Response_rates_and_their_tests_equal_the_analytics_run_on_the_same_rows()
