@@ -13,7 +13,21 @@ public static class OutcomeDerivation
 {
     private sealed record Failure(DateOnly On, FailureSite? Site, IPatientFact Fact);
 
-    public static PatientOutcome Derive(PatientTimeline timeline, Protocol protocol, DateOnly? dataCut = null)
+    /// <summary>The endpoints every analysable patient has a time for, in the order the outcome lists them.</summary>
+    private static readonly string[] SurvivalEndpoints = ["pfs", "os", "efs", "ffs", "dmfs", "lrrfs", "ttp"];
+
+    public static PatientOutcome Derive(PatientTimeline timeline, Protocol protocol, DateOnly? dataCut = null) => Derive(timeline, protocol, dataCut, null);
+
+    /// <summary>
+    /// The outcome <see cref="Derive(PatientTimeline, Protocol, DateOnly?)"/> gives as far as a comparison on one endpoint
+    /// reads it — the patient, arm, exclusion, time origin and that endpoint's time (which ends alike, without the entry
+    /// it was read from) — and nothing else: no adverse events, no response (NE) unless the endpoint is duration of
+    /// response, no other endpoint. What maturity derives at each data cut of every patient.
+    /// </summary>
+    public static PatientOutcome DeriveFor(string endpoint, PatientTimeline timeline, Protocol protocol, DateOnly? dataCut) =>
+        Derive(timeline, protocol, dataCut, endpoint);
+
+    private static PatientOutcome Derive(PatientTimeline timeline, Protocol protocol, DateOnly? dataCut, string? only)
     {
         var facts = timeline.EffectiveFacts.Where(f => dataCut is null || f.ClinicalDate <= dataCut).ToList();
         var enrolment = timeline.Enrolment;
@@ -26,7 +40,7 @@ public static class OutcomeDerivation
             _ => facts.OfType<TreatmentStarted>().OrderBy(t => t.StartedOn).FirstOrDefault(),
         };
         var origin = originFact?.ClinicalDate;
-        var adverseEvents = AdverseEvents(facts);
+        IReadOnlyList<AdverseEventSummary> adverseEvents = only is null ? AdverseEvents(facts) : [];
         string? excluded = dataCut is { } c && enrolment.EnrolledOn > c ? "enrolled after the data cut"
             : arm is null ? "not randomized"
             : origin is null ? protocol.TimeOrigin switch
@@ -40,7 +54,8 @@ public static class OutcomeDerivation
                 new Dictionary<string, TimeToEvent>(), BestOverallResponse.NE, false, adverseEvents, SubjectCode: enrolment.SubjectCode);
 
         var versions = new Dictionary<IPatientFact, long>(ReferenceEqualityComparer.Instance);
-        foreach (var entry in timeline.Entries.Where(e => !e.Voided)) versions.TryAdd(entry.Current, entry.Version);
+        if (only is null)
+            foreach (var entry in timeline.Entries.Where(e => !e.Voided)) versions.TryAdd(entry.Current, entry.Version);
         EntrySource? Source(IPatientFact fact) => versions.TryGetValue(fact, out var version) ? EntrySource.Of(fact, version) : null;
 
         var imaging = facts.OfType<ImagingAssessed>().Where(i => i.AssessedOn >= start).OrderBy(i => i.AssessedOn).ToList();
@@ -71,18 +86,25 @@ public static class OutcomeDerivation
         IPatientFact? FirstOf(Failure? failure) =>
             failure is null ? death : death is null || failure.On < death.DiedOn ? failure.Fact : death;
 
-        var ends = new Dictionary<string, EndpointEnd>
+        EndpointEnd End(string endpoint) => endpoint switch
         {
-            ["pfs"] = FirstOf(anyFailure) is { } pfs ? Event(pfs, start) : AtLastAssessment(start),
-            ["os"] = death is not null ? Event(death, start) : aliveAtLastContact,
-            ["efs"] = FirstOf(anyFailure) is { } efs ? Event(efs, start) : aliveAtLastContact,
-            ["ffs"] = anyFailure is not null ? Event(anyFailure.Fact, start)
+            "pfs" => FirstOf(anyFailure) is { } pfs ? Event(pfs, start) : AtLastAssessment(start),
+            "os" => death is not null ? Event(death, start) : aliveAtLastContact,
+            "efs" => FirstOf(anyFailure) is { } efs ? Event(efs, start) : aliveAtLastContact,
+            "ffs" => anyFailure is not null ? Event(anyFailure.Fact, start)
                 : death is not null ? Censored(death, Censoring.DeathWithoutFailure, start)
                 : aliveAtLastContact,
-            ["dmfs"] = FirstOf(distant) is { } dmfs ? Event(dmfs, start) : aliveAtLastContact,
-            ["lrrfs"] = FirstOf(locoregional) is { } lrrfs ? Event(lrrfs, start) : aliveAtLastContact,
-            ["ttp"] = anyFailure is not null ? Event(anyFailure.Fact, start) : AtLastAssessment(start),
+            "dmfs" => FirstOf(distant) is { } dmfs ? Event(dmfs, start) : aliveAtLastContact,
+            "lrrfs" => FirstOf(locoregional) is { } lrrfs ? Event(lrrfs, start) : aliveAtLastContact,
+            "ttp" => anyFailure is not null ? Event(anyFailure.Fact, start) : AtLastAssessment(start),
+            _ => throw new ArgumentOutOfRangeException(nameof(endpoint), endpoint, "Not a survival endpoint."),
         };
+        var ends = new Dictionary<string, EndpointEnd>();
+        foreach (var endpoint in SurvivalEndpoints)
+            if (only is null || only == endpoint) ends[endpoint] = End(endpoint);
+        if (only is not null and not "dor")
+            return new PatientOutcome(timeline.PatientId, arm, enrolment.Site, enrolment.Baseline, start, null,
+                ends.ToDictionary(e => e.Key, e => TimeToEvent.Ending(e.Value)), BestOverallResponse.NE, false, adverseEvents, null, enrolment.SubjectCode);
 
         var criteria = protocol.ResponseCriteria;
         var (best, bestOn) = BestResponseOn(start, anyFailure?.On, imaging, criteria);

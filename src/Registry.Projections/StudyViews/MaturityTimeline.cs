@@ -100,7 +100,7 @@ public static partial class MaturityTimeline
                 // As StudyViewLoader.Patient derives it: a patient enrolled after the data cut was not in the study at that cut.
                 if (timeline is not null && timeline.Enrolment.EnrolledOn <= cuts[i])
                 {
-                    var outcome = OutcomeDerivation.Derive(timeline, then.Protocol, cuts[i]);
+                    var outcome = OutcomeDerivation.DeriveFor(endpoint, timeline, then.Protocol, cuts[i]);
                     if (index < 0)
                     {
                         index = _patientIds.Count;

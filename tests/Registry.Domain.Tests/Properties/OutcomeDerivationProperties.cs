@@ -30,6 +30,24 @@ public sealed class OutcomeDerivationProperties
     }
 
     [Property]
+    public void The_outcome_for_one_endpoint_is_the_whole_outcome_as_far_as_a_comparison_on_that_endpoint_reads_it(AcceptedHistory accepted, RawHistory raw)
+    {
+        foreach (var h in new History[] { accepted, raw })
+            foreach (var cut in new DateOnly?[] { h.DataCut, null })
+            {
+                var whole = Derive(h, cut);
+                foreach (var endpoint in EndpointCatalogue.All.Select(e => e.Code))
+                {
+                    var one = OutcomeDerivation.DeriveFor(endpoint, h.Timeline, h.Protocol, cut);
+                    Assert.Equal((whole.PatientId, whole.Arm, whole.ExcludedBecause, whole.OriginOn), (one.PatientId, one.Arm, one.ExcludedBecause, one.OriginOn));
+                    var (expected, actual) = (whole.Time(endpoint), one.Time(endpoint));
+                    Assert.Equal(expected, actual);
+                    Assert.Equal((expected?.End?.From, expected?.End?.On, expected?.End?.Censoring), (actual?.End?.From, actual?.End?.On, actual?.End?.Censoring));
+                }
+            }
+    }
+
+    [Property]
     public void Every_time_is_at_least_zero_days(AcceptedHistory accepted, RawHistory raw)
     {
         foreach (var o in Outcomes(accepted).Concat(Outcomes(raw)))
