@@ -193,8 +193,7 @@ public sealed class StudyScopes
                 // A set read from scratch is about as large as the study's others: room is made first, so the old sets are not all still held while it is read.
                 var expected = StudyPatientsKept(study.Id);
                 if (reusable is null) CollectAfter(Evict(entry, expected * BytesPerPatient));
-                var derived = 0;
-                (kept, derived) = whole is not null
+                (kept, var derived) = whole is not null
                     ? await FromWholeRecordsAsync(session, study, key, whole, read.Mark, ct)
                     : (await RefreshAsync(session, study, key, reusable, read.Mark, (int)expected, ct), reusable is null ? int.MaxValue : 0);
                 entry.Snapshot = kept;
@@ -248,11 +247,13 @@ public sealed class StudyScopes
             // Streamed, as a set read from scratch is: only the derived outcomes are kept, never the charts. Most of the
             // study's charts are read as a set from scratch reads them, not named one by one (a query naming 90 000 of
             // 100 000 patients cost more than reading them all).
-            var ids = fromCharts.ToArray();
             var wanted = fromCharts.ToHashSet();
-            var charts = fromCharts.Count > whole.ByPatient.Count / 2
-                ? session.Query<PatientChart>().Where(c => c.StudyId == study.Id)
-                : session.Query<PatientChart>().Where(c => c.StudyId == study.Id && ids.Contains(c.Id));
+            var charts = session.Query<PatientChart>().Where(c => c.StudyId == study.Id);
+            if (fromCharts.Count <= whole.ByPatient.Count / 2)
+            {
+                var ids = fromCharts.ToArray();
+                charts = charts.Where(c => ids.Contains(c.Id));
+            }
             await foreach (var chart in charts.ToAsyncEnumerable(ct))
                 if (wanted.Contains(chart.Id)) Derive(chart, study, key, byPatient, ref first, ref last, ct);
         }
