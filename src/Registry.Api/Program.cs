@@ -20,18 +20,26 @@ if (string.IsNullOrWhiteSpace(builder.Configuration.GetConnectionString("Registr
     }
 }
 
-builder.AddRegistry();
-var app = builder.Build();
-if (app.Configuration.GetValue("Registry:DemoStudy:LoadOnFirstRun", true))
-    await DemoStudySeeding.SeedIfEmptyAsync(app.Services.GetRequiredService<RegistryDatabase>(), Console.Out, app.Lifetime.ApplicationStopping);
-var firstAdminPassword = app.Configuration.GetValue("Registry:FirstAdmin", true)
-    ? await FirstAdmin.OpenIfNoUsersAsync(app.Services.GetRequiredService<UserDirectory>(), app.Lifetime.ApplicationStopping)
-    : null;
-app.UseRegistry();
-if (firstAdminPassword is not null)
-    app.Lifetime.ApplicationStarted.Register(() => Console.WriteLine(
-        $"First start: sign in at /signin as '{FirstAdmin.UserName}' with the one-time password {firstAdminPassword} (shown only now; you will choose your own)."));
-await app.RunAsync();
-return 0;
+try
+{
+    builder.AddRegistry();
+    var app = builder.Build();
+    if (app.Configuration.GetValue("Registry:DemoStudy:LoadOnFirstRun", true))
+        await DemoStudySeeding.SeedIfEmptyAsync(app.Services.GetRequiredService<RegistryDatabase>(), Console.Out, app.Lifetime.ApplicationStopping);
+    var firstAdminPassword = app.Configuration.GetValue("Registry:FirstAdmin", true)
+        ? await FirstAdmin.OpenIfNoUsersAsync(app.Services.GetRequiredService<UserDirectory>(), app.Lifetime.ApplicationStopping)
+        : null;
+    app.UseRegistry();
+    if (firstAdminPassword is not null)
+        app.Lifetime.ApplicationStarted.Register(() => Console.WriteLine(
+            $"First start: sign in at /signin as '{FirstAdmin.UserName}' with the one-time password {firstAdminPassword} (shown only now; you will choose your own)."));
+    await app.RunAsync();
+    return 0;
+}
+catch (RegistrySetupException setup)
+{
+    Console.Error.WriteLine(setup.Message);
+    return 1;
+}
 
 public partial class Program;

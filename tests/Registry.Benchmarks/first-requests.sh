@@ -13,7 +13,8 @@ api=$1; data=$2; out=$3; shift 3
 cd "$api"
 export Registry__DataDirectory=$data Registry__DemoStudy__LoadOnFirstRun=false DOTNET_ENVIRONMENT=Production ASPNETCORE_ENVIRONMENT=Production DOTNET_GCgen0size=0x1000000
 unset ConnectionStrings__Registry
-port=$((20000 + RANDOM % 20000))
+# A port the kernel has just found free, rather than a random one another run may hold.
+port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 tok=$(dotnet Registry.Api.dll token --user bench-investigator --role investigator --hours 8 | tail -1)
 launched=$(date +%s%N)
 dotnet Registry.Api.dll --urls http://127.0.0.1:$port > $out.log 2>&1 &
@@ -21,13 +22,15 @@ pid=$!
 echo "api pid $pid" > $out
 ( while kill -0 $pid 2>/dev/null; do r=$(awk '/VmRSS/{print $2}' /proc/$pid/status); echo $r; sleep 0.2; done ) > $out.rss &
 sampler=$!
-for i in $(seq 1 300); do curl -sf http://127.0.0.1:$port/health >/dev/null && break; sleep 0.5; done
+# A registry that exits while starting ends the replay at once instead of after every wait.
+exited() { kill -0 $pid 2>/dev/null && return 1; kill $sampler 2>/dev/null; echo "the registry exited before answering: see $out.log" | tee -a $out >&2; exit 1; }
+for i in $(seq 1 300); do curl -sf http://127.0.0.1:$port/health >/dev/null && break; exited; sleep 0.5; done
 echo "/health answered $(( ($(date +%s%N) - launched) / 1000000 )) ms after launch" >> $out
 sid=$(curl -s -H "Authorization: Bearer $tok" http://127.0.0.1:$port/api/studies | python3 -c 'import sys,json; print(json.load(sys.stdin)[0]["id"])')
 cpu() { local t=0; for p in $pid $(pgrep -f "postgres.*$data" ) $(pgrep -P $(pgrep -f "postgres -D $data/postgres" | head -1) 2>/dev/null); do [ -r /proc/$p/stat ] && t=$((t + $(awk '{print $14+$15}' /proc/$p/stat))); done; echo $t; }
 apicpu() { awk '{print $14+$15}' /proc/$pid/stat; }
 if [ "${WARM:-1}" != 0 ]; then
-  for i in $(seq 1 1500); do grep -q "Study views warmed\|Warming the study views failed" $out.log && break; sleep 0.2; done
+  for i in $(seq 1 1500); do grep -q "Study views warmed\|Warming the study views failed" $out.log && break; exited; sleep 0.2; done
   echo "warm $(( ($(date +%s%N) - launched) / 1000000 )) ms after launch: $(grep -o 'Study views warmed.*\|Warming the study views failed.*' $out.log | head -1); apiCPU since launch $(( $(apicpu) * 10 )) ms, api+pgCPU $(( $(cpu) * 10 )) ms" >> $out
 fi
 echo "study $sid; load $(cut -d' ' -f1-3 /proc/loadavg); rss after start $(awk '/VmRSS/{print $2}' /proc/$pid/status) kB" >> $out

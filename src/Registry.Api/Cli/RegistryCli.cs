@@ -1,4 +1,5 @@
 using System.CommandLine;
+using Registry.Api.Infrastructure;
 
 namespace Registry.Api.Cli;
 
@@ -53,7 +54,29 @@ public static class RegistryCli
             CodegenVerb.Create(),
         };
         var parse = root.Parse(args);
-        var exitCode = await parse.InvokeAsync(invocation);
+        invocation ??= new InvocationConfiguration();
+        // A setup problem (the data directory, PostgreSQL) is the operator's to fix: its one line, not a stack trace.
+        invocation.EnableDefaultExceptionHandler = false;
+        int exitCode;
+        try
+        {
+            exitCode = await parse.InvokeAsync(invocation);
+        }
+        catch (RegistrySetupException setup)
+        {
+            await invocation.Error.WriteLineAsync(setup.Message);
+            return 1;
+        }
+        catch (OperationCanceledException)
+        {
+            return 1;
+        }
+        catch (Exception unexpected)
+        {
+            // As the command line's own handler reports any other failure.
+            await invocation.Error.WriteLineAsync($"Unhandled exception: {unexpected}");
+            return 1;
+        }
         return parse.Errors.Count > 0 ? UsageError : exitCode;
     }
 }

@@ -7,7 +7,7 @@ using Npgsql;
 namespace Registry.Api.Infrastructure;
 
 /// <summary>Thrown when no PostgreSQL server binaries can be found; its message is the one line a user needs.</summary>
-public sealed class PostgresNotInstalledException(string message) : Exception(message);
+public sealed class PostgresNotInstalledException(string message) : RegistrySetupException(message);
 
 /// <summary>
 /// A private PostgreSQL cluster owned by the registry: its own data directory, a free loopback port, a generated

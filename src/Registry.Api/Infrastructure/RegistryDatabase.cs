@@ -34,13 +34,28 @@ public sealed class RegistryDatabase : IAsyncDisposable
     public ValueTask DisposeAsync() => _embedded?.DisposeAsync() ?? ValueTask.CompletedTask;
 }
 
+/// <summary>
+/// A problem with where the registry runs (its data directory, its PostgreSQL) that the operator fixes, not a fault in
+/// the registry: the server and the verbs print its message alone and exit with code 1.
+/// </summary>
+public class RegistrySetupException(string message) : Exception(message);
+
 /// <summary>The registry's own files (embedded cluster, token-signing key): <c>Registry:DataDirectory</c>, default ./.data.</summary>
 public static class DataDirectory
 {
     public static string Resolve(IConfiguration configuration)
     {
         var path = Path.GetFullPath(configuration["Registry:DataDirectory"] is { Length: > 0 } configured ? configured : ".data");
-        Directory.CreateDirectory(path);
+        try
+        {
+            Directory.CreateDirectory(path);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new RegistrySetupException(
+                $"The data directory {path} cannot be used ({e.Message}): set Registry:DataDirectory (environment: Registry__DataDirectory) " +
+                "to a directory the registry may create and write.");
+        }
         return path;
     }
 }

@@ -9,14 +9,14 @@ namespace Registry.Api.Tests.Cli;
 public sealed record CliRun(int ExitCode, string Stdout, string Stderr)
 {
     /// <summary>In process, through <see cref="RegistryCli.RunAsync"/>, on the database named by <paramref name="connectionString"/>.</summary>
-    public static async Task<CliRun> InvokeAsync(string[] args, string? connectionString = null, string? stdin = null)
+    public static async Task<CliRun> InvokeAsync(string[] args, string? connectionString = null, string? stdin = null, string? dataDirectory = null)
     {
         var output = new StringWriter();
         var error = new StringWriter();
         var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
         {
             ["ConnectionStrings:Registry"] = connectionString,
-            ["Registry:DataDirectory"] = Path.Combine(Path.GetTempPath(), "trial-registry-cli-tests"),
+            ["Registry:DataDirectory"] = dataDirectory ?? Path.Combine(Path.GetTempPath(), "trial-registry-cli-tests"),
         }).Build();
         var exitCode = await RegistryCli.RunAsync(args, new InvocationConfiguration { Output = output, Error = error }, configuration, new StringReader(stdin ?? ""));
         return new CliRun(exitCode, output.ToString(), error.ToString());

@@ -36,6 +36,27 @@ public sealed class CommandLineTests
         Assert.All(listed, item => Assert.Matches($@"(?m)^\s+{item}\b", run.Stdout));
     }
 
+    [Fact]
+    public async Task A_data_directory_the_registry_cannot_create_is_one_line_naming_the_setting_with_exit_code_1()
+    {
+        // A file where the directory should be: what a mistyped Registry__DataDirectory often names.
+        var file = Path.GetTempFileName();
+        try
+        {
+            var run = await CliRun.InvokeAsync(["user", "list"], dataDirectory: file);
+
+            Assert.Equal(1, run.ExitCode);
+            var line = Assert.Single(run.Stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+            Assert.StartsWith($"The data directory {file} cannot be used", line);
+            Assert.Contains("Registry__DataDirectory", line);
+            Assert.Equal("", run.Stdout);
+        }
+        finally
+        {
+            File.Delete(file);
+        }
+    }
+
     [Theory]
     [InlineData("frobnicate")]
     [InlineData("--bogus")]

@@ -44,6 +44,9 @@ public class RegistryApp : IAsyncLifetime
         builder.UseSetting("Registry:FirstAdmin", "false");
         // Tests count and compare kept view sets: none is read ahead behind their back.
         builder.UseSetting(WarmingStudyViews.Setting, "false");
+        // A test class asks one user's views far faster than a person could; the limits have their own tests (RateLimitTests).
+        builder.UseSetting("Registry:RateLimits:Burst", "100000");
+        builder.UseSetting("Registry:RateLimits:PerMinute", "100000");
     }
 
     /// <summary>Settings or services a fixture adds to the host (an external token provider, say); none by default.</summary>
