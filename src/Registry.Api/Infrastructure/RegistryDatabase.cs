@@ -53,7 +53,7 @@ public static class DataDirectory
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
             throw new RegistrySetupException(
-                $"The data directory {path} cannot be used ({e.Message}): set Registry:DataDirectory (environment: Registry__DataDirectory) " +
+                $"The data directory {path} cannot be used: {e.Message.TrimEnd('.')}. Set Registry:DataDirectory (environment: Registry__DataDirectory) " +
                 "to a directory the registry may create and write.");
         }
         return path;
