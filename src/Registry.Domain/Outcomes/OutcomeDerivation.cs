@@ -29,15 +29,18 @@ public static class OutcomeDerivation
 
     private static PatientOutcome Derive(PatientTimeline timeline, Protocol protocol, DateOnly? dataCut, string? only)
     {
-        var facts = timeline.EffectiveFacts.Where(f => dataCut is null || f.ClinicalDate <= dataCut).ToList();
+        // Loops rather than queries where a maturity pass asks it of every patient at every cut: what it allocates, the GC pays for.
+        var facts = new List<IPatientFact>(timeline.Entries.Count);
+        for (var i = 0; i < timeline.Entries.Count; i++)
+            if (timeline.Entries[i] is { Voided: false, Current: var fact } && (dataCut is null || fact.ClinicalDate <= dataCut)) facts.Add(fact);
         var enrolment = timeline.Enrolment;
-        var randomization = facts.OfType<PatientRandomized>().OrderBy(r => r.RandomizedOn).FirstOrDefault();
+        var randomization = Earliest<PatientRandomized>(facts);
         var arm = randomization?.Arm ?? enrolment.Arm;
         IPatientFact? originFact = protocol.TimeOrigin switch
         {
             TimeOrigins.Randomization => randomization,
             TimeOrigins.Enrolment => enrolment,
-            _ => facts.OfType<TreatmentStarted>().OrderBy(t => t.StartedOn).FirstOrDefault(),
+            _ => Earliest<TreatmentStarted>(facts),
         };
         var origin = originFact?.ClinicalDate;
         IReadOnlyList<AdverseEventSummary> adverseEvents = only is null ? AdverseEvents(facts) : [];
@@ -58,21 +61,32 @@ public static class OutcomeDerivation
             foreach (var entry in timeline.Entries.Where(e => !e.Voided)) versions.TryAdd(entry.Current, entry.Version);
         EntrySource? Source(IPatientFact fact) => versions.TryGetValue(fact, out var version) ? EntrySource.Of(fact, version) : null;
 
-        var imaging = facts.OfType<ImagingAssessed>().Where(i => i.AssessedOn >= start).OrderBy(i => i.AssessedOn).ToList();
-        // An imaging timepoint of PD is a progression on its date, whether or not a progression entry was made.
-        var failures = facts.OfType<DiseaseProgressed>().Select(p => new Failure(p.ProgressedOn, p.Site, p))
-            .Concat(facts.OfType<DiseaseRelapsed>().Select(r => new Failure(r.RelapsedOn, r.Type, r)))
-            .Concat(imaging.Where(i => i.Response == TimepointResponse.PD).Select(i => new Failure(i.AssessedOn, null, i)))
-            .OrderBy(f => f.On)
-            .ToList();
-        var death = facts.OfType<PatientDied>().OrderBy(d => d.DiedOn).FirstOrDefault();
+        var imaging = new List<ImagingAssessed>();
+        foreach (var fact in facts)
+            if (fact is ImagingAssessed scan && scan.AssessedOn >= start) InDateOrder(imaging, scan, scan.AssessedOn, static i => i.AssessedOn);
+        // An imaging timepoint of PD is a progression on its date, whether or not a progression entry was made; on one
+        // date, progression entries first, then relapses, then scans.
+        var failures = new List<Failure>();
+        foreach (var fact in facts)
+            if (fact is DiseaseProgressed p) InDateOrder(failures, new Failure(p.ProgressedOn, p.Site, p), p.ProgressedOn, static f => f.On);
+        foreach (var fact in facts)
+            if (fact is DiseaseRelapsed r) InDateOrder(failures, new Failure(r.RelapsedOn, r.Type, r), r.RelapsedOn, static f => f.On);
+        foreach (var scan in imaging)
+            if (scan.Response == TimepointResponse.PD) InDateOrder(failures, new Failure(scan.AssessedOn, null, scan), scan.AssessedOn, static f => f.On);
+        var death = Earliest<PatientDied>(facts);
         var anyFailure = failures.FirstOrDefault();
         var distant = failures.FirstOrDefault(f => f.Site is FailureSite.Distant or FailureSite.Both);
         var locoregional = failures.FirstOrDefault(f => f.Site is FailureSite.Locoregional or FailureSite.Both);
 
-        // The last contact is read from every entry in force, so a patient followed past the cut is censored at the cut.
-        var lastContact = timeline.EffectiveFacts.OrderBy(f => f.ClinicalDate).Last();
-        var lastAssessment = imaging.Where(i => anyFailure is null || i.AssessedOn <= anyFailure.On).LastOrDefault();
+        // The last contact is read from every entry in force, so a patient followed past the cut is censored at the
+        // cut; of facts on the same latest date, the last entered.
+        IPatientFact? latestFact = null;
+        for (var i = 0; i < timeline.Entries.Count; i++)
+            if (timeline.Entries[i] is { Voided: false, Current: var fact } && (latestFact is null || fact.ClinicalDate >= latestFact.ClinicalDate)) latestFact = fact;
+        var lastContact = latestFact!;
+        ImagingAssessed? lastAssessment = null;
+        foreach (var scan in imaging)
+            if (anyFailure is null || scan.AssessedOn <= anyFailure.On) lastAssessment = scan;
 
         EndpointEnd Event(IPatientFact fact, DateOnly from) => new(from, fact.ClinicalDate, EndpointEnd.DescribeEvent(fact), null, Source(fact));
         EndpointEnd Censored(IPatientFact fact, Censoring why, DateOnly from) => new(from, fact.ClinicalDate, EndpointEnd.Describe(why), why, Source(fact));
@@ -118,6 +132,23 @@ public static class OutcomeDerivation
         }
         var times = ends.ToDictionary(e => e.Key, e => TimeToEvent.Ending(e.Value));
         return new PatientOutcome(timeline.PatientId, arm, enrolment.Site, enrolment.Baseline, start, null, times, best, confirmed, adverseEvents, bestOn, enrolment.SubjectCode);
+    }
+
+    /// <summary>The first fact of one kind with the earliest date among <paramref name="facts"/>, as ordering them by date and taking the first would.</summary>
+    private static T? Earliest<T>(List<IPatientFact> facts) where T : class, IPatientFact
+    {
+        T? earliest = null;
+        foreach (var fact in facts)
+            if (fact is T of && (earliest is null || of.ClinicalDate < earliest.ClinicalDate)) earliest = of;
+        return earliest;
+    }
+
+    /// <summary>Adds <paramref name="item"/> after every item dated on or before it: the list stays as a stable sort by date orders it.</summary>
+    private static void InDateOrder<T>(List<T> items, T item, DateOnly on, Func<T, DateOnly> date)
+    {
+        var at = items.Count;
+        while (at > 0 && date(items[at - 1]) > on) at--;
+        items.Insert(at, item);
     }
 
     /// <summary>

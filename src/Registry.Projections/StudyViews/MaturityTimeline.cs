@@ -84,6 +84,15 @@ public static partial class MaturityTimeline
         public void Add(PatientChart chart)
         {
             var index = -1;
+            // Each entry as the fold reads it, made once for every cut. Entries recorded in stream order (every chart the
+            // registry writes) make each cut's record the one before's plus the entries since, applied rather than refolded.
+            var entries = new RecordedEvent[chart.Entries.Count];
+            var inRecordedOrder = true;
+            for (var e = 0; e < entries.Length; e++)
+            {
+                entries[e] = chart.Entries[e].ToRecorded();
+                inRecordedOrder &= e == 0 || entries[e - 1].RecordedAt <= entries[e].RecordedAt;
+            }
             PatientTimeline? timeline = null;
             var recorded = -1;
             var latest = DateOnly.MinValue;
@@ -100,11 +109,14 @@ public static partial class MaturityTimeline
                 if (_studies[i] is not { } then) continue;
                 var asOf = AsOf(cuts[i]);
                 // The entries recorded by one moment include those recorded by an earlier one: the same count is the same entries.
-                var seen = chart.Entries.Count(e => e.RecordedAt <= asOf);
+                var seen = 0;
+                foreach (var entry in entries)
+                    if (entry.RecordedAt <= asOf) seen++;
                 if (seen != recorded)
                 {
-                    (timeline, recorded, previous) = (chart.Timeline(asOf), seen, null);
-                    latest = timeline is null ? DateOnly.MinValue : timeline.EffectiveFacts.Select(f => f.ClinicalDate).Append(timeline.Enrolment.EnrolledOn).Max();
+                    timeline = inRecordedOrder && timeline is not null ? Extended(timeline, entries, recorded, seen) : PatientTimeline.From(chart.Id, RecordedBy(entries, asOf));
+                    (recorded, previous) = (seen, null);
+                    latest = timeline is null ? DateOnly.MinValue : Latest(timeline);
                 }
                 if (previous is { } p && ReferenceEquals(p.Protocol, then.Protocol) && latest <= p.Cut && latest <= cuts[i])
                 {
@@ -127,6 +139,28 @@ public static partial class MaturityTimeline
                 Write(i, at);
                 previous = (cuts[i], then.Protocol, at);
             }
+        }
+
+        /// <summary><paramref name="timeline"/>, the record of the first <paramref name="from"/> entries, with the entries up to <paramref name="to"/> applied.</summary>
+        private static PatientTimeline Extended(PatientTimeline timeline, RecordedEvent[] entries, int from, int to)
+        {
+            for (var e = from; e < to; e++) timeline = timeline.Apply(entries[e]);
+            return timeline;
+        }
+
+        private static IEnumerable<RecordedEvent> RecordedBy(RecordedEvent[] entries, DateTimeOffset asOf)
+        {
+            foreach (var entry in entries)
+                if (entry.RecordedAt <= asOf) yield return entry;
+        }
+
+        /// <summary>The latest clinical date of the record in force, enrolment included.</summary>
+        private static DateOnly Latest(PatientTimeline timeline)
+        {
+            var latest = timeline.Enrolment.EnrolledOn;
+            for (var e = 0; e < timeline.Entries.Count; e++)
+                if (timeline.Entries[e] is { Voided: false, Current.ClinicalDate: var date } && date > latest) latest = date;
+            return latest;
         }
 
         public IReadOnlyList<(DateOnly Cut, MaturityPoint? Point)> Points(ArmGroup arm, ArmGroup reference, CancellationToken ct)
