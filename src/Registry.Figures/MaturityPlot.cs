@@ -61,9 +61,12 @@ public static class MaturityPlot
         plot.Axes.Left.TickGenerator = PlotStyle.HazardRatioTicks(low, high);
         plot.XLabel("Data cut (each as recorded by the end of that day)", PlotStyle.LabelFontSize);
         plot.YLabel("Hazard ratio (log scale)", PlotStyle.LabelFontSize);
-        plot.Legend.Alignment = Alignment.UpperRight;
+        // Above the data area, in one row, the legend can never hide the estimates or their CI.
+        plot.ShowLegend(Edge.Top);
+        plot.Legend.Orientation = Orientation.Horizontal;
         plot.Legend.FontSize = PlotStyle.TickFontSize;
-        plot.ShowLegend();
+        plot.Legend.OutlineWidth = 0;
+        plot.Legend.ShadowColor = Colors.Transparent;
         return Figure.Stacked(PlotStyle.Width, (plot, Height));
     }
 
@@ -72,11 +75,15 @@ public static class MaturityPlot
     {
         plot.Axes.Right.Label.Text = $"{endpoint} events";
         if (cuts.Count == 0) return 0;
-        var width = cuts.Count > 1 ? (Date(cuts[^1].DataCut) - Date(cuts[0].DataCut)) / (cuts.Count - 1) * 0.6 : 10;
-        var bars = plot.Add.Bars(cuts.Select(c => Date(c.DataCut)).ToArray(), cuts.Select(c => (double)c.Events).ToArray());
-        foreach (var bar in bars.Bars)
+        var xs = cuts.Select(c => Date(c.DataCut)).ToArray();
+        var width = cuts.Count > 1 ? (xs[^1] - xs[0]) / (cuts.Count - 1) * 0.6 : 10;
+        var bars = plot.Add.Bars(xs, cuts.Select(c => (double)c.Events).ToArray());
+        for (var i = 0; i < bars.Bars.Count; i++)
         {
-            bar.Size = width;
+            var bar = bars.Bars[i];
+            // A cut days after the one before (the data cut after the last monthly cut) gets a bar narrow enough not to overlap it.
+            var gap = Math.Min(i > 0 ? xs[i] - xs[i - 1] : double.MaxValue, i < xs.Length - 1 ? xs[i + 1] - xs[i] : double.MaxValue);
+            bar.Size = Math.Min(width, gap * 0.8);
             bar.FillColor = Colors.Gray.WithAlpha(0.3);
             bar.LineWidth = 0;
         }

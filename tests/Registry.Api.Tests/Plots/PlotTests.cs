@@ -1,4 +1,5 @@
 using System.Buffers.Binary;
+using System.Globalization;
 using System.Xml.Linq;
 using Alba;
 using Registry.Api.Tests.Infrastructure;
@@ -112,6 +113,29 @@ public sealed class PlotTests(DemoStudyApp app)
         Assert.Contains("Hazard ratio, ITC vs C", text);
         Assert.Contains("OS events", text);
     }
+
+    [Fact]
+    public async Task The_maturity_SVG_keeps_its_legend_off_the_estimates_and_its_event_bars_apart()
+    {
+        // The demo's data cut falls days after its last monthly cut: two bars that a width from the mean spacing overlapped.
+        var svg = XDocument.Parse((await GetAsync("maturity.svg?endpoint=pfs&arm=ITC&reference=C")).ReadAsText());
+        // ScottPlot's SVG can hold a drawn element more than once; each bar is counted once.
+        var rects = svg.Descendants(Svg + "rect").ToList();
+        var dataArea = rects.First(r => r.Attribute("x") is not null && r.Attribute("fill") is null);
+        var legendYs = svg.Descendants(Svg + "text").Where(t => t.Value.Trim() == "Hazard ratio, ITC vs C")
+            .Select(t => double.Parse(t.Attribute("transform")!.Value.Split(' ', ')')[1], CultureInfo.InvariantCulture)).ToList();
+        Assert.NotEmpty(legendYs);
+        Assert.All(legendYs, y => Assert.True(y < Number(dataArea, "y"), $"legend at y={y}, data area from y={Number(dataArea, "y")}"));
+
+        var bars = rects.Where(r => r.Attribute("fill")?.Value == "gray" && Number(r, "y") >= Number(dataArea, "y"))
+            .DistinctBy(r => r.ToString()).OrderBy(r => Number(r, "x")).ToList();
+        Assert.True(bars.Count > 2, "event bars drawn");
+        for (var i = 1; i < bars.Count; i++)
+            Assert.True(Number(bars[i - 1], "x") + Number(bars[i - 1], "width") <= Number(bars[i], "x"), $"bars {i - 1} and {i} overlap");
+    }
+
+    private static double Number(XElement element, string attribute) =>
+        double.Parse(element.Attribute(attribute)!.Value, CultureInfo.InvariantCulture);
 
     [Theory]
     [InlineData("km.png?endpoint=dfs", "endpoint")]
