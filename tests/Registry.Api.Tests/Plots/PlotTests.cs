@@ -119,7 +119,6 @@ public sealed class PlotTests(DemoStudyApp app)
     {
         // The demo's data cut falls days after its last monthly cut: two bars that a width from the mean spacing overlapped.
         var svg = XDocument.Parse((await GetAsync("maturity.svg?endpoint=pfs&arm=ITC&reference=C")).ReadAsText());
-        // ScottPlot's SVG can hold a drawn element more than once; each bar is counted once.
         var rects = svg.Descendants(Svg + "rect").ToList();
         var dataArea = rects.First(r => r.Attribute("x") is not null && r.Attribute("fill") is null);
         var legendYs = svg.Descendants(Svg + "text").Where(t => t.Value.Trim() == "Hazard ratio, ITC vs C")
@@ -127,6 +126,7 @@ public sealed class PlotTests(DemoStudyApp app)
         Assert.NotEmpty(legendYs);
         Assert.All(legendYs, y => Assert.True(y < Number(dataArea, "y"), $"legend at y={y}, data area from y={Number(dataArea, "y")}"));
 
+        // ScottPlot's SVG can hold a drawn element more than once; each bar is counted once.
         var bars = rects.Where(r => r.Attribute("fill")?.Value == "gray" && Number(r, "y") >= Number(dataArea, "y"))
             .DistinctBy(r => r.ToString()).OrderBy(r => Number(r, "x")).ToList();
         Assert.True(bars.Count > 2, "event bars drawn");
