@@ -45,9 +45,13 @@ public static class EventStoreConfiguration
         var options = new StoreOptions();
         options.Connection(WithPreparedStatements(connectionString));
         options.DatabaseSchemaName = Schema;
-        // jsonb reorders keys, so a polymorphic fact's "kind" is not always first when read back.
-        options.UseSystemTextJsonForSerialization(EnumStorage.AsString, Casing.CamelCase,
-            json => json.AllowOutOfOrderMetadataProperties = true);
+        // jsonb reorders keys, so a polymorphic fact's "kind" is not always first when read back. Chart entries are read
+        // by hand (a moment or cut reads every chart of a study) and written as the serializer writes them.
+        options.UseSystemTextJsonForSerialization(EnumStorage.AsString, Casing.CamelCase, json =>
+        {
+            json.AllowOutOfOrderMetadataProperties = true;
+            json.Converters.Add(new ChartEntryJsonConverter());
+        });
         options.AutoCreateSchemaObjects = AutoCreate.CreateOrUpdate;
         options.Events.StreamIdentity = StreamIdentity.AsGuid;
         options.Events.MetadataConfig.UserNameEnabled = true;
