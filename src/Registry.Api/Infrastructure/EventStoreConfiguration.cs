@@ -61,7 +61,7 @@ public static class EventStoreConfiguration
         // A write reads the patient's chart with FetchForWriting; the inline projection then updates that same
         // instance instead of reading the chart again. Nothing mutates a fetched aggregate outside its projection.
         options.Events.UseIdentityMapForAggregates = true;
-        // A chart committed on this node stays in memory, so the next entry for the patient reads the stream's version only.
+        // A chart committed on this node stays in memory, so the next entry for the patient is judged without reading it.
         options.Events.AggregateWriteCaching.Cache = new ChartsForWriting(ChartsForWriting.DefaultCapacity);
         options.Events.CacheAggregatesForWriting<PatientChart>();
         options.Events.TimeProvider = clock ?? TimeProvider.System;

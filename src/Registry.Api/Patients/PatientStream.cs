@@ -1,6 +1,7 @@
 using System.Security.Claims;
 using JasperFx.Events;
 using Marten;
+using Marten.Internal;
 using Registry.Audit;
 using Registry.Api.Auth;
 using Registry.Api.Infrastructure;
@@ -16,7 +17,7 @@ namespace Registry.Api.Patients;
 public sealed record Recorded(Guid PatientId, long FirstVersion, long Version);
 
 /// <summary>
-/// Reading and appending to one patient's stream. Every write goes through <see cref="RecordAsync"/>: load the
+/// Reading and appending to one patient's stream. Every write goes through <see cref="RecordAsync"/>: take the
 /// timeline and the study, check the caller's site, check each entry (or correction's replacement) against the
 /// protocol, decide on the domain rules, append at the exact next version stamped with the protocol version in force.
 /// </summary>
@@ -46,6 +47,78 @@ public static class PatientStream
     }
 
     public static async Task<WriteOutcome> RecordAsync(
+        IDocumentSession session,
+        ClaimsPrincipal user,
+        Guid patientId,
+        long? expectedVersion,
+        Func<PatientTimeline, IReadOnlyList<object>> entries,
+        CancellationToken ct)
+    {
+        WriteOutcome? recorded;
+        try
+        {
+            recorded = await RecordOnKeptChartAsync(session, user, patientId, expectedVersion, entries, ct);
+        }
+        catch (Exception e) when (e is StudyAmendedMeanwhile || WriteConflicts.IsConcurrentWrite(e))
+        {
+            // The kept chart was behind its stream (written on another node), another write to the patient came first, or
+            // the kept study was amended: nothing was recorded, and the entries are judged again on the record and the
+            // study as they stand, in a new session.
+            if (e is StudyAmendedMeanwhile amended) StudiesInForce.For(session.DocumentStore).Forget(amended.StudyId, amended.JudgedAt);
+            await using var again = session.DocumentStore.LightweightSession();
+            return await RecordOnStoredAsync(again, user, patientId, expectedVersion, entries, ct);
+        }
+        return recorded ?? await RecordOnStoredAsync(session, user, patientId, expectedVersion, entries, ct);
+    }
+
+    /// <summary>
+    /// Records entries judged on the chart this node kept after the patient's last write here and on the study kept in
+    /// memory, without reading anything first: the save's round trip checks both (the append at the chart's version, the
+    /// study at its version), and either having moved on fails it. Null, with nothing sent, when no chart is kept or
+    /// the entries would not be accepted on it: a refusal is answered only on the record as stored.
+    /// </summary>
+    private static async Task<WriteOutcome?> RecordOnKeptChartAsync(
+        IDocumentSession session,
+        ClaimsPrincipal user,
+        Guid patientId,
+        long? expectedVersion,
+        Func<PatientTimeline, IReadOnlyList<object>> entries,
+        CancellationToken ct)
+    {
+        if (patientId == Guid.Empty || ChartsForWriting.Of(session) is not { } kept) return null;
+        var key = ChartsForWriting.KeyFor(session, patientId);
+        if (!kept.TryTake(key, out var taken, out var keptVersion)) return null;
+        var chart = (PatientChart)taken;
+        var timeline = chart is { Hash: not null } && chart.Version == keptVersion ? chart.Timeline() : null;
+        var study = timeline is null ? null : StudiesInForce.For(session.DocumentStore).Kept(timeline.Enrolment.StudyId);
+        var events = timeline is null || study is null ? null : entries(timeline);
+        if (timeline is null || study is not var (studyVersion, inForce) || events is null
+            || SiteRefusal(timeline, user) is not null || expectedVersion is { } expected && expected != timeline.Version
+            || Refusal(timeline, inForce.Protocol, user, events) is not null)
+        {
+            // Put back untouched for the usual path, which reads the stream's version before it trusts the chart.
+            kept.Store(key, chart, keptVersion);
+            return null;
+        }
+
+        // The inline projection extends this very chart during the save, as it does a chart FetchForWriting hands out.
+        session.UseIdentityMapFor<PatientChart>();
+        var map = ((IMartenSession)session).ItemMap;
+        if (map.TryGetValue(typeof(PatientChart), out var held) && held is Dictionary<Guid, PatientChart> charts) charts[patientId] = chart;
+        else map[typeof(PatientChart)] = new Dictionary<Guid, PatientChart> { [patientId] = chart };
+        var version = Append(session, user.UserName(), timeline, new ChainLink(chart.Version, chart.Hash!), events, inForce.ProtocolVersion).Version;
+        session.QueueOperation(StudiesInForce.StillAt(session, timeline.Enrolment.StudyId, studyVersion));
+        await session.SaveChangesAsync(ct);
+        if (chart.Version == version)
+        {
+            kept.Store(key, chart, version);
+            ChartsJustWritten.For(session.DocumentStore).Add(chart);
+        }
+        return new WriteOutcome.Appended(patientId, timeline.Version + 1, version);
+    }
+
+    /// <summary>Records entries judged on the patient's record as stored, reading the stream's version (and the kept chart, or the chart) first.</summary>
+    private static async Task<WriteOutcome> RecordOnStoredAsync(
         IDocumentSession session,
         ClaimsPrincipal user,
         Guid patientId,

@@ -1,11 +1,13 @@
 using System.Diagnostics.CodeAnalysis;
 using JasperFx.Events.Fetching;
+using Marten;
 
 namespace Registry.Projections.Patients;
 
 /// <summary>
 /// The charts a write fetches, kept on this node after each commit (Marten's write cache for <c>FetchForWriting</c>),
-/// so the next entry for a recently written patient reads only the stream's version, not its ≈ 5 KB chart. Marten
+/// so the next entry for a recently written patient reads nothing before its save (<c>PatientStream</c> takes the chart
+/// here and the save checks the stream's version), or only the stream's version through <c>FetchForWriting</c>. Marten
 /// hands a kept chart out only when the stream is still at its version and takes it out while it is in use; a failed
 /// commit keeps nothing. The cache keeps a copy: the committed chart itself has gone to the outcome projection
 /// (<c>ChartsJustWritten</c>), and the next write's projection must not extend a chart that one is still reading.
@@ -21,6 +23,19 @@ public sealed class ChartsForWriting(int capacity) : IAggregateWriteCache
 
     private readonly Dictionary<AggregateCacheKey, LinkedListNode<Kept>> _byKey = [];
     private readonly LinkedList<Kept> _newestFirst = [];
+
+    /// <summary>The store's kept charts, when it keeps them here; null for a store that does not.</summary>
+    public static ChartsForWriting? Of(IDocumentSession session) =>
+        (session.DocumentStore as DocumentStore)?.Options.Events.AggregateWriteCaching.Cache as ChartsForWriting;
+
+    /// <summary>A patient's chart's key, as Marten's <c>FetchForWriting</c> makes it, so both take and keep the same entry.</summary>
+    public static AggregateCacheKey KeyFor(IDocumentSession session, Guid patientId)
+    {
+        // Marten's own key for the cache still names the database by Identifier, so this one must too.
+#pragma warning disable CS0618
+        return new(typeof(PatientChart), session.Database.Identifier, session.TenantId, patientId);
+#pragma warning restore CS0618
+    }
 
     public int Count
     {

@@ -6,6 +6,7 @@ using Registry.Api.Infrastructure;
 using Registry.Api.Patients;
 using Registry.Api.Tests.Infrastructure;
 using Registry.Domain.Patients;
+using Registry.Projections.Patients;
 
 namespace Registry.Api.Tests.Patients;
 
@@ -23,9 +24,7 @@ public sealed class ChartsForWritingTests(RegistryApp app) : IClassFixture<Regis
         using (var other = new DocumentStore(EventStoreConfiguration.Build(app.ConnectionString)))
         await using (var session = other.LightweightSession())
         {
-            var coordinator = new ClaimsPrincipal(new ClaimsIdentity(
-                [new Claim(RegistryClaims.Subject, "other-node-coordinator"), new Claim(RegistryClaims.Role, Roles.Coordinator), new Claim(RegistryClaims.Site, "S1")], "test"));
-            var died = await PatientStream.RecordAsync(session, coordinator, patientId, 2, _ => [new PatientDied(new DateOnly(2020, 4, 1), "Disease")],
+            var died = await PatientStream.RecordAsync(session, OtherNodeCoordinator, patientId, 2, _ => [new PatientDied(new DateOnly(2020, 4, 1), "Disease")],
                 CancellationToken.None);
             Assert.Equal(new WriteOutcome.Appended(patientId, 3, 3), died);
         }
@@ -36,6 +35,52 @@ public sealed class ChartsForWritingTests(RegistryApp app) : IClassFixture<Regis
         var versions = (await app.HistoryAsync(patientId)).GetProperty("events").EnumerateArray().Select(e => e.GetProperty("version").GetInt64());
         Assert.Equal([1L, 2L, 3L, 4L], versions);
     }
+
+    [Fact]
+    public async Task A_patient_written_here_has_its_chart_kept_under_the_key_the_next_write_takes_it_by()
+    {
+        var studyId = await app.RegisteredStudyAsync();
+        var patientId = await app.EnrolledPatientAsync(studyId);
+        await FollowUpAsync(patientId, "2020-03-01", 201);
+        await FollowUpAsync(patientId, "2020-04-01", 201);
+
+        await using var session = app.Store.LightweightSession();
+        var kept = ChartsForWriting.Of(session);
+        Assert.NotNull(kept);
+        Assert.True(kept.TryTake(ChartsForWriting.KeyFor(session, patientId), out var chart, out var version));
+        Assert.Equal((3L, 3L), (version, ((PatientChart)chart).Version));
+    }
+
+    [Fact]
+    public async Task An_entry_accepted_on_a_chart_kept_before_another_node_wrote_is_recorded_after_that_node_s_entry_and_sealed_after_it()
+    {
+        var studyId = await app.RegisteredStudyAsync();
+        var patientId = await app.EnrolledPatientAsync(studyId);
+        await FollowUpAsync(patientId, "2020-03-01", 201);
+
+        using (var other = new DocumentStore(EventStoreConfiguration.Build(app.ConnectionString)))
+        await using (var session = other.LightweightSession())
+        {
+            var followUp = await PatientStream.RecordAsync(session, OtherNodeCoordinator, patientId, 2, _ => [new LastKnownAlive(new DateOnly(2020, 4, 1))],
+                CancellationToken.None);
+            Assert.Equal(new WriteOutcome.Appended(patientId, 3, 3), followUp);
+        }
+
+        // Judged first on the chart kept here at version 2; the save's version check refuses it, and it is judged again on version 3.
+        var recorded = await (await FollowUpAsync(patientId, "2020-05-01", 201)).JsonAsync();
+        Assert.Equal(4, recorded.GetProperty("version").GetInt64());
+        var history = (await app.HistoryAsync(patientId)).GetProperty("events").EnumerateArray().ToList();
+        Assert.Equal([1L, 2L, 3L, 4L], history.Select(e => e.GetProperty("version").GetInt64()));
+        var verified = await (await app.Host.Scenario(s =>
+        {
+            s.WithBearerToken(app.Auditor);
+            s.Get.Url($"/api/audit/verify?studyId={studyId}");
+        })).JsonAsync();
+        Assert.True(verified.GetProperty("intact").GetBoolean(), verified.GetRawText());
+    }
+
+    private static ClaimsPrincipal OtherNodeCoordinator => new(new ClaimsIdentity(
+        [new Claim(RegistryClaims.Subject, "other-node-coordinator"), new Claim(RegistryClaims.Role, Roles.Coordinator), new Claim(RegistryClaims.Site, "S1")], "test"));
 
     private Task<IScenarioResult> FollowUpAsync(Guid patientId, string on, int status) => app.Host.Scenario(s =>
     {
