@@ -7,7 +7,11 @@ using Registry.Api.Infrastructure;
 // starts): on a node sharing its cores with PostgreSQL the spinning took the CPU a write's own statements wait for,
 // and a verb is a batch job (docs/performance.md, "Writes, fifth round" and "Bulk, fourth round").
 AppContext.SetData("System.Threading.ThreadPool.UnfairSemaphoreSpinLimit", 0);
-if (!RegistryCli.Serves(args)) return await RegistryCli.RunAsync(args);
+if (!RegistryCli.Serves(args))
+{
+    BulkVerbRuntime.StartAgainWithoutPgo(args);
+    return await RegistryCli.RunAsync(args);
+}
 
 var builder = WebApplication.CreateBuilder(args);
 if (string.IsNullOrWhiteSpace(builder.Configuration.GetConnectionString("Registry")))

@@ -1,4 +1,5 @@
 using System.CommandLine;
+using System.Runtime.InteropServices;
 using Registry.Api.Infrastructure;
 
 namespace Registry.Api.Cli;
@@ -54,13 +55,20 @@ public static class RegistryCli
             CodegenVerb.Create(),
         };
         var parse = root.Parse(args);
-        invocation ??= new InvocationConfiguration();
+        // Run from the console, the signals are the verb's own to handle (the command line's handler gives up after 2 s).
+        using var stopping = invocation is null ? new StoppingOnSignal() : null;
+        invocation ??= new InvocationConfiguration { ProcessTerminationTimeout = null };
         // A setup problem (the data directory, PostgreSQL) is the operator's to fix: its one line, not a stack trace.
         invocation.EnableDefaultExceptionHandler = false;
         int exitCode;
         try
         {
-            exitCode = await parse.InvokeAsync(invocation);
+            exitCode = await parse.InvokeAsync(invocation, stopping?.Token ?? CancellationToken.None);
+        }
+        catch (Exception) when (stopping?.ExitCode is { } stopped)
+        {
+            // Whatever the cancellation surfaced as (a cancelled statement, a wrapped one): the verb was asked to stop.
+            return stopped;
         }
         catch (RegistrySetupException setup)
         {
@@ -77,6 +85,38 @@ public static class RegistryCli
             await invocation.Error.WriteLineAsync($"Unhandled exception: {unexpected}");
             return 1;
         }
-        return parse.Errors.Count > 0 ? UsageError : exitCode;
+        return parse.Errors.Count > 0 ? UsageError : stopping?.ExitCode ?? exitCode;
+    }
+
+    /// <summary>
+    /// Ctrl+C (SIGINT) and SIGTERM cancel the verb instead of ending the process at once, so it lets go of what it
+    /// holds on the way out: the embedded cluster it started is stopped, not left running with no process attached.
+    /// A second signal ends the process at once, as the runtime would have done with the first.
+    /// </summary>
+    private sealed class StoppingOnSignal : IDisposable
+    {
+        private readonly CancellationTokenSource _cancel = new();
+        private readonly PosixSignalRegistration[] _registrations;
+        private int _signal;
+
+        public StoppingOnSignal() => _registrations = [On(PosixSignal.SIGINT, 2), On(PosixSignal.SIGTERM, 15)];
+
+        public CancellationToken Token => _cancel.Token;
+
+        /// <summary>128 + the signal's number, as a shell reports a process a signal ended; null with no signal.</summary>
+        public int? ExitCode => Volatile.Read(ref _signal) is var signal and > 0 ? 128 + signal : null;
+
+        private PosixSignalRegistration On(PosixSignal signal, int number) => PosixSignalRegistration.Create(signal, context =>
+        {
+            if (Interlocked.CompareExchange(ref _signal, number, 0) != 0) return;
+            context.Cancel = true;
+            _cancel.Cancel();
+        });
+
+        public void Dispose()
+        {
+            foreach (var registration in _registrations) registration.Dispose();
+            _cancel.Dispose();
+        }
     }
 }
