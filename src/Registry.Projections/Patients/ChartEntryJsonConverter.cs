@@ -35,7 +35,7 @@ public sealed class ChartEntryJsonConverter : JsonConverter<ChartEntry>
             else if (reader.ValueTextEquals("fact"u8)) fact = Fact(ref Next(ref reader), options);
             else if (reader.ValueTextEquals("correction"u8)) correction = JsonSerializer.Deserialize<EntryCorrected>(ref Next(ref reader), options);
             else if (reader.ValueTextEquals("void"u8)) voided = JsonSerializer.Deserialize<EntryVoided>(ref Next(ref reader), options);
-            else Next(ref reader).Skip();
+            else SkipValue(ref Next(ref reader));
         }
         return new ChartEntry(version, recordedAt, recordedBy, fact, correction, voided);
     }
@@ -59,6 +59,15 @@ public sealed class ChartEntryJsonConverter : JsonConverter<ChartEntry>
         return ref reader;
     }
 
+    /// <summary>
+    /// Skips a value. The serializer hands a converter the whole entry, but while a chart longer than its buffer is
+    /// still being read from the database the buffer is not the last one, and <c>Skip</c> refuses any but the last.
+    /// </summary>
+    private static void SkipValue(ref Utf8JsonReader reader)
+    {
+        if (!reader.TrySkip()) throw new JsonException("A chart entry ended before its value.");
+    }
+
     private enum Kind { Other, Imaging, AdverseEvent, Progressed, Relapsed, Died, LastKnownAlive, Withdrew }
 
     /// <summary>A fact by its <c>kind</c>, wherever the stored object has it (jsonb orders keys by length).</summary>
@@ -80,7 +89,7 @@ public sealed class ChartEntryJsonConverter : JsonConverter<ChartEntry>
         FailureSite? site = null;
         while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
         {
-            if (reader.ValueTextEquals("kind"u8)) Next(ref reader).Skip();
+            if (reader.ValueTextEquals("kind"u8)) SkipValue(ref Next(ref reader));
             else if (kind switch
                      {
                          Kind.Imaging => reader.ValueTextEquals("assessedOn"u8),
@@ -103,7 +112,7 @@ public sealed class ChartEntryJsonConverter : JsonConverter<ChartEntry>
             else if (kind == Kind.Progressed && reader.ValueTextEquals("basis"u8)) basis = Value<ProgressionBasis>(ref Next(ref reader), options);
             else if (kind is Kind.Progressed && reader.ValueTextEquals("site"u8) || kind is Kind.Relapsed && reader.ValueTextEquals("type"u8)) site = Value<FailureSite?>(ref Next(ref reader), options);
             else if (kind == Kind.Died && reader.ValueTextEquals("cause"u8) || kind == Kind.Withdrew && reader.ValueTextEquals("reason"u8)) text = Next(ref reader).GetString();
-            else Next(ref reader).Skip();
+            else SkipValue(ref Next(ref reader));
         }
         return kind switch
         {
@@ -125,7 +134,7 @@ public sealed class ChartEntryJsonConverter : JsonConverter<ChartEntry>
         {
             if (!scan.ValueTextEquals("kind"u8))
             {
-                Next(ref scan).Skip();
+                SkipValue(ref Next(ref scan));
                 continue;
             }
             scan.Read();

@@ -55,6 +55,23 @@ public sealed class ChartWriteProperties
         }
     }
 
+    /// <summary>A chart longer than the serializer's buffer is read from the database in parts; every part but the last is partial JSON.</summary>
+    [Fact]
+    public async Task A_chart_longer_than_the_serializer_s_buffer_reads_back_from_a_stream()
+    {
+        var patientId = Guid.NewGuid();
+        var chart = new PatientChart { Id = patientId, Version = 400, Hash = HashOf(400) };
+        for (var version = 1; version <= 400; version++)
+            chart.Entries.Add(new ChartEntry(version, new DateTimeOffset(2020, 1, 1, 0, 0, 0, TimeSpan.Zero).AddDays(version), "coordinator", version % 2 == 0
+                ? new LastKnownAlive(new DateOnly(2020, 1, 1).AddDays(version))
+                : new ImagingAssessed(new DateOnly(2020, 1, 1).AddDays(version), 41.5, NonTargetStatus.NonCRNonPD, false, TimepointResponse.SD)));
+        var written = Serializer.ToJson(chart);
+        Assert.True(written.Length > 32 * 1024, $"{written.Length} characters");
+
+        await using var json = new MemoryStream(Encoding.UTF8.GetBytes(written));
+        Assert.Equal(written, Serializer.ToJson(await Serializer.FromJsonAsync<PatientChart>(json)));
+    }
+
     private static void AgreeAfterEveryEvent(History history, Action<PatientTimeline, PatientTimeline> alsoCheck)
     {
         var patientId = history.Scenario.Enrolment.PatientId;
