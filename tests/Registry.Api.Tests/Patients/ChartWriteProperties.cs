@@ -61,10 +61,24 @@ public sealed class ChartWriteProperties
     {
         var patientId = Guid.NewGuid();
         var chart = new PatientChart { Id = patientId, Version = 400, Hash = HashOf(400) };
-        for (var version = 1; version <= 400; version++)
-            chart.Entries.Add(new ChartEntry(version, new DateTimeOffset(2020, 1, 1, 0, 0, 0, TimeSpan.Zero).AddDays(version), "coordinator", version % 2 == 0
-                ? new LastKnownAlive(new DateOnly(2020, 1, 1).AddDays(version))
-                : new ImagingAssessed(new DateOnly(2020, 1, 1).AddDays(version), 41.5, NonTargetStatus.NonCRNonPD, false, TimepointResponse.SD)));
+        var on = new DateOnly(2020, 1, 1);
+        // Kinds the serializer reads itself (enrolment, randomization, treatment start, correction, void) throughout, not only in the first part.
+        IPatientFact Fact(int version) => (version % 50) switch
+        {
+            0 => new PatientRandomized(on.AddDays(version), "A", new Dictionary<string, string> { ["stage"] = "III" }),
+            1 => new TreatmentStarted(on.AddDays(version), ["cisplatin"], 1),
+            2 => new AdverseEventRecorded("Nausea", 2, on.AddDays(version), false, Attribution.Possible),
+            _ => version % 2 == 0 ? new LastKnownAlive(on.AddDays(version)) : new ImagingAssessed(on.AddDays(version), 41.5, NonTargetStatus.NonCRNonPD, false, TimepointResponse.SD),
+        };
+        chart.Entries.Add(new ChartEntry(1, new DateTimeOffset(2020, 1, 1, 0, 0, 0, TimeSpan.Zero), "coordinator",
+            new PatientEnrolled(patientId, Guid.NewGuid(), null, "Site 1", "S-1", on, new BaselineValues([new("age", BaselineValue.Of(61))]))));
+        for (var version = 2; version <= 400; version++)
+            chart.Entries.Add(new ChartEntry(version, new DateTimeOffset(2020, 1, 1, 0, 0, 0, TimeSpan.Zero).AddDays(version), "coordinator", (version % 97) switch
+            {
+                0 => null,
+                _ => Fact(version),
+            }, version % 97 == 0 && version % 2 == 0 ? new EntryCorrected(version - 1, Fact(version - 1), "typo") : null,
+                version % 97 == 0 && version % 2 == 1 ? new EntryVoided(version - 2, "duplicate") : null));
         var written = Serializer.ToJson(chart);
         Assert.True(written.Length > 32 * 1024, $"{written.Length} characters");
 
