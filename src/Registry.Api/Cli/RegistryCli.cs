@@ -89,9 +89,9 @@ public static class RegistryCli
     }
 
     /// <summary>
-    /// Ctrl+C (SIGINT) and SIGTERM cancel the verb instead of ending the process at once, so it lets go of what it
-    /// holds on the way out: the embedded cluster it started is stopped, not left running with no process attached.
-    /// A second signal ends the process at once, as the runtime would have done with the first.
+    /// Ctrl+C (SIGINT), SIGTERM and a closed terminal (SIGHUP) cancel the verb instead of ending the process at once, so
+    /// it lets go of what it holds on the way out: the embedded cluster it started is stopped, not left running with no
+    /// process attached. A second signal ends the process at once, as the runtime would have done with the first.
     /// </summary>
     private sealed class StoppingOnSignal : IDisposable
     {
@@ -99,7 +99,7 @@ public static class RegistryCli
         private readonly PosixSignalRegistration[] _registrations;
         private int _signal;
 
-        public StoppingOnSignal() => _registrations = [On(PosixSignal.SIGINT, 2), On(PosixSignal.SIGTERM, 15)];
+        public StoppingOnSignal() => _registrations = [On(PosixSignal.SIGHUP, 1), On(PosixSignal.SIGINT, 2), On(PosixSignal.SIGTERM, 15)];
 
         public CancellationToken Token => _cancel.Token;
 
