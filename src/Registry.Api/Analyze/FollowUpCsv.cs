@@ -25,7 +25,8 @@ public static class FollowUpCsv
 
     public static FollowUpTable Read(string path, AnalysisPlan plan)
     {
-        if (!File.Exists(path)) throw new AnalysisInputException($"{path}: no such file.");
+        // The full path: a relative one is read from the working directory, which `dotnet run` sets to the project's folder.
+        if (!File.Exists(path)) throw new AnalysisInputException($"{Path.GetFullPath(path)}: no such file.");
         var file = Path.GetFileName(path);
         try
         {

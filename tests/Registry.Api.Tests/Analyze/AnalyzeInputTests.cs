@@ -54,6 +54,14 @@ public sealed class AnalyzeInputTests : IDisposable
     }
 
     [Fact]
+    public async Task A_missing_file_given_by_a_relative_path_is_named_by_the_full_path_looked_at()
+    {
+        var run = await AnalyzeRun.InvokeAsync("--csv", "nowhere-relative.csv", "--time", "days", "--event", "died", "--group", "arm");
+
+        AssertRefused(run, $"{Path.Combine(Directory.GetCurrentDirectory(), "nowhere-relative.csv")}: no such file", "missing file");
+    }
+
+    [Fact]
     public async Task Without_any_event_the_curves_and_counts_are_printed_and_every_hazard_ratio_is_null()
     {
         var csv = Path.Combine(_directory, "censored.csv");
