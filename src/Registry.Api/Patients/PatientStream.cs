@@ -54,10 +54,11 @@ public static class PatientStream
         Func<PatientTimeline, IReadOnlyList<object>> entries,
         CancellationToken ct)
     {
+        var write = new PatientWrite(user, patientId, expectedVersion, entries);
         WriteOutcome? recorded;
         try
         {
-            recorded = await RecordOnKeptChartAsync(session, user, patientId, expectedVersion, entries, ct);
+            recorded = await RecordOnKeptChartAsync(session, write, ct);
         }
         catch (Exception e) when (e is StudyAmendedMeanwhile || WriteConflicts.IsConcurrentWrite(e))
         {
@@ -66,9 +67,9 @@ public static class PatientStream
             // study as they stand, in a new session.
             if (e is StudyAmendedMeanwhile amended) StudiesInForce.For(session.DocumentStore).Forget(amended.StudyId, amended.JudgedAt);
             await using var again = session.DocumentStore.LightweightSession();
-            return await RecordOnStoredAsync(again, user, patientId, expectedVersion, entries, ct);
+            return await RecordOnStoredAsync(again, write, ct);
         }
-        return recorded ?? await RecordOnStoredAsync(session, user, patientId, expectedVersion, entries, ct);
+        return recorded ?? await RecordOnStoredAsync(session, write, ct);
     }
 
     /// <summary>
@@ -77,14 +78,9 @@ public static class PatientStream
     /// study at its version), and either having moved on fails it. Null, with nothing sent, when no chart is kept or
     /// the entries would not be accepted on it: a refusal is answered only on the record as stored.
     /// </summary>
-    private static async Task<WriteOutcome?> RecordOnKeptChartAsync(
-        IDocumentSession session,
-        ClaimsPrincipal user,
-        Guid patientId,
-        long? expectedVersion,
-        Func<PatientTimeline, IReadOnlyList<object>> entries,
-        CancellationToken ct)
+    private static async Task<WriteOutcome?> RecordOnKeptChartAsync(IDocumentSession session, PatientWrite write, CancellationToken ct)
     {
+        var (user, patientId, expectedVersion, entries) = write;
         if (patientId == Guid.Empty || ChartsForWriting.Of(session) is not { } kept) return null;
         var key = ChartsForWriting.KeyFor(session, patientId);
         if (!kept.TryTake(key, out var taken, out var keptVersion)) return null;
@@ -118,17 +114,11 @@ public static class PatientStream
     }
 
     /// <summary>Records entries judged on the patient's record as stored, reading the stream's version (and the kept chart, or the chart) first.</summary>
-    private static async Task<WriteOutcome> RecordOnStoredAsync(
-        IDocumentSession session,
-        ClaimsPrincipal user,
-        Guid patientId,
-        long? expectedVersion,
-        Func<PatientTimeline, IReadOnlyList<object>> entries,
-        CancellationToken ct)
+    private static async Task<WriteOutcome> RecordOnStoredAsync(IDocumentSession session, PatientWrite write, CancellationToken ct)
     {
         try
         {
-            return await RecordOnceAsync(session, user, patientId, expectedVersion, entries, ct);
+            return await RecordOnceAsync(session, write, ct);
         }
         catch (StudyAmendedMeanwhile amended)
         {
@@ -138,7 +128,7 @@ public static class PatientStream
             await using var again = session.DocumentStore.LightweightSession();
             try
             {
-                return await RecordOnceAsync(again, user, patientId, expectedVersion, entries, ct);
+                return await RecordOnceAsync(again, write, ct);
             }
             catch (StudyAmendedMeanwhile)
             {
@@ -147,14 +137,9 @@ public static class PatientStream
         }
     }
 
-    private static async Task<WriteOutcome> RecordOnceAsync(
-        IDocumentSession session,
-        ClaimsPrincipal user,
-        Guid patientId,
-        long? expectedVersion,
-        Func<PatientTimeline, IReadOnlyList<object>> entries,
-        CancellationToken ct)
+    private static async Task<WriteOutcome> RecordOnceAsync(IDocumentSession session, PatientWrite write, CancellationToken ct)
     {
+        var (user, patientId, expectedVersion, entries) = write;
         // No patient has the empty id, and Marten refuses it as a stream id rather than finding nothing.
         if (patientId == Guid.Empty) return NotEnrolled(patientId);
         // One connection for the reads and the save: each pooled connection taken and returned costs the server seven
@@ -216,6 +201,9 @@ public static class PatientStream
         var (folded, stored) = await LoadAsync(session, patientId, null, ct);
         return (folded, stored.Count == 0 ? ChainLink.Genesis : ChainLink.Of(stored[^1]), null);
     }
+
+    /// <summary>One write's caller, patient, expected version and entries, as each way of recording it is tried.</summary>
+    private sealed record PatientWrite(ClaimsPrincipal User, Guid PatientId, long? ExpectedVersion, Func<PatientTimeline, IReadOnlyList<object>> Entries);
 
     private static WriteOutcome NotEnrolled(Guid patientId) => WriteOutcome.NotFound($"No patient {patientId} is enrolled.");
 
