@@ -20,14 +20,7 @@ public sealed class ChartsForWritingTests(RegistryApp app) : IClassFixture<Regis
         var patientId = await app.EnrolledPatientAsync(studyId);
         await FollowUpAsync(patientId, "2020-03-01", 201);
 
-        // Another node: its own store, so its own kept charts, on the same database.
-        using (var other = new DocumentStore(EventStoreConfiguration.Build(app.ConnectionString)))
-        await using (var session = other.LightweightSession())
-        {
-            var died = await PatientStream.RecordAsync(session, OtherNodeCoordinator, patientId, 2, _ => [new PatientDied(new DateOnly(2020, 4, 1), "Disease")],
-                CancellationToken.None);
-            Assert.Equal(new WriteOutcome.Appended(patientId, 3, 3), died);
-        }
+        Assert.Equal(new WriteOutcome.Appended(patientId, 3, 3), await RecordOnAnotherNodeAsync(patientId, new PatientDied(new DateOnly(2020, 4, 1), "Disease")));
 
         var refused = await FollowUpAsync(patientId, "2020-05-01", 409);
         Assert.Contains("after the patient's death on 2020-04-01", (await refused.ProblemAsync()).GetRawText());
@@ -58,13 +51,7 @@ public sealed class ChartsForWritingTests(RegistryApp app) : IClassFixture<Regis
         var patientId = await app.EnrolledPatientAsync(studyId);
         await FollowUpAsync(patientId, "2020-03-01", 201);
 
-        using (var other = new DocumentStore(EventStoreConfiguration.Build(app.ConnectionString)))
-        await using (var session = other.LightweightSession())
-        {
-            var followUp = await PatientStream.RecordAsync(session, OtherNodeCoordinator, patientId, 2, _ => [new LastKnownAlive(new DateOnly(2020, 4, 1))],
-                CancellationToken.None);
-            Assert.Equal(new WriteOutcome.Appended(patientId, 3, 3), followUp);
-        }
+        Assert.Equal(new WriteOutcome.Appended(patientId, 3, 3), await RecordOnAnotherNodeAsync(patientId, new LastKnownAlive(new DateOnly(2020, 4, 1))));
 
         // Judged first on the chart kept here at version 2; the save's version check refuses it, and it is judged again on version 3.
         var recorded = await (await FollowUpAsync(patientId, "2020-05-01", 201)).JsonAsync();
@@ -77,6 +64,14 @@ public sealed class ChartsForWritingTests(RegistryApp app) : IClassFixture<Regis
             s.Get.Url($"/api/audit/verify?studyId={studyId}");
         })).JsonAsync();
         Assert.True(verified.GetProperty("intact").GetBoolean(), verified.GetRawText());
+    }
+
+    /// <summary>Records one entry after version 2 through another node: its own store, so its own kept charts, on the same database.</summary>
+    private async Task<WriteOutcome> RecordOnAnotherNodeAsync(Guid patientId, IPatientFact entry)
+    {
+        using var other = new DocumentStore(EventStoreConfiguration.Build(app.ConnectionString));
+        await using var session = other.LightweightSession();
+        return await PatientStream.RecordAsync(session, OtherNodeCoordinator, patientId, 2, _ => [entry], CancellationToken.None);
     }
 
     private static ClaimsPrincipal OtherNodeCoordinator => new(new ClaimsIdentity(
