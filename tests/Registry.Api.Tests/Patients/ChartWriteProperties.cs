@@ -1,7 +1,10 @@
 using System.Text;
+using System.Text.Json;
+using System.Text.Json.Serialization.Metadata;
 using FsCheck.Xunit;
 using JasperFx.Events;
 using Marten;
+using Marten.Services;
 using Registry.Api.Infrastructure;
 using Registry.Audit;
 using Registry.Domain.Patients;
@@ -53,6 +56,32 @@ public sealed class ChartWriteProperties
             var written = Serializer.ToJson(chart!);
             Assert.Equal(written, Serializer.ToJson(RoundTrip(chart!)));
         }
+    }
+
+    /// <summary>
+    /// <see cref="ChartEntryJsonConverter"/> reads these by their fields' names. A field added to one of them, positional
+    /// or init-only, must be read there too or it is lost on read; this fails first and names the field.
+    /// </summary>
+    [Theory]
+    [InlineData(typeof(ChartEntry), null, new[] { "version", "recordedAt", "recordedBy", "fact", "correction", "void" })]
+    [InlineData(typeof(ImagingAssessed), "imagingAssessed", new[] { "assessedOn", "targetLesionSumMm", "nonTargetStatus", "newLesions", "response" })]
+    [InlineData(typeof(AdverseEventRecorded), "adverseEventRecorded", new[] { "term", "grade", "onsetOn", "serious", "attribution" })]
+    [InlineData(typeof(DiseaseProgressed), "diseaseProgressed", new[] { "progressedOn", "basis", "site" })]
+    [InlineData(typeof(DiseaseRelapsed), "relapsed", new[] { "relapsedOn", "type" })]
+    [InlineData(typeof(PatientDied), "died", new[] { "diedOn", "cause" })]
+    [InlineData(typeof(LastKnownAlive), "lastKnownAlive", new[] { "lastKnownAliveOn" })]
+    [InlineData(typeof(WithdrewFromFollowUp), "withdrewFromFollowUp", new[] { "withdrewOn", "reason" })]
+    public void The_kinds_read_by_hand_have_exactly_the_fields_the_converter_reads(Type kind, string? discriminator, string[] fields)
+    {
+        JsonSerializerOptions? stored = null;
+        ((SystemTextJsonSerializer)Serializer).Configure(o => stored = o);
+        // The fields as the serializer writes them: its own contract, without the converter that reads them.
+        var options = new JsonSerializerOptions(stored!) { TypeInfoResolver = new DefaultJsonTypeInfoResolver() };
+        options.Converters.Remove(options.Converters.OfType<ChartEntryJsonConverter>().Single());
+
+        Assert.Equal(fields.Order(), options.GetTypeInfo(kind).Properties.Select(p => p.Name).Order());
+        if (discriminator is not null)
+            Assert.Equal(discriminator, options.GetTypeInfo(typeof(IPatientFact)).PolymorphismOptions!.DerivedTypes.Single(d => d.DerivedType == kind).TypeDiscriminator);
     }
 
     /// <summary>A chart longer than the serializer's buffer is read from the database in parts; every part but the last is partial JSON.</summary>
