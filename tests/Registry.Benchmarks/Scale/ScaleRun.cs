@@ -420,9 +420,10 @@ public sealed class ScaleRun(ScaleOptions options)
             {
                 if (!route.Takes(parameter)) continue;
                 var v0 = LoadAverage.Now();
-                var variant = await LatenciesAsync(api, route.For(studyId, (parameter, value)), investigator);
+                var (liveBeside, variant) = await AlternatedLatenciesAsync(api, route.For(studyId), route.For(studyId, (parameter, value)), investigator);
                 var measured = variant.Measured is null ? null : Measured.OfLatencies(variant.Measured);
-                _report.Add(new Figure("Views", $"{name} {parameter}={value}", measured, "the live view", liveMeasured, measured?.P50Ms / liveMeasured.P50Ms,
+                var baseline = liveBeside.Measured is null ? liveMeasured : Measured.OfLatencies(liveBeside.Measured);
+                _report.Add(new Figure("Views", $"{name} {parameter}={value}", measured, "the live view, asked in turn with it", baseline, measured?.P50Ms / baseline.P50Ms,
                     "p50 of live", "within 2× of live", v0, LoadAverage.Now(), variant.FirstNote));
                 if (variant.TimedOut) break;
             }
@@ -438,32 +439,53 @@ public sealed class ScaleRun(ScaleOptions options)
     /// Sequential requests to one route after warm-up: up to the request count or the time budget, whichever comes first.
     /// The first warm-up request is reported on its own: it pays for reading the study's patients when no set is kept.
     /// </summary>
-    private async Task<Latencies> LatenciesAsync(RegistryApi api, string path, string? token)
+    private async Task<Latencies> LatenciesAsync(RegistryApi api, string path, string? token) =>
+        (await LatenciesAsync(api, [path], token))[0];
+
+    /// <summary>
+    /// A variant asked in turn with its live view (live, variant, live, …) once the variant is warm, so both medians are
+    /// taken over the same seconds of a shared machine and their ratio measures the registry, not the load that came and
+    /// went between two separate runs.
+    /// </summary>
+    private async Task<(Latencies Live, Latencies Variant)> AlternatedLatenciesAsync(RegistryApi api, string live, string variant, string? token)
     {
-        HttpRequestMessage Request() => token is null ? new HttpRequestMessage(HttpMethod.Get, path) : RegistryApi.Request(HttpMethod.Get, path, token);
-        var latencies = new List<double>();
+        var both = await LatenciesAsync(api, [live, variant], token);
+        return (both[0], both[1]);
+    }
+
+    /// <summary>
+    /// Warms the last path (its first request reported on its own), then asks the paths in turn up to the request count
+    /// each or the time budget per path, whichever comes first.
+    /// </summary>
+    private async Task<Latencies[]> LatenciesAsync(RegistryApi api, string[] paths, string? token)
+    {
+        HttpRequestMessage Request(string path) => token is null ? new HttpRequestMessage(HttpMethod.Get, path) : RegistryApi.Request(HttpMethod.Get, path, token);
+        var latencies = paths.Select(_ => new List<double>()).ToArray();
         double? first = null;
+        Latencies[] Each(Func<List<double>, Latencies> answer) => latencies.Select(answer).ToArray();
+        Latencies[] WithFirst(Latencies[] each) => [.. each[..^1], each[^1] with { FirstMs = first }];
         try
         {
             for (var i = 0; i < (options.Quick ? 1 : 3); i++)
             {
                 using var warm = new CancellationTokenSource(options.ViewTimeout);
-                var ms = await api.TimedAsync(Request(), HttpStatusCode.OK, warm.Token);
+                var ms = await api.TimedAsync(Request(paths[^1]), HttpStatusCode.OK, warm.Token);
                 first ??= ms;
                 if (ms > options.ViewBudget.TotalMilliseconds / 3) break;
             }
             var budget = Stopwatch.StartNew();
-            while (latencies.Count < options.ViewRequests && (budget.Elapsed < options.ViewBudget || latencies.Count < 3))
-            {
-                using var timeout = new CancellationTokenSource(options.ViewTimeout);
-                latencies.Add(await api.TimedAsync(Request(), HttpStatusCode.OK, timeout.Token));
-            }
-            return new(latencies, latencies.Count < options.ViewRequests ? $"{latencies.Count} requests in the {options.ViewBudget.TotalSeconds:F0} s budget" : null, false, first);
+            while (latencies[^1].Count < options.ViewRequests && (budget.Elapsed < options.ViewBudget * paths.Length || latencies[^1].Count < 3))
+                for (var p = 0; p < paths.Length; p++)
+                {
+                    using var timeout = new CancellationTokenSource(options.ViewTimeout);
+                    latencies[p].Add(await api.TimedAsync(Request(paths[p]), HttpStatusCode.OK, timeout.Token));
+                }
+            return WithFirst(Each(l => new(l, l.Count < options.ViewRequests ? $"{l.Count} requests in the {options.ViewBudget.TotalSeconds:F0} s budget" : null, false, null)));
         }
-        catch (UnexpectedAnswerException refused) { return new(null, refused.Message, false, first); }
+        catch (UnexpectedAnswerException refused) { return WithFirst(Each(_ => new(null, refused.Message, false, null))); }
         catch (OperationCanceledException)
         {
-            return new(null, $"no answer within {options.ViewTimeout.TotalSeconds:F0} s; the route's later variants and the routes after it are skipped", true, first);
+            return WithFirst(Each(_ => new(null, $"no answer within {options.ViewTimeout.TotalSeconds:F0} s; the route's later variants and the routes after it are skipped", true, null)));
         }
     }
 
