@@ -109,6 +109,7 @@ public static class EventStoreConfiguration
         options.Schema.For<PatientOutcomeRow>().Index(r => r.StudyId);
         options.Schema.For<ProjectionFault>().Index(f => f.StudyId);
         options.Projections.Errors.SkipApplyErrors = false;
+        options.Storage.ExtendedSchemaObjects.Add(StudiesInForce.VersionCheckFunction(Schema));
         return options;
     }
 

@@ -74,9 +74,10 @@ public static class PatientStream
 
     /// <summary>
     /// Records entries judged on the chart this node kept after the patient's last write here and on the study kept in
-    /// memory, without reading anything first: the save's round trip checks both (the append at the chart's version, the
-    /// study at its version), and either having moved on fails it. Null, with nothing sent, when no chart is kept or
-    /// the entries would not be accepted on it: a refusal is answered only on the record as stored.
+    /// memory, without reading anything first: the save's one round trip (<see cref="OneRoundTripSave"/>) checks both
+    /// (the append at the chart's version, the study at its version), and either having moved on fails it. Null, with
+    /// nothing sent, when no chart is kept or the entries would not be accepted on it: a refusal is answered only on the
+    /// record as stored.
     /// </summary>
     private static async Task<WriteOutcome?> RecordOnKeptChartAsync(IDocumentSession session, PatientWrite write, CancellationToken ct)
     {
@@ -97,14 +98,17 @@ public static class PatientStream
             return null;
         }
 
+        // Both checks fail in the database, so the save and its commit go in one round trip.
+        await using var save = await OneRoundTripSave.StartAsync(session.DocumentStore, ct);
+        var saving = save.Session;
         // The inline projection extends this very chart during the save, as it does a chart FetchForWriting hands out.
-        session.UseIdentityMapFor<PatientChart>();
-        var map = ((IMartenSession)session).ItemMap;
+        saving.UseIdentityMapFor<PatientChart>();
+        var map = ((IMartenSession)saving).ItemMap;
         if (map.TryGetValue(typeof(PatientChart), out var held) && held is Dictionary<Guid, PatientChart> charts) charts[patientId] = chart;
         else map[typeof(PatientChart)] = new Dictionary<Guid, PatientChart> { [patientId] = chart };
-        var version = Append(session, user.UserName(), timeline, new ChainLink(chart.Version, chart.Hash!), events, inForce.ProtocolVersion).Version;
-        session.QueueOperation(StudiesInForce.StillAt(session, timeline.Enrolment.StudyId, studyVersion));
-        await session.SaveChangesAsync(ct);
+        var version = Append(saving, user.UserName(), timeline, new ChainLink(chart.Version, chart.Hash!), events, inForce.ProtocolVersion).Version;
+        saving.QueueOperation(StudiesInForce.StillAt(saving, timeline.Enrolment.StudyId, studyVersion));
+        await saving.SaveChangesAsync(ct);
         if (chart.Version == version)
         {
             kept.Store(key, chart, version);

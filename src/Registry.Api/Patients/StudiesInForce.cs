@@ -1,11 +1,16 @@
 using System.Collections.Concurrent;
 using System.Data.Common;
 using System.Runtime.CompilerServices;
+using JasperFx.Core.Exceptions;
 using Marten;
+using Npgsql;
 using Registry.Domain.Studies;
 using Weasel.Core;
+using Weasel.Postgresql.Functions;
 using Weasel.Storage;
 using IStorageOperation = Weasel.Storage.IStorageOperation;
+using PostgresqlObjectName = Weasel.Postgresql.PostgresqlObjectName;
+using SchemaUtils = Weasel.Postgresql.SchemaUtils;
 
 namespace Registry.Api.Patients;
 
@@ -55,12 +60,34 @@ public sealed class StudiesInForce
 
     /// <summary>
     /// A save's check that the study's stream is still at <paramref name="version"/>, the one its entries were judged
-    /// under: otherwise the save fails with <see cref="StudyAmendedMeanwhile"/> and nothing is recorded.
+    /// under: otherwise the save fails with <see cref="StudyAmendedMeanwhile"/> and nothing is recorded. The database
+    /// refuses the statement (<see cref="VersionCheckFunction"/>), so the check holds in a save that commits in the
+    /// same round trip (<see cref="OneRoundTripSave"/>) as in one that commits after the results are read.
     /// </summary>
     public static IStorageOperation StillAt(IDocumentSession session, Guid studyId, long version) =>
         new StudyVersionCheck(session.DocumentStore.Options.Events.DatabaseSchemaName, studyId, version);
 
-    private sealed class StudyVersionCheck(string schema, Guid studyId, long version) : IStorageOperation
+    /// <summary>
+    /// The function <see cref="StillAt"/> calls, in the events' schema: it fails with <see cref="AmendedSqlState"/> when
+    /// the study's stream is at another version.
+    /// </summary>
+    public static ISchemaObject VersionCheckFunction(string schema) =>
+        new Function(new PostgresqlObjectName(schema, FunctionName, SchemaUtils.IdentifierUsage.General), $$"""
+        create or replace function {{schema}}.{{FunctionName}}(study uuid, judged_at bigint) returns void language plpgsql as $body$
+        begin
+            if not exists (select 1 from {{schema}}.mt_streams where id = study and version = judged_at) then
+                raise exception 'Study % is no longer at version %', study, judged_at using errcode = '{{AmendedSqlState}}';
+            end if;
+        end
+        $body$;
+        """);
+
+    private const string FunctionName = "study_still_at";
+
+    /// <summary>The SQLSTATE of a study that moved on, beside Marten's own MT001-MT003.</summary>
+    public const string AmendedSqlState = "RG001";
+
+    private sealed class StudyVersionCheck(string schema, Guid studyId, long version) : IStorageOperation, IExceptionTransform
     {
         public Type DocumentType => typeof(Study);
 
@@ -68,14 +95,22 @@ public sealed class StudiesInForce
 
         public void ConfigureCommand(ICommandBuilder builder, IStorageSession session)
         {
-            builder.Append($"select version from {schema}.mt_streams where id = ");
+            builder.Append($"select {schema}.{FunctionName}(");
             builder.AppendParameter(studyId);
+            builder.Append(", ");
+            builder.AppendParameter(version);
+            builder.Append(")");
         }
 
-        public async Task PostprocessAsync(DbDataReader reader, IList<Exception> exceptions, CancellationToken token)
+        public Task PostprocessAsync(DbDataReader reader, IList<Exception> exceptions, CancellationToken token) => Task.CompletedTask;
+
+        public bool TryTransform(Exception original, out Exception transformed)
         {
-            var now = await reader.ReadAsync(token) ? await reader.GetFieldValueAsync<long>(0, token) : 0;
-            if (now != version) exceptions.Add(new StudyAmendedMeanwhile(studyId, version));
+            var refused = original as PostgresException ?? original.InnerException as PostgresException;
+            transformed = refused is { SqlState: AmendedSqlState } && refused.Message.Contains(studyId.ToString())
+                ? new StudyAmendedMeanwhile(studyId, version)
+                : original;
+            return transformed != original;
         }
     }
 }

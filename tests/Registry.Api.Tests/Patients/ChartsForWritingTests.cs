@@ -4,6 +4,7 @@ using Marten;
 using Registry.Api.Auth;
 using Registry.Api.Infrastructure;
 using Registry.Api.Patients;
+using Registry.Api.Studies;
 using Registry.Api.Tests.Infrastructure;
 using Registry.Domain.Patients;
 using Registry.Projections.Patients;
@@ -66,6 +67,35 @@ public sealed class ChartsForWritingTests(RegistryApp app) : IClassFixture<Regis
         Assert.True(verified.GetProperty("intact").GetBoolean(), verified.GetRawText());
     }
 
+    [Fact]
+    public async Task An_entry_judged_on_a_study_amended_on_another_node_since_records_nothing_from_that_judgement_and_is_stamped_with_the_amendment()
+    {
+        var studyId = await app.RegisteredStudyAsync();
+        var patientId = await app.EnrolledPatientAsync(studyId);
+        await FollowUpAsync(patientId, "2020-03-01", 201);
+
+        using (var other = new DocumentStore(EventStoreConfiguration.Build(app.ConnectionString)))
+        await using (var session = other.LightweightSession())
+        {
+            var amended = await AmendingProtocolEndpoint.AmendAsync(studyId, _ => null, protocol => protocol, "Amended on another node", 1, session,
+                OtherNodeAdmin, CancellationToken.None);
+            Assert.Equal(new ProtocolOutcome.Recorded(studyId, 2), amended);
+        }
+
+        // Judged first on the chart and the study kept here (protocol version 1): the study's check fails the save after
+        // its append was sent, so that append is not recorded; judged again, the entry is the next version, under version 2.
+        var recorded = await (await FollowUpAsync(patientId, "2020-04-01", 201)).JsonAsync();
+        Assert.Equal(3, recorded.GetProperty("version").GetInt64());
+        var history = (await app.HistoryAsync(patientId)).GetProperty("events").EnumerateArray().ToList();
+        Assert.Equal([(1L, 1), (2L, 1), (3L, 2)], history.Select(e => (e.GetProperty("version").GetInt64(), e.GetProperty("protocolVersion").GetInt32())));
+        var verified = await (await app.Host.Scenario(s =>
+        {
+            s.WithBearerToken(app.Auditor);
+            s.Get.Url($"/api/audit/verify?studyId={studyId}");
+        })).JsonAsync();
+        Assert.True(verified.GetProperty("intact").GetBoolean(), verified.GetRawText());
+    }
+
     /// <summary>Records one entry after version 2 through another node: its own store, so its own kept charts, on the same database.</summary>
     private async Task<WriteOutcome> RecordOnAnotherNodeAsync(Guid patientId, IPatientFact entry)
     {
@@ -76,6 +106,9 @@ public sealed class ChartsForWritingTests(RegistryApp app) : IClassFixture<Regis
 
     private static ClaimsPrincipal OtherNodeCoordinator => new(new ClaimsIdentity(
         [new Claim(RegistryClaims.Subject, "other-node-coordinator"), new Claim(RegistryClaims.Role, Roles.Coordinator), new Claim(RegistryClaims.Site, "S1")], "test"));
+
+    private static ClaimsPrincipal OtherNodeAdmin => new(new ClaimsIdentity(
+        [new Claim(RegistryClaims.Subject, "other-node-admin"), new Claim(RegistryClaims.Role, Roles.Admin)], "test"));
 
     private Task<IScenarioResult> FollowUpAsync(Guid patientId, string on, int status) => app.Host.Scenario(s =>
     {

@@ -1,0 +1,95 @@
+using Marten;
+using Marten.Services;
+using Npgsql;
+using Registry.Api.Infrastructure;
+using Registry.Api.Patients;
+using Registry.Api.Studies;
+using Registry.Api.Tests.Infrastructure;
+using Registry.Domain.Patients;
+
+namespace Registry.Api.Tests.Patients;
+
+/// <summary>A save that commits in the batch carrying its statements records all of them or, when one fails, none.</summary>
+public sealed class OneRoundTripSaveTests(RegistryApp app) : IClassFixture<RegistryApp>
+{
+    [Fact]
+    public async Task A_save_is_sent_as_one_batch_that_commits_it()
+    {
+        var claim = new StudyCodeClaim($"ONE-TRIP-{Guid.NewGuid():N}", Guid.NewGuid());
+        await using var save = await OneRoundTripSave.StartAsync(app.Store, CancellationToken.None);
+        var sent = new BatchesSent();
+        save.Session.Logger = sent;
+        save.Session.Store(claim);
+
+        await save.Session.SaveChangesAsync();
+
+        Assert.Equal("commit", Assert.Single(sent.Batches).BatchCommands[^1].CommandText);
+        // Read on another connection while this save still holds its own: the batch itself committed.
+        await using var reading = app.Store.QuerySession();
+        Assert.Equal(claim, await reading.LoadAsync<StudyCodeClaim>(claim.Id));
+    }
+
+    [Fact]
+    public async Task A_save_whose_append_is_refused_records_nothing_it_held()
+    {
+        var studyId = await app.RegisteredStudyAsync();
+        var patientId = await app.EnrolledPatientAsync(studyId);
+        var claim = new StudyCodeClaim($"REFUSED-{Guid.NewGuid():N}", studyId);
+
+        var refused = await Assert.ThrowsAnyAsync<Exception>(async () =>
+        {
+            await using var save = await OneRoundTripSave.StartAsync(app.Store, CancellationToken.None);
+            save.Session.Store(claim);
+            // The stream is at version 1: an append as if it were at 2 is refused by the database.
+            save.Session.Events.Append(patientId, 4, new LastKnownAlive(new DateOnly(2020, 3, 1)), new LastKnownAlive(new DateOnly(2020, 4, 1)));
+            await save.Session.SaveChangesAsync();
+        });
+
+        Assert.True(WriteConflicts.IsConcurrentWrite(refused), refused.ToString());
+        await AssertNothingRecordedAsync(claim, patientId);
+    }
+
+    [Fact]
+    public async Task A_save_whose_study_moved_on_records_nothing_though_its_append_was_sent_first()
+    {
+        var studyId = await app.RegisteredStudyAsync();
+        var patientId = await app.EnrolledPatientAsync(studyId);
+        var claim = new StudyCodeClaim($"AMENDED-{Guid.NewGuid():N}", studyId);
+
+        var refused = await Assert.ThrowsAsync<StudyAmendedMeanwhile>(async () =>
+        {
+            await using var save = await OneRoundTripSave.StartAsync(app.Store, CancellationToken.None);
+            save.Session.Events.Append(patientId, 2, new LastKnownAlive(new DateOnly(2020, 3, 1)));
+            save.Session.Store(claim);
+            // The study's stream is at version 1: judged as if at version 2.
+            save.Session.QueueOperation(StudiesInForce.StillAt(save.Session, studyId, 2));
+            await save.Session.SaveChangesAsync();
+        });
+
+        Assert.Equal((studyId, 2L), (refused.StudyId, refused.JudgedAt));
+        await AssertNothingRecordedAsync(claim, patientId);
+    }
+
+    private async Task AssertNothingRecordedAsync(StudyCodeClaim claim, Guid patientId)
+    {
+        await using var reading = app.Store.QuerySession();
+        Assert.Null(await reading.LoadAsync<StudyCodeClaim>(claim.Id));
+        Assert.Equal(1, (await reading.Events.FetchStreamStateAsync(patientId))!.Version);
+    }
+
+    /// <summary>The batches a session sends, as Marten hands them to Npgsql.</summary>
+    private sealed class BatchesSent : IMartenSessionLogger
+    {
+        public List<NpgsqlBatch> Batches { get; } = [];
+
+        public void OnBeforeExecute(NpgsqlBatch batch) => Batches.Add(batch);
+
+        public void OnBeforeExecute(NpgsqlCommand command) { }
+        public void LogSuccess(NpgsqlCommand command) { }
+        public void LogFailure(NpgsqlCommand command, Exception ex) { }
+        public void LogSuccess(NpgsqlBatch batch) { }
+        public void LogFailure(NpgsqlBatch batch, Exception ex) { }
+        public void LogFailure(Exception ex, string message) { }
+        public void RecordSavedChanges(IDocumentSession session, IChangeSet commit) { }
+    }
+}
