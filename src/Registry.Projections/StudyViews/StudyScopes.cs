@@ -47,9 +47,17 @@ public sealed class StudyScopes
     /// <summary>
     /// Bytes the sets may hold together (a set per study for the current view, more for moments and cuts); least
     /// recently used sets go first, so memory stays bounded whatever the number of studies and variants asked.
-    /// 128 MB keeps two sets of 100 000 patients. Set from <c>Registry:Views:KeptMegabytes</c>.
+    /// 192 MB keeps a study of 100 000 patients' current set, its whole records' set and the sets of two moments or
+    /// cuts taken from it, so an auditor's moment asked between the investigators' live views is not read again each
+    /// time. Set from <c>Registry:Views:KeptMegabytes</c>.
     /// </summary>
-    public long MaximumBytesKept { get; set; } = 128L << 20;
+    public long MaximumBytesKept { get; set; } = 192L << 20;
+
+    /// <summary>
+    /// What a patient costs a set that takes the outcome from the whole records' set while that set is kept: its
+    /// dictionary entry and list slot, not the outcome.
+    /// </summary>
+    public const int BytesPerSharedPatient = 64;
 
     private static readonly ConditionalWeakTable<IDocumentStore, StudyScopes> PerStore = new();
 
@@ -66,8 +74,9 @@ public sealed class StudyScopes
     private readonly record struct ScopeKey(Guid StudyId, bool FromCharts, DateTimeOffset? AsOf, DateOnly? DataCut);
 
     /// <summary>A set as read: each patient's outcome beside the version of the record (chart or row) it was read from, the version kept also for patients not in the set (not yet enrolled then).</summary>
+    /// <para><see cref="Shared"/>: how many of its outcomes are the whole records' set's own objects (a moment's or cut's set taken from it).</para>
     private sealed record Snapshot(StoreMark Mark, int ProtocolVersion, Dictionary<Guid, KeptPatient> ByPatient, IReadOnlyList<PatientOutcome> Outcomes,
-        StudyViewScope? Scope, DateTimeOffset? FirstRecorded, DateTimeOffset? LastRecorded);
+        StudyViewScope? Scope, DateTimeOffset? FirstRecorded, DateTimeOffset? LastRecorded, int Shared = 0);
 
     /// <summary>
     /// One patient of a set: the outcome (null when not in the set) and the record's version, in one entry rather than
@@ -192,7 +201,7 @@ public sealed class StudyScopes
                 var whole = reusable is null ? await WholeRecordsAsync(session, study, key, ct) : null;
                 // A set read from scratch is about as large as the study's others: room is made first, so the old sets are not all still held while it is read.
                 var expected = StudyPatientsKept(study.Id);
-                if (reusable is null) CollectAfter(Evict(entry, expected * BytesPerPatient));
+                if (reusable is null) CollectAfter(Evict(entry, expected * (whole is null ? BytesPerPatient : BytesPerSharedPatient)));
                 (kept, var derived) = whole is not null
                     ? await FromWholeRecordsAsync(session, study, key, whole, read.Mark, ct)
                     : (await RefreshAsync(session, study, key, reusable, read.Mark, (int)expected, ct), reusable is null ? int.MaxValue : 0);
@@ -234,10 +243,11 @@ public sealed class StudyScopes
     {
         var byPatient = new Dictionary<Guid, KeptPatient>(whole.ByPatient.Count);
         var fromCharts = new List<Guid>();
+        var shared = 0;
         foreach (var (id, patient) in whole.ByPatient)
             switch (At(patient, key.AsOf, key.DataCut))
             {
-                case WholeRecordAt.Whole: byPatient[id] = patient; break;
+                case WholeRecordAt.Whole: byPatient[id] = patient; shared++; break;
                 case WholeRecordAt.Absent: byPatient[id] = patient with { Outcome = null }; break;
                 default: fromCharts.Add(id); break;
             }
@@ -257,7 +267,7 @@ public sealed class StudyScopes
             await foreach (var chart in charts.ToAsyncEnumerable(ct))
                 if (wanted.Contains(chart.Id)) Derive(chart, study, key, byPatient, ref first, ref last, ct);
         }
-        return (InSubjectOrder(mark, study, byPatient, first, last), fromCharts.Count);
+        return (InSubjectOrder(mark, study, byPatient, first, last, shared), fromCharts.Count);
     }
 
     /// <summary>
@@ -275,6 +285,7 @@ public sealed class StudyScopes
     {
         Dictionary<Guid, KeptPatient> byPatient;
         var (first, last) = (kept?.FirstRecorded, kept?.LastRecorded);
+        var movedCount = 0;
         if (kept is null)
         {
             // Sized for the study's other sets, so a large set is not grown (and its outgrown tables dropped) a doubling at a time.
@@ -304,6 +315,7 @@ public sealed class StudyScopes
                 ? r.StudyId == study.Id ? !kept.ByPatient.TryGetValue(id, out var p) || p.Version != r.Version : kept.ByPatient.ContainsKey(id)
                 : kept.ByPatient.ContainsKey(id)).ToList();
             if (moved.Count == 0) return kept with { Mark = mark };
+            movedCount = moved.Count;
             byPatient = new Dictionary<Guid, KeptPatient>(kept.ByPatient);
             foreach (var id in moved)
             {
@@ -313,14 +325,15 @@ public sealed class StudyScopes
                 else byPatient[id] = new KeptPatient(_parts.Share(record.Row!.Outcome), record.Row.Version);
             }
         }
-        return InSubjectOrder(mark, study, byPatient, first, last);
+        // A patient read again holds an outcome of its own now (counted as shared before only if it was).
+        return InSubjectOrder(mark, study, byPatient, first, last, Math.Max(0, (kept?.Shared ?? 0) - movedCount));
     }
 
-    private static Snapshot InSubjectOrder(StoreMark mark, Study study, Dictionary<Guid, KeptPatient> byPatient, DateTimeOffset? first, DateTimeOffset? last)
+    private static Snapshot InSubjectOrder(StoreMark mark, Study study, Dictionary<Guid, KeptPatient> byPatient, DateTimeOffset? first, DateTimeOffset? last, int shared)
     {
         // In subject-code order, as the datasets list them: a copy of the study under other ids then adds up alike.
         var outcomes = byPatient.Values.Select(p => p.Outcome).OfType<PatientOutcome>().OrderBy(o => o.SubjectCode, StringComparer.Ordinal).ThenBy(o => o.PatientId).ToList();
-        return new Snapshot(mark, study.ProtocolVersion, byPatient, outcomes, null, first, last);
+        return new Snapshot(mark, study.ProtocolVersion, byPatient, outcomes, null, first, last, shared);
     }
 
     private void Derive(PatientChart chart, Study study, ScopeKey key, Dictionary<Guid, KeptPatient> byPatient,
@@ -363,12 +376,11 @@ public sealed class StudyScopes
     private long Evict(Entry? reading, long room)
     {
         var sets = _entries.Where(s => s.Value != reading).ToArray();
-        var total = sets.Sum(s => Bytes(s.Value)) + room;
         var dropped = 0L;
         foreach (var (key, entry) in sets.OrderBy(s => s.Value.LastUsed).SkipLast(reading is null ? 1 : 0))
         {
-            if (total <= MaximumBytesKept) break;
-            total -= Bytes(entry);
+            // Summed again after each drop: dropping a whole records' set makes the sets taken from it own their outcomes.
+            if (_entries.Where(s => s.Value != reading).Sum(s => Bytes(s.Key, s.Value)) + room <= MaximumBytesKept) break;
             dropped += entry.Snapshot?.Outcomes.Count ?? 0;
             _entries.TryRemove(key, out _);
         }
@@ -379,7 +391,13 @@ public sealed class StudyScopes
     private long StudyPatientsKept(Guid studyId) =>
         _entries.Where(e => e.Key.StudyId == studyId).Select(e => (long)(e.Value.Snapshot?.Outcomes.Count ?? 0)).DefaultIfEmpty(0).Max();
 
-    private static long Bytes(Entry entry) => (long)(entry.Snapshot?.Outcomes.Count ?? 0) * BytesPerPatient;
+    /// <summary>What a set holds: its outcomes, those it takes from a kept whole records' set at the cost of an entry only.</summary>
+    private long Bytes(ScopeKey key, Entry entry)
+    {
+        if (entry.Snapshot is not { } kept) return 0;
+        var shared = kept.Shared > 0 && _entries.TryGetValue(key with { AsOf = null, DataCut = null }, out var whole) && whole.Snapshot is not null ? kept.Shared : 0;
+        return (long)(kept.Outcomes.Count - shared) * BytesPerPatient + (long)shared * BytesPerSharedPatient;
+    }
 
     /// <summary>
     /// The furthest of the named progressions' positions, in one query: whether the event at <paramref name="kept"/>'s sequence is

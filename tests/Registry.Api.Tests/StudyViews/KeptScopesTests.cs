@@ -107,6 +107,30 @@ public sealed class KeptScopesTests(RegistryApp app) : IClassFixture<RegistryApp
         }
     }
 
+    [Fact]
+    public async Task A_moment_taken_from_the_whole_records_set_costs_the_budget_an_entry_per_patient_it_shares()
+    {
+        var scopes = StudyScopes.Of(app.Store);
+        var budget = scopes.MaximumBytesKept;
+        var (studyId, _, _) = await TwoTreatedPatientsAsync();
+        try
+        {
+            // Room for the current set and the whole records' set (two patients each), and the two entries of a moment
+            // sharing every outcome with the latter: counted as a third full set, it would push the current set out.
+            scopes.MaximumBytesKept = 4 * StudyScopes.BytesPerPatient + 2 * StudyScopes.BytesPerSharedPatient;
+            var live = await LoadAsync(studyId);
+            var whole = await LoadAsync(studyId, consistent: true);
+            var moment = await LoadAsync(studyId, asOf: "2030-01-01T00:00:00Z");
+            Assert.Same(live, await LoadAsync(studyId));
+            Assert.Same(moment, await LoadAsync(studyId, asOf: "2030-01-01T00:00:00Z"));
+            Assert.Same(whole, await LoadAsync(studyId, consistent: true));
+        }
+        finally
+        {
+            scopes.MaximumBytesKept = budget;
+        }
+    }
+
     /// <summary>Waits (bounded) until the daemon's high-water mark has reached the last event.</summary>
     [Fact]
     public async Task Outcomes_are_read_in_subject_code_order_whatever_order_the_patients_ids_were_made_in()
