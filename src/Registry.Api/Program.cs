@@ -9,7 +9,7 @@ using Registry.Api.Infrastructure;
 AppContext.SetData("System.Threading.ThreadPool.UnfairSemaphoreSpinLimit", 0);
 if (!RegistryCli.Serves(args))
 {
-    BulkVerbRuntime.StartAgainWithoutPgo(args);
+    BulkVerbRuntime.StartAgainForBulk(args);
     return await RegistryCli.RunAsync(args);
 }
 
