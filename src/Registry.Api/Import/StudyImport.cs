@@ -58,14 +58,26 @@ public static class StudyImport
         var recording = Stopwatch.StartNew();
         var results = new List<ImportedFile>();
         var refused = new HashSet<Guid>();
-        foreach (var writes in checkedFiles)
+        FileWrites? recordedWithPrevious = null;
+        for (var f = 0; f < checkedFiles.Count; f++)
         {
+            var writes = checkedFiles[f];
             var fileProblems = problems.Count(p => p.File == writes.File.File.Name);
             var dependsOnRefused = writes.Patients.Keys.Any(refused.Contains);
             if (!dryRun && fileProblems == 0 && dependsOnRefused)
                 problems.Add(new ImportProblem(writes.File.File.Name, null, null,
                     "Its entries are for patients another file enrols or adds to, and that file was not recorded; nothing from this file was recorded."));
-            var recorded = !dryRun && fileProblems == 0 && !dependsOnRefused && await run.RecordAsync(store, writes, problems, progress, recording, ct);
+            var recorded = ReferenceEquals(writes, recordedWithPrevious);
+            if (!recorded && !dryRun && fileProblems == 0 && !dependsOnRefused)
+            {
+                // A next file that only adds to patients this one starts joins its transaction: nobody else can write to them
+                // before it commits, so the next file can refuse nothing this one does not, and their streams and charts are written once.
+                var next = f + 1 < checkedFiles.Count ? checkedFiles[f + 1] : null;
+                var joins = next is not null && next.Patients.Count > 0 && problems.All(p => p.File != next.File.File.Name)
+                    && next.Patients.Keys.All(id => writes.Patients.TryGetValue(id, out var started) && started.Starts);
+                recorded = await run.RecordAsync(store, joins ? [writes, next!] : [writes], problems, progress, recording, ct);
+                recordedWithPrevious = recorded && joins ? next : null;
+            }
             if (!recorded) refused.UnionWith(writes.Patients.Keys);
             results.Add(new ImportedFile(writes.File.File.Name, writes.File.File.Sha256, writes.File.Rows, writes.Patients.Values.Count(p => p.Starts),
                 writes.Patients.Count, writes.Patients.Values.Sum(p => (long)p.Events.Count), recorded));
@@ -407,61 +419,69 @@ public static class StudyImport
         /// Records one file's accepted writes in one transaction, sealed in memory and copied in bulk
         /// (<see cref="NewPatientStreams"/>) a batch of patients at a time: its new patients' streams, then its entries
         /// for patients already enrolled, after the versions they were judged on; when any of it fails (a coordinator
-        /// wrote to one of its patients meanwhile, or enrolled one of its subject codes) nothing is kept.
+        /// wrote to one of its patients meanwhile, or enrolled one of its subject codes) nothing is kept. A second file
+        /// adding only to the first's new patients is recorded in the same transaction, after it: each of those streams
+        /// is written once, at its last version, and its chart once, with its last entries.
         /// </summary>
-        public async Task<bool> RecordAsync(IDocumentStore store, FileWrites file, List<ImportProblem> problems, IProgress<ImportProgress>? progress,
-            Stopwatch clock, CancellationToken ct)
+        public async Task<bool> RecordAsync(IDocumentStore store, IReadOnlyList<FileWrites> files, List<ImportProblem> problems,
+            IProgress<ImportProgress>? progress, Stopwatch clock, CancellationToken ct)
         {
-            var reason = file.File.File.Reason;
-            var written = new List<NewPatientStreams.Sealed>();
             var byId = _patients.Values.ToDictionary(p => p.Timeline.PatientId);
-            var events = 0L;
-            var done = 0;
+            var startedTogether = new Dictionary<Guid, long>();
+            foreach (var later in files.Skip(1))
+                foreach (var (id, writes) in later.Patients)
+                    startedTogether[id] = startedTogether.GetValueOrDefault(id, files[0].Patients[id].Events.Count) + writes.Events.Count;
+            // Every event this transaction seals, by patient: a later file's entries are sealed after the earlier file's.
+            var sealedHere = new Dictionary<Guid, List<IEvent>>();
+            IReadOnlyList<IEvent> Stored(Guid id) => sealedHere.TryGetValue(id, out var here) ? [.. byId[id].Stored, .. here] : byId[id].Stored;
+
             await using var connection = store.Storage.Database.CreateConnection();
             await connection.OpenAsync(ct);
             await using var transaction = await connection.BeginTransactionAsync(ct);
             try
             {
-                var starting = file.Patients.Where(p => p.Value.Starts)
-                    .Select(p => new NewPatientStream((PatientEnrolled)p.Value.Events[0], [new NewEntries(p.Value.Events, user)], study.ProtocolVersion, reason))
-                    .ToList();
-                var adding = file.Patients.Where(p => !p.Value.Starts).ToList();
-                var batches = starting.Chunk(PatientsPerBatch)
-                    .Select(batch => (Patients: batch.Length, Seal: (Func<IReadOnlyList<NewPatientStreams.Sealed>>)(() => NewPatientStreams.SealAll(store, batch))))
-                    .Concat(adding.Chunk(PatientsPerBatch).Select(batch => (Patients: batch.Length, Seal: (Func<IReadOnlyList<NewPatientStreams.Sealed>>)(() =>
-                        NewPatientStreams.SealAll(store, batch, (scratch, p) =>
-                            NewPatientStreams.SealAppend(scratch, p.Key, byId[p.Key].Stored, p.Value.Events, user, study.ProtocolVersion, reason))))))
-                    .ToList();
-                // The next batch is sealed while this one is copied: a file's patients are each in one batch, sealed on what was stored before the file.
+                var batches = new List<(FileWrites File, int Patients, Func<IReadOnlyList<NewPatientStreams.Sealed>> Seal)>();
+                foreach (var file in files)
+                {
+                    var reason = file.File.File.Reason;
+                    foreach (var batch in file.Patients.Where(p => p.Value.Starts)
+                                 .Select(p => new NewPatientStream((PatientEnrolled)p.Value.Events[0], [new NewEntries(p.Value.Events, user)], study.ProtocolVersion, reason))
+                                 .Chunk(PatientsPerBatch))
+                        batches.Add((file, batch.Length, () => NewPatientStreams.SealAll(store, batch)));
+                    foreach (var batch in file.Patients.Where(p => !p.Value.Starts).Chunk(PatientsPerBatch))
+                        batches.Add((file, batch.Length, () => NewPatientStreams.SealAll(store, batch, (scratch, p) =>
+                            NewPatientStreams.SealAppend(scratch, p.Key, Stored(p.Key), p.Value.Events, user, study.ProtocolVersion, reason))));
+                }
+                // The next batch is sealed while this one is copied: a file's patients are each in one batch, sealed on what was
+                // stored before the file and what the files before it in this transaction sealed.
                 Task<IReadOnlyList<NewPatientStreams.Sealed>>? next = null;
+                var (events, done) = (0L, 0);
                 for (var i = 0; i < batches.Count; i++)
                 {
                     var sealedStreams = next is null ? batches[i].Seal() : await next;
+                    foreach (var s in sealedStreams)
+                        if (sealedHere.TryGetValue(s.PatientId, out var here)) here.AddRange(s.Events);
+                        else sealedHere[s.PatientId] = [.. s.Events];
                     next = i + 1 < batches.Count ? Task.Run(batches[i + 1].Seal, ct) : null;
-                    await WriteAsync(sealedStreams, batches[i].Patients);
+                    if (i > 0 && batches[i].File != batches[i - 1].File) (events, done) = (0L, 0);
+                    events += await NewPatientStreams.WriteAsync(store, connection, sealedStreams, startedTogether, ct);
+                    done += batches[i].Patients;
+                    progress?.Report(new ImportProgress("recorded", done, batches[i].File.Patients.Count, events, clock.Elapsed));
                 }
                 await transaction.CommitAsync(ct);
             }
             catch (Exception e) when (NewPatientStreams.IsRaceLost(e))
             {
-                problems.Add(new ImportProblem(file.File.File.Name, null, null,
+                problems.Add(new ImportProblem(files[0].File.File.Name, null, null,
                     "While it was being recorded a coordinator wrote to one of its patients or enrolled one of its subject codes; nothing from this file was recorded. Run the import again."));
                 return false;
             }
-            foreach (var s in written)
+            foreach (var (id, here) in sealedHere)
             {
-                byId[s.PatientId].Head = ChainLink.Of(s.Events[^1]);
-                byId[s.PatientId].Stored.AddRange(s.Events);
+                byId[id].Head = ChainLink.Of(here[^1]);
+                byId[id].Stored.AddRange(here);
             }
             return true;
-
-            async Task WriteAsync(IReadOnlyList<NewPatientStreams.Sealed> sealedStreams, int patients)
-            {
-                events += await NewPatientStreams.WriteAsync(store, connection, sealedStreams, ct);
-                written.AddRange(sealedStreams);
-                done += patients;
-                progress?.Report(new ImportProgress("recorded", done, file.Patients.Count, events, clock.Elapsed));
-            }
         }
     }
 

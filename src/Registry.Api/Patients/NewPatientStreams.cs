@@ -142,18 +142,30 @@ public static class NewPatientStreams
     /// awaited write per column cost more than the copying.
     /// </summary>
     public static Task<long> WriteAsync(IDocumentStore store, NpgsqlConnection connection, IReadOnlyList<Sealed> streams, CancellationToken ct) =>
-        WriteAsync(store, connection, streams, async: true, ct);
+        WriteAsync(store, connection, streams, null, async: true, ct);
+
+    /// <summary>
+    /// <see cref="WriteAsync(IDocumentStore, NpgsqlConnection, IReadOnlyList{Sealed}, CancellationToken)"/> for streams the same
+    /// transaction starts and then moves on: <paramref name="startedTogether"/> holds each such stream's version after its
+    /// last entries. Its row is written once, at that version, and its chart once, with those entries; nothing is moved on
+    /// or replaced.
+    /// </summary>
+    public static Task<long> WriteAsync(IDocumentStore store, NpgsqlConnection connection, IReadOnlyList<Sealed> streams,
+        IReadOnlyDictionary<Guid, long> startedTogether, CancellationToken ct) =>
+        WriteAsync(store, connection, streams, startedTogether, async: true, ct);
 
     /// <summary>
     /// <see cref="WriteAsync(IDocumentStore, NpgsqlConnection, IReadOnlyList{Sealed}, CancellationToken)"/> with Npgsql's
     /// synchronous calls, for a writer on a thread of its own: no pool thread is woken for each reply.
     /// </summary>
     public static long Write(IDocumentStore store, NpgsqlConnection connection, IReadOnlyList<Sealed> streams) =>
-        WriteAsync(store, connection, streams, async: false, CancellationToken.None).GetAwaiter().GetResult();
+        WriteAsync(store, connection, streams, null, async: false, CancellationToken.None).GetAwaiter().GetResult();
 
-    private static async Task<long> WriteAsync(IDocumentStore store, NpgsqlConnection connection, IReadOnlyList<Sealed> streams, bool async, CancellationToken ct)
+    private static async Task<long> WriteAsync(IDocumentStore store, NpgsqlConnection connection, IReadOnlyList<Sealed> streams,
+        IReadOnlyDictionary<Guid, long>? startedTogether, bool async, CancellationToken ct)
     {
         if (streams.Count == 0) return 0;
+        long EndsAt(Sealed s) => startedTogether is not null && startedTogether.TryGetValue(s.PatientId, out var last) ? last : s.FromVersion + s.Events.Count;
         var schema = EventStoreConfiguration.Schema;
         var count = 0;
         foreach (var s in streams) count += s.Events.Count;
@@ -171,7 +183,7 @@ public static class NewPatientStreams
                 if (s.FromVersion != 0) continue;
                 rows.StartRow(4);
                 rows.Uuid(s.PatientId);
-                rows.Bigint(s.Events.Count);
+                rows.Bigint(EndsAt(s));
                 rows.Text(DefaultTenant);
                 rows.Boolean(false);
                 if (rows.Full) await rows.SendAsync(copy, async, ct);
@@ -179,7 +191,7 @@ public static class NewPatientStreams
             await EndAsync(copy);
 
             // A stream moves on only from the version its entries were judged on: one written to meanwhile is not matched.
-            var appended = streams.Where(s => s.FromVersion > 0).ToList();
+            var appended = streams.Where(s => s.FromVersion > 0 && startedTogether?.ContainsKey(s.PatientId) != true).ToList();
             if (appended.Count > 0)
             {
                 await using var update = new NpgsqlCommand(
@@ -220,10 +232,12 @@ public static class NewPatientStreams
                 }
             await EndAsync(copy);
 
-            // The chart at the stream's version, as the inline projection stores it (a numeric revision).
+            // The chart at the stream's version, as the inline projection stores it (a numeric revision); a stream moved on later in
+            // the transaction has its chart written then.
             copy = await BeginAsync($"{schema}.{DocumentTable<PatientChart>()} (id, data, mt_dotnet_type, mt_version)");
             foreach (var s in streams)
             {
+                if (EndsAt(s) != s.FromVersion + s.Events.Count) continue;
                 rows.StartRow(4);
                 rows.Uuid(s.Chart.Id);
                 rows.Jsonb(s.ChartJson.Span);

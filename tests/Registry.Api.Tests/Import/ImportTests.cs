@@ -1,5 +1,7 @@
 using System.Text.Json;
 using Alba;
+using Marten;
+using Registry.Projections.Patients;
 using Registry.Api.Tests.Cli;
 using Registry.Api.Tests.Infrastructure;
 using Registry.Interop.Import;
@@ -78,6 +80,45 @@ public sealed class ImportTests(RegistryApp app) : IClassFixture<RegistryApp>
         // The subjects file is recorded (three enrolments); not one row of the events file is.
         Assert.Equal(before.Count + 3, (await app.EventStoreMarkAsync()).Count);
     }
+
+    [Fact]
+    public async Task Both_files_at_once_leave_the_charts_streams_and_export_that_recording_them_one_after_the_other_leaves()
+    {
+        // The events file adds only to the subjects file's patients, so both are recorded in one transaction.
+        var together = await app.RegisteredStudyAsync();
+        var both = await app.ImportAsync(together, File("subjects.csv", Subjects), File("events.csv", Events));
+        Assert.Equal([true, true], both.Files.Select(f => f.Recorded));
+        // One import a file: the events file then adds to patients already stored, moving their streams and charts on.
+        var apart = await app.RegisteredStudyAsync();
+        Assert.True((await app.ImportAsync(apart, File("subjects.csv", Subjects), null)).Succeeded);
+        Assert.True((await app.ImportAsync(apart, null, File("events.csv", Events))).Succeeded);
+
+        foreach (var studyId in new[] { together, apart })
+        {
+            await using var session = app.Store.QuerySession();
+            var charts = await session.Query<PatientChart>().Where(c => c.StudyId == studyId).ToListAsync();
+            Assert.Equal(3, charts.Count);
+            var serializer = ((StoreOptions)app.Store.Options).Serializer();
+            foreach (var chart in charts)
+            {
+                // Each stored chart is the one the inline projection folds from the stream's events, at the stream's version.
+                var stream = await session.Events.FetchStreamAsync(chart.Id);
+                PatientChart? folded = null;
+                foreach (var e in stream) folded = new PatientChartProjection().Evolve(folded, chart.Id, e);
+                Assert.Equal(serializer.ToJson(folded!), serializer.ToJson(chart));
+                Assert.Equal(stream.Count, chart.Version);
+                Assert.Equal(stream.Count, (await session.Events.FetchStreamStateAsync(chart.Id))!.Version);
+            }
+        }
+        Assert.Equal(await ExportAsync(apart), await ExportAsync(together));
+    }
+
+    private async Task<string> ExportAsync(Guid studyId) =>
+        await (await app.Host.Scenario(s =>
+        {
+            s.WithBearerToken(app.Admin);
+            s.Get.Url($"/api/studies/{studyId}/export/events.csv");
+        })).ReadAsTextAsync();
 
     [Fact]
     public async Task The_command_line_imports_with_exit_code_0_and_refuses_with_2_listing_each_problem_and_the_chains_verify()
