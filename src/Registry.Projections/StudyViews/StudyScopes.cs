@@ -254,15 +254,20 @@ public sealed class StudyScopes
         var (first, last) = (whole.FirstRecorded, whole.LastRecorded);
         if (fromCharts.Count > 0)
         {
-            // Streamed, as a set read from scratch is: only the derived outcomes are kept, never the charts. Most of the
-            // study's charts are read as a set from scratch reads them, not named one by one (a query naming 90 000 of
-            // 100 000 patients cost more than reading them all).
+            // Streamed, as a set read from scratch is: only the derived outcomes are kept, never the charts. The query
+            // names the fewer of the patients to derive and those taken whole or left out, so none of the latter is sent
+            // and read (a query naming 90 000 of 100 000 patients to read cost more than reading them all).
             var wanted = fromCharts.ToHashSet();
             var charts = session.Query<PatientChart>().Where(c => c.StudyId == study.Id);
             if (fromCharts.Count <= whole.ByPatient.Count / 2)
             {
                 var ids = fromCharts.ToArray();
                 charts = charts.Where(c => ids.Contains(c.Id));
+            }
+            else if (byPatient.Count > 0)
+            {
+                var others = byPatient.Keys.ToArray();
+                charts = charts.Where(c => !others.Contains(c.Id));
             }
             await foreach (var chart in charts.ToAsyncEnumerable(ct))
                 if (wanted.Contains(chart.Id)) Derive(chart, study, key, byPatient, ref first, ref last, ct);
