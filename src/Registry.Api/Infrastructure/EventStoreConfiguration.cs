@@ -44,6 +44,7 @@ public static class EventStoreConfiguration
     {
         var options = new StoreOptions();
         options.Connection(WithPreparedStatements(connectionString));
+        OneRoundTripSave.ConnectWith(options, WithPreparedStatements(connectionString));
         options.DatabaseSchemaName = Schema;
         // jsonb reorders keys, so a polymorphic fact's "kind" is not always first when read back. Chart entries are read
         // by hand (a moment or cut reads every chart of a study) and written as the serializer writes them.

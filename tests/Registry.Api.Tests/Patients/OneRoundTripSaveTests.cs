@@ -30,6 +30,16 @@ public sealed class OneRoundTripSaveTests(RegistryApp app) : IClassFixture<Regis
     }
 
     [Fact]
+    public async Task The_registry_s_saves_take_connections_that_are_not_reset_when_returned()
+    {
+        await using var save = await OneRoundTripSave.StartAsync(app.Store, CancellationToken.None);
+
+        Assert.True(new NpgsqlConnectionStringBuilder(save.Session.Connection!.ConnectionString).NoResetOnClose);
+        await using var other = app.Store.QuerySession();
+        Assert.False(new NpgsqlConnectionStringBuilder(other.Connection!.ConnectionString).NoResetOnClose);
+    }
+
+    [Fact]
     public async Task A_save_whose_append_is_refused_records_nothing_it_held()
     {
         var studyId = await app.RegisteredStudyAsync();
