@@ -3,14 +3,14 @@ using System.Globalization;
 namespace Registry.Benchmarks.Scale;
 
 /// <summary>
-/// CPU seconds (user + system) spent by the registry process and by its PostgreSQL cluster, read from /proc. Unlike a
-/// rate, CPU per write hardly moves with what else the machine runs, so it shows what a change saves on a busy machine.
+/// CPU seconds (user + system) spent by the registry's processes and by their PostgreSQL cluster, read from /proc. Unlike
+/// a rate, CPU per write hardly moves with what else the machine runs, so it shows what a change saves on a busy machine.
 /// </summary>
-public sealed class ProcessorTime(int apiProcess, string clusterDirectory)
+public sealed class ProcessorTime(IReadOnlyList<int> apiProcesses, string clusterDirectory)
 {
     private const double TicksPerSecond = 100;
 
-    public (double Api, double Postgres) Now() => (Seconds(apiProcess, children: false), PostgresSeconds());
+    public (double Api, double Postgres) Now() => (apiProcesses.Sum(p => Seconds(p, children: false)), PostgresSeconds());
 
     /// <summary>The postmaster with every child it has reaped (cutime) plus every backend still running.</summary>
     private double PostgresSeconds()

@@ -254,7 +254,7 @@ public sealed class ScaleRun(ScaleOptions options)
 
     private async Task WritesAsync(RawPostgres raw, RegistryApi api, string coordinator, IReadOnlyList<ListedPatient> writers, int apiProcess)
     {
-        var cpu = raw.ClusterDirectory is { } cluster ? new ProcessorTime(apiProcess, cluster) : null;
+        var cpu = raw.ClusterDirectory is { } cluster ? new ProcessorTime([apiProcess], cluster) : null;
         Console.WriteLine($"Writes: {options.WriteDuration.TotalSeconds:F0} s per level after {options.WriteWarmUp.TotalSeconds:F0} s warm-up ...");
         var days = new ConcurrentDictionary<Guid, int>();
         foreach (var clients in new[] { 1, 2, 4 })

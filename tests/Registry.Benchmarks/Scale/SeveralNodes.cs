@@ -6,7 +6,9 @@ namespace Registry.Benchmarks.Scale;
 /// <summary>
 /// The <c>nodes</c> phase: the same four writers, and four readers of the live survival view, against one registry
 /// process and then against two sharing the database (Wolverine distributing the async projections, as
-/// deploy/README.md sets it up), each set started for the measurement; two nodes' throughput is shown beside one's.
+/// deploy/README.md sets it up), each set started for the measurement; two nodes' throughput is shown beside one's,
+/// with the CPU per operation of the nodes and their PostgreSQL: on a machine whose cores the one node already fills,
+/// two nodes cannot add throughput, but the same CPU per operation says nothing is spent on sharing the work.
 /// </summary>
 public static class SeveralNodes
 {
@@ -23,7 +25,7 @@ public static class SeveralNodes
             lock (days) return days[p.PatientId] = days.TryGetValue(p.PatientId, out var d) ? (d + 1) % 1_500 : 0;
         }
 
-        var measured = new Dictionary<int, (Measured Writes, Measured Reads, LoadAverage Start, LoadAverage End, string? Refusal)>();
+        var measured = new Dictionary<int, (Measured Writes, Measured Reads, LoadAverage Start, LoadAverage End, string? Refusal, string WriteCpu, string ReadCpu)>();
         foreach (var nodes in new[] { 1, 2 })
         {
             var servers = new List<RunningRegistry>();
@@ -46,15 +48,22 @@ public static class SeveralNodes
                         HttpStatusCode.Created);
                     await api.TimedAsync(RegistryApi.Request(HttpMethod.Get, $"/api/studies/{studyId}/survival", investigator), HttpStatusCode.OK);
                 }
+                var cpu = new ProcessorTime(servers.Select(s => s.ProcessId).ToList(), RawPostgres.FromServerLog(servers[0].Lines).ClusterDirectory!);
                 var start = LoadAverage.Now();
+                // CPU from the end of the warm-up: each fresh process is still compiling its routes before it.
+                var writesWarmed = WhenWarmedAsync(cpu, options.WriteWarmUp);
                 var writes = await Task.WhenAll(apis.Select((api, i) => ApiWrites.RunAsync(api, coordinator,
                     writers.Where((_, k) => k % nodes == i).ToList(), Clients / nodes, options.WriteWarmUp, options.WriteDuration, NextDay)));
                 var writeLatencies = writes.SelectMany(w => w.Latencies).ToList();
                 var writeRate = writes.Sum(w => w.Accepted) / writes.Max(w => w.Seconds);
+                var cpu1 = cpu.Now();
+                var readsWarmed = WhenWarmedAsync(cpu, options.WriteWarmUp);
                 var reads = await ReadAsync(apis, $"/api/studies/{studyId}/survival", investigator, options.WriteWarmUp, options.WriteDuration);
+                var cpu2 = cpu.Now();
                 measured[nodes] = (Measured.OfRate(writeRate, "events/s", writes.Max(w => w.Seconds), writeLatencies),
                     Measured.OfRate(reads.Latencies.Count / reads.Seconds, "requests/s", reads.Seconds, reads.Latencies), start, LoadAverage.Now(),
-                    writes.Select(w => w.FirstRefusal).FirstOrDefault(r => r is not null) is { } refusal ? $"{writes.Sum(w => w.Refused)} refused, first: {refusal}" : null);
+                    writes.Select(w => w.FirstRefusal).FirstOrDefault(r => r is not null) is { } refusal ? $"{writes.Sum(w => w.Refused)} refused, first: {refusal}" : null,
+                    PerOperation(await writesWarmed, cpu1, writes.Sum(w => w.Accepted)), PerOperation(await readsWarmed, cpu2, reads.Latencies.Count));
                 foreach (var api in apis) api.Dispose();
             }
             finally
@@ -66,10 +75,22 @@ public static class SeveralNodes
         var (one, two) = (measured[1], measured[2]);
         report.Add(new Figure("Several nodes", $"POST follow-up, {Clients} clients over 2 nodes", two.Writes, "the same on 1 node", one.Writes,
             Ratio(two.Writes, one.Writes), "of 1 node", "writes scale", two.Start, two.End,
-            string.Join("; ", new[] { "both processes on this machine's 2 cores", one.Refusal, two.Refusal }.OfType<string>())));
+            string.Join("; ", new[] { $"CPU per write: 2 nodes {two.WriteCpu}, 1 node {one.WriteCpu}", "both processes on this machine's 2 cores", one.Refusal, two.Refusal }.OfType<string>())));
         report.Add(new Figure("Several nodes", $"live /survival, {Clients} readers over 2 nodes", two.Reads, "the same on 1 node", one.Reads,
-            Ratio(two.Reads, one.Reads), "of 1 node", "reads scale", two.Start, two.End, "both processes on this machine's 2 cores"));
+            Ratio(two.Reads, one.Reads), "of 1 node", "reads scale", two.Start, two.End,
+            $"CPU per request: 2 nodes {two.ReadCpu}, 1 node {one.ReadCpu}; both processes on this machine's 2 cores"));
     }
+
+    private static async Task<(double Api, double Postgres)> WhenWarmedAsync(ProcessorTime cpu, TimeSpan warmUp)
+    {
+        await Task.Delay(warmUp);
+        return cpu.Now();
+    }
+
+    /// <summary>The nodes' and PostgreSQL's CPU over a span, in ms per operation measured in it.</summary>
+    private static string PerOperation((double Api, double Postgres) from, (double Api, double Postgres) to, long operations) =>
+        operations == 0 || double.IsNaN(to.Postgres - from.Postgres) ? "—"
+            : FormattableString.Invariant($"API {1000 * (to.Api - from.Api) / operations:F2} + PostgreSQL {1000 * (to.Postgres - from.Postgres) / operations:F2} ms");
 
     private static double? Ratio(Measured two, Measured one) => one.Rate is > 0 && two.Rate is { } rate ? rate / one.Rate : null;
 
