@@ -9,7 +9,7 @@ using Registry.Api.Infrastructure;
 AppContext.SetData("System.Threading.ThreadPool.UnfairSemaphoreSpinLimit", 0);
 if (!RegistryCli.Serves(args))
 {
-    BulkVerbRuntime.StartAgainForBulk(args);
+    BulkVerbRuntime.StartAgainWithoutPgo(args);
     return await RegistryCli.RunAsync(args);
 }
 

@@ -3,20 +3,15 @@ using System.Runtime.InteropServices;
 namespace Registry.Api.Cli;
 
 /// <summary>
-/// The bulk verbs (<c>import</c>, <c>seed</c>) run without the JIT's tiered PGO and tiers, the server keeps both. A verb
-/// lives seconds and never repays PGO's instrumented code (a third of its CPU, docs/performance.md, "Bulk, eighth
-/// round") nor its tier-0 code's type checks before the rejit (another tenth, "Bulk, ninth round"), while the server's
-/// warm write paths gain from them; the runtime reads the settings once, at its start, for the whole process. So a bulk
-/// verb replaces its own process image (execve: same process id, arguments, standard streams and environment, plus
-/// <c>DOTNET_TieredPGO=0</c> and <c>DOTNET_TieredCompilation=0</c>) before it does anything: no second process to
-/// forward signals to.
+/// The bulk verbs (<c>import</c>, <c>seed</c>) run without the JIT's tiered PGO, the server keeps it. A verb lives
+/// seconds and never repays PGO's instrumented code (a third of its CPU, docs/performance.md, "Bulk, eighth round"),
+/// while the server's warm write paths gain from it; the runtime reads the setting once, at its start, for the whole
+/// process. So a bulk verb replaces its own process image (execve: same process id, arguments, standard streams and
+/// environment, plus <c>DOTNET_TieredPGO=0</c>) before it does anything: no second process to forward signals to.
 /// </summary>
 public static class BulkVerbRuntime
 {
     public const string Setting = "DOTNET_TieredPGO";
-
-    /// <summary>Every method compiled once, optimised, at its first call: no tier-0 code, no rejit on a second thread.</summary>
-    public const string Tiers = "DOTNET_TieredCompilation";
 
     private static readonly string[] BulkVerbs = ["import", "seed"];
 
@@ -29,18 +24,13 @@ public static class BulkVerbRuntime
         args.Length > 0 && BulkVerbs.Contains(args[0], StringComparer.Ordinal) && OperatingSystem.IsLinux()
         && environment(Setting) is null && environment("COMPlus_TieredPGO") is null && environment("DOTNET_DiagnosticPorts") is null;
 
-    /// <summary>The settings a bulk verb starts again with: without PGO, and without tiers unless the user chose them.</summary>
-    public static IReadOnlyList<string> Settings(Func<string, string?> environment) =>
-        environment(Tiers) is null && environment("COMPlus_TieredCompilation") is null ? [$"{Setting}=0", $"{Tiers}=0"] : [$"{Setting}=0"];
-
-    /// <summary>Replaces this process with itself without PGO and tiers when <see cref="StartsAgain"/>; returns only when it did not.</summary>
-    public static void StartAgainForBulk(string[] args)
+    /// <summary>Replaces this process with itself without PGO when <see cref="StartsAgain"/>; returns only when it did not.</summary>
+    public static void StartAgainWithoutPgo(string[] args)
     {
         if (!StartsAgain(args, Environment.GetEnvironmentVariable)) return;
         // The process's own command line and environment, byte for byte, as the kernel started it.
         var argv = Split(File.ReadAllBytes("/proc/self/cmdline"));
-        var envp = Split(File.ReadAllBytes("/proc/self/environ"))
-            .Concat(Settings(Environment.GetEnvironmentVariable).Select(System.Text.Encoding.UTF8.GetBytes)).ToList();
+        var envp = Split(File.ReadAllBytes("/proc/self/environ")).Append(System.Text.Encoding.UTF8.GetBytes($"{Setting}=0")).ToList();
         // The runtime's diagnostics socket is named after the process id, which the new image keeps: left in place, it
         // stops the new runtime from listening (no dotnet-trace, dotnet-counters) and outlives the verb.
         foreach (var socket in Directory.EnumerateFiles(Path.GetTempPath(), $"dotnet-diagnostic-{Environment.ProcessId}-*-socket"))
@@ -60,7 +50,7 @@ public static class BulkVerbRuntime
         }
         finally
         {
-            // Reached only when execve failed: the verb runs on, with PGO and tiers.
+            // Reached only when execve failed: the verb runs on, with PGO.
             foreach (var p in pointers) Marshal.FreeHGlobal(p);
         }
     }

@@ -33,14 +33,6 @@ public sealed class BulkVerbProcessTests(RegistryDataDirectory data) : IClassFix
         Assert.False(BulkVerbRuntime.StartsAgain(["import", "--study", "S", "--events", "events.csv"], name => name == variable ? value : null));
 
     [Fact]
-    public void A_bulk_verb_starts_again_without_PGO_and_without_tiers_unless_the_tiers_are_chosen()
-    {
-        Assert.Equal(["DOTNET_TieredPGO=0", "DOTNET_TieredCompilation=0"], BulkVerbRuntime.Settings(_ => null));
-        Assert.Equal(["DOTNET_TieredPGO=0"], BulkVerbRuntime.Settings(name => name == "DOTNET_TieredCompilation" ? "1" : null));
-        Assert.Equal(["DOTNET_TieredPGO=0"], BulkVerbRuntime.Settings(name => name == "COMPlus_TieredCompilation" ? "1" : null));
-    }
-
-    [Fact]
     public async Task Seed_and_import_started_again_print_what_they_did_exit_as_they_did_and_stop_their_cluster()
     {
         var directory = Directory.CreateDirectory(Path.Combine(data.Path, "runs")).FullName;
@@ -87,7 +79,6 @@ public sealed class BulkVerbProcessTests(RegistryDataDirectory data) : IClassFix
             });
             var environment = (await File.ReadAllTextAsync($"/proc/{verb.Id}/environ")).Split('\0');
             Assert.Contains($"{BulkVerbRuntime.Setting}=0", environment);
-            Assert.Contains($"{BulkVerbRuntime.Tiers}=0", environment);
             // The verb is now the only process attached: letting go of the cluster on its way out stops it.
             await cluster.DisposeAsync();
 
@@ -130,7 +121,7 @@ public sealed class BulkVerbProcessTests(RegistryDataDirectory data) : IClassFix
             RedirectStandardError = true,
             Environment = { ["Registry__DataDirectory"] = directory, ["Registry__DemoStudy__LoadOnFirstRun"] = "false" },
         };
-        foreach (var chosen in new[] { "ConnectionStrings__Registry", BulkVerbRuntime.Setting, "COMPlus_TieredPGO", BulkVerbRuntime.Tiers, "COMPlus_TieredCompilation", "DOTNET_DiagnosticPorts" })
+        foreach (var chosen in new[] { "ConnectionStrings__Registry", BulkVerbRuntime.Setting, "COMPlus_TieredPGO", "DOTNET_DiagnosticPorts" })
             start.Environment.Remove(chosen);
         return Process.Start(start)!;
     }
