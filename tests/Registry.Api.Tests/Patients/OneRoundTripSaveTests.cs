@@ -42,18 +42,14 @@ public sealed class OneRoundTripSaveTests(RegistryApp app) : IClassFixture<Regis
     [Fact]
     public async Task A_save_whose_append_is_refused_records_nothing_it_held()
     {
-        var studyId = await app.RegisteredStudyAsync();
-        var patientId = await app.EnrolledPatientAsync(studyId);
-        var claim = new StudyCodeClaim($"REFUSED-{Guid.NewGuid():N}", studyId);
+        var (_, patientId, claim) = await EnrolledWithClaimAsync("REFUSED");
 
-        var refused = await Assert.ThrowsAnyAsync<Exception>(async () =>
+        var refused = await Assert.ThrowsAnyAsync<Exception>(() => SaveAsync(session =>
         {
-            await using var save = await OneRoundTripSave.StartAsync(app.Store, CancellationToken.None);
-            save.Session.Store(claim);
+            session.Store(claim);
             // The stream is at version 1: an append as if it were at 2 is refused by the database.
-            save.Session.Events.Append(patientId, 4, new LastKnownAlive(new DateOnly(2020, 3, 1)), new LastKnownAlive(new DateOnly(2020, 4, 1)));
-            await save.Session.SaveChangesAsync();
-        });
+            session.Events.Append(patientId, 4, new LastKnownAlive(new DateOnly(2020, 3, 1)), new LastKnownAlive(new DateOnly(2020, 4, 1)));
+        }));
 
         Assert.True(WriteConflicts.IsConcurrentWrite(refused), refused.ToString());
         await AssertNothingRecordedAsync(claim, patientId);
@@ -62,22 +58,33 @@ public sealed class OneRoundTripSaveTests(RegistryApp app) : IClassFixture<Regis
     [Fact]
     public async Task A_save_whose_study_moved_on_records_nothing_though_its_append_was_sent_first()
     {
-        var studyId = await app.RegisteredStudyAsync();
-        var patientId = await app.EnrolledPatientAsync(studyId);
-        var claim = new StudyCodeClaim($"AMENDED-{Guid.NewGuid():N}", studyId);
+        var (studyId, patientId, claim) = await EnrolledWithClaimAsync("AMENDED");
 
-        var refused = await Assert.ThrowsAsync<StudyAmendedMeanwhile>(async () =>
+        var refused = await Assert.ThrowsAsync<StudyAmendedMeanwhile>(() => SaveAsync(session =>
         {
-            await using var save = await OneRoundTripSave.StartAsync(app.Store, CancellationToken.None);
-            save.Session.Events.Append(patientId, 2, new LastKnownAlive(new DateOnly(2020, 3, 1)));
-            save.Session.Store(claim);
+            session.Events.Append(patientId, 2, new LastKnownAlive(new DateOnly(2020, 3, 1)));
+            session.Store(claim);
             // The study's stream is at version 1: judged as if at version 2.
-            save.Session.QueueOperation(StudiesInForce.StillAt(save.Session, studyId, 2));
-            await save.Session.SaveChangesAsync();
-        });
+            session.QueueOperation(StudiesInForce.StillAt(session, studyId, 2));
+        }));
 
         Assert.Equal((studyId, 2L), (refused.StudyId, refused.JudgedAt));
         await AssertNothingRecordedAsync(claim, patientId);
+    }
+
+    /// <summary>A patient enrolled in a new study (its stream at version 1) and a claim no save has stored yet.</summary>
+    private async Task<(Guid StudyId, Guid PatientId, StudyCodeClaim Claim)> EnrolledWithClaimAsync(string code)
+    {
+        var studyId = await app.RegisteredStudyAsync();
+        var patientId = await app.EnrolledPatientAsync(studyId);
+        return (studyId, patientId, new StudyCodeClaim($"{code}-{Guid.NewGuid():N}", studyId));
+    }
+
+    private async Task SaveAsync(Action<IDocumentSession> queue)
+    {
+        await using var save = await OneRoundTripSave.StartAsync(app.Store, CancellationToken.None);
+        queue(save.Session);
+        await save.Session.SaveChangesAsync();
     }
 
     private async Task AssertNothingRecordedAsync(StudyCodeClaim claim, Guid patientId)
