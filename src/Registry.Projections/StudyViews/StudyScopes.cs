@@ -73,8 +73,11 @@ public sealed class StudyScopes
 
     private readonly record struct ScopeKey(Guid StudyId, bool FromCharts, DateTimeOffset? AsOf, DateOnly? DataCut);
 
-    /// <summary>A set as read: each patient's outcome beside the version of the record (chart or row) it was read from, the version kept also for patients not in the set (not yet enrolled then).</summary>
-    /// <para><see cref="Shared"/>: how many of its outcomes are the whole records' set's own objects (a moment's or cut's set taken from it).</para>
+    /// <summary>
+    /// A set as read: each patient's outcome beside the version of the record (chart or row) it was read from, the
+    /// version kept also for patients not in the set (not yet enrolled then); <see cref="Shared"/> of its outcomes are the
+    /// whole records' set's own objects (a moment's or cut's set taken from it).
+    /// </summary>
     private sealed record Snapshot(StoreMark Mark, int ProtocolVersion, Dictionary<Guid, KeptPatient> ByPatient, IReadOnlyList<PatientOutcome> Outcomes,
         StudyViewScope? Scope, DateTimeOffset? FirstRecorded, DateTimeOffset? LastRecorded, int Shared = 0);
 
@@ -330,7 +333,7 @@ public sealed class StudyScopes
                 else byPatient[id] = new KeptPatient(_parts.Share(record.Row!.Outcome), record.Row.Version);
             }
         }
-        // A patient read again holds an outcome of its own now (counted as shared before only if it was).
+        // Each patient read again holds an outcome of its own now; counting every one as if it had been shared errs towards dropping sets sooner.
         return InSubjectOrder(mark, study, byPatient, first, last, Math.Max(0, (kept?.Shared ?? 0) - movedCount));
     }
 
