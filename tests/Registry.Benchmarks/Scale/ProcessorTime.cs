@@ -12,6 +12,9 @@ public sealed class ProcessorTime(IReadOnlyList<int> apiProcesses, string cluste
 
     public (double Api, double Postgres) Now() => (apiProcesses.Sum(p => Seconds(p, children: false)), PostgresSeconds());
 
+    /// <summary>Each registry process's CPU seconds on its own, in the order given: which node the work fell on.</summary>
+    public double[] ByProcess() => [.. apiProcesses.Select(p => Seconds(p, children: false))];
+
     /// <summary>The postmaster with every child it has reaped (cutime) plus every backend still running.</summary>
     private double PostgresSeconds()
     {

@@ -161,6 +161,22 @@ public sealed class RunningRegistry : IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// Waits until the server says its study views are warmed (or that warming failed): the warm-up reads every patient
+    /// once, seconds of CPU that would otherwise be counted against the first operations measured.
+    /// </summary>
+    public async Task WaitViewsWarmedAsync(TimeSpan timeout)
+    {
+        var deadline = DateTime.UtcNow + timeout;
+        while (!Lines.Any(l => l.Contains("Study views warmed", StringComparison.Ordinal) || l.Contains("Warming the study views failed", StringComparison.Ordinal)))
+        {
+            if (_process.HasExited)
+                throw new BenchmarkSetupException($"The registry exited with {_process.ExitCode} while warming its study views:{Environment.NewLine}{string.Join(Environment.NewLine, Lines.TakeLast(20))}");
+            if (DateTime.UtcNow > deadline) throw new BenchmarkSetupException($"The registry did not warm its study views within {timeout.TotalSeconds:F0} s.");
+            await Task.Delay(250);
+        }
+    }
+
     private bool _disposed;
 
     public async ValueTask DisposeAsync()

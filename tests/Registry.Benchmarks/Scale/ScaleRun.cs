@@ -72,6 +72,8 @@ public sealed class ScaleRun(ScaleOptions options)
         var behindAtStart = await raw.EventsBehindAsync();
         var catchUp = await WaitCaughtUpAsync(raw, server);
         var rssCaughtUp = server.ResidentMegabytes();
+        // The writes and views are measured on a server done reading its study views ahead, not beside that read.
+        await server.WaitViewsWarmedAsync(TimeSpan.FromMinutes(5));
         _report.Header = Header(marker, reused, events);
 
         var admin = await _registry.TokenAsync("bench-admin", "admin");

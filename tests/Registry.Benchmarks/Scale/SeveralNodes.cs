@@ -38,6 +38,7 @@ public static class SeveralNodes
                     using var probe = new HttpClient();
                     await server.WaitHealthyAsync(probe, TimeSpan.FromMinutes(5));
                 }
+                foreach (var server in servers) await server.WaitViewsWarmedAsync(TimeSpan.FromMinutes(5));
                 var apis = servers.Select(s => new RegistryApi(s.Url)).ToList();
                 // A fresh process compiles each route on its first request (seconds on a busy machine): not part of the figure.
                 foreach (var (api, i) in apis.Select((a, i) => (a, i)))
@@ -56,14 +57,14 @@ public static class SeveralNodes
                     writers.Where((_, k) => k % nodes == i).ToList(), Clients / nodes, options.WriteWarmUp, options.WriteDuration, NextDay)));
                 var writeLatencies = writes.SelectMany(w => w.Latencies).ToList();
                 var writeRate = writes.Sum(w => w.Accepted) / writes.Max(w => w.Seconds);
-                var cpu1 = cpu.Now();
+                var (cpu1, nodes1) = (cpu.Now(), cpu.ByProcess());
                 var readsWarmed = WhenWarmedAsync(cpu, options.WriteWarmUp);
                 var reads = await ReadAsync(apis, $"/api/studies/{studyId}/survival", investigator, options.WriteWarmUp, options.WriteDuration);
-                var cpu2 = cpu.Now();
+                var (cpu2, nodes2) = (cpu.Now(), cpu.ByProcess());
                 measured[nodes] = (Measured.OfRate(writeRate, "events/s", writes.Max(w => w.Seconds), writeLatencies),
                     Measured.OfRate(reads.Latencies.Count / reads.Seconds, "requests/s", reads.Seconds, reads.Latencies), start, LoadAverage.Now(),
                     writes.Select(w => w.FirstRefusal).FirstOrDefault(r => r is not null) is { } refusal ? $"{writes.Sum(w => w.Refused)} refused, first: {refusal}" : null,
-                    PerOperation(await writesWarmed, cpu1, writes.Sum(w => w.Accepted)), PerOperation(await readsWarmed, cpu2, reads.Latencies.Count));
+                    PerOperation(await writesWarmed, (cpu1, nodes1), writes.Sum(w => w.Accepted)), PerOperation(await readsWarmed, (cpu2, nodes2), reads.Latencies.Count));
                 foreach (var api in apis) api.Dispose();
             }
             finally
@@ -81,16 +82,23 @@ public static class SeveralNodes
             $"CPU per request: 2 nodes {two.ReadCpu}, 1 node {one.ReadCpu}; both processes on this machine's 2 cores"));
     }
 
-    private static async Task<(double Api, double Postgres)> WhenWarmedAsync(ProcessorTime cpu, TimeSpan warmUp)
+    private static async Task<((double Api, double Postgres) All, double[] Nodes)> WhenWarmedAsync(ProcessorTime cpu, TimeSpan warmUp)
     {
         await Task.Delay(warmUp);
-        return cpu.Now();
+        return (cpu.Now(), cpu.ByProcess());
     }
 
-    /// <summary>The nodes' and PostgreSQL's CPU over a span, in ms per operation measured in it.</summary>
-    private static string PerOperation((double Api, double Postgres) from, (double Api, double Postgres) to, long operations) =>
-        operations == 0 || double.IsNaN(to.Postgres - from.Postgres) ? "—"
-            : FormattableString.Invariant($"API {1000 * (to.Api - from.Api) / operations:F2} + PostgreSQL {1000 * (to.Postgres - from.Postgres) / operations:F2} ms");
+    /// <summary>
+    /// The nodes' and PostgreSQL's CPU over a span, in ms per operation measured in it; with two nodes, each node's share
+    /// too, in the order they were started.
+    /// </summary>
+    private static string PerOperation(((double Api, double Postgres) All, double[] Nodes) from, ((double Api, double Postgres) All, double[] Nodes) to, long operations)
+    {
+        if (operations == 0 || double.IsNaN(to.All.Postgres - from.All.Postgres)) return "—";
+        var nodes = to.Nodes.Length < 2 ? ""
+            : $" ({string.Join(" + ", to.Nodes.Select((t, i) => FormattableString.Invariant($"node {i + 1} {1000 * (t - from.Nodes[i]) / operations:F2}")))})";
+        return FormattableString.Invariant($"API {1000 * (to.All.Api - from.All.Api) / operations:F2}{nodes} + PostgreSQL {1000 * (to.All.Postgres - from.All.Postgres) / operations:F2} ms");
+    }
 
     private static double? Ratio(Measured two, Measured one) => one.Rate is > 0 && two.Rate is { } rate ? rate / one.Rate : null;
 
