@@ -22,15 +22,47 @@ public static class AnalysisSources
     }
 
     /// <summary>
-    /// The same study, moment and cut (<see cref="AnalysisSource"/> without its patients, for the datasets' shapes) and
-    /// its patients read one at a time in USUBJID order, each pass reading them again: what a route writes as they come.
+    /// The study's dataset <paramref name="shapeOf"/> at the moment and cut as CSV, or as Dataset-JSON when
+    /// <paramref name="json"/> (<see cref="KeptAsync{T}"/>).
     /// </summary>
-    public static async Task<(AnalysisSource? Source, Func<CancellationToken, IAsyncEnumerable<AnalysisPatient>>? Patients, ViewRefusal? Refusal)> StreamAsync(
-        IQuerySession session, Guid studyId, string? asOf, string? dataCut, CancellationToken ct)
+    public static async Task<(AnalysisSource? Source, DeflatedDataset? Dataset, ViewRefusal? Refusal)> DatasetAsync(IQuerySession session, Guid studyId,
+        Func<AnalysisSource, DatasetShape> shapeOf, bool json, string? asOf, string? dataCut, CancellationToken ct) =>
+        await KeptAsync(session, studyId, asOf, dataCut, source => $"datasets/{shapeOf(source).Name}.{(json ? "json" : "csv")}",
+            (source, patients, c) => json ? DeflatedDataset.JsonAsync(shapeOf(source), patients, c) : DeflatedDataset.CsvAsync(shapeOf(source), patients, c),
+            dataset => dataset.Bytes, ct);
+
+    /// <summary>The data definition (define.json) of the study's datasets at the moment and cut, as its bytes (<see cref="KeptAsync{T}"/>).</summary>
+    public static async Task<(AnalysisSource? Source, byte[]? Definition, ViewRefusal? Refusal)> DefinitionAsync(IQuerySession session, Guid studyId,
+        string? asOf, string? dataCut, CancellationToken ct) =>
+        await KeptAsync(session, studyId, asOf, dataCut, _ => "datasets/define.json", async (source, patients, c) =>
+        {
+            var definition = await DataDefinition.OfAsync(source, AnalysisDatasets.All.Select(d => d.Shape(source)).ToList(), patients, c);
+            using var body = new MemoryStream();
+            await definition.WriteAsync(body, c);
+            return body.ToArray();
+        }, definition => definition.Length, ct);
+
+    /// <summary>
+    /// An answer written from every patient of the study at the moment and cut, read once in USUBJID order. When no event
+    /// lies above the committed store position it is kept beside the views' sets, under their budget, while the store
+    /// stays there: a new entry moves it, so the next request writes the answer again. Otherwise it is written for this
+    /// request only.
+    /// </summary>
+    private static async Task<(AnalysisSource? Source, T? Answer, ViewRefusal? Refusal)> KeptAsync<T>(IQuerySession session, Guid studyId, string? asOf,
+        string? dataCut, Func<AnalysisSource, string> name, Func<AnalysisSource, IAsyncEnumerable<AnalysisPatient>, CancellationToken, Task<T>> write,
+        Func<T, long> bytes, CancellationToken ct) where T : class
     {
-        var (stream, refusal) = await StudyViewLoader.StreamPatientsAsync(session, studyId, asOf, dataCut, ct);
-        if (stream is null) return (null, null, refusal);
-        return (new AnalysisSource(stream.Study, [], stream.AsOf, stream.DataCut), c => Patients(stream, c), null);
+        var scopes = StudyScopes.Of(session.DocumentStore);
+        // Read before the study and its charts, so what is written holds at least every event up to it.
+        var (mark, settled) = await scopes.ChartsMarkAsync(session, ct);
+        var (study, moment, cut, refusal) = await StudyViewLoader.ResolveAsync(session, studyId, asOf, dataCut, ct);
+        if (study is null) return (null, null, refusal);
+        var source = new AnalysisSource(study, [], moment, cut);
+        if (settled && scopes.KeptAnswerAt<T>(studyId, name(source), moment, cut, mark) is { } kept) return (source, kept, null);
+        var stream = await StudyViewLoader.StreamPatientsAsync(session, study, moment, cut, ct);
+        var answer = await write(source, Patients(stream, ct), ct);
+        if (settled) scopes.KeepAnswer(studyId, name(source), moment, cut, mark, answer, bytes(answer));
+        return (source, answer, null);
     }
 
     private static async IAsyncEnumerable<AnalysisPatient> Patients(StudyPatientStream stream, [EnumeratorCancellation] CancellationToken ct)

@@ -14,8 +14,9 @@ namespace Registry.Api.Datasets;
 /// <summary>
 /// A study's CDISC ADaM-shaped analysis datasets (ADSL, ADTTE, ADRS, ADAE) as CSV or Dataset-JSON, and their data
 /// definition, as of any moment and data cut: the patients, outcomes and refusals of the study views
-/// (<see cref="StudyViewLoader.StreamPatientsAsync"/>), for the views' readers and under their rate limit. Each is written
-/// patient by patient as the charts are read, so no route holds a study's records or rows at once.
+/// (<see cref="StudyViewLoader.StreamPatientsAsync(IQuerySession, Guid, string?, string?, CancellationToken)"/>), for the views' readers and under their rate limit.
+/// Each dataset and define.json is written once per store position and kept, deflated, beside the views' sets
+/// (<see cref="AnalysisSources.DatasetAsync"/>); while events are above the committed position, it is written for the request only.
 /// </summary>
 [Tags(ApiTags.AnalysisDatasets)]
 public static class GettingDatasetsEndpoint
@@ -31,10 +32,9 @@ public static class GettingDatasetsEndpoint
     public static async Task<IResult> Csv(Guid studyId, string dataset, string? asOf, string? dataCut, IQuerySession session, CancellationToken ct)
     {
         if (AnalysisDatasets.FindShape(dataset) is not { } shapeOf) return Unknown(dataset);
-        var (source, patients, refusal) = await AnalysisSources.StreamAsync(session, studyId, asOf, dataCut, ct);
+        var (source, csv, refusal) = await AnalysisSources.DatasetAsync(session, studyId, shapeOf, json: false, asOf, dataCut, ct);
         if (source is null) return refusal!.ToResult();
-        var shape = shapeOf(source);
-        return Results.Stream(body => DatasetCsv.WriteAsync(shape, patients!(ct), body, ct), "text/csv; charset=utf-8", FileName(source, shape.Name, "csv"));
+        return Results.Stream(body => csv!.WriteAsync(source, DateTimeOffset.UtcNow, body, ct), "text/csv; charset=utf-8", FileName(source, csv!.Shape.Name, "csv"));
     }
 
     [WolverineGet("/api/studies/{studyId}/datasets/{dataset}.json")]
@@ -47,11 +47,9 @@ public static class GettingDatasetsEndpoint
     public static async Task<IResult> Json(Guid studyId, string dataset, string? asOf, string? dataCut, IQuerySession session, CancellationToken ct)
     {
         if (AnalysisDatasets.FindShape(dataset) is not { } shapeOf) return Unknown(dataset);
-        var (source, patients, refusal) = await AnalysisSources.StreamAsync(session, studyId, asOf, dataCut, ct);
+        var (source, written, refusal) = await AnalysisSources.DatasetAsync(session, studyId, shapeOf, json: true, asOf, dataCut, ct);
         if (source is null) return refusal!.ToResult();
-        var shape = shapeOf(source);
-        return Results.Stream(body => DatasetJson.WriteAsync(shape, source, patients!(ct), DateTimeOffset.UtcNow, body, ct), "application/json",
-            FileName(source, shape.Name, "json"));
+        return Results.Stream(body => written!.WriteAsync(source, DateTimeOffset.UtcNow, body, ct), "application/json", FileName(source, written!.Shape.Name, "json"));
     }
 
     /// <summary>Every dataset's columns — name, label, type, length, keys, origin and code list — as the same query builds them.</summary>
@@ -62,10 +60,9 @@ public static class GettingDatasetsEndpoint
     [ProducesResponseType<JsonObject>(200, "application/json")]
     public static async Task<IResult> Define(Guid studyId, string? asOf, string? dataCut, IQuerySession session, CancellationToken ct)
     {
-        var (source, patients, refusal) = await AnalysisSources.StreamAsync(session, studyId, asOf, dataCut, ct);
+        var (source, definition, refusal) = await AnalysisSources.DefinitionAsync(session, studyId, asOf, dataCut, ct);
         if (source is null) return refusal!.ToResult();
-        var definition = await DataDefinition.OfAsync(source, AnalysisDatasets.All.Select(d => d.Shape(source)).ToList(), patients!(ct), ct);
-        return Results.Stream(body => definition.WriteAsync(body, ct), "application/json", $"{source.StudyCode}-define.json");
+        return Results.Stream(body => body.WriteAsync(definition, ct).AsTask(), "application/json", $"{source.StudyCode}-define.json");
     }
 
     /// <summary>The file a dataset is saved as: <c>{study}-{dataset}.{csv|json}</c>, lower case as the routes name it.</summary>

@@ -22,18 +22,7 @@ public static class DatasetCsv
         await csv.FlushAsync(ct);
     }
 
-    /// <summary>The dataset written patient by patient as <paramref name="patients"/> come: nothing but the current patient's rows is held.</summary>
-    public static async Task WriteAsync(DatasetShape shape, IAsyncEnumerable<AnalysisPatient> patients, Stream body, CancellationToken ct)
-    {
-        await using var csv = SpreadsheetSafeCsv.Create(body);
-        csv.Header([.. shape.Columns.Select(c => c.Name)]);
-        await foreach (var patient in patients.WithCancellation(ct))
-            foreach (var row in shape.RowsOf(patient))
-                await WriteRowAsync(csv, row, ct);
-        await csv.FlushAsync(ct);
-    }
-
-    private static async Task WriteRowAsync(SpreadsheetSafeCsv csv, object?[] row, CancellationToken ct)
+    internal static async Task WriteRowAsync(SpreadsheetSafeCsv csv, object?[] row, CancellationToken ct)
     {
         foreach (var value in row)
         {

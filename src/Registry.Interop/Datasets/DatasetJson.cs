@@ -31,42 +31,7 @@ public static class DatasetJson
         await json.FlushAsync(ct);
     }
 
-    /// <summary>
-    /// The dataset written patient by patient as <paramref name="patients"/> come. The record count and the columns'
-    /// lengths precede the rows, so the rows go to a scratch file (deleted on close) while they are counted, then follow
-    /// the header: the same bytes as the dataset built whole, without holding its rows.
-    /// </summary>
-    public static async Task WriteAsync(DatasetShape shape, AnalysisSource source, IAsyncEnumerable<AnalysisPatient> patients, DateTimeOffset createdAt,
-        Stream body, CancellationToken ct)
-    {
-        var tally = new DatasetTally(shape.Columns);
-        await using var scratch = new FileStream(Path.Combine(Path.GetTempPath(), $"trial-registry-dataset-{Guid.NewGuid():N}.json"), FileMode.CreateNew,
-            FileAccess.ReadWrite, FileShare.None, 1 << 16, FileOptions.DeleteOnClose | FileOptions.Asynchronous);
-        await using (var rows = new Utf8JsonWriter(scratch))
-        {
-            rows.WriteStartArray();
-            await foreach (var patient in patients.WithCancellation(ct))
-            {
-                foreach (var row in shape.RowsOf(patient))
-                {
-                    tally.Add(row);
-                    WriteRow(rows, row);
-                }
-                if (rows.BytesPending > 16 * 1024) await rows.FlushAsync(ct);
-            }
-            rows.WriteEndArray();
-        }
-        await using (var json = new Utf8JsonWriter(body))
-        {
-            WriteHeader(json, shape.Name, shape.Label, shape.Columns, tally.Records, tally.Length, source, createdAt);
-            json.WritePropertyName("rows");
-        }
-        scratch.Position = 0;
-        await scratch.CopyToAsync(body, ct);
-        await body.WriteAsync("}"u8.ToArray(), ct);
-    }
-
-    private static void WriteHeader(Utf8JsonWriter json, string name, string label, IReadOnlyList<DatasetColumn> columns, int records, Func<int, int?> length,
+    internal static void WriteHeader(Utf8JsonWriter json, string name, string label, IReadOnlyList<DatasetColumn> columns, int records, Func<int, int?> length,
         AnalysisSource source, DateTimeOffset createdAt)
     {
         json.WriteStartObject();
@@ -105,7 +70,7 @@ public static class DatasetJson
         json.WriteEndArray();
     }
 
-    private static void WriteRow(Utf8JsonWriter json, object?[] row)
+    internal static void WriteRow(Utf8JsonWriter json, object?[] row)
     {
         json.WriteStartArray();
         foreach (var value in row)

@@ -45,8 +45,9 @@ public sealed class StudyScopes
     public const int BytesPerPatient = 640;
 
     /// <summary>
-    /// Bytes the sets may hold together (a set per study for the current view, more for moments and cuts); least
-    /// recently used sets go first, so memory stays bounded whatever the number of studies and variants asked.
+    /// Bytes the sets may hold together (a set per study for the current view, more for moments and cuts) with the
+    /// answers kept beside them (<see cref="KeepAnswer"/>: a study's analysis datasets, deflated); least recently used
+    /// go first, so memory stays bounded whatever the number of studies and variants asked.
     /// 192 MB keeps a study of 100 000 patients' current set, its whole records' set and the sets of two moments or
     /// cuts taken from it, so an auditor's moment asked between the investigators' live views is not read again each
     /// time. Set from <c>Registry:Views:KeptMegabytes</c>.
@@ -70,6 +71,61 @@ public sealed class StudyScopes
 
     /// <summary>How many sets are kept now, and their patients (for tests and the health of the cache).</summary>
     public (int Sets, int Patients) Kept => (_entries.Count, _entries.Values.Sum(e => e.Snapshot?.Outcomes.Count ?? 0));
+
+    /// <summary>The bytes of the answers kept beside the sets (<see cref="KeepAnswer"/>), counted in the same budget.</summary>
+    public long AnswerBytesKept => _answers.Values.Sum(a => a.Bytes);
+
+    private readonly record struct AnswerKey(Guid StudyId, string Name, DateTimeOffset? AsOf, DateOnly? DataCut);
+
+    /// <summary>An answer computed from every chart of a study, the store position it reflects, what it holds, and when it was last used.</summary>
+    private sealed class KeptAnswer(object value, StoreMark mark, long bytes)
+    {
+        public object Value { get; } = value;
+        public StoreMark Mark { get; } = mark;
+        public long Bytes { get; } = bytes;
+        public long LastUsed;
+    }
+
+    private readonly ConcurrentDictionary<AnswerKey, KeptAnswer> _answers = new();
+
+    /// <summary>
+    /// The store position below which every event is committed, as the sets derived from the charts read it, and
+    /// whether no event lies above it: only then does an answer computed from the charts now hold at that position
+    /// (one above it may still be joined by an earlier event not yet committed).
+    /// </summary>
+    public async Task<(StoreMark Mark, bool Settled)> ChartsMarkAsync(IQuerySession session, CancellationToken ct)
+    {
+        var read = await ReadMarkAsync(session, SafeMark, null, ct);
+        return (read.Mark, !read.EventsAbove);
+    }
+
+    /// <summary>
+    /// The answer kept under <paramref name="name"/> for the study at the moment and cut, when it was computed at
+    /// <paramref name="mark"/> (<see cref="ChartsMarkAsync"/>, settled); else null.
+    /// </summary>
+    public T? KeptAnswerAt<T>(Guid studyId, string name, DateTimeOffset? asOf, DateOnly? dataCut, StoreMark mark) where T : class
+    {
+        if (!_answers.TryGetValue(new AnswerKey(studyId, name, asOf, dataCut), out var kept) || kept.Mark != mark || kept.Value is not T answer) return null;
+        kept.LastUsed = Interlocked.Increment(ref _clock);
+        return answer;
+    }
+
+    /// <summary>
+    /// Keeps <paramref name="answer"/>, computed from the charts at the settled <paramref name="mark"/>, in place of any
+    /// earlier one of the same name, study, moment and cut; its <paramref name="bytes"/> count in the sets' budget, so
+    /// the least recently used sets and answers go to make room, and an answer larger than the budget is not kept.
+    /// </summary>
+    public void KeepAnswer<T>(Guid studyId, string name, DateTimeOffset? asOf, DateOnly? dataCut, StoreMark mark, T answer, long bytes) where T : class
+    {
+        var key = new AnswerKey(studyId, name, asOf, dataCut);
+        if (bytes > MaximumBytesKept)
+        {
+            _answers.TryRemove(key, out _);
+            return;
+        }
+        _answers[key] = new KeptAnswer(answer, mark, bytes) { LastUsed = Interlocked.Increment(ref _clock) };
+        CollectAfter(Evict(null, 0));
+    }
 
     private readonly record struct ScopeKey(Guid StudyId, bool FromCharts, DateTimeOffset? AsOf, DateOnly? DataCut);
 
@@ -374,23 +430,25 @@ public sealed class StudyScopes
         GC.Collect(GC.MaxGeneration, GCCollectionMode.Aggressive, blocking: true, compacting: true);
     }
 
-    /// <summary>Drops the least recently used sets while they hold more than <see cref="MaximumBytesKept"/>; the one just used stays.</summary>
+    /// <summary>Drops the least recently used sets and answers while they hold more than <see cref="MaximumBytesKept"/>; the one just used stays.</summary>
     private void Evict() => Evict(null, 0);
 
     /// <summary>
-    /// Drops the least recently used sets but <paramref name="reading"/> (and the one just used) until <paramref name="room"/> more bytes fit;
+    /// Drops the least recently used sets and answers but <paramref name="reading"/> (and the one just used) until <paramref name="room"/> more bytes fit;
     /// returns the patients dropped.
     /// </summary>
     private long Evict(Entry? reading, long room)
     {
-        var sets = _entries.Where(s => s.Value != reading).ToArray();
+        var sets = _entries.Where(s => s.Value != reading).Select(s => (s.Value.LastUsed, Set: (ScopeKey?)s.Key, Answer: (AnswerKey?)null));
+        var answers = _answers.Select(a => (a.Value.LastUsed, Set: (ScopeKey?)null, Answer: (AnswerKey?)a.Key));
         var dropped = 0L;
-        foreach (var (key, entry) in sets.OrderBy(s => s.Value.LastUsed).SkipLast(reading is null ? 1 : 0))
+        foreach (var (_, set, answer) in sets.Concat(answers).OrderBy(k => k.LastUsed).SkipLast(reading is null ? 1 : 0).ToArray())
         {
             // Summed again after each drop: dropping a whole records' set makes the sets taken from it own their outcomes.
-            if (_entries.Where(s => s.Value != reading).Sum(s => Bytes(s.Key, s.Value)) + room <= MaximumBytesKept) break;
-            dropped += entry.Snapshot?.Outcomes.Count ?? 0;
-            _entries.TryRemove(key, out _);
+            if (_entries.Where(s => s.Value != reading).Sum(s => Bytes(s.Key, s.Value)) + AnswerBytesKept + room <= MaximumBytesKept) break;
+            if (set is { } key && _entries.TryRemove(key, out var entry)) dropped += entry.Snapshot?.Outcomes.Count ?? 0;
+            // An answer's bytes are a few large arrays: no patients to collect after.
+            else if (answer is { } kept) _answers.TryRemove(kept, out _);
         }
         return dropped;
     }

@@ -70,9 +70,15 @@ public static partial class StudyViewLoader
     {
         var (study, moment, cut, refusal) = await ResolveAsync(session, studyId, asOf, dataCut, ct);
         if (study is null) return (null, refusal);
-        var subjects = await session.Query<PatientChart>().Where(c => c.StudyId == studyId).Select(c => new ChartSubject(c.Id, c.SubjectCode)).ToListAsync(ct);
+        return (await StreamPatientsAsync(session, study, moment, cut, ct), null);
+    }
+
+    /// <summary><see cref="StreamPatientsAsync(IQuerySession, Guid, string?, string?, CancellationToken)"/> of a study already resolved (<see cref="ResolveAsync"/>).</summary>
+    public static async Task<StudyPatientStream> StreamPatientsAsync(IQuerySession session, Study study, DateTimeOffset? moment, DateOnly? cut, CancellationToken ct)
+    {
+        var subjects = await session.Query<PatientChart>().Where(c => c.StudyId == study.Id).Select(c => new ChartSubject(c.Id, c.SubjectCode)).ToListAsync(ct);
         var inOrder = subjects.OrderBy(s => s.SubjectCode, StringComparer.Ordinal).Select(s => s.Id).ToArray();
-        return (new StudyPatientStream(study, moment, cut, c => ChartsInOrder(session, studyId, inOrder, study, moment, cut, c)), null);
+        return new StudyPatientStream(study, moment, cut, c => ChartsInOrder(session, study.Id, inOrder, study, moment, cut, c));
     }
 
     private sealed record ChartSubject(Guid Id, string SubjectCode);
@@ -95,7 +101,7 @@ public static partial class StudyViewLoader
     }
 
     /// <summary>The query's moment and data cut read, and the study as it stood at that moment; else why not.</summary>
-    private static async Task<(Study? Study, DateTimeOffset? Moment, DateOnly? Cut, ViewRefusal? Refusal)> ResolveAsync(
+    public static async Task<(Study? Study, DateTimeOffset? Moment, DateOnly? Cut, ViewRefusal? Refusal)> ResolveAsync(
         IQuerySession session, Guid studyId, string? asOf, string? dataCut, CancellationToken ct)
     {
         var errors = new Dictionary<string, string[]>();

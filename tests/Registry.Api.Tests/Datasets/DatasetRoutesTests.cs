@@ -1,6 +1,9 @@
 using System.Text.Json;
 using Alba;
+using Registry.Api.Datasets;
 using Registry.Api.Tests.Infrastructure;
+using Registry.Interop.Datasets;
+using Registry.Projections.StudyViews;
 
 namespace Registry.Api.Tests.Datasets;
 
@@ -157,5 +160,77 @@ public sealed class DatasetRoutesTests(RegistryApp app) : IClassFixture<Registry
             s.WithBearerToken(app.Coordinator);
             s.Get.Url($"/api/studies/{study}/datasets/{route}");
         });
+    }
+
+    private async Task<DeflatedDataset> KeptAdtteAsync(Guid study, string? asOf = null)
+    {
+        await using var session = app.Store.QuerySession();
+        var (_, adtte, refusal) = await AnalysisSources.DatasetAsync(session, study, AnalysisDatasets.FindShape("adtte")!, json: false, asOf, null, CancellationToken.None);
+        Assert.Null(refusal);
+        return adtte!;
+    }
+
+    [Fact]
+    public async Task A_kept_dataset_answers_again_until_a_new_entry_which_the_next_answer_shows_at_once()
+    {
+        var (study, _) = await StudyWithCorrectedDeathAsync();
+        var patient = await app.EnrolledPatientAsync(study, "2020-02-01", subjectCode: "DS-002");
+        await app.RecordAsync(patient, "treatment-starts", new { startedOn = "2020-02-03" });
+        await app.HighWaterCaughtUpAsync();
+        var kept = await KeptAdtteAsync(study);
+        Assert.Same(kept, await KeptAdtteAsync(study));
+        string Os(string csv) => string.Join(" ", Rows(csv).Where(r => r["PARAMCD"] == "OS").Select(r => $"{r["SUBJID"]}:{r["AVAL"]}:{r["CNSR"]}"));
+        Assert.Equal("DS-001:149:0 DS-002:0:3", Os(await TextAsync($"/api/studies/{study}/datasets/adtte.csv")));
+        async Task<int> AdslRecordsAsync() =>
+            JsonDocument.Parse(await TextAsync($"/api/studies/{study}/datasets/define.json")).RootElement.GetProperty("datasets")[0].GetProperty("records").GetInt32();
+        Assert.Equal(2, await AdslRecordsAsync());
+        Assert.Equal(2, await AdslRecordsAsync());
+
+        await app.RecordAsync(patient, "deaths", new { diedOn = "2020-03-04" });
+        await app.EnrolledPatientAsync(study, "2020-02-10", subjectCode: "DS-003");
+        // At once, before the daemon has passed the entries: written from the charts for this request.
+        Assert.Equal("DS-001:149:0 DS-002:30:0", Os(await TextAsync($"/api/studies/{study}/datasets/adtte.csv")));
+        Assert.Equal(3, await AdslRecordsAsync());
+        await app.HighWaterCaughtUpAsync();
+        var rewritten = await KeptAdtteAsync(study);
+        Assert.NotSame(kept, rewritten);
+        Assert.Equal("DS-001:149:0 DS-002:30:0", Os(await TextAsync($"/api/studies/{study}/datasets/adtte.csv")));
+        Assert.Same(rewritten, await KeptAdtteAsync(study));
+    }
+
+    [Fact]
+    public async Task A_kept_dataset_counts_in_the_views_budget_and_goes_least_recently_used_first()
+    {
+        var scopes = StudyScopes.Of(app.Store);
+        var budget = scopes.MaximumBytesKept;
+        var (study, _) = await StudyWithCorrectedDeathAsync();
+        await app.HighWaterCaughtUpAsync();
+        var files = await KeptAdtteAsync(study);
+        try
+        {
+            // Room for the dataset and one set of the study's one patient: the next set pushes out the dataset, used before it.
+            scopes.MaximumBytesKept = files.Bytes + StudyScopes.BytesPerPatient;
+            Assert.Same(files, await KeptAdtteAsync(study));
+            await using (var session = app.Store.QuerySession())
+            {
+                Assert.Null((await StudyViewLoader.LoadAsync(session, study, null, null, null, CancellationToken.None)).Refusal);
+                Assert.Equal(files.Bytes, scopes.AnswerBytesKept);
+                Assert.Null((await StudyViewLoader.LoadAsync(session, study, null, null, true, CancellationToken.None)).Refusal);
+            }
+            Assert.Equal(0, scopes.AnswerBytesKept);
+            var again = await KeptAdtteAsync(study);
+            Assert.NotSame(files, again);
+            Assert.True(scopes.Kept.Patients * StudyScopes.BytesPerPatient + scopes.AnswerBytesKept <= scopes.MaximumBytesKept);
+
+            // A dataset larger than the whole budget is written for the request and not kept.
+            scopes.MaximumBytesKept = files.Bytes - 1;
+            var unkept = await KeptAdtteAsync(study, "2030-01-01");
+            Assert.NotSame(unkept, await KeptAdtteAsync(study, "2030-01-01"));
+            Assert.Equal(again.Bytes, scopes.AnswerBytesKept);
+        }
+        finally
+        {
+            scopes.MaximumBytesKept = budget;
+        }
     }
 }

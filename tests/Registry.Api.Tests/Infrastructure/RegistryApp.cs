@@ -86,6 +86,22 @@ public class RegistryApp : IAsyncLifetime
         return (reader.GetInt64(0), reader.GetInt64(1));
     }
 
+    /// <summary>Waits (bounded) until the daemon's high-water mark has reached the last event: answers computed from the charts are kept from then on.</summary>
+    public async Task HighWaterCaughtUpAsync()
+    {
+        var waited = System.Diagnostics.Stopwatch.StartNew();
+        while (true)
+        {
+            await using var session = Store.QuerySession();
+            var behind = (await session.AdvancedSql.QueryAsync<long>(
+                "select (select coalesce(max(seq_id), 0) from registry.mt_events) - " +
+                "coalesce((select last_seq_id from registry.mt_event_progression where name = 'HighWaterMark'), 0)", CancellationToken.None)).Single();
+            if (behind == 0) return;
+            if (waited.Elapsed > TimeSpan.FromSeconds(30)) throw new TimeoutException($"The daemon's high-water mark stayed {behind} events behind.");
+            await Task.Delay(50);
+        }
+    }
+
     /// <summary>The document store the registry under test writes to (for tests that play a legacy writer or read a projection).</summary>
     public IDocumentStore Store => Host.Services.GetRequiredService<IDocumentStore>();
 

@@ -68,7 +68,7 @@ public sealed class KeptScopesTests(RegistryApp app) : IClassFixture<RegistryApp
     public async Task A_derived_scope_is_kept_once_the_daemon_has_passed_every_event()
     {
         var (studyId, treated, _) = await TwoTreatedPatientsAsync();
-        await WaitForHighWaterAsync();
+        await app.HighWaterCaughtUpAsync();
         var first = await LoadAsync(studyId, consistent: true);
         Assert.Same(first, await LoadAsync(studyId, consistent: true));
 
@@ -131,7 +131,6 @@ public sealed class KeptScopesTests(RegistryApp app) : IClassFixture<RegistryApp
         }
     }
 
-    /// <summary>Waits (bounded) until the daemon's high-water mark has reached the last event.</summary>
     [Fact]
     public async Task Outcomes_are_read_in_subject_code_order_whatever_order_the_patients_ids_were_made_in()
     {
@@ -147,21 +146,6 @@ public sealed class KeptScopesTests(RegistryApp app) : IClassFixture<RegistryApp
         string[] ordered = ["A-001", "M-002", "Z-003"];
         Assert.Equal(ordered, (await LoadAsync(studyId)).Outcomes.Select(o => o.SubjectCode));
         Assert.Equal(ordered, (await LoadAsync(studyId, consistent: true)).Outcomes.Select(o => o.SubjectCode));
-    }
-
-    private async Task WaitForHighWaterAsync()
-    {
-        var waited = Stopwatch.StartNew();
-        while (true)
-        {
-            await using var session = app.Store.QuerySession();
-            var behind = (await session.AdvancedSql.QueryAsync<long>(
-                "select (select coalesce(max(seq_id), 0) from registry.mt_events) - " +
-                "coalesce((select last_seq_id from registry.mt_event_progression where name = 'HighWaterMark'), 0)", CancellationToken.None)).Single();
-            if (behind == 0) return;
-            Assert.True(waited.Elapsed < TimeSpan.FromSeconds(30), $"The daemon's high-water mark stayed {behind} events behind.");
-            await Task.Delay(50);
-        }
     }
 
     [Fact]

@@ -89,4 +89,36 @@ public sealed class FormatTests
         var trtsdt = json.GetProperty("columns")[columns.IndexOf("TRTSDT")];
         Assert.Equal(("date", "integer", "E8601DA."), (trtsdt.GetProperty("dataType").GetString(), trtsdt.GetProperty("targetDataType").GetString(), trtsdt.GetProperty("displayFormat").GetString()));
     }
+
+    private static async Task<string> WrittenAsync(Func<Stream, Task> write)
+    {
+        using var body = new MemoryStream();
+        await write(body);
+        return Encoding.UTF8.GetString(body.ToArray());
+    }
+
+    [Fact]
+    public async Task A_dataset_written_once_and_kept_deflated_answers_what_the_writers_write_from_the_whole_dataset()
+    {
+        // Enough patients for the CSV writer and the rows' JSON writer to flush into the deflated buffer many times over.
+        var source = SmallStudy.Source(null, Enumerable.Range(1, 600).Select(i => i % 3 == 0
+            ? Timeline(Enrolled($"S-{i:0000}", "B"), new TreatmentStarted(D("2021-01-01"), ["drug"], 2))
+            : Timeline(Enrolled($"S-{i:0000}", "A"), new TreatmentStarted(D("2021-01-01"), ["drug"], 2), Scan("2021-03-01", TimepointResponse.PR),
+                new AdverseEventRecorded(i % 2 == 0 ? "=HYPERLINK(\"http://x\")" : $"Fatigue {i}", 2, D("2021-02-01"), false, Attribution.Possible),
+                new PatientDied(D("2021-08-01").AddDays(i), null))).ToArray());
+        var createdAt = new DateTimeOffset(2025, 1, 2, 3, 4, 5, TimeSpan.Zero);
+
+        foreach (var (_, build, shapeOf) in AnalysisDatasets.All)
+        {
+            var dataset = build(source);
+            var csv = await WrittenAsync(body => DatasetCsv.WriteAsync(dataset, body, default));
+            var deflatedCsv = await DeflatedDataset.CsvAsync(shapeOf(source), source.InOrder.ToAsyncEnumerable(), default);
+            Assert.Equal(csv, await WrittenAsync(body => deflatedCsv.WriteAsync(source, createdAt, body, default)));
+            var json = await WrittenAsync(body => DatasetJson.WriteAsync(dataset, source, createdAt, body, default));
+            var deflatedJson = await DeflatedDataset.JsonAsync(shapeOf(source), source.InOrder.ToAsyncEnumerable(), default);
+            Assert.Equal(json, await WrittenAsync(body => deflatedJson.WriteAsync(source, createdAt, body, default)));
+            Assert.True(deflatedCsv.Bytes < csv.Length / 4 && deflatedJson.Bytes < json.Length / 4,
+                $"{dataset.Name}: {deflatedCsv.Bytes} of {csv.Length}, {deflatedJson.Bytes} of {json.Length} bytes kept");
+        }
+    }
 }
