@@ -167,6 +167,9 @@ public sealed class RunningRegistry : IAsyncDisposable
     /// </summary>
     public async Task WaitViewsWarmedAsync(TimeSpan timeout)
     {
+        // Started with the warm-up off (inherited from the caller's environment), the server never says it.
+        if (string.Equals(_process.StartInfo.Environment.TryGetValue("Registry__Views__WarmOnStart", out var warm) ? warm : null, "false", StringComparison.OrdinalIgnoreCase))
+            return;
         var deadline = DateTime.UtcNow + timeout;
         while (!Lines.Any(l => l.Contains("Study views warmed", StringComparison.Ordinal) || l.Contains("Warming the study views failed", StringComparison.Ordinal)))
         {
