@@ -8,7 +8,7 @@ namespace Registry.Benchmarks.Scale;
 public sealed record ScaleOptions(
     string Repository, int Patients, bool Quick, string DataDirectory, bool Fresh, string OutputDirectory, IReadOnlySet<string> Phases,
     TimeSpan WriteWarmUp, TimeSpan WriteDuration, int ViewRequests, TimeSpan ViewBudget, TimeSpan ViewTimeout, int FreshnessTrials,
-    string AsOf, string DataCut, IReadOnlyList<string> SkippedViews)
+    string AsOf, string DataCut, IReadOnlyList<string> SkippedViews, IReadOnlyList<string> ViewsAsked)
 {
     public const string DemoStudy = "NPC-RM-2L";
     public const int DemoPatients = 226;
@@ -21,7 +21,7 @@ public sealed record ScaleOptions(
     public const string Usage = """
         scale [--patients N] [--quick] [--data DIR] [--fresh] [--out DIR] [--only PHASE,...]
                 [--write-seconds S] [--view-requests N] [--view-seconds S] [--freshness-trials N] [--as-of T] [--data-cut D]
-                [--skip-views TEXT,...]
+                [--skip-views TEXT,...] [--views TEXT,...]
           --patients N      demo study NPC-RM-2L multiplied to about N patients (default 10000; --quick 2000)
           --quick           short durations: checks the harness in a few minutes
           --data DIR        data directory to load once and reuse (default $TMPDIR/trial-registry-scale-xSCALE)
@@ -29,6 +29,7 @@ public sealed record ScaleOptions(
           --out DIR         where scale-N.md and scale-N.json go (default artifacts/benchmarks)
           --only PHASES     some of: load, rebuild, raw, writes, freshness, import, views, nodes (load always runs when needed)
           --skip-views TEXT views phase: leave out the routes whose path contains any of these (e.g. datasets)
+          --views TEXT      views phase: only the routes whose path contains any of these (e.g. datasets,define)
         """;
 
     public static ScaleOptions Parse(string[] args, string repository)
@@ -37,7 +38,7 @@ public sealed record ScaleOptions(
         int? patients = null, viewRequests = null, trials = null;
         double? writeSeconds = null, viewSeconds = null;
         string? data = null, output = null, asOf = null, dataCut = null;
-        string[] skippedViews = [];
+        string[] skippedViews = [], viewsAsked = [];
         var fresh = false;
         IReadOnlySet<string> phases = AllPhases.ToHashSet();
         for (var i = 0; i < args.Length; i++)
@@ -57,6 +58,7 @@ public sealed record ScaleOptions(
                 case "--as-of": asOf = Value(); break;
                 case "--data-cut": dataCut = Value(); break;
                 case "--skip-views": skippedViews = Value().Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries); break;
+                case "--views": viewsAsked = Value().Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries); break;
                 case "--only":
                     phases = Value().Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).ToHashSet();
                     if (phases.Except(AllPhases).FirstOrDefault() is { } unknown)
@@ -72,7 +74,7 @@ public sealed record ScaleOptions(
             viewRequests ?? (quick ? 20 : 100), TimeSpan.FromSeconds(viewSeconds ?? (quick ? 3 : 15)), TimeSpan.FromSeconds(quick ? 60 : 120),
             trials ?? (quick ? 5 : 20),
             // Mid-study for the demo study (enrolment 2019–2021, its data cut 2022-03-31); its entries carry simulated recorded-at times.
-            asOf ?? "2021-01-01T00:00:00Z", dataCut ?? "2020-12-31", skippedViews);
+            asOf ?? "2021-01-01T00:00:00Z", dataCut ?? "2020-12-31", skippedViews, viewsAsked);
         return options with
         {
             DataDirectory = data ?? Path.Combine(Environment.GetEnvironmentVariable("TMPDIR") is { Length: > 0 } tmp ? tmp : "/tmp", $"trial-registry-scale-x{options.Scale}"),

@@ -383,9 +383,11 @@ public sealed class ScaleRun(ScaleOptions options)
     {
         var routes = StudyViewRoutes.From(JsonNode.Parse(await api.Http.GetStringAsync("/openapi/v1.json"))!)
             .Where(r => !options.SkippedViews.Any(skipped => r.Path.Contains(skipped, StringComparison.Ordinal)))
+            .Where(r => options.ViewsAsked.Count == 0 || options.ViewsAsked.Any(asked => r.Path.Contains(asked, StringComparison.Ordinal)))
             // Table 1 last: today its exact tests can run for minutes and keep computing after the client gives up.
             .OrderBy(r => r.Path.Contains("/baseline", StringComparison.Ordinal)).ToList();
         if (options.SkippedViews.Count > 0) _report.Note($"Views left out (--skip-views): routes containing {string.Join(", ", options.SkippedViews)}.");
+        if (options.ViewsAsked.Count > 0) _report.Note($"Views asked for (--views): only routes containing {string.Join(", ", options.ViewsAsked)}.");
         Console.WriteLine($"Views: {routes.Count} routes from /openapi/v1.json, up to {options.ViewRequests} sequential requests or {options.ViewBudget.TotalSeconds:F0} s each after warm-up ...");
 
         var peak = server.ResidentMegabytes();
