@@ -169,6 +169,24 @@ public sealed class EmbeddedPostgres : IAsyncDisposable
         _log($"Stopped the registry's PostgreSQL in {ClusterDirectory} (no other registry process attached).");
     }
 
+    /// <summary>
+    /// Stops the server of a cluster no registry process is attached to any more (its processes killed before they
+    /// could stop it); true if it stopped one. A server some process is still attached to keeps running.
+    /// </summary>
+    public static async Task<bool> StopAbandonedAsync(string clusterDirectory, Action<string> log)
+    {
+        var bin = FindBinaries();
+        var asRoot = Environment.UserName == "root";
+        var locks = new ClusterLocks(clusterDirectory);
+        await using var starting = await locks.StartingAsync();
+        await using var last = locks.LastOneOut();
+        if (last is null || await RunningPortAsync(bin, clusterDirectory, asRoot) is null) return false;
+        var (code, output) = await RunAsync(bin, "pg_ctl", asRoot, "stop", "-D", clusterDirectory, "-m", "fast", "-w");
+        if (code != 0) throw new InvalidOperationException($"pg_ctl could not stop the abandoned PostgreSQL in {clusterDirectory}: {output.Trim()}");
+        log($"Stopped the PostgreSQL in {clusterDirectory}, which no registry process was attached to any more.");
+        return true;
+    }
+
     private static string ServerOptions(string bin, int port, bool durable) =>
         (durable ? $"-p {port}" : $"-p {port} -c fsync=off -c synchronous_commit=off -c full_page_writes=off") + ToastCompression(bin);
 

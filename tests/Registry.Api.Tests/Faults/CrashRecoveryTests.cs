@@ -150,6 +150,27 @@ public sealed class CrashRecoveryTests(RegistryDataDirectory data, ITestOutputHe
         Assert.True(await cluster.StoppedAsync(TimeSpan.FromSeconds(30)), $"PostgreSQL outlived the last registry.\n{second.Output}");
     }
 
+    [Fact]
+    public async Task A_cluster_left_running_by_a_killed_registry_is_stopped_as_abandoned_but_never_while_a_registry_is_attached()
+    {
+        await using var registry = await RegistryProcess.StartAsync(_dataDirectory);
+        var cluster = new ClusterUnderTest(_dataDirectory);
+        var postmaster = cluster.PostmasterPid;
+
+        Assert.False(await EmbeddedPostgres.StopAbandonedAsync(cluster.Directory, _ => { }));
+        Assert.Equal(postmaster, cluster.PostmasterPid);
+        await registry.WaitUntilHealthyAsync(TimeSpan.FromSeconds(5));
+
+        // SIGKILL: no exit handler runs, so the server stays up with nothing attached, as a killed test host leaves it.
+        await registry.KillAsync();
+        Assert.Equal(postmaster, cluster.PostmasterPid);
+        var messages = new List<string>();
+        Assert.True(await EmbeddedPostgres.StopAbandonedAsync(cluster.Directory, messages.Add));
+        Assert.True(await cluster.StoppedAsync(TimeSpan.FromSeconds(30)), "The abandoned PostgreSQL still runs.");
+        Assert.Contains(messages, m => m.Contains("no registry process was attached", StringComparison.Ordinal));
+        Assert.False(await EmbeddedPostgres.StopAbandonedAsync(cluster.Directory, _ => { }));
+    }
+
     private static async Task AssertEveryAcknowledgedWriteRecordedOnceAsync(ClinicLoad clinic, string connectionString)
     {
         var recorded = await clinic.RecordedTermsAsync(connectionString);

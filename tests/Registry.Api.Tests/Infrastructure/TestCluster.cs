@@ -14,7 +14,7 @@ public static class TestCluster
 
     private static async Task<EmbeddedPostgres> StartAsync()
     {
-        RemoveClustersOfEndedRuns();
+        await RemoveClustersOfEndedRunsAsync();
         var root = Path.Combine(Path.GetTempPath(), $"trial-registry-tests-{Environment.ProcessId}-{Guid.NewGuid():N}");
         var cluster = await EmbeddedPostgres.StartAsync(Path.Combine(root, "postgres"), durable: false, _ => { });
         AppDomain.CurrentDomain.ProcessExit += (_, _) =>
@@ -25,14 +25,22 @@ public static class TestCluster
         return cluster;
     }
 
-    /// <summary>The test host may be killed before its exit handler finishes; the next run clears what it left.</summary>
-    private static void RemoveClustersOfEndedRuns()
+    /// <summary>
+    /// The test host may be killed before its exit handler finishes; the next run stops the server it left (nothing is
+    /// attached to it any more) and removes its directory.
+    /// </summary>
+    private static async Task RemoveClustersOfEndedRunsAsync()
     {
         foreach (var directory in Directory.GetDirectories(Path.GetTempPath(), "trial-registry-tests-*-*"))
         {
             var parts = Path.GetFileName(directory).Split('-');
             if (parts.Length != 5 || !int.TryParse(parts[3], out var pid) || ProcessIsAlive(pid)) continue;
-            if (File.Exists(Path.Combine(directory, "postgres", "postmaster.pid"))) continue;
+            var cluster = Path.Combine(directory, "postgres");
+            if (File.Exists(Path.Combine(cluster, "postmaster.pid")))
+            {
+                await EmbeddedPostgres.StopAbandonedAsync(cluster, _ => { });
+                if (File.Exists(Path.Combine(cluster, "postmaster.pid"))) continue;
+            }
             try { Directory.Delete(directory, recursive: true); }
             catch (IOException) { }
         }
