@@ -44,24 +44,28 @@ public static class ImportLayout
         var known = shapes.SelectMany(s => s.Columns).Select(c => c.Name).Append(SubjectCode).Append(Kind).ToHashSet(StringComparer.Ordinal);
         CheckHeader(file, table, known, [SubjectCode, Kind, Date], problems);
         var kinds = string.Join(", ", shapes.Select(s => s.Kind));
-        var rows = new List<EventRow>();
+        // Each kind's own columns once per file, not once per row: the events file has a row per entry.
+        var byKind = new Dictionary<string, (EntryShape Shape, HashSet<string> Own)>(StringComparer.Ordinal);
+        foreach (var shape in shapes)
+            byKind.TryAdd(shape.Kind, (shape, shape.Columns.Select(c => c.Name).Append(SubjectCode).Append(Kind).ToHashSet(StringComparer.Ordinal)));
+        var rows = new List<EventRow>(table.Rows.Count);
         foreach (var row in table.Rows)
         {
             var subject = row.Cell(SubjectCode);
             if (subject is null) problems.Add(new ImportProblem(file, row.Row, SubjectCode, "The subject code is required: whose entry this is."));
             var kind = row.Cell(Kind);
-            var shape = shapes.FirstOrDefault(s => s.Kind == kind);
-            if (shape is null)
+            if (kind is null || !byKind.TryGetValue(kind, out var kindOf))
             {
                 problems.Add(new ImportProblem(file, row.Row, Kind, kind is null
                     ? $"The kind of entry is required: one of {kinds}."
                     : $"'{kind}' is not a kind of entry; the kinds are {kinds}."));
                 continue;
             }
-            var own = shape.Columns.Select(c => c.Name).Append(SubjectCode).Append(Kind).ToHashSet(StringComparer.Ordinal);
-            foreach (var stray in row.Cells.Keys.Where(c => !own.Contains(c) && known.Contains(c)))
-                problems.Add(new ImportProblem(file, row.Row, stray,
-                    $"A {kind} entry has no {stray}; leave it empty (its columns: {string.Join(", ", shape.Columns.Select(c => c.Name))})."));
+            var (shape, own) = kindOf;
+            foreach (var stray in row.Cells.Keys)
+                if (!own.Contains(stray) && known.Contains(stray))
+                    problems.Add(new ImportProblem(file, row.Row, stray,
+                        $"A {kind} entry has no {stray}; leave it empty (its columns: {string.Join(", ", shape.Columns.Select(c => c.Name))})."));
             if (subject is not null) rows.Add(new EventRow(row.Row, subject, shape, LayoutColumn.Values(row, shape.Columns)));
         }
         return (rows, problems);
