@@ -36,19 +36,34 @@ public static class ImportVerb
             if (files.FirstOrDefault(f => f is { Exists: false }) is { } missing)
                 return Refuse(error, $"{missing.FullName}: no such file.");
 
+            // The CSV files are read into cells while the database opens and the store is built, and read into writes
+            // against the study's forms while its schema is checked: each takes about a second, and none needs the other.
+            var reading = Task.Run(() => (Csv(files[0]), Csv(files[1]), files[2] is { } o ? new ImportFile(o.Name, File.ReadAllBytes(o.FullName)) : null), ct);
             await using var database = await RegistryDatabase.OpenAsync(configuration(), message => error.WriteLine(message));
             using var store = new DocumentStore(EventStoreConfiguration.Build(database.ConnectionString, asyncProjections: false));
-            await store.Storage.ApplyAllConfiguredChangesToDatabaseAsync();
             Study? registered;
             await using (var session = store.QuerySession())
             {
+                // Looked up before the schema is applied: the store creates what the lookup reads when it is missing.
                 var code = parse.GetValue(study)!;
                 registered = await session.LoadAsync<StudyCodeClaim>(code, ct) is { } claim ? await session.LoadAsync<Study>(claim.StudyId, ct) : null;
-                if (registered is null) return Refuse(error, $"no study with code '{code}' is registered.");
+                if (registered is null)
+                {
+                    await store.Storage.ApplyAllConfiguredChangesToDatabaseAsync();
+                    return Refuse(error, $"no study with code '{code}' is registered.");
+                }
             }
-
-            var read = async (FileInfo? f) => f is null ? null : new ImportFile(f.Name, await File.ReadAllBytesAsync(f.FullName, ct));
-            var plan = StudyImports.Plan(registered, await read(files[0]), await read(files[1]), await read(files[2]));
+            var schema = store.Storage.ApplyAllConfiguredChangesToDatabaseAsync();
+            IReadOnlyList<ImportPlanFile> plan;
+            try
+            {
+                var (subjectsRead, eventsRead, odmRead) = await reading;
+                plan = StudyImports.Plan(registered, subjectsRead, eventsRead, odmRead);
+            }
+            finally
+            {
+                await schema;
+            }
             var interactive = ReferenceEquals(error, Console.Error) && !Console.IsErrorRedirected;
             var outcome = await StudyImport.RunAsync(store, registered, UserVerb.RecordedBy, plan, parse.GetValue(dryRun), Json,
                 new ImportProgressBar(error, interactive), ct);
@@ -64,6 +79,8 @@ public static class ImportVerb
         });
         return command;
     }
+
+    private static CsvImportFile? Csv(FileInfo? file) => file is null ? null : CsvImportFile.Read(new ImportFile(file.Name, File.ReadAllBytes(file.FullName)));
 
     /// <summary>The request bodies' reading, as the host configures it, for rows read as the API reads requests.</summary>
     private static readonly JsonSerializerOptions Json = CreateJson();
