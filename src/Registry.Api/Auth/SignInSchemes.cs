@@ -46,6 +46,9 @@ public static class SignInSchemes
         services.AddOptions<JwtBearerOptions>(JwtBearerDefaults.AuthenticationScheme)
             .Configure<TokenIssuer>((options, issuer) =>
             {
+                // A valid token is checked once until it expires, not on every request (the provider's keys rotate: its tokens are not kept).
+                options.TokenHandlers.Clear();
+                options.TokenHandlers.Add(new ValidatedTokens(TimeProvider.System));
                 options.MapInboundClaims = false;
                 options.TokenValidationParameters = issuer.ValidationParameters();
                 // The challenge says only that the token is invalid, never why (expired, unknown key): no hints to a forger.
