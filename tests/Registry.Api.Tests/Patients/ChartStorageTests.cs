@@ -35,6 +35,29 @@ public sealed class ChartStorageTests
         Assert.Equal("m", await ScalarAsync(connection, "select attstorage::text from pg_attribute where attrelid = 'registry.mt_doc_patientchart'::regclass and attname = 'data'"));
     }
 
+    [Fact]
+    public async Task A_database_of_charts_stored_before_the_study_column_gets_the_column_filled_from_each_chart_by_the_schema_update()
+    {
+        var connectionString = await TestCluster.NewDatabaseAsync();
+        using var store = new DocumentStore(EventStoreConfiguration.Build(connectionString));
+        await store.Storage.ApplyAllConfiguredChangesToDatabaseAsync();
+        await using var connection = new NpgsqlConnection(connectionString);
+        await connection.OpenAsync();
+        // The chart table as the registry stored it before: no study column, the study only inside each chart's JSON.
+        var (study, other) = (Guid.NewGuid(), Guid.NewGuid());
+        await using (var before = new NpgsqlCommand(
+            "alter table registry.mt_doc_patientchart drop column study_id; " +
+            "insert into registry.mt_doc_patientchart (id, data, mt_version) values " +
+            $"('{Guid.NewGuid()}', '{{\"studyId\": \"{study}\"}}', 1), ('{Guid.NewGuid()}', '{{\"studyId\": \"{study}\"}}', 1), ('{Guid.NewGuid()}', '{{\"studyId\": \"{other}\"}}', 1)", connection))
+            await before.ExecuteNonQueryAsync();
+
+        using var upgraded = new DocumentStore(EventStoreConfiguration.Build(connectionString));
+        await upgraded.Storage.ApplyAllConfiguredChangesToDatabaseAsync();
+
+        Assert.Equal(["2 " + study, "1 " + other], (await ListAsync(connection,
+            "select count(*) || ' ' || study_id from registry.mt_doc_patientchart group by study_id order by count(*) desc")));
+    }
+
     private static async Task<string?> ScalarAsync(NpgsqlConnection connection, string sql)
     {
         await using var command = new NpgsqlCommand(sql, connection);
