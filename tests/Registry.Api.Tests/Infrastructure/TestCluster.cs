@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using Registry.Api.Infrastructure;
 
 namespace Registry.Api.Tests.Infrastructure;
@@ -17,12 +18,27 @@ public static class TestCluster
         await RemoveClustersOfEndedRunsAsync();
         var root = Path.Combine(Path.GetTempPath(), $"trial-registry-tests-{Environment.ProcessId}-{Guid.NewGuid():N}");
         var cluster = await EmbeddedPostgres.StartAsync(Path.Combine(root, "postgres"), durable: false, _ => { });
-        AppDomain.CurrentDomain.ProcessExit += (_, _) =>
-        {
-            cluster.DisposeAsync().AsTask().GetAwaiter().GetResult();
-            Directory.Delete(root, recursive: true);
-        };
+        StopWhenThisRunEnds(cluster, root);
+        // The watcher removes the directory: the server's last files may still be going when its stop returns.
+        AppDomain.CurrentDomain.ProcessExit += (_, _) => cluster.DisposeAsync().AsTask().GetAwaiter().GetResult();
         return cluster;
+    }
+
+    /// <summary>
+    /// A watcher outside this process stops the cluster once the test host is gone, however it ends: a host killed (or
+    /// killed by the runner for exiting slowly) runs no exit handler. It is not this process's child, so it outlives it.
+    /// </summary>
+    private static void StopWhenThisRunEnds(EmbeddedPostgres cluster, string root)
+    {
+        var pgCtl = Path.Combine(EmbeddedPostgres.FindBinaries(), "pg_ctl");
+        var stop = Environment.UserName == "root" ? $"runuser -u postgres -- '{pgCtl}'" : $"'{pgCtl}'";
+        var watch = $"while [ -d /proc/{Environment.ProcessId} ]; do sleep 1; done; " +
+            $"{stop} stop -D '{cluster.ClusterDirectory}' -m fast -w; rm -rf '{root}' || (sleep 2; rm -rf '{root}')";
+        using var detach = Process.Start(new ProcessStartInfo("sh", ["-c", "setsid sh -c \"$0\" </dev/null >/dev/null 2>&1 &", watch])
+        {
+            RedirectStandardInput = true, RedirectStandardOutput = true, RedirectStandardError = true,
+        }) ?? throw new InvalidOperationException("Could not start the test cluster's watcher.");
+        detach.WaitForExit();
     }
 
     /// <summary>
