@@ -101,9 +101,7 @@ public static class EventStoreConfiguration
         options.Schema.For<StudyCodeClaim>().Identity(c => c.Id);
         options.Projections.Add<StudyProjection>(ProjectionLifecycle.Inline);
         options.Projections.Add<PatientChartProjection>(ProjectionLifecycle.Inline);
-        // The study is a column of its own, never changed by an update, so an entry's chart update can stay on its page
-        // (HOT): an index over data (an expression) would take a new index entry for every update.
-        options.Schema.For<PatientChart>().Duplicate(c => c.StudyId).FillFactor(ChartsKeptInTheirRows.FillFactor);
+        options.Schema.For<PatientChart>().Index(c => c.StudyId);
         if (asyncProjections)
             options.Projections.Add(new PatientOutcomeRowsProjection(), ProjectionLifecycle.Async, ProjectionNames.PatientOutcomeRows);
         // The daemon looks for new events every 100 ms, quiet or busy (1 s and 250 ms by default), so an entry reaches the live views well within a second.
@@ -113,7 +111,6 @@ public static class EventStoreConfiguration
         options.Schema.For<ProjectionFault>().Index(f => f.StudyId);
         options.Projections.Errors.SkipApplyErrors = false;
         options.Storage.ExtendedSchemaObjects.Add(StudiesInForce.VersionCheckFunction(Schema));
-        options.Storage.Add(new ChartsKeptInTheirRows.Feature(Schema));
         return options;
     }
 

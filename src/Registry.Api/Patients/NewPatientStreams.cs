@@ -232,18 +232,17 @@ public static class NewPatientStreams
                 }
             await EndAsync(copy);
 
-            // The chart at the stream's version, as the inline projection stores it (a numeric revision, its study duplicated into
-            // a column); a stream moved on later in the transaction has its chart written then.
-            copy = await BeginAsync($"{schema}.{DocumentTable<PatientChart>()} (id, data, mt_dotnet_type, mt_version, study_id)");
+            // The chart at the stream's version, as the inline projection stores it (a numeric revision); a stream moved on later in
+            // the transaction has its chart written then.
+            copy = await BeginAsync($"{schema}.{DocumentTable<PatientChart>()} (id, data, mt_dotnet_type, mt_version)");
             foreach (var s in streams)
             {
                 if (EndsAt(s) != s.FromVersion + s.Events.Count) continue;
-                rows.StartRow(5);
+                rows.StartRow(4);
                 rows.Uuid(s.Chart.Id);
                 rows.Jsonb(s.ChartJson.Span);
                 rows.Text(ChartType);
                 rows.Bigint(s.Chart.Version);
-                rows.Uuid(s.Chart.StudyId);
                 if (rows.Full) await rows.SendAsync(copy, async, ct);
             }
             await EndAsync(copy);
