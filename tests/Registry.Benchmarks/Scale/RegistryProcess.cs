@@ -9,18 +9,34 @@ namespace Registry.Benchmarks.Scale;
 
 /// <summary>
 /// The built registry (src/Registry.Api, Release) run as the user runs it: its CLI verbs as child processes, and the
-/// server on a loopback port of its own, all on one data directory (the embedded cluster and the signing key).
+/// server on a loopback port of its own, all on one data directory (the embedded cluster and the signing key). The
+/// verbs run from the ReadyToRun publish when there is a current one (<see cref="Locate"/>), the server from the build.
 /// </summary>
-public sealed class RegistryBinary(string apiDirectory, string dataDirectory)
+public sealed class RegistryBinary(string apiDirectory, string verbDirectory, string dataDirectory)
 {
     public string DataDirectory => dataDirectory;
 
+    /// <summary>Where the server and the verbs run from, for the report.</summary>
+    public string Description => verbDirectory == apiDirectory
+        ? $"server and verbs from {apiDirectory}"
+        : $"server from {apiDirectory}, verbs from {verbDirectory} (ReadyToRun)";
+
+    /// <summary>
+    /// The server from the Release build; the verbs (import, seed, rebuild, token) from the ReadyToRun publish for this
+    /// machine's runtime (<c>dotnet publish -c Release --use-current-runtime</c>, which scale.sh runs after the build;
+    /// deploy/README.md) unless the build is newer (built after the last publish, which would run older code). The
+    /// server's memory with ReadyToRun images at 100 000 patients is not measured yet (docs/performance.md, "Bulk,
+    /// twelfth round"), so it runs as before.
+    /// </summary>
     public static RegistryBinary Locate(string repository, string dataDirectory)
     {
-        var directory = Path.Combine(repository, "src", "Registry.Api", "bin", "Release", "net10.0");
-        if (!File.Exists(Path.Combine(directory, "Registry.Api.dll")))
-            throw new BenchmarkSetupException($"The registry is not built: {directory}/Registry.Api.dll is missing. Run `dotnet build -c Release src/Registry.Api` (scale.sh does).");
-        return new(directory, dataDirectory);
+        var build = Path.Combine(repository, "src", "Registry.Api", "bin", "Release", "net10.0");
+        var published = Path.Combine(build, RuntimeInformation.RuntimeIdentifier, "publish");
+        if (!File.Exists(Path.Combine(build, "Registry.Api.dll")))
+            throw new BenchmarkSetupException($"The registry is not built: {build}/Registry.Api.dll is missing. Run `dotnet build -c Release src/Registry.Api` (scale.sh does).");
+        var current = File.Exists(Path.Combine(published, "Registry.Api.dll"))
+                      && File.GetLastWriteTimeUtc(Path.Combine(published, "Registry.Api.dll")) >= File.GetLastWriteTimeUtc(Path.Combine(build, "Registry.Api.dll"));
+        return new(build, current ? published : build, dataDirectory);
     }
 
     /// <summary>Runs a verb to its end; its stdout (stderr goes to the log). A non-zero exit code is a failure naming the verb.</summary>
@@ -54,7 +70,7 @@ public sealed class RegistryBinary(string apiDirectory, string dataDirectory)
     {
         var start = new ProcessStartInfo("dotnet", ["Registry.Api.dll", .. arguments])
         {
-            WorkingDirectory = apiDirectory,
+            WorkingDirectory = server ? apiDirectory : verbDirectory,
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             UseShellExecute = false,

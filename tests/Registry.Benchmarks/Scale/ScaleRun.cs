@@ -40,6 +40,7 @@ public sealed class ScaleRun(ScaleOptions options)
         var (marker, reused) = await LoadAsync();
         _report = new ScaleReport(Header(marker, reused, marker.Events ?? 0));
         ScaleReport.PrintColumns();
+        _report.Note($"Registry: {_registry.Description}.");
         if (reused)
             _report.Note($"Data directory {options.DataDirectory} reused: loaded {marker.LoadedAt:yyyy-MM-dd HH:mm} UTC by commit {marker.Commit}; its load figure is from then ({LoadMarker.FileName}), rerun with --fresh to measure it again.");
 
