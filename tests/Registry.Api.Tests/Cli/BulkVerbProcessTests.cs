@@ -33,6 +33,22 @@ public sealed class BulkVerbProcessTests(RegistryDataDirectory data) : IClassFix
         Assert.False(BulkVerbRuntime.StartsAgain(["import", "--study", "S", "--events", "events.csv"], name => name == variable ? value : null));
 
     [Fact]
+    public void A_bulk_verb_compiled_ahead_of_time_starts_again_without_the_tiers_as_well_unless_they_are_chosen()
+    {
+        Assert.Equal(["DOTNET_TieredPGO=0", "DOTNET_TieredCompilation=0"], BulkVerbRuntime.Settings(readyToRun: true, _ => null));
+        Assert.Equal(["DOTNET_TieredPGO=0"], BulkVerbRuntime.Settings(readyToRun: false, _ => null));
+        foreach (var chosen in new[] { "DOTNET_TieredCompilation", "COMPlus_TieredCompilation" })
+            Assert.Equal(["DOTNET_TieredPGO=0"], BulkVerbRuntime.Settings(readyToRun: true, name => name == chosen ? "1" : null));
+    }
+
+    [Fact]
+    public void The_registry_as_built_is_IL_and_the_runtime_library_is_compiled_ahead_of_time()
+    {
+        Assert.False(BulkVerbRuntime.IsReadyToRun(typeof(BulkVerbRuntime).Assembly.Location));
+        Assert.True(BulkVerbRuntime.IsReadyToRun(typeof(object).Assembly.Location));
+    }
+
+    [Fact]
     public async Task Seed_and_import_started_again_print_what_they_did_exit_as_they_did_and_stop_their_cluster()
     {
         var directory = Directory.CreateDirectory(Path.Combine(data.Path, "runs")).FullName;
