@@ -35,6 +35,21 @@ public sealed class EmbeddedPostgresTests
     }
 
     [Fact]
+    public async Task The_cluster_s_server_keeps_the_memory_its_backends_free()
+    {
+        await using var connection = new NpgsqlConnection(await TestCluster.NewDatabaseAsync());
+        await connection.OpenAsync();
+        await using var backend = new NpgsqlCommand("select pg_backend_pid()", connection);
+        var pid = (int)(await backend.ExecuteScalarAsync())!;
+
+        // The postmaster's environment, the one pg_ctl was started with (a backend writes its title over its own copy).
+        var postmaster = (await File.ReadAllLinesAsync($"/proc/{pid}/status")).Single(l => l.StartsWith("PPid:"))["PPid:".Length..].Trim();
+        var environment = (await File.ReadAllTextAsync($"/proc/{postmaster}/environ")).Split('\0');
+        foreach (var (name, kept) in EmbeddedPostgres.KeptMemory)
+            Assert.Contains($"{name}={Environment.GetEnvironmentVariable(name) ?? kept}", environment);
+    }
+
+    [Fact]
     public void The_store_prepares_statements_it_runs_twice_unless_the_connection_string_says_otherwise()
     {
         var prepared = new NpgsqlConnectionStringBuilder(EventStoreConfiguration.WithPreparedStatements("Host=db;Database=registry"));
