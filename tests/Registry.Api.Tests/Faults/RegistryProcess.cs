@@ -1,6 +1,4 @@
 using System.Diagnostics;
-using System.Net;
-using System.Net.Sockets;
 using System.Runtime.InteropServices;
 using System.Text;
 using Npgsql;
@@ -20,23 +18,25 @@ public sealed class RegistryProcess : IAsyncDisposable
     private readonly StringBuilder _output = new();
     private bool _disposed;
 
+    private readonly TaskCompletionSource<Uri> _serving = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
     public string DataDirectory { get; }
-    public Uri Address { get; }
+    public Uri Address => _serving.Task.IsCompletedSuccessfully ? _serving.Task.Result : throw new InvalidOperationException("The registry has not said where it serves yet.");
     public int ProcessId => _process.Id;
     public bool HasExited => _process.HasExited;
 
-    private RegistryProcess(Process process, string dataDirectory, Uri address)
+    private RegistryProcess(Process process, string dataDirectory)
     {
         _process = process;
         DataDirectory = dataDirectory;
-        Address = address;
     }
 
     /// <summary>Starts the registry and waits until /health answers Healthy.</summary>
     public static async Task<RegistryProcess> StartAsync(string dataDirectory, IDictionary<string, string>? settings = null)
     {
-        var address = new Uri($"http://127.0.0.1:{FreePort()}");
-        var start = new ProcessStartInfo("dotnet", [Path.Combine(AppContext.BaseDirectory, "Registry.Api.dll"), "--urls", address.ToString().TrimEnd('/')])
+        // Port 0: the registry binds a port of its own and prints it. A port picked here and bound later could be taken
+        // in between as the local port of one of the many client connections the tests open.
+        var start = new ProcessStartInfo("dotnet", [Path.Combine(AppContext.BaseDirectory, "Registry.Api.dll"), "--urls", "http://127.0.0.1:0"])
         {
             WorkingDirectory = dataDirectory,
             RedirectStandardOutput = true,
@@ -58,11 +58,12 @@ public sealed class RegistryProcess : IAsyncDisposable
         foreach (var (key, value) in settings ?? new Dictionary<string, string>()) start.Environment[key] = value;
 
         var process = Process.Start(start) ?? throw new InvalidOperationException("Could not start the registry.");
-        var registry = new RegistryProcess(process, dataDirectory, address);
+        var registry = new RegistryProcess(process, dataDirectory);
         process.OutputDataReceived += (_, e) => registry.Append(e.Data);
         process.ErrorDataReceived += (_, e) => registry.Append(e.Data);
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
+        await registry.WaitUntilServingAsync(TimeSpan.FromSeconds(90));
         await registry.WaitUntilHealthyAsync(TimeSpan.FromSeconds(90));
         return registry;
     }
@@ -76,6 +77,22 @@ public sealed class RegistryProcess : IAsyncDisposable
     {
         if (line is null) return;
         lock (_output) _output.AppendLine(line);
+        const string serving = "Trial Registry is serving on ";
+        if (line.StartsWith(serving, StringComparison.Ordinal))
+            _serving.TrySetResult(new Uri(line[serving.Length..].Split(' ')[0]));
+    }
+
+    private async Task WaitUntilServingAsync(TimeSpan within)
+    {
+        var watch = Stopwatch.StartNew();
+        while (!_serving.Task.IsCompleted)
+        {
+            if (_process.HasExited)
+                throw new InvalidOperationException($"The registry exited with code {_process.ExitCode} before it served:\n{Output}");
+            if (watch.Elapsed > within)
+                throw new TimeoutException($"The registry did not say where it serves within {within}:\n{Output}");
+            await Task.Delay(100);
+        }
     }
 
     /// <summary>Waits for /health to answer 200 Healthy; how long it took.</summary>
@@ -143,13 +160,6 @@ public sealed class RegistryProcess : IAsyncDisposable
 
     [DllImport("libc", EntryPoint = "kill", SetLastError = true)]
     private static extern int SendSignal(int pid, int signal);
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
 }
 
 /// <summary>The embedded cluster under a registry data directory, as the tests inspect and kill it.</summary>
