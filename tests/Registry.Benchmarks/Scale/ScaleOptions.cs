@@ -7,11 +7,17 @@ namespace Registry.Benchmarks.Scale;
 /// </summary>
 public sealed record ScaleOptions(
     string Repository, int Patients, bool Quick, string DataDirectory, bool Fresh, string OutputDirectory, IReadOnlySet<string> Phases,
-    TimeSpan WriteWarmUp, TimeSpan WriteDuration, int ViewRequests, TimeSpan ViewBudget, TimeSpan ViewTimeout, int FreshnessTrials,
+    TimeSpan WriteWarmUp, TimeSpan WriteDuration, int WritePatients, int ViewRequests, TimeSpan ViewBudget, TimeSpan ViewTimeout, int FreshnessTrials,
     string AsOf, string DataCut, IReadOnlyList<string> SkippedViews, IReadOnlyList<string> ViewsAsked)
 {
     public const string DemoStudy = "NPC-RM-2L";
     public const int DemoPatients = 226;
+    /// <summary>
+    /// Spread so each patient gains only a few entries over the 1/2/4-client levels (~35 000 writes), as a trial's
+    /// patients do between visits; 200 patients each grew ~175 entries, so the 4-client level timed 150-entry charts.
+    /// </summary>
+    public const int DefaultWritePatients = 4_000;
+
     public static readonly string[] AllPhases = ["load", "rebuild", "raw", "writes", "freshness", "import", "views", "nodes"];
 
     /// <summary>The demo study is multiplied by whole numbers: the scale that comes nearest the patients asked for.</summary>
@@ -20,7 +26,7 @@ public sealed record ScaleOptions(
 
     public const string Usage = """
         scale [--patients N] [--quick] [--data DIR] [--fresh] [--out DIR] [--only PHASE,...]
-                [--write-seconds S] [--view-requests N] [--view-seconds S] [--freshness-trials N] [--as-of T] [--data-cut D]
+                [--write-seconds S] [--write-patients N] [--view-requests N] [--view-seconds S] [--freshness-trials N] [--as-of T] [--data-cut D]
                 [--skip-views TEXT,...] [--views TEXT,...]
           --patients N      demo study NPC-RM-2L multiplied to about N patients (default 10000; --quick 2000)
           --quick           short durations: checks the harness in a few minutes
@@ -28,6 +34,8 @@ public sealed record ScaleOptions(
           --fresh           delete the data directory first and load it again
           --out DIR         where scale-N.md and scale-N.json go (default artifacts/benchmarks)
           --only PHASES     some of: load, rebuild, raw, writes, freshness, import, views, nodes (load always runs when needed)
+          --write-patients N writes phase: the N patients on treatment with the fewest entries take the writes in turn
+                            (default 4000; fewer patients gain more entries each during the run, so longer charts are timed)
           --skip-views TEXT views phase: leave out the routes whose path contains any of these (e.g. datasets)
           --views TEXT      views phase: only the routes whose path contains any of these (e.g. datasets,define)
         """;
@@ -35,7 +43,7 @@ public sealed record ScaleOptions(
     public static ScaleOptions Parse(string[] args, string repository)
     {
         var quick = args.Contains("--quick");
-        int? patients = null, viewRequests = null, trials = null;
+        int? patients = null, viewRequests = null, trials = null, writePatients = null;
         double? writeSeconds = null, viewSeconds = null;
         string? data = null, output = null, asOf = null, dataCut = null;
         string[] skippedViews = [], viewsAsked = [];
@@ -52,6 +60,7 @@ public sealed record ScaleOptions(
                 case "--data": data = Path.GetFullPath(Value()); break;
                 case "--out": output = Path.GetFullPath(Value()); break;
                 case "--write-seconds": writeSeconds = Double(Value()); break;
+                case "--write-patients": writePatients = Int(Value()); break;
                 case "--view-requests": viewRequests = Int(Value()); break;
                 case "--view-seconds": viewSeconds = Double(Value()); break;
                 case "--freshness-trials": trials = Int(Value()); break;
@@ -69,8 +78,10 @@ public sealed record ScaleOptions(
         }
         var n = patients ?? (quick ? 2_000 : 10_000);
         if (n < 1) throw new BenchmarkSetupException("--patients must be at least 1.");
+        if (writePatients is < 8) throw new BenchmarkSetupException("--write-patients must be at least 8 (four clients write to patients of their own).");
         var options = new ScaleOptions(repository, n, quick, "", fresh, output ?? Path.Combine(repository, "artifacts", "benchmarks"), phases,
             TimeSpan.FromSeconds(quick ? 1 : 3), TimeSpan.FromSeconds(writeSeconds ?? (quick ? 4 : 15)),
+            writePatients ?? DefaultWritePatients,
             viewRequests ?? (quick ? 20 : 100), TimeSpan.FromSeconds(viewSeconds ?? (quick ? 3 : 15)), TimeSpan.FromSeconds(quick ? 60 : 120),
             trials ?? (quick ? 5 : 20),
             // Mid-study for the demo study (enrolment 2019–2021, its data cut 2022-03-31); its entries carry simulated recorded-at times.

@@ -126,9 +126,9 @@ public sealed class ScaleRun(ScaleOptions options)
                 catchUp.Start, catchUp.End, $"{behindAtStart?.ToString("N0", CultureInfo.InvariantCulture) ?? "?"} events behind at start, caught up in {catchUp.Seconds:F1} s"));
 
             // The patients on treatment with the fewest entries: every run adds to the patients it writes to, and the same
-            // first 200 of the list, grown run after run to a hundred entries each, would be timed instead of typical charts.
-            var onTreatment = (await api.PatientsAsync(studyId, auditor, "OnTreatment", 0, 5_000))
-                .OrderBy(p => p.Version).ThenBy(p => p.SubjectCode, StringComparer.Ordinal).Take(200 + options.FreshnessTrials).ToList();
+            // first ones of the list, grown run after run, would be timed instead of typical charts.
+            var onTreatment = (await api.PatientsAsync(studyId, auditor, "OnTreatment", 0, Math.Max(5_000, options.WritePatients + options.FreshnessTrials)))
+                .OrderBy(p => p.Version).ThenBy(p => p.SubjectCode, StringComparer.Ordinal).Take(options.WritePatients + options.FreshnessTrials).ToList();
             if (onTreatment.Count < 8 + options.FreshnessTrials)
                 throw new BenchmarkSetupException($"{options.StudyCode} has only {onTreatment.Count} patients on treatment; the writes and freshness need {8 + options.FreshnessTrials}.");
             var freshnessPatients = onTreatment.TakeLast(options.FreshnessTrials).ToList();
@@ -260,6 +260,7 @@ public sealed class ScaleRun(ScaleOptions options)
         var cpu = raw.ClusterDirectory is { } cluster ? new ProcessorTime([apiProcess], cluster) : null;
         Console.WriteLine($"Writes: {options.WriteDuration.TotalSeconds:F0} s per level after {options.WriteWarmUp.TotalSeconds:F0} s warm-up ...");
         var days = new ConcurrentDictionary<Guid, int>();
+        var entries = writers.Average(p => (double)p.Version);
         foreach (var clients in new[] { 1, 2, 4 })
         {
             // The server has just started: a longer first warm-up so the first level is not timing the JIT.
@@ -282,10 +283,12 @@ public sealed class ScaleRun(ScaleOptions options)
             var writeCpu = cpu1 is { } b1 && cpu2 is { } b2
                 ? $"CPU per write: API {Milliseconds(b2.Api - b1.Api, written)} ms, PostgreSQL {Milliseconds(b2.Postgres - b1.Postgres, written)} ms; raw: {rawCpu}"
                 : null;
+            entries += written / (double)writers.Count;
+            var charts = $"{writers.Count} patients in turn, ~{entries:F0} entries each by the end";
             var registry = Measured.OfRate(accepted / seconds, "events/s", seconds, latencies);
             _report.Add(new Figure("Writes", $"POST follow-up, {clients} client{(clients > 1 ? "s" : "")}", registry, "raw 1 KB jsonb insert", baseline,
                 registry.Rate / baseline.Rate, "of raw", clients == 4 ? "≥ 30% of raw, p99 < 25 ms" : null, r0, LoadAverage.Now(),
-                string.Join("; ", new[] { writeCpu, refused > 0 ? $"{refused} refused, first: {refusal}" : null }.OfType<string>()) is { Length: > 0 } note ? note : null));
+                string.Join("; ", new[] { charts, writeCpu, refused > 0 ? $"{refused} refused, first: {refusal}" : null }.OfType<string>()) is { Length: > 0 } note ? note : null));
         }
     }
 
