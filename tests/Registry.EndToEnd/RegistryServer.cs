@@ -1,6 +1,4 @@
 using System.Diagnostics;
-using System.Net;
-using System.Net.Sockets;
 using System.Runtime.InteropServices;
 using System.Security.Cryptography;
 using System.Text;
@@ -9,7 +7,7 @@ using System.Text.RegularExpressions;
 namespace Registry.EndToEnd;
 
 /// <summary>
-/// The registry as an operator starts it — <c>dotnet Registry.Api.dll</c> in its own process on a free loopback port,
+/// The registry as an operator starts it — <c>dotnet Registry.Api.dll</c> in its own process on a loopback port of its own choosing,
 /// with its embedded PostgreSQL in a fresh data directory under the temp directory — so the first start loads the
 /// demo studies and prints the first admin's one-time password, which the tests read from its output.
 /// </summary>
@@ -18,17 +16,17 @@ public sealed partial class RegistryServer : IAsyncDisposable
     private readonly Process _process;
     private readonly StringBuilder _output = new();
     private readonly TaskCompletionSource<string> _oneTimePassword = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly TaskCompletionSource<Uri> _serving = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
-    public Uri Address { get; }
+    public Uri Address => _serving.Task.IsCompletedSuccessfully ? _serving.Task.Result : throw new InvalidOperationException("The registry has not said where it serves yet.");
     public string DataDirectory { get; }
 
     /// <summary>Signs the bearer tokens the tests may mint for setting up data through the API.</summary>
     public byte[] SigningKey { get; }
 
-    private RegistryServer(Process process, Uri address, string dataDirectory, byte[] signingKey)
+    private RegistryServer(Process process, string dataDirectory, byte[] signingKey)
     {
         _process = process;
-        Address = address;
         DataDirectory = dataDirectory;
         SigningKey = signingKey;
     }
@@ -38,10 +36,11 @@ public sealed partial class RegistryServer : IAsyncDisposable
         var dataDirectory = Directory.CreateTempSubdirectory("registry-e2e-").FullName;
         // Run as root, the cluster runs as the postgres user, who must reach it (the temp subdirectory is owner-only).
         if (!OperatingSystem.IsWindows()) File.SetUnixFileMode(dataDirectory, (UnixFileMode)0b111_101_101);
-        var address = new Uri($"http://127.0.0.1:{FreePort()}");
         var signingKey = RandomNumberGenerator.GetBytes(32);
+        // Port 0: the registry binds a port of its own and prints it. A port picked here and bound later could be taken
+        // in between as the local port of another client connection.
         var start = new ProcessStartInfo("dotnet",
-            [Path.Combine(AppContext.BaseDirectory, "Registry.Api.dll"), "--urls", address.ToString().TrimEnd('/'), "--contentRoot", AppContext.BaseDirectory])
+            [Path.Combine(AppContext.BaseDirectory, "Registry.Api.dll"), "--urls", "http://127.0.0.1:0", "--contentRoot", AppContext.BaseDirectory])
         {
             WorkingDirectory = dataDirectory,
             RedirectStandardOutput = true,
@@ -59,7 +58,7 @@ public sealed partial class RegistryServer : IAsyncDisposable
         start.Environment.Remove("ConnectionStrings__Registry");
 
         var process = Process.Start(start) ?? throw new InvalidOperationException("Could not start the registry.");
-        var server = new RegistryServer(process, address, dataDirectory, signingKey);
+        var server = new RegistryServer(process, dataDirectory, signingKey);
         process.OutputDataReceived += (_, e) => server.Read(e.Data);
         process.ErrorDataReceived += (_, e) => server.Read(e.Data);
         process.BeginOutputReadLine();
@@ -89,16 +88,26 @@ public sealed partial class RegistryServer : IAsyncDisposable
         if (line is null) return;
         lock (_output) _output.AppendLine(line);
         if (FirstStartLine().Match(line) is { Success: true } first) _oneTimePassword.TrySetResult(first.Groups["password"].Value);
+        const string serving = "Trial Registry is serving on ";
+        if (line.StartsWith(serving, StringComparison.Ordinal)) _serving.TrySetResult(new Uri(line[serving.Length..].Split(' ')[0]));
     }
 
     [GeneratedRegex(@"First start: sign in at /signin as 'admin' with the one-time password (?<password>\S+) ")]
     private static partial Regex FirstStartLine();
 
-    /// <summary>The demo studies load before the host starts, so /health answers only once they are in.</summary>
+    /// <summary>The demo studies load before the host starts, so it says where it serves, and /health answers, only once they are in.</summary>
     private async Task WaitUntilServingAsync(TimeSpan within)
     {
-        using var client = new HttpClient { BaseAddress = Address, Timeout = TimeSpan.FromSeconds(5) };
         var watch = Stopwatch.StartNew();
+        while (!_serving.Task.IsCompleted)
+        {
+            if (_process.HasExited)
+                throw new InvalidOperationException($"The registry exited with code {_process.ExitCode} before it served:\n{Output}");
+            if (watch.Elapsed > within)
+                throw new TimeoutException($"The registry did not say where it serves within {within}:\n{Output}");
+            await Task.Delay(200);
+        }
+        using var client = new HttpClient { BaseAddress = Address, Timeout = TimeSpan.FromSeconds(5) };
         while (true)
         {
             if (_process.HasExited)
@@ -136,11 +145,4 @@ public sealed partial class RegistryServer : IAsyncDisposable
 
     [DllImport("libc", EntryPoint = "kill", SetLastError = true)]
     private static extern int SendSignal(int pid, int signal);
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
 }
