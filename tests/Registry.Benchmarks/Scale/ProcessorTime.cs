@@ -12,6 +12,12 @@ public sealed class ProcessorTime(IReadOnlyList<int> apiProcesses, string cluste
 
     public (double Api, double Postgres) Now() => (apiProcesses.Sum(p => Seconds(p, children: false)), PostgresSeconds());
 
+    /// <summary>
+    /// This benchmark's own CPU seconds: its clients share the machine's cores with the registry and PostgreSQL, more per
+    /// HTTP request than per raw insert.
+    /// </summary>
+    public static double Client() => Seconds(Environment.ProcessId, children: false);
+
     /// <summary>Each registry process's CPU seconds on its own, in the order given: which node the work fell on.</summary>
     public double[] ByProcess() => [.. apiProcesses.Select(p => Seconds(p, children: false))];
 

@@ -267,10 +267,14 @@ public sealed class ScaleRun(ScaleOptions options)
             var warmUp = clients == 1 ? 4 * options.WriteWarmUp : options.WriteWarmUp;
             var r0 = LoadAverage.Now();
             var cpu0 = cpu?.Now();
+            var client0 = ProcessorTime.Client();
             var (rows, rawSeconds, rawLatencies, inserted) = await raw.InsertAsync(clients, warmUp, options.WriteDuration);
             var cpu1 = cpu?.Now();
+            var client1 = ProcessorTime.Client();
             var r1 = LoadAverage.Now();
-            var rawCpu = cpu0 is { } a0 && cpu1 is { } a1 ? $"PostgreSQL {Milliseconds(a1.Postgres - a0.Postgres, inserted)} ms CPU per insert" : null;
+            var rawCpu = cpu0 is { } a0 && cpu1 is { } a1
+                ? $"PostgreSQL {Milliseconds(a1.Postgres - a0.Postgres, inserted)} ms CPU per insert, client {Milliseconds(client1 - client0, inserted)} ms"
+                : null;
             var baseline = Measured.OfRate(rows / rawSeconds, "tps", rawSeconds, rawLatencies);
             if (!options.Phases.Contains("writes"))
             {
@@ -280,8 +284,10 @@ public sealed class ScaleRun(ScaleOptions options)
             var (accepted, refused, seconds, latencies, refusal, written) = await ApiWrites.RunAsync(api, coordinator, writers, clients, warmUp, options.WriteDuration,
                 p => days.AddOrUpdate(p.PatientId, 0, (_, d) => (d + 1) % 1_500));
             var cpu2 = cpu?.Now();
+            var client2 = ProcessorTime.Client();
             var writeCpu = cpu1 is { } b1 && cpu2 is { } b2
-                ? $"CPU per write: API {Milliseconds(b2.Api - b1.Api, written)} ms, PostgreSQL {Milliseconds(b2.Postgres - b1.Postgres, written)} ms; raw: {rawCpu}"
+                ? $"CPU per write: API {Milliseconds(b2.Api - b1.Api, written)} ms, PostgreSQL {Milliseconds(b2.Postgres - b1.Postgres, written)} ms, " +
+                  $"client {Milliseconds(client2 - client1, written)} ms; raw: {rawCpu}"
                 : null;
             entries += written / (double)writers.Count;
             var charts = $"{writers.Count} patients in turn, ~{entries:F0} entries each by the end";
