@@ -58,12 +58,12 @@ public static class PatientStream
         WriteOutcome? recorded;
         try
         {
-            recorded = await RecordOnKeptChartAsync(session, write, ct);
+            recorded = await RecordOnChartAsync(session, write, ct);
         }
         catch (Exception e) when (e is StudyAmendedMeanwhile || WriteConflicts.IsConcurrentWrite(e))
         {
-            // The kept chart was behind its stream (written on another node), another write to the patient came first, or
-            // the kept study was amended: nothing was recorded, and the entries are judged again on the record and the
+            // The chart was behind its stream (kept before a write on another node), another write to the patient came first,
+            // or the kept study was amended: nothing was recorded, and the entries are judged again on the record and the
             // study as they stand, in a new session.
             if (e is StudyAmendedMeanwhile amended) StudiesInForce.For(session.DocumentStore).Forget(amended.StudyId, amended.JudgedAt);
             await using var again = session.DocumentStore.LightweightSession();
@@ -73,45 +73,56 @@ public static class PatientStream
     }
 
     /// <summary>
-    /// Records entries judged on the chart this node kept after the patient's last write here and on the study kept in
-    /// memory, without reading anything first: the save's one round trip (<see cref="OneRoundTripSave"/>) checks both
-    /// (the append at the chart's version, the study at its version), and either having moved on fails it. Null, with
-    /// nothing sent, when no chart is kept or the entries would not be accepted on it: a refusal is answered only on the
-    /// record as stored.
+    /// Records entries judged on the patient's chart alone — the one this node kept after the patient's last write here,
+    /// or else the stored one, read in the save's own transaction — and on the study kept in memory: the save's one
+    /// round trip (<see cref="OneRoundTripSave"/>) checks both (the append at the chart's version, the study at its
+    /// version), and either having moved on fails it. The chart is written in the same transaction as every append, so
+    /// a stored chart is at its stream's version unless an append bypassed it, which the version check catches too.
+    /// Null, with nothing recorded, when there is no chart with its chain head, no kept study, or the entries would not
+    /// be accepted on it: a refusal is answered only on the record as stored.
     /// </summary>
-    private static async Task<WriteOutcome?> RecordOnKeptChartAsync(IDocumentSession session, PatientWrite write, CancellationToken ct)
+    private static async Task<WriteOutcome?> RecordOnChartAsync(IDocumentSession session, PatientWrite write, CancellationToken ct)
     {
         var (user, patientId, expectedVersion, entries) = write;
-        if (patientId == Guid.Empty || ChartsForWriting.Of(session) is not { } kept) return null;
-        var key = ChartsForWriting.KeyFor(session, patientId);
-        if (!kept.TryTake(key, out var taken, out var keptVersion)) return null;
-        var chart = (PatientChart)taken;
-        var timeline = chart is { Hash: not null } && chart.Version == keptVersion ? chart.Timeline() : null;
+        if (patientId == Guid.Empty) return null;
+        var kept = ChartsForWriting.Of(session);
+        var key = kept is null ? default : ChartsForWriting.KeyFor(session, patientId);
+        (PatientChart Chart, long Version)? fromMemory = kept is not null && kept.TryTake(key, out var taken, out var keptVersion)
+            ? ((PatientChart)taken, keptVersion)
+            : null;
+
+        // Opening sends nothing: a pooled connection, and a BEGIN held back until the first statement.
+        await using var save = await OneRoundTripSave.StartAsync(session.DocumentStore, ct);
+        var saving = save.Session;
+        // The inline projection extends this very chart during the save, as it does a chart FetchForWriting hands out.
+        saving.UseIdentityMapFor<PatientChart>();
+        var chart = fromMemory?.Chart ?? await saving.LoadAsync<PatientChart>(patientId, ct);
+        if (fromMemory is not null)
+        {
+            var map = ((IMartenSession)saving).ItemMap;
+            if (map.TryGetValue(typeof(PatientChart), out var held) && held is Dictionary<Guid, PatientChart> charts) charts[patientId] = chart!;
+            else map[typeof(PatientChart)] = new Dictionary<Guid, PatientChart> { [patientId] = chart! };
+        }
+
+        var timeline = chart is { Hash: not null } && (fromMemory is not { } memory || chart.Version == memory.Version) ? chart.Timeline() : null;
         var study = timeline is null ? null : StudiesInForce.For(session.DocumentStore).Kept(timeline.Enrolment.StudyId);
         var events = timeline is null || study is null ? null : entries(timeline);
         if (timeline is null || study is not var (studyVersion, inForce) || events is null
             || SiteRefusal(timeline, user) is not null || expectedVersion is { } expected && expected != timeline.Version
             || Refusal(timeline, inForce.Protocol, user, events) is not null)
         {
-            // Put back untouched for the usual path, which reads the stream's version before it trusts the chart.
-            kept.Store(key, chart, keptVersion);
+            // A kept chart is put back untouched for the usual path, which reads the stream's version before it trusts the chart.
+            if (fromMemory is { } untouched) kept!.Store(key, untouched.Chart, untouched.Version);
             return null;
         }
 
         // Both checks fail in the database, so the save and its commit go in one round trip.
-        await using var save = await OneRoundTripSave.StartAsync(session.DocumentStore, ct);
-        var saving = save.Session;
-        // The inline projection extends this very chart during the save, as it does a chart FetchForWriting hands out.
-        saving.UseIdentityMapFor<PatientChart>();
-        var map = ((IMartenSession)saving).ItemMap;
-        if (map.TryGetValue(typeof(PatientChart), out var held) && held is Dictionary<Guid, PatientChart> charts) charts[patientId] = chart;
-        else map[typeof(PatientChart)] = new Dictionary<Guid, PatientChart> { [patientId] = chart };
-        var version = Append(saving, user.UserName(), timeline, new ChainLink(chart.Version, chart.Hash!), events, inForce.ProtocolVersion).Version;
+        var version = Append(saving, user.UserName(), timeline, new ChainLink(chart!.Version, chart.Hash!), events, inForce.ProtocolVersion).Version;
         saving.QueueOperation(StudiesInForce.StillAt(saving, timeline.Enrolment.StudyId, studyVersion));
         await saving.SaveChangesAsync(ct);
         if (chart.Version == version)
         {
-            kept.Store(key, chart, version);
+            kept?.Store(key, chart, version);
             ChartsJustWritten.For(session.DocumentStore).Add(chart);
         }
         return new WriteOutcome.Appended(patientId, timeline.Version + 1, version);

@@ -1,0 +1,143 @@
+using System.Security.Claims;
+using Marten;
+using Marten.Services;
+using Npgsql;
+using Registry.Api.Auth;
+using Registry.Api.Infrastructure;
+using Registry.Api.Patients;
+using Registry.Api.Tests.Infrastructure;
+using Registry.Domain.Patients;
+
+namespace Registry.Api.Tests.Patients;
+
+/// <summary>
+/// An entry for a patient whose chart this node does not keep is judged on the stored chart alone, read in the save's
+/// transaction, and the stream's version is checked by the append itself.
+/// </summary>
+public sealed class StoredChartWritesTests(RegistryApp app) : IClassFixture<RegistryApp>
+{
+    [Fact]
+    public async Task An_entry_judged_on_the_stored_chart_reads_only_the_chart_and_saves_and_commits_in_one_batch()
+    {
+        var studyId = await app.RegisteredStudyAsync();
+        var (first, second) = (await app.EnrolledPatientAsync(studyId), await app.EnrolledPatientAsync(studyId));
+        var sent = new StatementsSent();
+        using var node = NodeOf(sent);
+        // The node's first entry reads the study, which it keeps for the next; the second patient's chart is not kept there.
+        Assert.IsType<WriteOutcome.Appended>(await RecordAsync(node, first, new LastKnownAlive(new DateOnly(2020, 3, 1))));
+        sent.Clear();
+
+        Assert.Equal(new WriteOutcome.Appended(second, 2, 2), await RecordAsync(node, second, new LastKnownAlive(new DateOnly(2020, 3, 1))));
+
+        Assert.Equal(2, sent.Sends.Count);
+        var read = Assert.Single(sent.Sends[0]);
+        Assert.Contains("mt_doc_patientchart", read);
+        Assert.DoesNotContain("mt_streams", read);
+        Assert.Equal("commit", sent.Sends[1][^1]);
+        Assert.Contains(sent.Sends[1], s => s.Contains("mt_quick_append_events"));
+        await AssertIntactAsync(studyId);
+    }
+
+    [Fact]
+    public async Task A_stored_chart_behind_its_stream_is_not_trusted_the_entry_is_judged_on_the_stream()
+    {
+        var studyId = await app.RegisteredStudyAsync();
+        var (other, patientId) = (await app.EnrolledPatientAsync(studyId), await app.EnrolledPatientAsync(studyId));
+        using var node = NodeOf(new StatementsSent());
+        Assert.IsType<WriteOutcome.Appended>(await RecordAsync(node, other, new LastKnownAlive(new DateOnly(2020, 3, 1))));
+        var atEnrolment = await StoredChartAsync(patientId);
+        using (var elsewhere = NodeOf(new StatementsSent()))
+            Assert.Equal(new WriteOutcome.Appended(patientId, 2, 2), await RecordAsync(elsewhere, patientId, new PatientDied(new DateOnly(2020, 4, 1), "Disease")));
+        // The stored chart set back to version 1, as if the death had been appended without it.
+        await SetStoredChartAsync(patientId, atEnrolment);
+
+        var refused = Assert.IsType<WriteOutcome.Refused>(await RecordAsync(node, patientId, new LastKnownAlive(new DateOnly(2020, 5, 1))));
+
+        Assert.Equal(409, refused.Status);
+        Assert.Contains(refused.Violations, v => v.Contains("after the patient's death on 2020-04-01"));
+        await using var reading = app.Store.QuerySession();
+        Assert.Equal(2, (await reading.Events.FetchStreamStateAsync(patientId))!.Version);
+    }
+
+    /// <summary>Another node on the same database: its own store, so its own kept charts and studies, logging what it sends.</summary>
+    private DocumentStore NodeOf(StatementsSent sent)
+    {
+        var options = EventStoreConfiguration.Build(app.ConnectionString, asyncProjections: false);
+        options.Logger(sent);
+        return new DocumentStore(options);
+    }
+
+    private static async Task<WriteOutcome> RecordAsync(IDocumentStore node, Guid patientId, IPatientFact entry)
+    {
+        await using var session = node.LightweightSession();
+        return await PatientStream.RecordAsync(session, Coordinator, patientId, null, _ => [entry], CancellationToken.None);
+    }
+
+    private async Task<string> StoredChartAsync(Guid patientId)
+    {
+        await using var connection = new NpgsqlConnection(app.ConnectionString);
+        await connection.OpenAsync();
+        await using var read = new NpgsqlCommand("select data::text from registry.mt_doc_patientchart where id = $1", connection) { Parameters = { new() { Value = patientId } } };
+        return (string)(await read.ExecuteScalarAsync())!;
+    }
+
+    private async Task SetStoredChartAsync(Guid patientId, string json)
+    {
+        await using var connection = new NpgsqlConnection(app.ConnectionString);
+        await connection.OpenAsync();
+        await using var write = new NpgsqlCommand("update registry.mt_doc_patientchart set data = $2::jsonb where id = $1", connection)
+        {
+            Parameters = { new() { Value = patientId }, new() { Value = json } },
+        };
+        Assert.Equal(1, await write.ExecuteNonQueryAsync());
+    }
+
+    private async Task AssertIntactAsync(Guid studyId)
+    {
+        var verified = await (await app.Host.Scenario(s =>
+        {
+            s.WithBearerToken(app.Auditor);
+            s.Get.Url($"/api/audit/verify?studyId={studyId}");
+        })).JsonAsync();
+        Assert.True(verified.GetProperty("intact").GetBoolean(), verified.GetRawText());
+    }
+
+    private static ClaimsPrincipal Coordinator => new(new ClaimsIdentity(
+        [new Claim(RegistryClaims.Subject, "stored-chart-coordinator"), new Claim(RegistryClaims.Role, Roles.Coordinator), new Claim(RegistryClaims.Site, "S1")], "test"));
+
+    /// <summary>The statements each send carries, in order: a command alone, or a batch's commands.</summary>
+    private sealed class StatementsSent : IMartenLogger, IMartenSessionLogger
+    {
+        private readonly List<List<string>> _sends = [];
+
+        public IReadOnlyList<IReadOnlyList<string>> Sends
+        {
+            get { lock (_sends) return [.. _sends]; }
+        }
+
+        public void Clear()
+        {
+            lock (_sends) _sends.Clear();
+        }
+
+        public IMartenSessionLogger StartSession(IQuerySession session) => this;
+        public void SchemaChange(string sql) { }
+
+        public void OnBeforeExecute(NpgsqlCommand command)
+        {
+            lock (_sends) _sends.Add([command.CommandText]);
+        }
+
+        public void OnBeforeExecute(NpgsqlBatch batch)
+        {
+            lock (_sends) _sends.Add(batch.BatchCommands.Cast<NpgsqlBatchCommand>().Select(c => c.CommandText).ToList());
+        }
+
+        public void LogSuccess(NpgsqlCommand command) { }
+        public void LogFailure(NpgsqlCommand command, Exception ex) { }
+        public void LogSuccess(NpgsqlBatch batch) { }
+        public void LogFailure(NpgsqlBatch batch, Exception ex) { }
+        public void LogFailure(Exception ex, string message) { }
+        public void RecordSavedChanges(IDocumentSession session, IChangeSet commit) { }
+    }
+}
