@@ -431,6 +431,8 @@ public static class StudyImport
             foreach (var later in files.Skip(1))
                 foreach (var (id, writes) in later.Patients)
                     startedTogether[id] = startedTogether.GetValueOrDefault(id, files[0].Patients[id].Events.Count) + writes.Events.Count;
+            // A new stream a later file moves on has its chart written with that file's entries, not with its first.
+            var chartLater = startedTogether.Where(p => p.Value != files[0].Patients[p.Key].Events.Count).Select(p => p.Key).ToHashSet();
             // Every event this transaction seals, by patient: a later file's entries are sealed after the earlier file's.
             var sealedHere = new Dictionary<Guid, List<IEvent>>();
             IReadOnlyList<IEvent> Stored(Guid id) => sealedHere.TryGetValue(id, out var here) ? [.. byId[id].Stored, .. here] : byId[id].Stored;
@@ -447,7 +449,8 @@ public static class StudyImport
                     foreach (var batch in file.Patients.Where(p => p.Value.Starts)
                                  .Select(p => new NewPatientStream((PatientEnrolled)p.Value.Events[0], [new NewEntries(p.Value.Events, user)], study.ProtocolVersion, reason))
                                  .Chunk(PatientsPerBatch))
-                        batches.Add((file, batch.Length, () => NewPatientStreams.SealAll(store, batch)));
+                        batches.Add((file, batch.Length, () => NewPatientStreams.SealAll(store, batch,
+                            (scratch, s) => NewPatientStreams.Seal(scratch, s, chartWritten: !chartLater.Contains(s.Enrolment.PatientId)))));
                     foreach (var batch in file.Patients.Where(p => !p.Value.Starts).Chunk(PatientsPerBatch))
                         batches.Add((file, batch.Length, () => NewPatientStreams.SealAll(store, batch, (scratch, p) =>
                             NewPatientStreams.SealAppend(scratch, p.Key, Stored(p.Key), p.Value.Events, user, study.ProtocolVersion, reason))));

@@ -39,7 +39,8 @@ public static class NewPatientStreams
     /// The events to write for one patient, stamped and sealed after the stream's <paramref name="FromVersion"/>, and
     /// its chart as they leave it; <paramref name="Enrolment"/> for a new patient (whose subject code is claimed).
     /// <paramref name="Payloads"/>, <paramref name="Headers"/> and <paramref name="ChartJson"/> are the events' data and
-    /// headers and the chart as the store serialises them, UTF-8, made once (the payloads for the hash and the COPY alike).
+    /// headers and the chart as the store serialises them, UTF-8, made once (the payloads for the hash and the COPY alike);
+    /// <paramref name="ChartJson"/> is empty for a chart written later in the same transaction.
     /// Pure work, safe to spread over threads.
     /// </summary>
     public sealed record Sealed(Guid PatientId, PatientEnrolled? Enrolment, long FromVersion, IReadOnlyList<IEvent> Events,
@@ -60,10 +61,15 @@ public static class NewPatientStreams
         PatientChart? chart = null;
         foreach (var e in stored) chart = Charts.Evolve(chart, patientId, e);
         foreach (var e in events) chart = Charts.Evolve(chart, patientId, e);
-        return Rows(scratch, patientId, null, head.Version, events, rows, ends, chart!);
+        return Rows(scratch, patientId, null, head.Version, events, rows, ends, chart!, chartWritten: true);
     }
 
-    public static Sealed Seal(IDocumentSession scratch, NewPatientStream stream)
+    /// <summary>
+    /// A new patient's stream sealed; <paramref name="chartWritten"/> false for a stream the same transaction moves on
+    /// (<see cref="WriteAsync(IDocumentStore, NpgsqlConnection, IReadOnlyList{Sealed}, IReadOnlyDictionary{Guid, long}, CancellationToken)"/>
+    /// writes its chart then), whose chart's JSON is not made.
+    /// </summary>
+    public static Sealed Seal(IDocumentSession scratch, NewPatientStream stream, bool chartWritten = true)
     {
         var count = 0;
         foreach (var entries in stream.Entries) count += entries.Events.Count;
@@ -87,22 +93,25 @@ public static class NewPatientStreams
         }
         PatientChart? chart = null;
         foreach (var e in events) chart = Charts.Evolve(chart, stream.Enrolment.PatientId, e);
-        return Rows(scratch, stream.Enrolment.PatientId, stream.Enrolment, 0, events, rows, ends, chart!);
+        return Rows(scratch, stream.Enrolment.PatientId, stream.Enrolment, 0, events, rows, ends, chart!, chartWritten);
     }
 
-    /// <summary>The sealed events' headers and the chart serialised after their payloads, each row's bytes a slice of one buffer per patient.</summary>
+    /// <summary>
+    /// The sealed events' headers and the chart serialised after their payloads (the chart's entries of these events made
+    /// from their payloads), each row's bytes a slice of one buffer per patient.
+    /// </summary>
     private static Sealed Rows(IDocumentSession scratch, Guid patientId, PatientEnrolled? enrolment, long fromVersion, IReadOnlyList<IEvent> events,
-        ArrayBufferWriter<byte> rows, int[] payloadEnds, PatientChart chart)
+        ArrayBufferWriter<byte> rows, int[] payloadEnds, PatientChart chart, bool chartWritten)
     {
         var serializer = ((StoreOptions)scratch.DocumentStore.Options).Serializer();
         var headerEnds = new int[events.Count];
         for (var i = 0; i < events.Count; i++)
         {
-            serializer.WriteTo(rows, events[i].Headers!);
+            SealedJson.WriteHeaders(rows, serializer, events[i].Headers!);
             headerEnds[i] = rows.WrittenCount;
         }
         var chartStart = rows.WrittenCount;
-        serializer.WriteTo(rows, chart);
+        if (chartWritten) SealedJson.WriteChart(rows, serializer, chart, events, payloadEnds);
         var written = rows.WrittenMemory;
         var payloads = new ReadOnlyMemory<byte>[events.Count];
         var headers = new ReadOnlyMemory<byte>[events.Count];
@@ -121,7 +130,7 @@ public static class NewPatientStreams
     }
 
     /// <summary>Seals every stream, spread over the machine's cores; each worker builds its events in a session it never saves.</summary>
-    public static IReadOnlyList<Sealed> SealAll(IDocumentStore store, IReadOnlyList<NewPatientStream> streams) => SealAll(store, streams, Seal);
+    public static IReadOnlyList<Sealed> SealAll(IDocumentStore store, IReadOnlyList<NewPatientStream> streams) => SealAll(store, streams, (scratch, s) => Seal(scratch, s));
 
     public static IReadOnlyList<Sealed> SealAll<T>(IDocumentStore store, IReadOnlyList<T> streams, Func<IDocumentSession, T, Sealed> seal)
     {

@@ -165,7 +165,7 @@ public sealed class ChartWriteProperties
     }
 
     /// <summary>The event as the store hands it to the inline projection: version, time, user and its chained hash.</summary>
-    private static IEvent Stored(Guid patientId, RecordedEvent recorded)
+    internal static IEvent Stored(Guid patientId, RecordedEvent recorded)
     {
         var e = (IEvent)Activator.CreateInstance(typeof(Event<>).MakeGenericType(recorded.Data.GetType()), recorded.Data)!;
         e.StreamId = patientId;
@@ -177,7 +177,7 @@ public sealed class ChartWriteProperties
     }
 
     /// <summary>The generators may give values no request can carry and no serializer writes (null, NaN, infinity); the store holds none.</summary>
-    private static object Storable(object data) => data switch
+    internal static object Storable(object data) => data switch
     {
         PatientEnrolled e => e with { Baseline = new BaselineValues(e.Baseline.Where(v => v.Value is not null && double.IsFinite(v.Value.Number ?? 0))) },
         ImagingAssessed { TargetLesionSumMm: { } sum } i when !double.IsFinite(sum) => i with { TargetLesionSumMm = null },
