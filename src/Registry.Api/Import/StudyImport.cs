@@ -378,7 +378,9 @@ public static class StudyImport
             {
                 // A correction's replacement is held to its own rules by the correction's validator.
                 if (entry.Corrects is not null && errors.Count == 0) return (read, errors);
-                foreach (var (key, messages) in RequestValidation.Errors(read.Validate())) errors.TryAdd(key, messages);
+                var validation = read.Validate();
+                if (!validation.IsValid)
+                    foreach (var (key, messages) in RequestValidation.Errors(validation)) errors.TryAdd(key, messages);
                 if (errors.Count == 0) return (read, errors);
             }
             return (null, errors);
