@@ -56,21 +56,34 @@ public static class CanonicalJson
                 // Each object's members take the top of one list per thread; nested objects stack above them.
                 var members = Members ??= new List<Member>(64);
                 var first = members.Count;
+                // A key of plain ASCII, as nearly every payload's are, is kept as where it is in the text: its bytes sort as its
+                // characters do. Any other key (escaped, or beyond ASCII) has every key of its object read as a string.
+                var ascii = true;
                 while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
                 {
-                    var name = reader.GetString()!;
+                    var plain = !reader.ValueIsEscaped && Ascii.IsValid(reader.ValueSpan);
+                    var name = plain ? null : reader.GetString()!;
+                    var (nameStart, nameLength) = ((int)reader.TokenStartIndex + 1, reader.ValueSpan.Length);
+                    ascii &= plain;
                     reader.Read();
-                    members.Add(new Member(name, (int)reader.TokenStartIndex));
+                    members.Add(new Member(name, nameStart, nameLength, (int)reader.TokenStartIndex));
                     reader.Skip();
                 }
                 var count = members.Count - first;
-                members.Sort(first, count, null);
+                if (ascii) SortByAsciiKey(members, first, count, json);
+                else
+                {
+                    for (var i = first; i < first + count; i++)
+                        if (members[i].Name is null) members[i] = members[i] with { Name = Encoding.ASCII.GetString(json.Slice(members[i].NameStart, members[i].NameLength)) };
+                    members.Sort(first, count, null);
+                }
                 writer.WriteStartObject();
                 try
                 {
                     for (var i = first; i < first + count; i++)
                     {
-                        writer.WritePropertyName(members[i].Name);
+                        if (members[i].Name is { } name) writer.WritePropertyName(name);
+                        else writer.WritePropertyName(json.Slice(members[i].NameStart, members[i].NameLength));
                         var value = json[members[i].Start..];
                         var valueReader = new Utf8JsonReader(value);
                         valueReader.Read();
@@ -113,8 +126,27 @@ public static class CanonicalJson
 
     [ThreadStatic] private static List<Member>? Members;
 
-    /// <summary>A member of an object: its key, and where its value starts; ordered by key, then by place.</summary>
-    private readonly record struct Member(string Name, int Start) : IComparable<Member>
+    /// <summary>
+    /// Sorts an object's members of plain ASCII keys by their bytes, stably (so by place among equal keys): an insertion
+    /// sort, the few keys of a payload's object being nearly in order already.
+    /// </summary>
+    private static void SortByAsciiKey(List<Member> members, int first, int count, ReadOnlySpan<byte> json)
+    {
+        for (var i = first + 1; i < first + count; i++)
+        {
+            var member = members[i];
+            var key = json.Slice(member.NameStart, member.NameLength);
+            var j = i - 1;
+            for (; j >= first && json.Slice(members[j].NameStart, members[j].NameLength).SequenceCompareTo(key) > 0; j--) members[j + 1] = members[j];
+            members[j + 1] = member;
+        }
+    }
+
+    /// <summary>
+    /// A member of an object: its key (or, for a key of plain ASCII, where its text is), and where its value starts;
+    /// ordered by key, then by place.
+    /// </summary>
+    private readonly record struct Member(string? Name, int NameStart, int NameLength, int Start) : IComparable<Member>
     {
         public int CompareTo(Member other)
         {
