@@ -1,5 +1,4 @@
 using Marten;
-using Marten.Services;
 using Npgsql;
 using Registry.Api.Infrastructure;
 using Registry.Api.Patients;
@@ -17,13 +16,13 @@ public sealed class OneRoundTripSaveTests(RegistryApp app) : IClassFixture<Regis
     {
         var claim = new StudyCodeClaim($"ONE-TRIP-{Guid.NewGuid():N}", Guid.NewGuid());
         await using var save = await OneRoundTripSave.StartAsync(app.Store, CancellationToken.None);
-        var sent = new BatchesSent();
+        var sent = new StatementsSent();
         save.Session.Logger = sent;
         save.Session.Store(claim);
 
         await save.Session.SaveChangesAsync();
 
-        Assert.Equal("commit", Assert.Single(sent.Batches).BatchCommands[^1].CommandText);
+        Assert.Equal("commit", Assert.Single(sent.Sends)[^1]);
         // Read on another connection while this save still holds its own: the batch itself committed.
         await using var reading = app.Store.QuerySession();
         Assert.Equal(claim, await reading.LoadAsync<StudyCodeClaim>(claim.Id));
@@ -92,21 +91,5 @@ public sealed class OneRoundTripSaveTests(RegistryApp app) : IClassFixture<Regis
         await using var reading = app.Store.QuerySession();
         Assert.Null(await reading.LoadAsync<StudyCodeClaim>(claim.Id));
         Assert.Equal(1, (await reading.Events.FetchStreamStateAsync(patientId))!.Version);
-    }
-
-    /// <summary>The batches a session sends, as Marten hands them to Npgsql.</summary>
-    private sealed class BatchesSent : IMartenSessionLogger
-    {
-        public List<NpgsqlBatch> Batches { get; } = [];
-
-        public void OnBeforeExecute(NpgsqlBatch batch) => Batches.Add(batch);
-
-        public void OnBeforeExecute(NpgsqlCommand command) { }
-        public void LogSuccess(NpgsqlCommand command) { }
-        public void LogFailure(NpgsqlCommand command, Exception ex) { }
-        public void LogSuccess(NpgsqlBatch batch) { }
-        public void LogFailure(NpgsqlBatch batch, Exception ex) { }
-        public void LogFailure(Exception ex, string message) { }
-        public void RecordSavedChanges(IDocumentSession session, IChangeSet commit) { }
     }
 }
