@@ -17,7 +17,7 @@ namespace Registry.Api.Patients;
 /// chart's entry of that event holds the same fact. So a chart's entries of those events are its payload's bytes (a fact
 /// with its <c>kind</c> first, as it is written where a fact of any kind may stand), and an event's headers are written
 /// by hand. Anything else (an entry of an event stored earlier, a header of another type, a serializer without these
-/// options) is written by the serializer. The same bytes as the serializer's own: ChartJsonProperties.
+/// options) is written by the serializer. The same bytes as the serializer's own: SealedJsonProperties.
 /// </summary>
 public static class SealedJson
 {
