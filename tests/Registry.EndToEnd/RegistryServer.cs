@@ -3,6 +3,7 @@ using System.Runtime.InteropServices;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.RegularExpressions;
+using Registry.Api.Infrastructure;
 
 namespace Registry.EndToEnd;
 
@@ -88,8 +89,7 @@ public sealed partial class RegistryServer : IAsyncDisposable
         if (line is null) return;
         lock (_output) _output.AppendLine(line);
         if (FirstStartLine().Match(line) is { Success: true } first) _oneTimePassword.TrySetResult(first.Groups["password"].Value);
-        const string serving = "Trial Registry is serving on ";
-        if (line.StartsWith(serving, StringComparison.Ordinal)) _serving.TrySetResult(new Uri(line[serving.Length..].Split(' ')[0]));
+        if (RegistryHost.ServedAddress(line) is { } address) _serving.TrySetResult(address);
     }
 
     [GeneratedRegex(@"First start: sign in at /signin as 'admin' with the one-time password (?<password>\S+) ")]
@@ -99,14 +99,11 @@ public sealed partial class RegistryServer : IAsyncDisposable
     private async Task WaitUntilServingAsync(TimeSpan within)
     {
         var watch = Stopwatch.StartNew();
-        while (!_serving.Task.IsCompleted)
-        {
-            if (_process.HasExited)
-                throw new InvalidOperationException($"The registry exited with code {_process.ExitCode} before it served:\n{Output}");
-            if (watch.Elapsed > within)
-                throw new TimeoutException($"The registry did not say where it serves within {within}:\n{Output}");
-            await Task.Delay(200);
-        }
+        var exited = _process.WaitForExitAsync();
+        if (await Task.WhenAny(_serving.Task, exited, Task.Delay(within)) != _serving.Task)
+            throw exited.IsCompleted
+                ? new InvalidOperationException($"The registry exited with code {_process.ExitCode} before it served:\n{Output}")
+                : new TimeoutException($"The registry did not say where it serves within {within}:\n{Output}");
         using var client = new HttpClient { BaseAddress = Address, Timeout = TimeSpan.FromSeconds(5) };
         while (true)
         {

@@ -106,9 +106,18 @@ public static class RegistryHost
         {
             var addresses = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()?.Addresses ?? [];
             foreach (var address in addresses)
-                Console.WriteLine($"Trial Registry is serving on {address} (API reference: {address}/scalar, health: {address}/health)");
+                Console.WriteLine(ServingLine(address));
         });
     }
+
+    private const string ServingOn = "Trial Registry is serving on ";
+
+    /// <summary>The line the registry prints for each address it listens on, once it serves (run with port 0, it names the port chosen).</summary>
+    public static string ServingLine(string address) => $"{ServingOn}{address} (API reference: {address}/scalar, health: {address}/health)";
+
+    /// <summary>The address a <see cref="ServingLine"/> names; null for any other line of the registry's output.</summary>
+    public static Uri? ServedAddress(string line) =>
+        line.StartsWith(ServingOn, StringComparison.Ordinal) ? new Uri(line[ServingOn.Length..].Split(' ')[0]) : null;
 
     public static void ConfigureJson(JsonSerializerOptions options)
     {

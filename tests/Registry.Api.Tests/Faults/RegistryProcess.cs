@@ -77,22 +77,16 @@ public sealed class RegistryProcess : IAsyncDisposable
     {
         if (line is null) return;
         lock (_output) _output.AppendLine(line);
-        const string serving = "Trial Registry is serving on ";
-        if (line.StartsWith(serving, StringComparison.Ordinal))
-            _serving.TrySetResult(new Uri(line[serving.Length..].Split(' ')[0]));
+        if (RegistryHost.ServedAddress(line) is { } address) _serving.TrySetResult(address);
     }
 
     private async Task WaitUntilServingAsync(TimeSpan within)
     {
-        var watch = Stopwatch.StartNew();
-        while (!_serving.Task.IsCompleted)
-        {
-            if (_process.HasExited)
-                throw new InvalidOperationException($"The registry exited with code {_process.ExitCode} before it served:\n{Output}");
-            if (watch.Elapsed > within)
-                throw new TimeoutException($"The registry did not say where it serves within {within}:\n{Output}");
-            await Task.Delay(100);
-        }
+        var exited = _process.WaitForExitAsync();
+        if (await Task.WhenAny(_serving.Task, exited, Task.Delay(within)) == _serving.Task) return;
+        throw exited.IsCompleted
+            ? new InvalidOperationException($"The registry exited with code {_process.ExitCode} before it served:\n{Output}")
+            : new TimeoutException($"The registry did not say where it serves within {within}:\n{Output}");
     }
 
     /// <summary>Waits for /health to answer 200 Healthy; how long it took.</summary>
