@@ -1,7 +1,8 @@
+using System.Buffers;
 using System.Security.Claims;
 using JasperFx.Events;
+using JasperFx.Events.Daemon;
 using Marten;
-using Marten.Internal;
 using Registry.Audit;
 using Registry.Api.Auth;
 using Registry.Api.Infrastructure;
@@ -94,15 +95,7 @@ public static class PatientStream
         // Opening sends nothing: a pooled connection, and a BEGIN held back until the first statement.
         await using var save = await OneRoundTripSave.StartAsync(session.DocumentStore, ct);
         var saving = save.Session;
-        // The inline projection extends this very chart during the save, as it does a chart FetchForWriting hands out.
-        saving.UseIdentityMapFor<PatientChart>();
         var chart = fromMemory?.Chart ?? await saving.LoadAsync<PatientChart>(patientId, ct);
-        if (fromMemory is not null)
-        {
-            var map = ((IMartenSession)saving).ItemMap;
-            if (map.TryGetValue(typeof(PatientChart), out var held) && held is Dictionary<Guid, PatientChart> charts) charts[patientId] = chart!;
-            else map[typeof(PatientChart)] = new Dictionary<Guid, PatientChart> { [patientId] = chart! };
-        }
 
         var timeline = chart is { Hash: not null } && (fromMemory is not { } memory || chart.Version == memory.Version) ? chart.Timeline() : null;
         var study = timeline is null ? null : StudiesInForce.For(session.DocumentStore).Kept(timeline.Enrolment.StudyId);
@@ -117,16 +110,56 @@ public static class PatientStream
         }
 
         // Both checks fail in the database, so the save and its commit go in one round trip.
-        var version = Append(saving, user.UserName(), timeline, new ChainLink(chart!.Version, chart.Hash!), events, inForce.ProtocolVersion).Version;
+        var version = await AppendOnChartAsync(saving, user.UserName(), chart!, events, inForce.ProtocolVersion, ct);
         saving.QueueOperation(StudiesInForce.StillAt(saving, timeline.Enrolment.StudyId, studyVersion));
         await saving.SaveChangesAsync(ct);
-        if (chart.Version == version)
-        {
-            kept?.Store(key, chart, version);
-            ChartsJustWritten.For(session.DocumentStore).Add(chart);
-        }
+        kept?.Store(key, chart!, version);
+        ChartsJustWritten.For(session.DocumentStore).Add(chart!);
         return new WriteOutcome.Appended(patientId, timeline.Version + 1, version);
     }
+
+    /// <summary>
+    /// Appends accepted entries to the stream at the chart's version, sealed after the chart's head, and extends the chart
+    /// with them, as <see cref="Append"/> and the inline projection do; but the events go as one statement of the
+    /// registry's (<see cref="AppendAtVersion"/>) instead of Marten's append function, which reads the stream's version
+    /// the chart already holds. Returns the stream's new version.
+    /// </summary>
+    private static async Task<long> AppendOnChartAsync(IDocumentSession session, string user, PatientChart chart, IReadOnlyList<object> entries,
+        int protocolVersion, CancellationToken ct)
+    {
+        var head = new ChainLink(chart.Version, chart.Hash!);
+        var events = new IEvent[entries.Count];
+        for (var i = 0; i < events.Length; i++)
+        {
+            var e = events[i] = session.Events.BuildEvent(entries[i]);
+            e.Id = Guid.CreateVersion7();
+            e.StreamId = chart.Id;
+            e.TenantId = session.TenantId;
+        }
+        StampProtocolVersion(events, protocolVersion);
+        // Each payload is serialised once, for its hash and its row.
+        var written = new ArrayBufferWriter<byte>(1024);
+        var ends = AuditChain.Seal(session, user, head, events, written);
+        var serializer = ((StoreOptions)session.DocumentStore.Options).Serializer();
+        var payloads = new byte[events.Length][];
+        var headers = new byte[events.Length][];
+        for (var i = 0; i < events.Length; i++)
+        {
+            payloads[i] = written.WrittenSpan[(i == 0 ? 0 : ends[i - 1])..ends[i]].ToArray();
+            var start = written.WrittenCount;
+            SealedJson.WriteHeaders(written, serializer, events[i].Headers!);
+            headers[i] = written.WrittenSpan[start..].ToArray();
+        }
+        session.QueueOperation(new AppendAtVersion(session.DocumentStore.Options.Events.DatabaseSchemaName, chart.Id, head.Version, events, payloads, headers));
+
+        foreach (var e in events) Charts.Evolve(chart, chart.Id, e);
+        // The chart's upsert at the stream's version, the one the inline projection queues.
+        var charts = await session.FetchProjectionStorageAsync<PatientChart, Guid>(session.TenantId, ct);
+        charts.StoreProjection(chart, events[^1], AggregationScope.SingleStream);
+        return events[^1].Version;
+    }
+
+    private static readonly PatientChartProjection Charts = new();
 
     /// <summary>Records entries judged on the patient's record as stored, reading the stream's version (and the kept chart, or the chart) first.</summary>
     private static async Task<WriteOutcome> RecordOnStoredAsync(IDocumentSession session, PatientWrite write, CancellationToken ct)
