@@ -439,6 +439,7 @@ public static class StudyImport
             var sealedHere = new Dictionary<Guid, List<IEvent>>();
             IReadOnlyList<IEvent> Stored(Guid id) => sealedHere.TryGetValue(id, out var here) ? [.. byId[id].Stored, .. here] : byId[id].Stored;
 
+            var buffers = new NewPatientStreams.RowBuffers();
             await using var connection = store.Storage.Database.CreateConnection();
             await connection.OpenAsync(ct);
             await using var transaction = await connection.BeginTransactionAsync(ct);
@@ -451,11 +452,11 @@ public static class StudyImport
                     foreach (var batch in file.Patients.Where(p => p.Value.Starts)
                                  .Select(p => new NewPatientStream((PatientEnrolled)p.Value.Events[0], [new NewEntries(p.Value.Events, user)], study.ProtocolVersion, reason))
                                  .Chunk(PatientsPerBatch))
-                        batches.Add((file, batch.Length, () => NewPatientStreams.SealAll(store, batch,
-                            (scratch, s) => NewPatientStreams.Seal(scratch, s, chartWritten: !chartLater.Contains(s.Enrolment.PatientId)))));
+                        batches.Add((file, batch.Length, () => NewPatientStreams.SealAll(store, batch, buffers,
+                            (scratch, rows, s) => NewPatientStreams.Seal(scratch, s, chartWritten: !chartLater.Contains(s.Enrolment.PatientId), rows))));
                     foreach (var batch in file.Patients.Where(p => !p.Value.Starts).Chunk(PatientsPerBatch))
-                        batches.Add((file, batch.Length, () => NewPatientStreams.SealAll(store, batch, (scratch, p) =>
-                            NewPatientStreams.SealAppend(scratch, p.Key, Stored(p.Key), p.Value.Events, user, study.ProtocolVersion, reason))));
+                        batches.Add((file, batch.Length, () => NewPatientStreams.SealAll(store, batch, buffers, (scratch, rows, p) =>
+                            NewPatientStreams.SealAppend(scratch, p.Key, Stored(p.Key), p.Value.Events, user, study.ProtocolVersion, reason, rows))));
                 }
                 // The next batch is sealed while this one is copied: a file's patients are each in one batch, sealed on what was
                 // stored before the file and what the files before it in this transaction sealed.
@@ -470,6 +471,7 @@ public static class StudyImport
                     next = i + 1 < batches.Count ? Task.Run(batches[i + 1].Seal, ct) : null;
                     if (i > 0 && batches[i].File != batches[i - 1].File) (events, done) = (0L, 0);
                     events += await NewPatientStreams.WriteAsync(store, connection, sealedStreams, startedTogether, ct);
+                    buffers.Return(sealedStreams);
                     done += batches[i].Patients;
                     progress?.Report(new ImportProgress("recorded", done, batches[i].File.Patients.Count, events, clock.Elapsed));
                 }

@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Collections.Concurrent;
 using System.Text;
 using JasperFx.Events;
 using Marten;
@@ -44,32 +45,66 @@ public static class NewPatientStreams
     /// Pure work, safe to spread over threads.
     /// </summary>
     public sealed record Sealed(Guid PatientId, PatientEnrolled? Enrolment, long FromVersion, IReadOnlyList<IEvent> Events,
-        IReadOnlyList<ReadOnlyMemory<byte>> Payloads, IReadOnlyList<ReadOnlyMemory<byte>> Headers, PatientChart Chart, ReadOnlyMemory<byte> ChartJson);
+        IReadOnlyList<ReadOnlyMemory<byte>> Payloads, IReadOnlyList<ReadOnlyMemory<byte>> Headers, PatientChart Chart, ReadOnlyMemory<byte> ChartJson)
+    {
+        /// <summary>The buffer <see cref="Payloads"/>, <see cref="Headers"/> and <see cref="ChartJson"/> are slices of, when it came from <see cref="RowBuffers"/>.</summary>
+        internal ArrayBufferWriter<byte>? Buffer { get; init; }
+    }
+
+    /// <summary>
+    /// Row buffers kept between the batches of one bulk write: each sealing worker encodes its patients' rows one after
+    /// another into one buffer, which goes back once the batch is copied, so later batches reuse that memory. A fresh
+    /// buffer per patient (~20 KB, most grown twice) was a tenth of the import's allocations, and memory first touched is
+    /// cleared and faulted in (docs/performance.md, "Bulk, fourteenth round"). Kept by the caller for one import.
+    /// </summary>
+    public sealed class RowBuffers
+    {
+        private readonly ConcurrentBag<ArrayBufferWriter<byte>> _spare = [];
+
+        internal ArrayBufferWriter<byte> Rent()
+        {
+            if (!_spare.TryTake(out var buffer)) return new ArrayBufferWriter<byte>(1 << 20);
+            buffer.ResetWrittenCount();
+            return buffer;
+        }
+
+        /// <summary>The streams' buffers are taken back for a later batch: call it only once they are written, and read nothing of them after.</summary>
+        public void Return(IEnumerable<Sealed> streams)
+        {
+            var returned = new HashSet<ArrayBufferWriter<byte>>(ReferenceEqualityComparer.Instance);
+            foreach (var s in streams)
+                if (s.Buffer is { } buffer && returned.Add(buffer)) _spare.Add(buffer);
+        }
+    }
 
     /// <summary>
     /// Entries for a patient already enrolled, sealed after <paramref name="stored"/> (every event of its stream, as
-    /// read or as written earlier in the same import), its chart folded over both.
+    /// read or as written earlier in the same import), its chart folded over both. Its rows are written after whatever
+    /// <paramref name="rows"/> holds already (a buffer of <see cref="RowBuffers"/>), or into a buffer of their own.
     /// </summary>
     public static Sealed SealAppend(IDocumentSession scratch, Guid patientId, IReadOnlyList<IEvent> stored, IReadOnlyList<object> entries, string user,
-        int protocolVersion, string? reason)
+        int protocolVersion, string? reason, ArrayBufferWriter<byte>? rows = null)
     {
         var head = ChainLink.Of(stored[^1]);
         var events = scratch.Events.Append(patientId, head.Version + entries.Count, entries.ToArray()).Events;
         PatientStream.StampProtocolVersion(events, protocolVersion);
-        var rows = new ArrayBufferWriter<byte>(512 * events.Count + 2048);
+        var shared = rows is not null;
+        rows ??= new ArrayBufferWriter<byte>(512 * events.Count + 2048);
+        var start = rows.WrittenCount;
         var ends = AuditChain.Seal(scratch, user, head, events, rows, reason);
         PatientChart? chart = null;
         foreach (var e in stored) chart = Charts.Evolve(chart, patientId, e);
         foreach (var e in events) chart = Charts.Evolve(chart, patientId, e);
-        return Rows(scratch, patientId, null, head.Version, events, rows, ends, chart!, chartWritten: true);
+        return Rows(scratch, patientId, null, head.Version, events, rows, start, ends, chart!, chartWritten: true, shared);
     }
 
     /// <summary>
     /// A new patient's stream sealed; <paramref name="chartWritten"/> false for a stream the same transaction moves on
     /// (<see cref="WriteAsync(IDocumentStore, NpgsqlConnection, IReadOnlyList{Sealed}, IReadOnlyDictionary{Guid, long}, CancellationToken)"/>
-    /// writes its chart then), whose chart's JSON is not made.
+    /// writes its chart then), whose chart's JSON is not made. Its rows are written after whatever <paramref name="rows"/>
+    /// holds already (a buffer of <see cref="RowBuffers"/>), or into a buffer of their own.
     /// </summary>
-    public static Sealed Seal(IDocumentSession scratch, NewPatientStream stream, bool chartWritten = true)
+    public static Sealed Seal(IDocumentSession scratch, NewPatientStream stream, bool chartWritten = true, ArrayBufferWriter<byte>? rows = null)
     {
         var count = 0;
         foreach (var entries in stream.Entries) count += entries.Events.Count;
@@ -80,7 +115,9 @@ public static class NewPatientStreams
         var events = scratch.Events.StartStream(stream.Enrolment.PatientId, all).Events;
         PatientStream.StampProtocolVersion(events, stream.ProtocolVersion);
         var head = ChainLink.Genesis;
-        var rows = new ArrayBufferWriter<byte>(512 * events.Count + 2048);
+        var shared = rows is not null;
+        rows ??= new ArrayBufferWriter<byte>(512 * events.Count + 2048);
+        var start = rows.WrittenCount;
         var ends = new int[events.Count];
         IEvent[] inOrder = [.. events];
         var at = 0;
@@ -93,15 +130,15 @@ public static class NewPatientStreams
         }
         PatientChart? chart = null;
         foreach (var e in events) chart = Charts.Evolve(chart, stream.Enrolment.PatientId, e);
-        return Rows(scratch, stream.Enrolment.PatientId, stream.Enrolment, 0, events, rows, ends, chart!, chartWritten);
+        return Rows(scratch, stream.Enrolment.PatientId, stream.Enrolment, 0, events, rows, start, ends, chart!, chartWritten, shared);
     }
 
     /// <summary>
     /// The sealed events' headers and the chart serialised after their payloads (the chart's entries of these events made
-    /// from their payloads), each row's bytes a slice of one buffer per patient.
+    /// from their payloads), each row's bytes a slice of the buffer, whose first payload starts at <paramref name="start"/>.
     /// </summary>
     private static Sealed Rows(IDocumentSession scratch, Guid patientId, PatientEnrolled? enrolment, long fromVersion, IReadOnlyList<IEvent> events,
-        ArrayBufferWriter<byte> rows, int[] payloadEnds, PatientChart chart, bool chartWritten)
+        ArrayBufferWriter<byte> rows, int start, int[] payloadEnds, PatientChart chart, bool chartWritten, bool shared)
     {
         var serializer = ((StoreOptions)scratch.DocumentStore.Options).Serializer();
         var headerEnds = new int[events.Count];
@@ -111,11 +148,11 @@ public static class NewPatientStreams
             headerEnds[i] = rows.WrittenCount;
         }
         var chartStart = rows.WrittenCount;
-        if (chartWritten) SealedJson.WriteChart(rows, serializer, chart, events, payloadEnds);
+        if (chartWritten) SealedJson.WriteChart(rows, serializer, chart, events, payloadEnds, start);
+        // Slices of the buffer as it is now: when a later patient's rows grow it, these keep the array they are in.
         var written = rows.WrittenMemory;
         var payloads = new ReadOnlyMemory<byte>[events.Count];
         var headers = new ReadOnlyMemory<byte>[events.Count];
-        var start = 0;
         for (var i = 0; i < events.Count; i++)
         {
             payloads[i] = written[start..payloadEnds[i]];
@@ -126,13 +163,22 @@ public static class NewPatientStreams
             headers[i] = written[start..headerEnds[i]];
             start = headerEnds[i];
         }
-        return new Sealed(patientId, enrolment, fromVersion, events, payloads, headers, chart, written[chartStart..]);
+        return new Sealed(patientId, enrolment, fromVersion, events, payloads, headers, chart, written[chartStart..]) { Buffer = shared ? rows : null };
     }
 
     /// <summary>Seals every stream, spread over the machine's cores; each worker builds its events in a session it never saves.</summary>
     public static IReadOnlyList<Sealed> SealAll(IDocumentStore store, IReadOnlyList<NewPatientStream> streams) => SealAll(store, streams, (scratch, s) => Seal(scratch, s));
 
-    public static IReadOnlyList<Sealed> SealAll<T>(IDocumentStore store, IReadOnlyList<T> streams, Func<IDocumentSession, T, Sealed> seal)
+    public static IReadOnlyList<Sealed> SealAll<T>(IDocumentStore store, IReadOnlyList<T> streams, Func<IDocumentSession, T, Sealed> seal) =>
+        SealAll(store, streams, null, (scratch, _, stream) => seal(scratch, stream));
+
+    /// <summary>
+    /// <see cref="SealAll{T}(IDocumentStore, IReadOnlyList{T}, Func{IDocumentSession, T, Sealed})"/> with each worker's
+    /// rows written one patient after another into a buffer of <paramref name="buffers"/> (given to <paramref name="seal"/>);
+    /// return them to it once the streams are written.
+    /// </summary>
+    public static IReadOnlyList<Sealed> SealAll<T>(IDocumentStore store, IReadOnlyList<T> streams, RowBuffers? buffers,
+        Func<IDocumentSession, ArrayBufferWriter<byte>?, T, Sealed> seal)
     {
         var sealedStreams = new Sealed[streams.Count];
         if (streams.Count == 0) return sealedStreams;
@@ -140,7 +186,8 @@ public static class NewPatientStreams
             range =>
             {
                 using var scratch = store.LightweightSession();
-                for (var i = range.Item1; i < range.Item2; i++) sealedStreams[i] = seal(scratch, streams[i]);
+                var rows = buffers?.Rent();
+                for (var i = range.Item1; i < range.Item2; i++) sealedStreams[i] = seal(scratch, rows, streams[i]);
             });
         return sealedStreams;
     }

@@ -60,9 +60,10 @@ public static class SealedJson
 
     /// <summary>
     /// The chart, as the serializer writes it, at the end of <paramref name="rows"/>; the entries of <paramref name="events"/>
-    /// are their payloads, which end at <paramref name="payloadEnds"/> in <paramref name="rows"/> (the first starts at 0).
+    /// are their payloads, which end at <paramref name="payloadEnds"/> in <paramref name="rows"/> (the first starts at <paramref name="payloadsStart"/>).
     /// </summary>
-    public static void WriteChart(ArrayBufferWriter<byte> rows, ISerializer serializer, PatientChart chart, IReadOnlyList<IEvent> events, int[] payloadEnds)
+    public static void WriteChart(ArrayBufferWriter<byte> rows, ISerializer serializer, PatientChart chart, IReadOnlyList<IEvent> events, int[] payloadEnds,
+        int payloadsStart = 0)
     {
         if (Of(serializer) is not { } written || events.Count == 0)
         {
@@ -109,7 +110,7 @@ public static class SealedJson
             if (entry.RecordedBy is { } by) writer.WriteString("recordedBy"u8, by);
             else if (!written.NullsSkipped) writer.WriteNull("recordedBy"u8);
             // The payload as it was written for the event and its hash; as a fact, its kind goes first.
-            var payload = rows.WrittenSpan[(i == 0 ? 0 : payloadEnds[i - 1])..payloadEnds[i]];
+            var payload = rows.WrittenSpan[(i == 0 ? payloadsStart : payloadEnds[i - 1])..payloadEnds[i]];
             if (entry.Fact is { } fact)
             {
                 var whole = Fact ??= new ArrayBufferWriter<byte>(1024);

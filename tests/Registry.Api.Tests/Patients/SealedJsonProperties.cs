@@ -26,7 +26,8 @@ public sealed class SealedJsonProperties
     private static readonly PatientChartProjection Projection = new();
 
     [Property]
-    public void A_chart_made_from_its_new_events_payloads_is_the_json_the_serializer_writes(AcceptedHistory accepted, RawHistory raw, NonNegativeInt split, bool named)
+    public void A_chart_made_from_its_new_events_payloads_is_the_json_the_serializer_writes(AcceptedHistory accepted, RawHistory raw, NonNegativeInt split, bool named,
+        NonNegativeInt earlier)
     {
         foreach (var history in new History[] { accepted, raw })
         {
@@ -38,6 +39,9 @@ public sealed class SealedJsonProperties
 
             var sealedNow = events.Skip(before).ToList();
             var rows = new ArrayBufferWriter<byte>(256);
+            // Other patients' rows before these, as a sealing worker's buffer holds them (RowBuffers).
+            rows.Write(Enumerable.Repeat((byte)'{', earlier.Get % 4096).ToArray());
+            var payloadsStart = rows.WrittenCount;
             var ends = new int[sealedNow.Count];
             for (var i = 0; i < sealedNow.Count; i++)
             {
@@ -45,7 +49,7 @@ public sealed class SealedJsonProperties
                 ends[i] = rows.WrittenCount;
             }
             var chartStart = rows.WrittenCount;
-            SealedJson.WriteChart(rows, Serializer, chart!, sealedNow, ends);
+            SealedJson.WriteChart(rows, Serializer, chart!, sealedNow, ends, payloadsStart);
 
             var bySerializer = new ArrayBufferWriter<byte>(256);
             Serializer.WriteTo(bySerializer, chart!);
