@@ -37,8 +37,9 @@ public static class CsvImportFiles
     {
         var (file, table) = read;
         var (rows, problems) = ImportLayout.ReadEvents(file.Name, table, shapes.Events.Select(e => e.Shape).ToList());
+        var forms = shapes.Events.ToDictionary(e => e.Shape, e => e.Form);
         var writes = rows.Select(row => new ImportWrite(file.Name, row.Row, row.SubjectCode,
-            [new ImportEntry(shapes.FormOf(row.Shape), row.Shape.Columns, row.Values)])).ToList();
+            [new ImportEntry(forms[row.Shape], row.Shape.Columns, row.Values)])).ToList();
         return new ImportPlanFile(file, table.Rows.Count, writes, problems);
     }
 }

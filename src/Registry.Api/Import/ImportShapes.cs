@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Security.Claims;
 using Registry.Api.Web.Coordinator;
 using Registry.Domain.Protocols;
@@ -73,9 +74,12 @@ public sealed class ImportShapes
     /// </summary>
     public static Dictionary<string, string> AsPosted(Dictionary<string, string> values, EntryForm form)
     {
-        foreach (var field in form.Fields.Where(f => f.Input == InputKind.YesNo))
-            if (values.TryGetValue(field.Key, out var v) && (v.Equals("true", StringComparison.OrdinalIgnoreCase) || v.Equals("false", StringComparison.OrdinalIgnoreCase)))
-                values[field.Key] = v.ToLowerInvariant();
+        foreach (var key in YesNoKeys.GetValue(form, f => [.. f.Fields.Where(field => field.Input == InputKind.YesNo).Select(field => field.Key)]))
+            if (values.TryGetValue(key, out var v) && (v.Equals("true", StringComparison.OrdinalIgnoreCase) || v.Equals("false", StringComparison.OrdinalIgnoreCase)))
+                values[key] = v.ToLowerInvariant();
         return values;
     }
+
+    /// <summary>Each form's yes/no fields' keys, found once: an import asks for every row.</summary>
+    private static readonly ConditionalWeakTable<EntryForm, string[]> YesNoKeys = [];
 }

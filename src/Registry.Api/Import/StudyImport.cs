@@ -351,6 +351,7 @@ public static class StudyImport
                 for (var i = range.Item1; i < range.Item2; i++) read[i] = Read(entries[i]);
                 lock (read) progress?.Report(new ImportProgress("read", done += range.Item2 - range.Item1, entries.Length, 0, clock.Elapsed));
             });
+            _read.EnsureCapacity(_read.Count + entries.Length);
             for (var i = 0; i < entries.Length; i++) _read[entries[i]] = read[i];
         }
 
@@ -365,11 +366,13 @@ public static class StudyImport
         {
             var form = entry.Form!;
             var values = ImportShapes.AsPosted(entry.Values, form);
-            var errors = new Dictionary<string, string[]>();
+            // Made only for a row with errors: nearly every row has none.
+            Dictionary<string, string[]>? errors = null;
             // A row the reader takes as it is skips the body's tree; one it refuses is read as the form reads it, for every refused field's words.
             var request = FormReading.ReadAccepted(values, form.Fields, form.Request, json);
             if (request is null)
             {
+                errors = [];
                 var body = FormReading.Body(values, form.Fields, errors);
                 (request, var readErrors) = FormReading.Read(body, form.Request, json);
                 foreach (var (key, messages) in readErrors) errors.TryAdd(key, messages);
@@ -377,14 +380,17 @@ public static class StudyImport
             if (request is EntryRequest read)
             {
                 // A correction's replacement is held to its own rules by the correction's validator.
-                if (entry.Corrects is not null && errors.Count == 0) return (read, errors);
+                if (entry.Corrects is not null && errors is not { Count: > 0 }) return (read, errors ?? NoErrors);
                 var validation = read.Validate();
                 if (!validation.IsValid)
-                    foreach (var (key, messages) in RequestValidation.Errors(validation)) errors.TryAdd(key, messages);
-                if (errors.Count == 0) return (read, errors);
+                    foreach (var (key, messages) in RequestValidation.Errors(validation)) (errors ??= []).TryAdd(key, messages);
+                if (errors is not { Count: > 0 }) return (read, errors ?? NoErrors);
             }
-            return (null, errors);
+            return (null, errors ?? []);
         }
+
+        /// <summary>The errors of a request read without any, shared: nothing adds to them.</summary>
+        private static readonly Dictionary<string, string[]> NoErrors = [];
 
         private static void Report(ImportWrite write, ImportEntry? entry, WriteOutcome refusal, string prefix, List<ImportProblem> problems)
         {

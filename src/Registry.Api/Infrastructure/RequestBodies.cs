@@ -146,7 +146,12 @@ public static partial class RequestBodies
     }
 
     /// <summary>Whether <paramref name="text"/> as a string value passes <see cref="CheckValues"/>: no refused control character, no lone surrogate.</summary>
-    public static bool IsAcceptedText(string text) => !text.Any(IsRefused) && !HasLoneSurrogate(text);
+    public static bool IsAcceptedText(string text)
+    {
+        foreach (var c in text)
+            if (IsRefused(c)) return false;
+        return !HasLoneSurrogate(text);
+    }
 
     private static bool IsRefused(char c) => c < '\u0080' && char.IsControl(c) && c is not ('\t' or '\n' or '\r');
 

@@ -93,15 +93,15 @@ public static partial class FormReading
         writer.Reset(buffer);
         var shape = BodyShape.Of(fields);
         if (!shape.NamesDistinct) return null;
-        var texts = new string?[fields.Count];
+        var texts = t_texts is { } kept && kept.Length >= fields.Count ? kept : t_texts = new string?[fields.Count];
         var present = false;
         for (var i = 0; i < fields.Count; i++)
         {
-            if (!Accepted(fields[i], values, out texts[i])) return null;
+            if (!Accepted(fields[i], shape.Keys[i], shape.MissingNames[i], values, out texts[i])) return null;
             present |= texts[i] is not null;
         }
         writer.WriteStartObject();
-        if (present) WriteMembers(writer, shape.Members, fields, values, texts);
+        if (present) WriteMembers(writer, shape.Members, fields, shape.MissingNames, values, texts);
         writer.WriteEndObject();
         writer.Flush();
         try
@@ -116,14 +116,16 @@ public static partial class FormReading
 
     [ThreadStatic] private static ArrayBufferWriter<byte>? t_buffer;
     [ThreadStatic] private static Utf8JsonWriter? t_writer;
+    /// <summary>Each field's text as read, kept per thread: only the first <c>fields.Count</c> are set and read.</summary>
+    [ThreadStatic] private static string?[]? t_texts;
 
     /// <summary>The field's input as <see cref="Node"/> reads it (null: left out), when <see cref="Body"/> and the reader would take it as it is.</summary>
-    private static bool Accepted(FormField field, IReadOnlyDictionary<string, string> values, out string? text)
+    private static bool Accepted(FormField field, string key, string? missingName, IReadOnlyDictionary<string, string> values, out string? text)
     {
-        text = values.GetValueOrDefault(field.Key) ?? "";
+        text = values.GetValueOrDefault(key) ?? "";
         if (field.Input is InputKind.WholeNumber or InputKind.Number) text = text.Trim();
         var given = field.Input == InputKind.Lines ? text.AsSpan().Trim().Length > 0 : text.Length > 0;
-        var code = field.MissingCodes is not null && values.TryGetValue(field.MissingName, out var c) && c.Length > 0 ? c : null;
+        var code = missingName is not null && values.TryGetValue(missingName, out var c) && c.Length > 0 ? c : null;
         if (code is not null)
         {
             text = null;
@@ -143,16 +145,15 @@ public static partial class FormReading
         };
     }
 
-    private static void WriteMembers(Utf8JsonWriter writer, IReadOnlyList<BodyShape.Member> members, IReadOnlyList<FormField> fields,
+    private static void WriteMembers(Utf8JsonWriter writer, List<BodyShape.Member> members, IReadOnlyList<FormField> fields, string?[] missingNames,
         IReadOnlyDictionary<string, string> values, string?[] texts)
     {
         foreach (var member in members)
         {
             if (member.Field is { } i)
             {
-                var field = fields[i];
-                if (texts[i] is { } text) WriteValue(writer, member.Name, field, text);
-                else if (field.MissingCodes is not null && values.TryGetValue(field.MissingName, out var code) && code.Length > 0)
+                if (texts[i] is { } text) WriteValue(writer, member.Name, fields[i], text);
+                else if (missingNames[i] is { } missingName && values.TryGetValue(missingName, out var code) && code.Length > 0)
                 {
                     writer.WriteStartObject(member.Name);
                     writer.WriteString("missing", code);
@@ -160,11 +161,19 @@ public static partial class FormReading
                 }
                 continue;
             }
-            if (!member.Fields.Any(f => texts[f] is not null || fields[f].MissingCodes is not null && values.GetValueOrDefault(fields[f].MissingName) is { Length: > 0 })) continue;
+            if (!AnyGiven(member.Fields, missingNames, values, texts)) continue;
             writer.WriteStartObject(member.Name);
-            WriteMembers(writer, member.Children, fields, values, texts);
+            WriteMembers(writer, member.Children, fields, missingNames, values, texts);
             writer.WriteEndObject();
         }
+    }
+
+    /// <summary>Whether any of these fields has a value or a missing code, so their object is written.</summary>
+    private static bool AnyGiven(List<int> fields, string?[] missingNames, IReadOnlyDictionary<string, string> values, string?[] texts)
+    {
+        foreach (var f in fields)
+            if (texts[f] is not null || missingNames[f] is { } missingName && values.GetValueOrDefault(missingName) is { Length: > 0 }) return true;
+        return false;
     }
 
     /// <summary>The value <see cref="Node"/> makes of the text, written.</summary>
@@ -198,6 +207,12 @@ public static partial class FormReading
 
         public List<Member> Members { get; } = [];
 
+        /// <summary>Each field's <see cref="FormField.Key"/>, made once: the key is joined from the path at every call.</summary>
+        public string[] Keys { get; private init; } = [];
+
+        /// <summary>Each field's <see cref="FormField.MissingName"/>, null for a field without missing codes.</summary>
+        public string?[] MissingNames { get; private init; } = [];
+
         /// <summary>False when two members of one object differ only in case, which the reader refuses as a name sent twice.</summary>
         public bool NamesDistinct { get; private set; } = true;
 
@@ -205,7 +220,11 @@ public static partial class FormReading
 
         public static BodyShape Of(IReadOnlyList<FormField> fields) => Shapes.GetValue(fields, f =>
         {
-            var shape = new BodyShape();
+            var shape = new BodyShape
+            {
+                Keys = [.. f.Select(field => field.Key)],
+                MissingNames = [.. f.Select(field => field.MissingCodes is null ? null : field.MissingName)],
+            };
             for (var i = 0; i < f.Count; i++)
             {
                 var members = shape.Members;
