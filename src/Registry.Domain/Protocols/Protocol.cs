@@ -30,7 +30,14 @@ public sealed record Protocol(
 
     public ProtocolArm? Arm(string code) => (Arms ?? []).FirstOrDefault(a => a is not null && string.Equals(a.Code, code, StringComparison.Ordinal));
     public bool HasArm(string code) => Arm(code) is not null;
-    public Variable? Variable(string key) => (Variables ?? []).FirstOrDefault(v => v is not null && string.Equals(v.Key, key, StringComparison.Ordinal));
+    public Variable? Variable(string key)
+    {
+        // A loop, not a LINQ search with a lambda over the key: an import's checks ask once per variable of every entry.
+        var variables = Variables ?? [];
+        for (var i = 0; i < variables.Count; i++)
+            if (variables[i] is { } v && string.Equals(v.Key, key, StringComparison.Ordinal)) return v;
+        return null;
+    }
 
     /// <summary>Variables a table or forest plot can split patients by: categories, booleans, and numbers with cut-points.</summary>
     [JsonIgnore] public IEnumerable<Variable> GroupableVariables => (Variables ?? []).Where(v => v is not null && v.IsGroupable);

@@ -36,18 +36,26 @@ public sealed record CsvTable(IReadOnlyList<string> Columns, IReadOnlyList<CsvRo
                 else if (Array.IndexOf(columns, columns[i]) < i)
                     problems.Add(new ImportProblem(file, 1, columns[i], $"The column \"{columns[i]}\" is named twice."));
             }
+            var values = new string?[columns.Length];
             while (csv.Read())
             {
                 var row = (int)csv.LineNumber;
                 if (csv.FieldCount > columns.Length)
                     problems.Add(new ImportProblem(file, row, null, $"The row has {csv.FieldCount} cells but the header names {columns.Length} columns."));
-                var cells = new Dictionary<string, string>(StringComparer.Ordinal);
-                for (var i = 0; i < Math.Min(csv.FieldCount, columns.Length); i++)
+                // Counted first, so each row's cells are kept at their size: grown a cell at a time, a row was made three times over.
+                var given = 0;
+                var fields = Math.Min(csv.FieldCount, columns.Length);
+                for (var i = 0; i < fields; i++)
                 {
                     var value = Unquoted(csv.GetString(i).Trim());
-                    if (value.Length > 0 && columns[i].Length > 0) cells.TryAdd(columns[i], value);
+                    values[i] = value.Length > 0 && columns[i].Length > 0 ? value : null;
+                    if (values[i] is not null) given++;
                 }
-                if (cells.Count > 0) rows.Add(new CsvRow(row, cells));
+                if (given == 0) continue;
+                var cells = new Dictionary<string, string>(given, StringComparer.Ordinal);
+                for (var i = 0; i < fields; i++)
+                    if (values[i] is { } value) cells.TryAdd(columns[i], value);
+                rows.Add(new CsvRow(row, cells));
             }
             return new CsvTable(columns.Where(c => c.Length > 0).Distinct().ToList(), rows, problems);
         }

@@ -16,7 +16,8 @@ public sealed record LayoutColumn(string Name, string Field, bool IsList = false
     /// </summary>
     public static Dictionary<string, string> Values(CsvRow row, IEnumerable<LayoutColumn> columns)
     {
-        var values = new Dictionary<string, string>(StringComparer.Ordinal);
+        // Sized for every column at once: grown a column at a time, each row's dictionary was made three or four times over.
+        var values = new Dictionary<string, string>(columns.TryGetNonEnumeratedCount(out var count) ? count : 0, StringComparer.Ordinal);
         foreach (var column in columns)
         {
             if (row.Cell(column.Name) is not { } cell) continue;
