@@ -40,9 +40,7 @@ public sealed class OneRoundTripSave : IAsyncDisposable
     /// </summary>
     public static async Task<OneRoundTripSave> StartAsync(IDocumentStore store, CancellationToken ct)
     {
-        var connection = store is DocumentStore { Options: var storeOptions } && WriteConnections.TryGetValue(storeOptions, out var connectionString)
-            ? new NpgsqlConnection(connectionString)
-            : store.Storage.Database.CreateConnection();
+        var connection = Connection(store);
         try
         {
             await connection.OpenAsync(ct);
@@ -59,6 +57,23 @@ public sealed class OneRoundTripSave : IAsyncDisposable
             throw;
         }
     }
+
+    /// <summary>
+    /// A document read on a connection of the saves' pool, outside any transaction: a save's reads decide nothing its
+    /// statements do not check again, and a read that opened a transaction would leave it to be rolled back.
+    /// </summary>
+    public static async Task<T?> LoadAsync<T>(IDocumentStore store, Guid id, CancellationToken ct) where T : notnull
+    {
+        await using var connection = Connection(store);
+        await connection.OpenAsync(ct);
+        await using var reading = store.QuerySession(Marten.Services.SessionOptions.ForConnection(connection));
+        return await reading.LoadAsync<T>(id, ct);
+    }
+
+    private static NpgsqlConnection Connection(IDocumentStore store) =>
+        store is DocumentStore { Options: var storeOptions } && WriteConnections.TryGetValue(storeOptions, out var connectionString)
+            ? new NpgsqlConnection(connectionString)
+            : store.Storage.Database.CreateConnection();
 
     public async ValueTask DisposeAsync()
     {

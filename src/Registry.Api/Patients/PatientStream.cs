@@ -75,9 +75,9 @@ public static class PatientStream
 
     /// <summary>
     /// Records entries judged on the patient's chart alone — the one this node kept after the patient's last write here,
-    /// or else the stored one, read in the save's own transaction — and on the study kept in memory: the save's one
-    /// round trip (<see cref="OneRoundTripSave"/>) checks both (the append at the chart's version, the study at its
-    /// version), and either having moved on fails it. The chart is written in the same transaction as every append, so
+    /// or else the stored one, read on a connection of the saves' pool — and on the study kept in memory: the save's one
+    /// round trip (<see cref="OneRoundTripSave"/>, shared with the saves waiting meanwhile: <see cref="SaveGroups"/>)
+    /// checks both (the append at the chart's version, the study at its version), and either having moved on fails it. The chart is written in the same transaction as every append, so
     /// a stored chart is at its stream's version unless an append bypassed it, which the version check catches too.
     /// Null, with nothing recorded, when there is no chart with its chain head, no kept study, or the entries would not
     /// be accepted on it: a refusal is answered only on the record as stored.
@@ -92,10 +92,7 @@ public static class PatientStream
             ? ((PatientChart)taken, keptVersion)
             : null;
 
-        // Opening sends nothing: a pooled connection, and a BEGIN held back until the first statement.
-        await using var save = await OneRoundTripSave.StartAsync(session.DocumentStore, ct);
-        var saving = save.Session;
-        var chart = fromMemory?.Chart ?? await saving.LoadAsync<PatientChart>(patientId, ct);
+        var chart = fromMemory?.Chart ?? await OneRoundTripSave.LoadAsync<PatientChart>(session.DocumentStore, patientId, ct);
 
         var timeline = chart is { Hash: not null } && (fromMemory is not { } memory || chart.Version == memory.Version) ? chart.Timeline() : null;
         var study = timeline is null ? null : StudiesInForce.For(session.DocumentStore).Kept(timeline.Enrolment.StudyId);
@@ -109,23 +106,31 @@ public static class PatientStream
             return null;
         }
 
-        // Both checks fail in the database, so the save and its commit go in one round trip.
-        var version = await AppendOnChartAsync(saving, user.UserName(), chart!, events, inForce.ProtocolVersion, ct);
-        saving.QueueOperation(StudiesInForce.StillAt(saving, timeline.Enrolment.StudyId, studyVersion));
-        await saving.SaveChangesAsync(ct);
+        // Both checks fail in the database, so the save and its commit go in one round trip, with any other saves waiting.
+        var (append, last) = AppendOnChart(session, user.UserName(), chart!, events, inForce.ProtocolVersion);
+        var studyId = timeline.Enrolment.StudyId;
+        await SaveGroups.For(session.DocumentStore).SaveAsync(async saving =>
+        {
+            saving.QueueOperation(append);
+            // The chart's upsert at the stream's version, the one the inline projection queues.
+            var charts = await saving.FetchProjectionStorageAsync<PatientChart, Guid>(saving.TenantId, CancellationToken.None);
+            charts.StoreProjection(chart!, last, AggregationScope.SingleStream);
+            saving.QueueOperation(StudiesInForce.StillAt(saving, studyId, studyVersion));
+        }, ct);
+        var version = last.Version;
         kept?.Store(key, chart!, version);
         ChartsJustWritten.For(session.DocumentStore).Add(chart!);
         return new WriteOutcome.Appended(patientId, timeline.Version + 1, version);
     }
 
     /// <summary>
-    /// Appends accepted entries to the stream at the chart's version, sealed after the chart's head, and extends the chart
-    /// with them, as <see cref="Append"/> and the inline projection do; but the events go as one statement of the
-    /// registry's (<see cref="AppendAtVersion"/>) instead of Marten's append function, which reads the stream's version
-    /// the chart already holds. Returns the stream's new version.
+    /// Accepted entries sealed after the chart's head, with the chart extended by them, as <see cref="Append"/> and the
+    /// inline projection do; but the events are appended by one statement of the registry's (<see cref="AppendAtVersion"/>)
+    /// instead of Marten's append function, which reads the stream's version the chart already holds. Returns that
+    /// statement and the last event.
     /// </summary>
-    private static async Task<long> AppendOnChartAsync(IDocumentSession session, string user, PatientChart chart, IReadOnlyList<object> entries,
-        int protocolVersion, CancellationToken ct)
+    private static (AppendAtVersion Append, IEvent Last) AppendOnChart(IDocumentSession session, string user, PatientChart chart, IReadOnlyList<object> entries,
+        int protocolVersion)
     {
         var head = new ChainLink(chart.Version, chart.Hash!);
         var events = new IEvent[entries.Count];
@@ -150,13 +155,8 @@ public static class PatientStream
             SealedJson.WriteHeaders(written, serializer, events[i].Headers!);
             headers[i] = written.WrittenSpan[start..].ToArray();
         }
-        session.QueueOperation(new AppendAtVersion(session.DocumentStore.Options.Events.DatabaseSchemaName, chart.Id, head.Version, events, payloads, headers));
-
         foreach (var e in events) Charts.Evolve(chart, chart.Id, e);
-        // The chart's upsert at the stream's version, the one the inline projection queues.
-        var charts = await session.FetchProjectionStorageAsync<PatientChart, Guid>(session.TenantId, ct);
-        charts.StoreProjection(chart, events[^1], AggregationScope.SingleStream);
-        return events[^1].Version;
+        return (new AppendAtVersion(session.DocumentStore.Options.Events.DatabaseSchemaName, chart.Id, head.Version, events, payloads, headers), events[^1]);
     }
 
     private static readonly PatientChartProjection Charts = new();

@@ -60,6 +60,93 @@ public sealed class StoredChartWritesTests(RegistryApp app) : IClassFixture<Regi
         Assert.Equal(2, (await reading.Events.FetchStreamStateAsync(patientId))!.Version);
     }
 
+    [Fact]
+    public async Task Saves_waiting_while_another_is_committed_are_committed_together_each_answered_on_its_own()
+    {
+        var studyId = await app.RegisteredStudyAsync();
+        var (first, second, third) = (await app.EnrolledPatientAsync(studyId), await app.EnrolledPatientAsync(studyId), await app.EnrolledPatientAsync(studyId));
+        var sent = new StatementsSent();
+        using var node = NodeOf(sent);
+        Assert.IsType<WriteOutcome.Appended>(await RecordAsync(node, await app.EnrolledPatientAsync(studyId), new LastKnownAlive(new DateOnly(2020, 3, 1))));
+        var groups = SaveGroups.For(node);
+
+        Task<WriteOutcome> firstWrite, secondWrite, thirdWrite;
+        await using (await ChartHeldAsync(first))
+        {
+            // The first save waits for the first chart's row; the two after it wait for that save.
+            firstWrite = RecordAsync(node, first, new LastKnownAlive(new DateOnly(2020, 3, 1)));
+            await WhenAsync(() => groups.Committing);
+            secondWrite = RecordAsync(node, second, new LastKnownAlive(new DateOnly(2020, 3, 2)));
+            thirdWrite = RecordAsync(node, third, new LastKnownAlive(new DateOnly(2020, 3, 3)));
+            await WhenAsync(() => groups.Waiting == 2);
+            sent.Clear();
+        }
+
+        Assert.Equal(new WriteOutcome.Appended(first, 2, 2), await firstWrite);
+        Assert.Equal(new WriteOutcome.Appended(second, 2, 2), await secondWrite);
+        Assert.Equal(new WriteOutcome.Appended(third, 2, 2), await thirdWrite);
+        var together = Assert.Single(sent.Sends, s => s.Count(c => c.Contains("insert into registry.mt_events")) == 2);
+        Assert.Equal("commit", together[^1]);
+        Assert.Single(together, c => c == "commit");
+        await AssertIntactAsync(studyId);
+    }
+
+    [Fact]
+    public async Task A_save_refused_in_a_group_does_not_cost_the_others_theirs()
+    {
+        var studyId = await app.RegisteredStudyAsync();
+        var (first, behind, other) = (await app.EnrolledPatientAsync(studyId), await app.EnrolledPatientAsync(studyId), await app.EnrolledPatientAsync(studyId));
+        using var node = NodeOf(new StatementsSent());
+        Assert.IsType<WriteOutcome.Appended>(await RecordAsync(node, await app.EnrolledPatientAsync(studyId), new LastKnownAlive(new DateOnly(2020, 3, 1))));
+        var atEnrolment = await StoredChartAsync(behind);
+        using (var elsewhere = NodeOf(new StatementsSent()))
+            Assert.IsType<WriteOutcome.Appended>(await RecordAsync(elsewhere, behind, new PatientDied(new DateOnly(2020, 4, 1), "Disease")));
+        await SetStoredChartAsync(behind, atEnrolment);
+        var groups = SaveGroups.For(node);
+
+        Task<WriteOutcome> firstWrite, refusedWrite, otherWrite;
+        await using (await ChartHeldAsync(first))
+        {
+            firstWrite = RecordAsync(node, first, new LastKnownAlive(new DateOnly(2020, 5, 1)));
+            await WhenAsync(() => groups.Committing);
+            // Judged on a chart behind its stream, so its append is refused in the group with the other.
+            refusedWrite = RecordAsync(node, behind, new LastKnownAlive(new DateOnly(2020, 5, 1)));
+            otherWrite = RecordAsync(node, other, new LastKnownAlive(new DateOnly(2020, 5, 1)));
+            await WhenAsync(() => groups.Waiting == 2);
+        }
+
+        Assert.IsType<WriteOutcome.Appended>(await firstWrite);
+        Assert.Equal(new WriteOutcome.Appended(other, 2, 2), await otherWrite);
+        var refused = Assert.IsType<WriteOutcome.Refused>(await refusedWrite);
+        Assert.Contains(refused.Violations, v => v.Contains("after the patient's death on 2020-04-01"));
+        await using var reading = app.Store.QuerySession();
+        Assert.Equal(2, (await reading.Events.FetchStreamStateAsync(behind))!.Version);
+        await AssertIntactAsync(studyId);
+    }
+
+    /// <summary>A patient's stored chart locked by another transaction until disposed: a save upserting it waits.</summary>
+    private async Task<IAsyncDisposable> ChartHeldAsync(Guid patientId)
+    {
+        var connection = new NpgsqlConnection(app.ConnectionString);
+        await connection.OpenAsync();
+        var transaction = await connection.BeginTransactionAsync();
+        await using var hold = new NpgsqlCommand("select 1 from registry.mt_doc_patientchart where id = $1 for update", connection, transaction)
+        {
+            Parameters = { new() { Value = patientId } },
+        };
+        Assert.Equal(1, await hold.ExecuteScalarAsync());
+        return connection;
+    }
+
+    private static async Task WhenAsync(Func<bool> condition)
+    {
+        for (var waited = 0; !condition(); waited++)
+        {
+            if (waited == 3000) throw new TimeoutException("The saves never queued.");
+            await Task.Delay(10);
+        }
+    }
+
     /// <summary>Another node on the same database: its own store, so its own kept charts and studies, logging what it sends.</summary>
     private DocumentStore NodeOf(StatementsSent sent)
     {
