@@ -1,5 +1,7 @@
 using System.Runtime.CompilerServices;
+using System.Runtime.ExceptionServices;
 using Marten;
+using Registry.Api.Infrastructure;
 
 namespace Registry.Api.Patients;
 
@@ -7,8 +9,10 @@ namespace Registry.Api.Patients;
 /// Saves of entries judged on their patients' charts, committed together: the saves that wait while one group is being
 /// committed go next as one group — one batch, one transaction, one COMMIT (<see cref="OneRoundTripSave"/>) — so several
 /// clients' writes share a round trip and a WAL flush. Nothing waits for a group to fill: a save that finds none being
-/// committed goes at once. Each save is answered on its own: a group that fails (one member's append refused, its study
-/// amended) recorded nothing, and each of its members is then saved again alone, so only its own refusal reaches it.
+/// committed goes at once. Each save is answered on its own: a group refused by the database (one member's append at a
+/// version taken, its study amended) recorded nothing, and each of its members is then saved again alone, so only its own
+/// refusal reaches it. A group that failed otherwise (the connection lost) may have committed, so every member is given
+/// that failure and none is sent again: an entry is recorded once (docs/operations.md).
 /// </summary>
 public sealed class SaveGroups
 {
@@ -68,14 +72,16 @@ public sealed class SaveGroups
         lock (_lock)
             while (group.Count < MostPerGroup && _waiting.TryDequeue(out var next)) group.Add(next);
         var answer = Turn.Saved;
+        Exception? lost = null;
         try
         {
             // Not one request's cancellation: the group is the others' saves too.
             await CommitAsync(group, CancellationToken.None);
         }
-        catch (Exception) when (group.Count > 1)
+        catch (Exception e) when (group.Count > 1)
         {
-            answer = Turn.Alone;
+            if (RecordedNothing(e)) answer = Turn.Alone;
+            else lost = e;
         }
         finally
         {
@@ -83,9 +89,15 @@ public sealed class SaveGroups
             HandOver();
         }
         foreach (var member in group)
-            if (member != leader) member.Turn.SetResult(answer);
+            if (member == leader) continue;
+            else if (lost is null) member.Turn.SetResult(answer);
+            else member.Turn.SetException(lost);
+        if (lost is not null) ExceptionDispatchInfo.Throw(lost);
         return answer;
     }
+
+    /// <summary>The refusals raised before the batch's COMMIT, which roll the whole group back: saving each member again is safe.</summary>
+    private static bool RecordedNothing(Exception e) => e is StudyAmendedMeanwhile || WriteConflicts.IsConcurrentWrite(e);
 
     private void HandOver()
     {

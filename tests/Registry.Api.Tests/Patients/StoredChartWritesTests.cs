@@ -124,6 +124,44 @@ public sealed class StoredChartWritesTests(RegistryApp app) : IClassFixture<Regi
         await AssertIntactAsync(studyId);
     }
 
+    [Fact]
+    public async Task A_group_that_lost_its_connection_is_not_sent_again_and_each_of_its_saves_is_told()
+    {
+        using var node = NodeOf(new StatementsSent());
+        var groups = SaveGroups.For(node);
+        var held = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var queued = new int[3];
+
+        // The first save is held while the next two queue behind it; they go as one group, and one of them ends its connection,
+        // so whether the group committed is not known.
+        var first = groups.SaveAsync(async _ =>
+        {
+            Interlocked.Increment(ref queued[0]);
+            await held.Task;
+        }, CancellationToken.None);
+        await WhenAsync(() => groups.Committing);
+        var second = groups.SaveAsync(_ =>
+        {
+            Interlocked.Increment(ref queued[1]);
+            return Task.CompletedTask;
+        }, CancellationToken.None);
+        var third = groups.SaveAsync(saving =>
+        {
+            Interlocked.Increment(ref queued[2]);
+            saving.QueueSqlCommand("select pg_terminate_backend(pg_backend_pid())");
+            return Task.CompletedTask;
+        }, CancellationToken.None);
+        await WhenAsync(() => groups.Waiting == 2);
+        held.SetResult();
+
+        await first;
+        var secondLost = await Assert.ThrowsAnyAsync<Exception>(() => second);
+        Assert.Same(secondLost, await Assert.ThrowsAnyAsync<Exception>(() => third));
+        Assert.False(WriteConflicts.IsConcurrentWrite(secondLost));
+        // Each save was queued once: none was sent again alone.
+        Assert.Equal([1, 1, 1], queued);
+    }
+
     /// <summary>A patient's stored chart locked by another transaction until disposed: a save upserting it waits.</summary>
     private async Task<IAsyncDisposable> ChartHeldAsync(Guid patientId)
     {
