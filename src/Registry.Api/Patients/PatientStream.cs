@@ -109,13 +109,13 @@ public static class PatientStream
         // Both checks fail in the database, so the save and its commit go in one round trip, with any other saves waiting.
         var (append, last) = AppendOnChart(session, user.UserName(), chart!, events, inForce.ProtocolVersion);
         var studyId = timeline.Enrolment.StudyId;
-        await SaveGroups.For(session.DocumentStore).SaveAsync(async saving =>
+        // The study's check is sent once for a group's saves judged on the same study at the same version.
+        await SaveGroups.For(session.DocumentStore).SaveAsync(StudiesInForce.StillAt(session, studyId, studyVersion), async saving =>
         {
             saving.QueueOperation(append);
             // The chart's upsert at the stream's version, the one the inline projection queues.
             var charts = await saving.FetchProjectionStorageAsync<PatientChart, Guid>(saving.TenantId, CancellationToken.None);
             charts.StoreProjection(chart!, last, AggregationScope.SingleStream);
-            saving.QueueOperation(StudiesInForce.StillAt(saving, studyId, studyVersion));
         }, ct);
         var version = last.Version;
         kept?.Store(key, chart!, version);

@@ -2,6 +2,7 @@ using System.Runtime.CompilerServices;
 using System.Runtime.ExceptionServices;
 using Marten;
 using Registry.Api.Infrastructure;
+using IStorageOperation = Weasel.Storage.IStorageOperation;
 
 namespace Registry.Api.Patients;
 
@@ -44,11 +45,13 @@ public sealed class SaveGroups
 
     /// <summary>
     /// Saves what <paramref name="queue"/> queues on a session (and may queue again on another, should its group fail),
-    /// with other saves queued meanwhile; throws what its own save alone threw (a refused append, a study amended).
+    /// with other saves queued meanwhile, and <paramref name="check"/>, sent once for a group however many of its saves
+    /// bring an equal one (the study at the version their entries were judged under); throws what its own save alone threw
+    /// (a refused append, a study amended).
     /// </summary>
-    public async Task SaveAsync(Func<IDocumentSession, Task> queue, CancellationToken ct)
+    public async Task SaveAsync(IStorageOperation check, Func<IDocumentSession, Task> queue, CancellationToken ct)
     {
-        var member = new Member(queue);
+        var member = new Member(check, queue);
         bool leads;
         lock (_lock)
         {
@@ -113,13 +116,15 @@ public sealed class SaveGroups
     {
         await using var save = await OneRoundTripSave.StartAsync(_store, ct);
         foreach (var member in group) await member.Queue(save.Session);
+        foreach (var check in group.Select(m => m.Check).Distinct()) save.Session.QueueOperation(check);
         await save.Session.SaveChangesAsync(ct);
     }
 
     private enum Turn { Saved, Lead, Alone }
 
-    private sealed class Member(Func<IDocumentSession, Task> queue)
+    private sealed class Member(IStorageOperation check, Func<IDocumentSession, Task> queue)
     {
+        public IStorageOperation Check { get; } = check;
         public Func<IDocumentSession, Task> Queue { get; } = queue;
 
         /// <summary>Answered from another save's thread; the answer's continuation must not run on it.</summary>

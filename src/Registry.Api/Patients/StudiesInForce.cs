@@ -87,7 +87,8 @@ public sealed class StudiesInForce
     /// <summary>The SQLSTATE of a study that moved on, beside Marten's own MT001-MT003.</summary>
     public const string AmendedSqlState = "RG001";
 
-    private sealed class StudyVersionCheck(string schema, Guid studyId, long version) : IStorageOperation, IExceptionTransform
+    /// <summary>Equal for the same study and version, so a group of saves sends it once (<see cref="SaveGroups"/>).</summary>
+    private sealed record StudyVersionCheck(string Schema, Guid StudyId, long Version) : IStorageOperation, IExceptionTransform
     {
         public Type DocumentType => typeof(Study);
 
@@ -95,10 +96,10 @@ public sealed class StudiesInForce
 
         public void ConfigureCommand(ICommandBuilder builder, IStorageSession session)
         {
-            builder.Append($"select {schema}.{FunctionName}(");
-            builder.AppendParameter(studyId);
+            builder.Append($"select {Schema}.{FunctionName}(");
+            builder.AppendParameter(StudyId);
             builder.Append(", ");
-            builder.AppendParameter(version);
+            builder.AppendParameter(Version);
             builder.Append(")");
         }
 
@@ -107,8 +108,8 @@ public sealed class StudiesInForce
         public bool TryTransform(Exception original, out Exception transformed)
         {
             var refused = original as PostgresException ?? original.InnerException as PostgresException;
-            transformed = refused is { SqlState: AmendedSqlState } && refused.Message.Contains(studyId.ToString())
-                ? new StudyAmendedMeanwhile(studyId, version)
+            transformed = refused is { SqlState: AmendedSqlState } && refused.Message.Contains(StudyId.ToString())
+                ? new StudyAmendedMeanwhile(StudyId, Version)
                 : original;
             return transformed != original;
         }

@@ -88,6 +88,8 @@ public sealed class StoredChartWritesTests(RegistryApp app) : IClassFixture<Regi
         var together = Assert.Single(sent.Sends, s => s.Count(c => c.Contains("insert into registry.mt_events")) == 2);
         Assert.Equal("commit", together[^1]);
         Assert.Single(together, c => c == "commit");
+        // Both entries were judged on the same study at the same version: its check is sent once.
+        Assert.Single(together, c => c.Contains("study_still_at"));
         await AssertIntactAsync(studyId);
     }
 
@@ -127,25 +129,28 @@ public sealed class StoredChartWritesTests(RegistryApp app) : IClassFixture<Regi
     [Fact]
     public async Task A_group_that_lost_its_connection_is_not_sent_again_and_each_of_its_saves_is_told()
     {
+        var studyId = await app.RegisteredStudyAsync();
         using var node = NodeOf(new StatementsSent());
+        await using var session = node.LightweightSession();
+        var studyAsIs = StudiesInForce.StillAt(session, studyId, 1);
         var groups = SaveGroups.For(node);
         var held = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         var queued = new int[3];
 
         // The first save is held while the next two queue behind it; they go as one group, and one of them ends its connection,
         // so whether the group committed is not known.
-        var first = groups.SaveAsync(async _ =>
+        var first = groups.SaveAsync(studyAsIs, async _ =>
         {
             Interlocked.Increment(ref queued[0]);
             await held.Task;
         }, CancellationToken.None);
         await WhenAsync(() => groups.Committing);
-        var second = groups.SaveAsync(_ =>
+        var second = groups.SaveAsync(studyAsIs, _ =>
         {
             Interlocked.Increment(ref queued[1]);
             return Task.CompletedTask;
         }, CancellationToken.None);
-        var third = groups.SaveAsync(saving =>
+        var third = groups.SaveAsync(studyAsIs, saving =>
         {
             Interlocked.Increment(ref queued[2]);
             saving.QueueSqlCommand("select pg_terminate_backend(pg_backend_pid())");
