@@ -48,25 +48,39 @@ public static class ImportLayout
         var byKind = new Dictionary<string, (EntryShape Shape, HashSet<string> Own)>(StringComparer.Ordinal);
         foreach (var shape in shapes)
             byKind.TryAdd(shape.Kind, (shape, shape.Columns.Select(c => c.Name).Append(SubjectCode).Append(Kind).ToHashSet(StringComparer.Ordinal)));
-        var rows = new List<EventRow>(table.Rows.Count);
-        foreach (var row in table.Rows)
+        // Each row is read on its own: spread over the cores in ranges, each range's rows and problems joined in the file's order.
+        var size = Math.Max(1024, table.Rows.Count / (4 * Environment.ProcessorCount));
+        var read = new (List<EventRow> Rows, List<ImportProblem> Problems)[(table.Rows.Count + size - 1) / size];
+        Parallel.For(0, read.Length, r =>
         {
-            var subject = row.Cell(SubjectCode);
-            if (subject is null) problems.Add(new ImportProblem(file, row.Row, SubjectCode, "The subject code is required: whose entry this is."));
-            var kind = row.Cell(Kind);
-            if (kind is null || !byKind.TryGetValue(kind, out var kindOf))
+            var (from, to) = (r * size, Math.Min(table.Rows.Count, (r + 1) * size));
+            var (rangeRows, rangeProblems) = read[r] = (new List<EventRow>(to - from), []);
+            for (var i = from; i < to; i++)
             {
-                problems.Add(new ImportProblem(file, row.Row, Kind, kind is null
-                    ? $"The kind of entry is required: one of {kinds}."
-                    : $"'{kind}' is not a kind of entry; the kinds are {kinds}."));
-                continue;
+                var row = table.Rows[i];
+                var subject = row.Cell(SubjectCode);
+                if (subject is null) rangeProblems.Add(new ImportProblem(file, row.Row, SubjectCode, "The subject code is required: whose entry this is."));
+                var kind = row.Cell(Kind);
+                if (kind is null || !byKind.TryGetValue(kind, out var kindOf))
+                {
+                    rangeProblems.Add(new ImportProblem(file, row.Row, Kind, kind is null
+                        ? $"The kind of entry is required: one of {kinds}."
+                        : $"'{kind}' is not a kind of entry; the kinds are {kinds}."));
+                    continue;
+                }
+                var (shape, own) = kindOf;
+                foreach (var stray in row.Cells.Keys)
+                    if (!own.Contains(stray) && known.Contains(stray))
+                        rangeProblems.Add(new ImportProblem(file, row.Row, stray,
+                            $"A {kind} entry has no {stray}; leave it empty (its columns: {string.Join(", ", shape.Columns.Select(c => c.Name))})."));
+                if (subject is not null) rangeRows.Add(new EventRow(row.Row, subject, shape, LayoutColumn.Values(row, shape.Columns)));
             }
-            var (shape, own) = kindOf;
-            foreach (var stray in row.Cells.Keys)
-                if (!own.Contains(stray) && known.Contains(stray))
-                    problems.Add(new ImportProblem(file, row.Row, stray,
-                        $"A {kind} entry has no {stray}; leave it empty (its columns: {string.Join(", ", shape.Columns.Select(c => c.Name))})."));
-            if (subject is not null) rows.Add(new EventRow(row.Row, subject, shape, LayoutColumn.Values(row, shape.Columns)));
+        });
+        var rows = new List<EventRow>(table.Rows.Count);
+        foreach (var (rangeRows, rangeProblems) in read)
+        {
+            rows.AddRange(rangeRows);
+            problems.AddRange(rangeProblems);
         }
         return (rows, problems);
     }
