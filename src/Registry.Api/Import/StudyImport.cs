@@ -41,10 +41,12 @@ public static class StudyImport
         var problems = files.SelectMany(f => f.Problems).ToList();
         var run = new Run(study, user, json);
         var writesOfAll = files.SelectMany(f => f.Writes).ToList();
-        await run.LoadExistingAsync(store, writesOfAll.Select(w => w.SubjectCode).Distinct().ToList(), ct);
-        run.CoverSites(writesOfAll.SelectMany(w => w.Entries).Where(e => e.Form?.Kind == "enrolled").Select(e => e.Values.GetValueOrDefault("site")).OfType<string>());
-
+        // The patients already enrolled are read from the database while the entries are read as requests, which needs none of them.
+        var codes = writesOfAll.Select(w => w.SubjectCode).Distinct().ToList();
+        var existing = Task.Run(() => run.LoadExistingAsync(store, codes, ct), ct);
         run.ReadAll(writesOfAll, progress, clock);
+        await existing;
+        run.CoverSites(writesOfAll.SelectMany(w => w.Entries).Where(e => e.Form?.Kind == "enrolled").Select(e => e.Values.GetValueOrDefault("site")).OfType<string>());
 
         var total = files.Sum(f => f.Writes.Count);
         var done = 0;
