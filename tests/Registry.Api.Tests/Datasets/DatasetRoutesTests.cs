@@ -1,4 +1,6 @@
+using System.IO.Compression;
 using System.Text.Json;
+using System.Text.RegularExpressions;
 using Alba;
 using Registry.Api.Datasets;
 using Registry.Api.Tests.Infrastructure;
@@ -107,6 +109,46 @@ public sealed class DatasetRoutesTests(RegistryApp app) : IClassFixture<Registry
             Assert.Equal(defined.GetProperty("records").GetInt32(), json.GetProperty("records").GetInt32());
             var header = (await TextAsync($"/api/studies/{study}/datasets/{name}.csv")).Split("\r\n")[0];
             Assert.Equal(header, string.Join(",", json.GetProperty("columns").EnumerateArray().Select(c => c.GetProperty("name").GetString())));
+        }
+    }
+
+    [Theory]
+    [InlineData("gzip, deflate, br, zstd", true)]
+    [InlineData("deflate;q=0.5", true)]
+    [InlineData("*", true)]
+    [InlineData("deflate;q=0, *", false)]
+    [InlineData("*;q=0", false)]
+    [InlineData("gzip", false)]
+    [InlineData(null, false)]
+    public async Task A_client_that_accepts_deflate_is_sent_the_kept_bytes_with_their_length_which_inflate_to_the_file(string? acceptEncoding, bool deflated)
+    {
+        var (study, _) = await StudyWithCorrectedDeathAsync();
+        static string Created(string json) => Regex.Replace(json, "\"datasetJSONCreationDateTime\":\"[^\"]+\"", "\"datasetJSONCreationDateTime\":\"…\"");
+        foreach (var route in new[] { "adtte.csv", "adsl.json", "adae.json" })
+        {
+            var url = $"/api/studies/{study}/datasets/{route}";
+            var file = Created(await TextAsync(url));
+            var result = await app.Host.Scenario(s =>
+            {
+                s.WithBearerToken(app.Investigator);
+                if (acceptEncoding is not null) s.WithRequestHeader("Accept-Encoding", acceptEncoding);
+                s.Get.Url(url);
+            });
+            var response = result.Context.Response;
+            Assert.Equal("Accept-Encoding", response.Headers.Vary);
+            if (!deflated)
+            {
+                Assert.Equal(0, response.Headers.ContentEncoding.Count);
+                Assert.Equal(file, Created(await result.ReadAsTextAsync()));
+                continue;
+            }
+            Assert.Equal("deflate", response.Headers.ContentEncoding);
+            using var sent = new MemoryStream();
+            await response.Body.CopyToAsync(sent);
+            Assert.Equal(response.ContentLength, sent.Length);
+            sent.Position = 0;
+            await using var inflate = new ZLibStream(sent, CompressionMode.Decompress);
+            Assert.Equal(file, Created(await new StreamReader(inflate).ReadToEndAsync()));
         }
     }
 

@@ -1,5 +1,8 @@
+using System.IO.Compression;
+using System.IO.Hashing;
 using System.Text;
 using System.Text.Json;
+using FsCheck.Xunit;
 using Registry.Domain.Patients;
 using Registry.Interop.Datasets;
 using static Registry.Interop.Tests.Datasets.SmallStudy;
@@ -97,6 +100,43 @@ public sealed class FormatTests
         return Encoding.UTF8.GetString(body.ToArray());
     }
 
+    /// <summary>An answer in the deflate coding, inflated as a client does; its stated length checked against what it sends.</summary>
+    private static async Task<string> InflatedAsync(DeflatedAnswer answer)
+    {
+        using var sent = new MemoryStream();
+        await answer.WriteAsync(sent, default);
+        Assert.Equal(answer.Length, sent.Length);
+        sent.Position = 0;
+        await using var inflate = new ZLibStream(sent, CompressionMode.Decompress);
+        return await new StreamReader(inflate, Encoding.UTF8).ReadToEndAsync();
+    }
+
+    [Property]
+    public bool The_Adler_32_of_two_texts_joined_is_found_from_each_ones(byte[] first, byte[] second) =>
+        DeflatedDataset.Combine(Adler32.HashToUInt32(first), Adler32.HashToUInt32(second), second.Length) == Adler32.HashToUInt32([.. first, .. second]);
+
+    [Theory]
+    [InlineData(65_520), InlineData(65_521), InlineData(65_522), InlineData(1_000_003)]
+    public void The_Adler_32_of_two_texts_joined_holds_past_its_modulus(int secondLength)
+    {
+        var first = Enumerable.Range(0, 70_001).Select(i => (byte)(i * 7)).ToArray();
+        var second = Enumerable.Range(0, secondLength).Select(i => (byte)(255 - i % 251)).ToArray();
+        Assert.Equal(Adler32.HashToUInt32([.. first, .. second]), DeflatedDataset.Combine(Adler32.HashToUInt32(first), Adler32.HashToUInt32(second), second.Length));
+    }
+
+    [Theory]
+    [InlineData(0), InlineData(1), InlineData(65_535), InlineData(65_536), InlineData(150_000)]
+    public async Task Text_as_stored_blocks_inflates_to_itself_in_blocks_of_at_most_65_535_bytes(int length)
+    {
+        var text = Enumerable.Range(0, length).Select(i => (byte)(i % 253)).ToArray();
+        var blocks = DeflatedDataset.StoredBlocks(text, final: true);
+        Assert.Equal(length + 5 * Math.Max(1, (length + 65_534) / 65_535), blocks.Length);
+        await using var inflate = new DeflateStream(new MemoryStream(blocks), CompressionMode.Decompress);
+        using var inflated = new MemoryStream();
+        await inflate.CopyToAsync(inflated);
+        Assert.Equal(text, inflated.ToArray());
+    }
+
     [Fact]
     public async Task A_dataset_written_once_and_kept_deflated_answers_what_the_writers_write_from_the_whole_dataset()
     {
@@ -117,6 +157,9 @@ public sealed class FormatTests
             var json = await WrittenAsync(body => DatasetJson.WriteAsync(dataset, source, createdAt, body, default));
             var deflatedJson = await DeflatedDataset.JsonAsync(shapeOf(source), source.InOrder.ToAsyncEnumerable(), default);
             Assert.Equal(json, await WrittenAsync(body => deflatedJson.WriteAsync(source, createdAt, body, default)));
+            // In HTTP's deflate coding, the same bytes: a zlib stream whose Adler-32 the inflater checks.
+            Assert.Equal(csv, await InflatedAsync(deflatedCsv.Deflated(source, createdAt)));
+            Assert.Equal(json, await InflatedAsync(deflatedJson.Deflated(source, createdAt)));
             Assert.True(deflatedCsv.Bytes < csv.Length / 4 && deflatedJson.Bytes < json.Length / 4,
                 $"{dataset.Name}: {deflatedCsv.Bytes} of {csv.Length}, {deflatedJson.Bytes} of {json.Length} bytes kept");
         }

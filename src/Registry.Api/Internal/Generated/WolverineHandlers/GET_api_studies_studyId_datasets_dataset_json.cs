@@ -53,7 +53,7 @@ namespace Internal.Generated.WolverineHandlers
             var dataCut = httpContext.Request.Query["dataCut"];
             
             // The actual HTTP request handler execution
-            var result = await Registry.Api.Datasets.GettingDatasetsEndpoint.Json(studyId, dataset, asOf, dataCut, ((Marten.IQuerySession)documentSession), httpContext.RequestAborted).ConfigureAwait(false);
+            var result = await Registry.Api.Datasets.GettingDatasetsEndpoint.Json(studyId, dataset, asOf, dataCut, ((Marten.IQuerySession)documentSession), httpContext, httpContext.RequestAborted).ConfigureAwait(false);
 
             await result.ExecuteAsync(httpContext).ConfigureAwait(false);
         }
