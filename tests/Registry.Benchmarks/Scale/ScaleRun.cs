@@ -441,7 +441,7 @@ public sealed class ScaleRun(ScaleOptions options)
                     "p50 of live", "within 2× of live", v0, LoadAverage.Now(), variant.FirstNote));
                 if (variant.TimedOut) break;
             }
-            if (route.Path.Contains("/datasets/{dataset}", StringComparison.Ordinal) && !live.TimedOut)
+            if (route.Path.Contains("/datasets/ad", StringComparison.Ordinal) && !live.TimedOut)
             {
                 // As a browser or curl --compressed asks: the kept bytes sent as they are, timed to their last byte, not inflated here.
                 var d0 = LoadAverage.Now();
