@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Security.Claims;
+using System.Threading.Channels;
 using System.Text.Json;
 using JasperFx;
 using JasperFx.Events;
@@ -44,20 +45,69 @@ public static class StudyImport
         // The patients already enrolled are read from the database while the entries are read as requests, which needs none of them.
         var codes = writesOfAll.Select(w => w.SubjectCode).Distinct().ToList();
         var existing = Task.Run(() => run.LoadExistingAsync(store, codes, ct), ct);
-        run.ReadAll(writesOfAll, progress, clock);
+        // A second file that adds only to patients the first enrols is judged as the first is recorded, its entries read as they are judged.
+        var second = !dryRun && files.Count == 2 && problems.Count == 0 && files[1].Writes.Count > 0 && EnrolsAllOf(files[0], files[1]) ? files[1] : null;
+        run.ReadAll(second is null ? writesOfAll : files[0].Writes, progress, clock);
         await existing;
         run.CoverSites(writesOfAll.SelectMany(w => w.Entries).Where(e => e.Form?.Kind == "enrolled").Select(e => e.Values.GetValueOrDefault("site")).OfType<string>());
 
         var total = files.Sum(f => f.Writes.Count);
         var done = 0;
         var checkedFiles = new List<FileWrites>();
-        foreach (var file in files)
-            checkedFiles.Add(run.JudgeAll(file, problems, judged =>
+        void Judged(int judged)
+        {
+            lock (checkedFiles) progress?.Report(new ImportProgress("checked", done += judged, total, run.Events, clock.Elapsed));
+        }
+        var recording = new Stopwatch();
+        // Whether the first two files were recorded while the second was judged; null when they were not tried so.
+        bool? recordedTogether = null;
+        if (second is not null)
+        {
+            checkedFiles.Add(run.JudgeAll(files[0], problems, Judged));
+            if (problems.Count == 0)
             {
-                lock (checkedFiles) progress?.Report(new ImportProgress("checked", done += judged, total, run.Events, clock.Elapsed));
-            }));
+                // The judging and the sealing take a thread a core each; the recording's replies need threads of their own at once,
+                // not when the pool grows (about one thread each half second).
+                ThreadPool.GetMinThreads(out var workers, out var ports);
+                ThreadPool.SetMinThreads(Math.Max(workers, 2 * Environment.ProcessorCount + 2), ports);
+                recording.Start();
+                var judged = Channel.CreateUnbounded<JudgedPatients>(new UnboundedChannelOptions { SingleWriter = true, SingleReader = true });
+                // Its problem, if another write got there first, joins the others once the judging has listed them.
+                var raceLost = new List<ImportProblem>();
+                var together = run.RecordWhileJudgedAsync(store, checkedFiles[0], second, second.Writes.Select(w => w.SubjectCode).Distinct().Count(),
+                    judged.Reader.ReadAllAsync(ct), raceLost, progress, recording, ct);
+                try
+                {
+                    checkedFiles.Add(run.JudgeAll(second, problems, Judged, patients =>
+                    {
+                        if (patients.Refused) judged.Writer.TryComplete(new LaterFileRefused());
+                        else judged.Writer.TryWrite(patients);
+                    }));
+                }
+                catch
+                {
+                    judged.Writer.TryComplete(new LaterFileRefused());
+                    await together.ContinueWith(_ => { }, TaskScheduler.Default);
+                    throw;
+                }
+                judged.Writer.TryComplete();
+                try
+                {
+                    recordedTogether = await together;
+                }
+                catch (LaterFileRefused)
+                {
+                    // The second file's problems are listed; the first is recorded alone below.
+                }
+                problems.AddRange(raceLost);
+            }
+            else checkedFiles.Add(run.JudgeAll(second, problems, Judged));
+        }
+        else
+            foreach (var file in files)
+                checkedFiles.Add(run.JudgeAll(file, problems, Judged));
 
-        var recording = Stopwatch.StartNew();
+        recording.Start();
         var results = new List<ImportedFile>();
         var refused = new HashSet<Guid>();
         FileWrites? recordedWithPrevious = null;
@@ -70,7 +120,12 @@ public static class StudyImport
                 problems.Add(new ImportProblem(writes.File.File.Name, null, null,
                     "Its entries are for patients another file enrols or adds to, and that file was not recorded; nothing from this file was recorded."));
             var recorded = ReferenceEquals(writes, recordedWithPrevious);
-            if (!recorded && !dryRun && fileProblems == 0 && !dependsOnRefused)
+            if (f == 0 && recordedTogether is { } together)
+            {
+                recorded = together;
+                recordedWithPrevious = together ? checkedFiles[1] : null;
+            }
+            else if (!recorded && !dryRun && fileProblems == 0 && !dependsOnRefused)
             {
                 // A next file that only adds to patients this one starts joins its transaction: nobody else can write to them
                 // before it commits, so the next file can refuse nothing this one does not, and their streams and charts are written once.
@@ -85,6 +140,13 @@ public static class StudyImport
                 writes.Patients.Count, writes.Patients.Values.Sum(p => (long)p.Events.Count), recorded));
         }
         return new ImportOutcome(problems, results, dryRun, clock.Elapsed, dryRun ? TimeSpan.Zero : recording.Elapsed);
+    }
+
+    /// <summary>Whether every patient the second file names is one the first enrols.</summary>
+    private static bool EnrolsAllOf(ImportPlanFile first, ImportPlanFile second)
+    {
+        var enrolled = first.Writes.Where(w => w.Entries[0].Form?.Kind == "enrolled" && w.Entries[0].Corrects is null).Select(w => w.SubjectCode).ToHashSet(StringComparer.Ordinal);
+        return second.Writes.All(w => enrolled.Contains(w.SubjectCode));
     }
 
     /// <summary>What one file appends to one patient: the record before it, and the events (a new patient's stream starts with its enrolment).</summary>
@@ -149,7 +211,7 @@ public static class StudyImport
         /// patients on every core at once (a write depends on its own patient's writes only). The problems come out in the
         /// file's order and the patients in the order the file first names them, as one thread judging row by row gives them.
         /// </summary>
-        public FileWrites JudgeAll(ImportPlanFile file, List<ImportProblem> problems, Action<int> judged)
+        public FileWrites JudgeAll(ImportPlanFile file, List<ImportProblem> problems, Action<int> judged, Action<JudgedPatients>? inTurn = null)
         {
             var writes = file.Writes;
             if (writes.Count == 0) return new FileWrites(file);
@@ -166,21 +228,44 @@ public static class StudyImport
             var subjects = bySubject.Values.ToArray();
             var found = new ConcurrentBag<(int Write, List<ImportProblem> Problems)>();
             var judgedPatients = new ConcurrentBag<FileWrites>();
-            Parallel.ForEach(Partitioner.Create(0, subjects.Length, Math.Clamp(subjects.Length / (8 * Environment.ProcessorCount), 1, 250)), range =>
+            // Given inTurn, the patients are judged a batch at a time in the order the file first names them, each batch
+            // handed on once judged, so it can be recorded while the next is judged.
+            var step = inTurn is null ? subjects.Length : PatientsPerBatch;
+            // A thread a core at most, so the pool keeps threads for a recording beside it; and then a core fewer: the database's
+            // one backend copying the batches is the longer part, and needs a core of its own.
+            var threads = inTurn is null ? Environment.ProcessorCount : Math.Max(1, Environment.ProcessorCount - 1);
+            for (var from = 0; from < subjects.Length; from += step)
             {
-                var mine = new FileWrites(file);
-                var rows = 0;
-                for (var s = range.Item1; s < range.Item2; s++)
-                    foreach (var i in subjects[s])
-                    {
-                        var own = new List<ImportProblem>();
-                        Judge(writes[i], mine, own);
-                        if (own.Count > 0) found.Add((i, own));
-                        rows++;
-                    }
-                judgedPatients.Add(mine);
-                judged(rows);
-            });
+                var to = Math.Min(subjects.Length, from + step);
+                var problemsBefore = found.Count;
+                var judgedHere = new ConcurrentBag<FileWrites>();
+                Parallel.ForEach(Partitioner.Create(from, to, Math.Clamp((to - from) / (8 * Environment.ProcessorCount), 1, 250)),
+                    new ParallelOptions { MaxDegreeOfParallelism = threads }, range =>
+                {
+                    var mine = new FileWrites(file);
+                    var rows = 0;
+                    for (var s = range.Item1; s < range.Item2; s++)
+                        foreach (var i in subjects[s])
+                        {
+                            var own = new List<ImportProblem>();
+                            Judge(writes[i], mine, own);
+                            if (own.Count > 0) found.Add((i, own));
+                            rows++;
+                        }
+                    judgedHere.Add(mine);
+                    judged(rows);
+                });
+                foreach (var mine in judgedHere) judgedPatients.Add(mine);
+                if (inTurn is null) continue;
+                var accepted = new Dictionary<Guid, PatientWrites>();
+                foreach (var mine in judgedHere)
+                    foreach (var (id, patient) in mine.Patients) accepted[id] = patient;
+                var inOrder = new List<KeyValuePair<Guid, PatientWrites>>(accepted.Count);
+                for (var s = from; s < to; s++)
+                    if (_patients.TryGetValue(writes[subjects[s][0]].SubjectCode, out var patient) && accepted.TryGetValue(patient.Timeline.PatientId, out var mineOf))
+                        inOrder.Add(new(patient.Timeline.PatientId, mineOf));
+                inTurn(new JudgedPatients(inOrder, found.Count > problemsBefore));
+            }
             problems.AddRange(found.OrderBy(f => f.Write).SelectMany(f => f.Problems));
 
             var patients = new Dictionary<Guid, PatientWrites>();
@@ -433,16 +518,72 @@ public static class StudyImport
         /// adding only to the first's new patients is recorded in the same transaction, after it: each of those streams
         /// is written once, at its last version, and its chart once, with its last entries.
         /// </summary>
-        public async Task<bool> RecordAsync(IDocumentStore store, IReadOnlyList<FileWrites> files, List<ImportProblem> problems,
+        public Task<bool> RecordAsync(IDocumentStore store, IReadOnlyList<FileWrites> files, List<ImportProblem> problems,
             IProgress<ImportProgress>? progress, Stopwatch clock, CancellationToken ct)
         {
-            var byId = _patients.Values.ToDictionary(p => p.Timeline.PatientId);
             var startedTogether = new Dictionary<Guid, long>();
             foreach (var later in files.Skip(1))
                 foreach (var (id, writes) in later.Patients)
                     startedTogether[id] = startedTogether.GetValueOrDefault(id, files[0].Patients[id].Events.Count) + writes.Events.Count;
             // A new stream a later file moves on has its chart written with that file's entries, not with its first.
             var chartLater = startedTogether.Where(p => p.Value != files[0].Patients[p.Key].Events.Count).Select(p => p.Key).ToHashSet();
+            var batches = files.SelectMany(file => Batches(file, chartLater)).ToList();
+            return RecordAsync(store, files[0].File.File.Name, Async(batches), startedTogether, problems, progress, clock, ct);
+
+            static async IAsyncEnumerable<Batch> Async(IEnumerable<Batch> batches)
+            {
+                foreach (var batch in batches) yield return batch;
+                await Task.CompletedTask;
+            }
+        }
+
+        /// <summary>
+        /// Records <paramref name="first"/>, whose new patients <paramref name="second"/> only adds to, in one transaction with the
+        /// second file's patients as <paramref name="judged"/> hands them on while that file is still being judged: its patients'
+        /// streams are moved on from their enrolments as entries for patients already enrolled are. When the second file is
+        /// refused, <paramref name="judged"/> ends with <see cref="LaterFileRefused"/> and nothing is kept.
+        /// </summary>
+        public Task<bool> RecordWhileJudgedAsync(IDocumentStore store, FileWrites first, ImportPlanFile second, int secondPatients,
+            IAsyncEnumerable<JudgedPatients> judged, List<ImportProblem> problems, IProgress<ImportProgress>? progress, Stopwatch clock, CancellationToken ct)
+        {
+            var chartLater = second.Writes.Select(w => _patients[w.SubjectCode].Timeline.PatientId).ToHashSet();
+            return RecordAsync(store, first.File.File.Name, InOrder(), new Dictionary<Guid, long>(), problems, progress, clock, ct);
+
+            async IAsyncEnumerable<Batch> InOrder()
+            {
+                foreach (var batch in Batches(first, chartLater)) yield return batch;
+                await foreach (var patients in judged.WithCancellation(ct))
+                    yield return AppendBatch(second, secondPatients, second.File.Reason, patients.Patients);
+            }
+        }
+
+        /// <summary>A file's patients to record, a batch at a time: its new patients' streams, then its entries for patients already enrolled.</summary>
+        private IEnumerable<Batch> Batches(FileWrites file, IReadOnlySet<Guid> chartLater)
+        {
+            var reason = file.File.File.Reason;
+            foreach (var batch in file.Patients.Where(p => p.Value.Starts)
+                         .Select(p => new NewPatientStream((PatientEnrolled)p.Value.Events[0], [new NewEntries(p.Value.Events, user)], study.ProtocolVersion, reason))
+                         .Chunk(PatientsPerBatch))
+                yield return new Batch(file.File, file.Patients.Count, batch.Length, (store, buffers, _) => NewPatientStreams.SealAll(store, batch, buffers,
+                    (scratch, rows, s) => NewPatientStreams.Seal(scratch, s, chartWritten: !chartLater.Contains(s.Enrolment.PatientId), rows)));
+            foreach (var batch in file.Patients.Where(p => !p.Value.Starts).Chunk(PatientsPerBatch))
+                yield return AppendBatch(file.File, file.Patients.Count, reason, batch);
+        }
+
+        private Batch AppendBatch(ImportPlanFile file, int filePatients, string? reason, IReadOnlyList<KeyValuePair<Guid, PatientWrites>> batch) =>
+            new(file, filePatients, batch.Count, (store, buffers, stored) => NewPatientStreams.SealAll(store, batch, buffers, (scratch, rows, p) =>
+                NewPatientStreams.SealAppend(scratch, p.Key, stored(p.Key), p.Value.Events, user, study.ProtocolVersion, reason, rows)));
+
+        /// <summary>
+        /// Records the batches in one transaction, sealed in memory and copied in bulk (<see cref="NewPatientStreams"/>): when
+        /// any of it fails (a coordinator wrote to one of the patients meanwhile, or enrolled one of the subject codes) nothing
+        /// is kept and <paramref name="fileName"/> is named in the problem. <paramref name="startedTogether"/>: each new stream's
+        /// version after the last of its entries here, when a later batch moves it on.
+        /// </summary>
+        private async Task<bool> RecordAsync(IDocumentStore store, string fileName, IAsyncEnumerable<Batch> batches,
+            IReadOnlyDictionary<Guid, long> startedTogether, List<ImportProblem> problems, IProgress<ImportProgress>? progress, Stopwatch clock, CancellationToken ct)
+        {
+            var byId = _patients.Values.ToDictionary(p => p.Timeline.PatientId);
             // Every event this transaction seals, by patient: a later file's entries are sealed after the earlier file's.
             var sealedHere = new Dictionary<Guid, List<IEvent>>();
             IReadOnlyList<IEvent> Stored(Guid id) => sealedHere.TryGetValue(id, out var here) ? [.. byId[id].Stored, .. here] : byId[id].Stored;
@@ -451,45 +592,45 @@ public static class StudyImport
             await using var connection = store.Storage.Database.CreateConnection();
             await connection.OpenAsync(ct);
             await using var transaction = await connection.BeginTransactionAsync(ct);
+            await using var inOrder = batches.GetAsyncEnumerator(ct);
+            // The next batch is sealed while this one is copied: a file's patients are each in one batch, sealed on what was
+            // stored before the file and what the batches before it in this transaction sealed.
+            async Task<(Batch Batch, IReadOnlyList<NewPatientStreams.Sealed> Streams)?> SealNextAsync()
+            {
+                if (!await inOrder.MoveNextAsync()) return null;
+                var batch = inOrder.Current;
+                var streams = await Task.Run(() => batch.Seal(store, buffers, Stored), ct);
+                foreach (var s in streams)
+                    if (sealedHere.TryGetValue(s.PatientId, out var here)) here.AddRange(s.Events);
+                    else sealedHere[s.PatientId] = [.. s.Events];
+                return (batch, streams);
+            }
+            var next = SealNextAsync();
             try
             {
-                var batches = new List<(FileWrites File, int Patients, Func<IReadOnlyList<NewPatientStreams.Sealed>> Seal)>();
-                foreach (var file in files)
-                {
-                    var reason = file.File.File.Reason;
-                    foreach (var batch in file.Patients.Where(p => p.Value.Starts)
-                                 .Select(p => new NewPatientStream((PatientEnrolled)p.Value.Events[0], [new NewEntries(p.Value.Events, user)], study.ProtocolVersion, reason))
-                                 .Chunk(PatientsPerBatch))
-                        batches.Add((file, batch.Length, () => NewPatientStreams.SealAll(store, batch, buffers,
-                            (scratch, rows, s) => NewPatientStreams.Seal(scratch, s, chartWritten: !chartLater.Contains(s.Enrolment.PatientId), rows))));
-                    foreach (var batch in file.Patients.Where(p => !p.Value.Starts).Chunk(PatientsPerBatch))
-                        batches.Add((file, batch.Length, () => NewPatientStreams.SealAll(store, batch, buffers, (scratch, rows, p) =>
-                            NewPatientStreams.SealAppend(scratch, p.Key, Stored(p.Key), p.Value.Events, user, study.ProtocolVersion, reason, rows))));
-                }
-                // The next batch is sealed while this one is copied: a file's patients are each in one batch, sealed on what was
-                // stored before the file and what the files before it in this transaction sealed.
-                Task<IReadOnlyList<NewPatientStreams.Sealed>>? next = null;
                 var (events, done) = (0L, 0);
-                for (var i = 0; i < batches.Count; i++)
+                ImportPlanFile? previous = null;
+                while (await next is { } current)
                 {
-                    var sealedStreams = next is null ? batches[i].Seal() : await next;
-                    foreach (var s in sealedStreams)
-                        if (sealedHere.TryGetValue(s.PatientId, out var here)) here.AddRange(s.Events);
-                        else sealedHere[s.PatientId] = [.. s.Events];
-                    next = i + 1 < batches.Count ? Task.Run(batches[i + 1].Seal, ct) : null;
-                    if (i > 0 && batches[i].File != batches[i - 1].File) (events, done) = (0L, 0);
-                    events += await NewPatientStreams.WriteAsync(store, connection, sealedStreams, startedTogether, ct);
-                    buffers.Return(sealedStreams);
-                    done += batches[i].Patients;
-                    progress?.Report(new ImportProgress("recorded", done, batches[i].File.Patients.Count, events, clock.Elapsed));
+                    next = SealNextAsync();
+                    if (!ReferenceEquals(current.Batch.File, previous)) (events, done, previous) = (0L, 0, current.Batch.File);
+                    events += await NewPatientStreams.WriteAsync(store, connection, current.Streams, startedTogether, ct);
+                    buffers.Return(current.Streams);
+                    done += current.Batch.Patients;
+                    progress?.Report(new ImportProgress("recorded", done, current.Batch.FilePatients, events, clock.Elapsed));
                 }
                 await transaction.CommitAsync(ct);
             }
             catch (Exception e) when (NewPatientStreams.IsRaceLost(e))
             {
-                problems.Add(new ImportProblem(files[0].File.File.Name, null, null,
+                problems.Add(new ImportProblem(fileName, null, null,
                     "While it was being recorded a coordinator wrote to one of its patients or enrolled one of its subject codes; nothing from this file was recorded. Run the import again."));
                 return false;
+            }
+            finally
+            {
+                // A batch still being sealed (or awaited from the judging) is let finish before its source is let go.
+                if (!next.IsCompleted) await next.ContinueWith(_ => { }, TaskScheduler.Default);
             }
             foreach (var (id, here) in sealedHere)
             {
@@ -499,6 +640,16 @@ public static class StudyImport
             return true;
         }
     }
+
+    /// <summary>One batch of a file's patients to record, sealed on the events stored or sealed before it in the transaction.</summary>
+    private sealed record Batch(ImportPlanFile File, int FilePatients, int Patients,
+        Func<IDocumentStore, NewPatientStreams.RowBuffers, Func<Guid, IReadOnlyList<IEvent>>, IReadOnlyList<NewPatientStreams.Sealed>> Seal);
+
+    /// <summary>A batch of a file's patients judged, in the order the file first names them, and whether any of the batch's rows was refused.</summary>
+    private sealed record JudgedPatients(IReadOnlyList<KeyValuePair<Guid, PatientWrites>> Patients, bool Refused);
+
+    /// <summary>The file recorded beside the judging was refused: the transaction keeps nothing.</summary>
+    private sealed class LaterFileRefused() : Exception("A file recorded while it was judged was refused.");
 
     /// <summary>
     /// Who the checks see: the importing user, with every site the import names. An import is an admin's act, for

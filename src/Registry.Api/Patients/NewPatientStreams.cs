@@ -182,8 +182,9 @@ public static class NewPatientStreams
     {
         var sealedStreams = new Sealed[streams.Count];
         if (streams.Count == 0) return sealedStreams;
+        // A thread a core at most: an import judges its next patients on the others' threads while these are sealed.
         Parallel.ForEach(System.Collections.Concurrent.Partitioner.Create(0, streams.Count, Math.Max(1, streams.Count / (4 * Environment.ProcessorCount))),
-            range =>
+            new ParallelOptions { MaxDegreeOfParallelism = Environment.ProcessorCount }, range =>
             {
                 using var scratch = store.LightweightSession();
                 var rows = buffers?.Rent();
@@ -289,11 +290,11 @@ public static class NewPatientStreams
             await EndAsync(copy);
 
             // The chart at the stream's version, as the inline projection stores it (a numeric revision); a stream moved on later in
-            // the transaction has its chart written then.
+            // the transaction (its chart's JSON not made) has its chart written then.
             copy = await BeginAsync($"{schema}.{DocumentTable<PatientChart>()} (id, data, mt_dotnet_type, mt_version)");
             foreach (var s in streams)
             {
-                if (EndsAt(s) != s.FromVersion + s.Events.Count) continue;
+                if (EndsAt(s) != s.FromVersion + s.Events.Count || s.ChartJson.IsEmpty) continue;
                 rows.StartRow(4);
                 rows.Uuid(s.Chart.Id);
                 rows.Jsonb(s.ChartJson.Span);

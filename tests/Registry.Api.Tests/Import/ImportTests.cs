@@ -113,6 +113,94 @@ public sealed class ImportTests(RegistryApp app) : IClassFixture<RegistryApp>
         Assert.Equal(await ExportAsync(apart), await ExportAsync(together));
     }
 
+    /// <summary>
+    /// Patients enough for several of the recording's batches (1 000 patients each), each treated and followed, the events
+    /// file by date as an EDC writes it (every patient's treatment, then every follow-up), then <paramref name="lastRow"/>.
+    /// </summary>
+    private static (string Subjects, string Events) ManyPatients(int count, string? lastRow = null)
+    {
+        var codes = Enumerable.Range(1, count).Select(i => $"P-{i:D4}").ToList();
+        var subjects = codes.Select((c, i) => $"{c},S{1 + i % 2},C,2021-01-04,{40 + i % 30},Male,90,false,negative");
+        var events = codes.Select(c => $"{c},treatmentStarted,2021-01-06,,,,,,,,,,,,,,,,,")
+            .Concat(codes.Select(c => $"{c},lastKnownAlive,2021-05-01,,,,,,,,,,,,,,,,,"))
+            .Concat(lastRow is null ? [] : [lastRow]);
+        return (Lines([SubjectsHeader, .. subjects]), Lines([EventsHeader, .. events]));
+    }
+
+    [Fact]
+    public async Task An_events_file_recorded_while_its_batches_are_judged_leaves_what_recording_the_files_one_after_the_other_leaves()
+    {
+        var (subjects, events) = ManyPatients(2_100);
+        var together = await app.RegisteredStudyAsync();
+        var both = await app.ImportAsync(together, File("subjects.csv", subjects), File("events.csv", events));
+        Assert.True(both.Succeeded, string.Join("\n", both.Problems));
+        Assert.Equal([true, true], both.Files.Select(f => f.Recorded));
+        var apart = await app.RegisteredStudyAsync();
+        Assert.True((await app.ImportAsync(apart, File("subjects.csv", subjects), null)).Succeeded);
+        Assert.True((await app.ImportAsync(apart, null, File("events.csv", events))).Succeeded);
+
+        foreach (var studyId in new[] { together, apart })
+        {
+            var (charts, types, streams) = await RecordedAsync(studyId);
+            Assert.Equal(2_100, charts.Count);
+            // Every stream and its chart at the stream's last event; a chart as the inline projection folds it.
+            Assert.All(charts, c => Assert.Equal(3, c.Version));
+            Assert.Equal(Enumerable.Repeat(3L, 2_100), streams);
+            // In the order the files name them: every enrolment first, then each patient's entries in the events file's order of patients.
+            Assert.Equal(Enumerable.Repeat("patient_enrolled", 2_100), types.Take(2_100).Select(t => t.Type));
+            Assert.Equal(charts.OrderBy(c => c.SubjectCode, StringComparer.Ordinal).SelectMany(c => new[] { (c.Id, "treatment_started"), (c.Id, "last_known_alive") }),
+                types.Skip(2_100));
+        }
+        Assert.Equal(await ExportAsync(apart), await ExportAsync(together));
+    }
+
+    [Fact]
+    public async Task An_events_file_refused_on_a_row_of_its_last_batch_records_none_of_it_and_the_subjects_file_alone()
+    {
+        var (subjects, events) = ManyPatients(2_100, lastRow: "P-2100,diseaseProgressed,2020-11-30,,,,,,,,,,,,,Radiological,,,,");
+        var studyId = await app.RegisteredStudyAsync();
+        var before = await app.EventStoreMarkAsync();
+
+        var outcome = await app.ImportAsync(studyId, File("subjects.csv", subjects), File("events.csv", events));
+
+        Assert.NotEmpty(outcome.Problems);
+        Assert.All(outcome.Problems, problem => Assert.Equal(("events.csv", 2 + 2 * 2_100, (string?)null), (problem.File, problem.Row, problem.Column)));
+        Assert.Equal([true, false], outcome.Files.Select(f => f.Recorded));
+        Assert.Equal(before.Count + 2_100, (await app.EventStoreMarkAsync()).Count);
+        var (charts, types, streams) = await RecordedAsync(studyId);
+        // Each patient enrolled, its stream and chart at its enrolment, as the subjects file alone leaves them.
+        Assert.Equal(2_100, charts.Count);
+        Assert.All(charts, c => Assert.Equal(1, c.Version));
+        Assert.Equal(Enumerable.Repeat(1L, 2_100), streams);
+        Assert.Equal(Enumerable.Repeat("patient_enrolled", 2_100), types.Select(t => t.Type));
+    }
+
+    /// <summary>A study's charts, its patients' events in the store's order, and its streams' versions.</summary>
+    private async Task<(IReadOnlyList<PatientChart> Charts, IReadOnlyList<(Guid Stream, string Type)> Events, IReadOnlyList<long> Streams)> RecordedAsync(Guid studyId)
+    {
+        await using var session = app.Store.QuerySession();
+        var charts = await session.Query<PatientChart>().Where(c => c.StudyId == studyId).ToListAsync();
+        var ids = charts.Select(c => c.Id).ToArray();
+        await using var connection = new Npgsql.NpgsqlConnection(app.ConnectionString);
+        await connection.OpenAsync();
+        var schema = Registry.Api.Infrastructure.EventStoreConfiguration.Schema;
+        var events = new List<(Guid, string)>();
+        await using (var command = new Npgsql.NpgsqlCommand($"select stream_id, type from {schema}.mt_events where stream_id = any($1) order by seq_id", connection))
+        {
+            command.Parameters.Add(new Npgsql.NpgsqlParameter { Value = ids });
+            await using var reader = await command.ExecuteReaderAsync();
+            while (await reader.ReadAsync()) events.Add((reader.GetGuid(0), reader.GetString(1)));
+        }
+        var streams = new List<long>();
+        await using (var command = new Npgsql.NpgsqlCommand($"select version from {schema}.mt_streams where id = any($1)", connection))
+        {
+            command.Parameters.Add(new Npgsql.NpgsqlParameter { Value = ids });
+            await using var reader = await command.ExecuteReaderAsync();
+            while (await reader.ReadAsync()) streams.Add(reader.GetInt64(0));
+        }
+        return (charts, events, streams);
+    }
+
     private async Task<string> ExportAsync(Guid studyId) =>
         await (await app.Host.Scenario(s =>
         {
