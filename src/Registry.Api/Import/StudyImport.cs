@@ -528,13 +528,7 @@ public static class StudyImport
             // A new stream a later file moves on has its chart written with that file's entries, not with its first.
             var chartLater = startedTogether.Where(p => p.Value != files[0].Patients[p.Key].Events.Count).Select(p => p.Key).ToHashSet();
             var batches = files.SelectMany(file => Batches(file, chartLater)).ToList();
-            return RecordAsync(store, files[0].File.File.Name, Async(batches), startedTogether, problems, progress, clock, ct);
-
-            static async IAsyncEnumerable<Batch> Async(IEnumerable<Batch> batches)
-            {
-                foreach (var batch in batches) yield return batch;
-                await Task.CompletedTask;
-            }
+            return RecordAsync(store, files[0].File.File.Name, batches.ToAsyncEnumerable(), startedTogether, problems, progress, clock, ct);
         }
 
         /// <summary>
