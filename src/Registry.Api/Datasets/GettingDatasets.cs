@@ -75,7 +75,7 @@ public static class GettingDatasetsEndpoint
     }
 
     /// <summary>Whether Accept-Encoding names <c>deflate</c>, or <c>*</c> without refusing deflate, with a quality above zero.</summary>
-    public static bool AcceptsDeflate(HttpRequest request)
+    private static bool AcceptsDeflate(HttpRequest request)
     {
         var codings = request.GetTypedHeaders().AcceptEncoding;
         var deflate = codings.FirstOrDefault(c => string.Equals(c.Value.Value, "deflate", StringComparison.OrdinalIgnoreCase))
