@@ -449,7 +449,7 @@ public sealed class ScaleRun(ScaleOptions options)
                 var file = both[0].Measured is null ? liveMeasured : Measured.OfLatencies(both[0].Measured!);
                 var deflated = both[1].Measured is null ? null : Measured.OfLatencies(both[1].Measured!);
                 _report.Add(new Figure("Views", $"{name} (Accept-Encoding: deflate)", deflated, "the file itself, asked in turn with it", file, deflated?.P50Ms / file.P50Ms,
-                    "p50 of the file's", "p99 < 100 ms (10k), < 250 ms (100k)", d0, LoadAverage.Now(), both[1].FirstNote ?? "the kept bytes as sent, not inflated by the client"));
+                    "p50 of the file's", "p99 < 100 ms (10k), < 250 ms (100k)", d0, LoadAverage.Now(), string.Join("; ", new[] { both[1].FirstNote, "the kept bytes as sent, not inflated by the client" }.OfType<string>())));
             }
             if (live.TimedOut) break;
         }
