@@ -90,16 +90,17 @@ public sealed class UnexpectedAnswerException(string message) : Exception(messag
 
 /// <summary>
 /// Accepted writes through the API: each client records last-known-alive follow-ups, with increasing dates, for
-/// patients of its own (so no two clients ever write to one stream), for a fixed time after a warm-up.
+/// patients of its own (so no two clients ever write to one stream), for a fixed time after a warm-up, or until the
+/// clients together have sent a fixed number of writes after it.
 /// </summary>
 public static class ApiWrites
 {
     public static async Task<(long Accepted, long Refused, double Seconds, List<double> Latencies, string? FirstRefusal, long Written)> RunAsync(
         RegistryApi api, string coordinatorToken, IReadOnlyList<ListedPatient> patients, int clients, TimeSpan warmUp, TimeSpan duration,
-        Func<ListedPatient, int> nextDay)
+        Func<ListedPatient, int> nextDay, long? count = null)
     {
         var all = new List<double>();
-        long accepted = 0, refused = 0, written = 0;
+        long accepted = 0, refused = 0, written = 0, sent = 0;
         string? firstRefusal = null;
         var warmUntil = DateTime.UtcNow + warmUp;
         var until = warmUntil + duration;
@@ -109,11 +110,12 @@ public static class ApiWrites
             var mine = patients.Where((_, i) => i % clients == client).ToList();
             var latencies = new List<double>();
             long ok = 0, no = 0, any = 0;
-            for (var i = 0; DateTime.UtcNow < until; i++)
+            for (var i = 0; ; i++)
             {
+                var measured = DateTime.UtcNow >= warmUntil;
+                if (count is { } most ? measured && Interlocked.Increment(ref sent) > most : DateTime.UtcNow >= until) break;
                 var patient = mine[i % mine.Count];
                 var date = new DateOnly(2022, 4, 1).AddDays(nextDay(patient));
-                var measured = DateTime.UtcNow >= warmUntil;
                 try
                 {
                     var ms = await api.TimedAsync(RegistryApi.Request(HttpMethod.Post, $"/api/patients/{patient.PatientId}/follow-ups", coordinatorToken,

@@ -258,13 +258,14 @@ public sealed class ScaleRun(ScaleOptions options)
     private async Task WritesAsync(RawPostgres raw, RegistryApi api, string coordinator, IReadOnlyList<ListedPatient> writers, int apiProcess)
     {
         var cpu = raw.ClusterDirectory is { } cluster ? new ProcessorTime([apiProcess], cluster) : null;
-        Console.WriteLine($"Writes: {options.WriteDuration.TotalSeconds:F0} s per level after {options.WriteWarmUp.TotalSeconds:F0} s warm-up ...");
+        var level = options.WriteCount is { } count ? $"{count:N0} writes" : $"{options.WriteDuration.TotalSeconds:F0} s";
+        Console.WriteLine($"Writes: {level} per level after {options.WriteWarmUp.TotalSeconds:F0} s warm-up ...");
         var days = new ConcurrentDictionary<Guid, int>();
         var entries = writers.Average(p => (double)p.Version);
-        foreach (var clients in new[] { 1, 2, 4 })
+        foreach (var clients in options.WriteClients)
         {
             // The server has just started: a longer first warm-up so the first level is not timing the JIT.
-            var warmUp = clients == 1 ? 4 * options.WriteWarmUp : options.WriteWarmUp;
+            var warmUp = clients == options.WriteClients[0] ? 4 * options.WriteWarmUp : options.WriteWarmUp;
             var r0 = LoadAverage.Now();
             var cpu0 = cpu?.Now();
             var client0 = ProcessorTime.Client();
@@ -281,15 +282,26 @@ public sealed class ScaleRun(ScaleOptions options)
                 _report.Add(new Figure("Writes", $"raw insert, {clients} client{(clients > 1 ? "s" : "")}", null, "1 KB jsonb row, autocommit", baseline, null, "", null, r0, r1));
                 continue;
             }
-            var (accepted, refused, seconds, latencies, refusal, written) = await ApiWrites.RunAsync(api, coordinator, writers, clients, warmUp, options.WriteDuration,
-                p => days.AddOrUpdate(p.PatientId, 0, (_, d) => (d + 1) % 1_500));
+            int NextDay(ListedPatient p) => days.AddOrUpdate(p.PatientId, 0, (_, d) => (d + 1) % 1_500);
+            var warmedUp = 0L;
+            if (options.WriteCount is not null)
+            {
+                // The warm-up on its own, so the CPU below is counted over the fixed number of writes alone.
+                warmedUp = (await ApiWrites.RunAsync(api, coordinator, writers, clients, TimeSpan.Zero, warmUp, NextDay)).Written;
+                (cpu1, client1) = (cpu?.Now(), ProcessorTime.Client());
+            }
+            var (accepted, refused, seconds, latencies, refusal, written) = options.WriteCount is { } fixedCount
+                ? await ApiWrites.RunAsync(api, coordinator, writers, clients, TimeSpan.Zero, TimeSpan.Zero, NextDay, fixedCount)
+                : await ApiWrites.RunAsync(api, coordinator, writers, clients, warmUp, options.WriteDuration, NextDay);
             var cpu2 = cpu?.Now();
             var client2 = ProcessorTime.Client();
+            var digits = options.WriteCount is null ? 2 : 3;
             var writeCpu = cpu1 is { } b1 && cpu2 is { } b2
-                ? $"CPU per write: API {Milliseconds(b2.Api - b1.Api, written)} ms, PostgreSQL {Milliseconds(b2.Postgres - b1.Postgres, written)} ms, " +
-                  $"client {Milliseconds(client2 - client1, written)} ms; raw: {rawCpu}"
+                ? $"CPU per write: API {Milliseconds(b2.Api - b1.Api, written, digits)} ms, PostgreSQL {Milliseconds(b2.Postgres - b1.Postgres, written, digits)} ms, " +
+                  $"client {Milliseconds(client2 - client1, written, digits)} ms" +
+                  (options.WriteCount is null ? "" : $" (over the {written:N0} writes after the warm-up)") + $"; raw: {rawCpu}"
                 : null;
-            entries += written / (double)writers.Count;
+            entries += (warmedUp + written) / (double)writers.Count;
             var charts = $"{writers.Count} patients in turn, ~{entries:F0} entries each by the end";
             var registry = Measured.OfRate(accepted / seconds, "events/s", seconds, latencies);
             _report.Add(new Figure("Writes", $"POST follow-up, {clients} client{(clients > 1 ? "s" : "")}", registry, "raw 1 KB jsonb insert", baseline,
@@ -298,9 +310,9 @@ public sealed class ScaleRun(ScaleOptions options)
         }
     }
 
-    /// <summary>CPU seconds spread over <paramref name="count"/> operations, in ms, including the warm-up's (its CPU is in the span too).</summary>
-    private static string Milliseconds(double cpuSeconds, long count) =>
-        count == 0 || double.IsNaN(cpuSeconds) ? "—" : (1000 * cpuSeconds / count).ToString("F2", CultureInfo.InvariantCulture);
+    /// <summary>CPU seconds spread over <paramref name="count"/> operations, in ms (with a timed level the warm-up's CPU is in the span too).</summary>
+    private static string Milliseconds(double cpuSeconds, long count, int digits = 2) =>
+        count == 0 || double.IsNaN(cpuSeconds) ? "—" : (1000 * cpuSeconds / count).ToString($"F{digits}", CultureInfo.InvariantCulture);
 
     private async Task FreshnessAsync(RegistryApi api, Guid studyId, string investigator, string coordinator, IReadOnlyList<ListedPatient> patients)
     {
