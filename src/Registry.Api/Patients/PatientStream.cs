@@ -107,17 +107,16 @@ public static class PatientStream
         }
 
         // Both checks fail in the database, so the save and its commit go in one round trip, with any other saves waiting.
-        var (append, last) = AppendOnChart(session, user.UserName(), chart!, events, inForce.ProtocolVersion);
+        var (append, extension) = AppendOnChart(session, user.UserName(), chart!, events, inForce.ProtocolVersion);
         var studyId = timeline.Enrolment.StudyId;
         // The study's check is sent once for a group's saves judged on the same study at the same version.
-        await SaveGroups.For(session.DocumentStore).SaveAsync(StudiesInForce.StillAt(session, studyId, studyVersion), async saving =>
+        await SaveGroups.For(session.DocumentStore).SaveAsync(StudiesInForce.StillAt(session, studyId, studyVersion), saving =>
         {
             saving.QueueOperation(append);
-            // The chart's upsert at the stream's version, the one the inline projection queues.
-            var charts = await saving.FetchProjectionStorageAsync<PatientChart, Guid>(saving.TenantId, CancellationToken.None);
-            charts.StoreProjection(chart!, last, AggregationScope.SingleStream);
+            saving.QueueOperation(extension);
+            return Task.CompletedTask;
         }, ct);
-        var version = last.Version;
+        var version = chart!.Version;
         kept?.Store(key, chart!, version);
         ChartsJustWritten.For(session.DocumentStore).Add(chart!);
         return new WriteOutcome.Appended(patientId, timeline.Version + 1, version);
@@ -126,10 +125,10 @@ public static class PatientStream
     /// <summary>
     /// Accepted entries sealed after the chart's head, with the chart extended by them, as <see cref="Append"/> and the
     /// inline projection do; but the events are appended by one statement of the registry's (<see cref="AppendAtVersion"/>)
-    /// instead of Marten's append function, which reads the stream's version the chart already holds. Returns that
-    /// statement and the last event.
+    /// instead of Marten's append function, which reads the stream's version the chart already holds, and the stored
+    /// chart is extended by the new entries (<see cref="ChartExtension"/>) instead of written whole again. Returns both statements.
     /// </summary>
-    private static (AppendAtVersion Append, IEvent Last) AppendOnChart(IDocumentSession session, string user, PatientChart chart, IReadOnlyList<object> entries,
+    private static (AppendAtVersion Append, ChartExtension Extension) AppendOnChart(IDocumentSession session, string user, PatientChart chart, IReadOnlyList<object> entries,
         int protocolVersion)
     {
         var head = new ChainLink(chart.Version, chart.Hash!);
@@ -155,8 +154,16 @@ public static class PatientStream
             SealedJson.WriteHeaders(written, serializer, events[i].Headers!);
             headers[i] = written.WrittenSpan[start..].ToArray();
         }
+        var before = chart.Entries.Count;
         foreach (var e in events) Charts.Evolve(chart, chart.Id, e);
-        return (new AppendAtVersion(session.DocumentStore.Options.Events.DatabaseSchemaName, chart.Id, head.Version, events, payloads, headers), events[^1]);
+        // The chart's fields as they now stand with only the new entries, which are their events' payloads as written above.
+        var added = chart.Copy();
+        added.Entries = chart.Entries.GetRange(before, chart.Entries.Count - before);
+        var extensionStart = written.WrittenCount;
+        SealedJson.WriteChart(written, serializer, added, events, ends);
+        var options = session.DocumentStore.Options;
+        return (new AppendAtVersion(options.Events.DatabaseSchemaName, chart.Id, head.Version, events, payloads, headers),
+            new ChartExtension(options.DatabaseSchemaName, chart.Id, head.Version, chart.Version, written.WrittenSpan[extensionStart..].ToArray()));
     }
 
     private static readonly PatientChartProjection Charts = new();

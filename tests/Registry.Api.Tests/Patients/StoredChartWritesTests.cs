@@ -6,12 +6,14 @@ using Registry.Api.Infrastructure;
 using Registry.Api.Patients;
 using Registry.Api.Tests.Infrastructure;
 using Registry.Domain.Patients;
+using Registry.Projections.Patients;
 
 namespace Registry.Api.Tests.Patients;
 
 /// <summary>
-/// An entry for a patient whose chart this node does not keep is judged on the stored chart alone, read in the save's
-/// transaction, and the stream's version is checked by the append itself.
+/// An entry for a patient whose chart this node does not keep is judged on the stored chart alone, read on a connection
+/// of the saves' pool, the stream's version is checked by the append itself, and the stored chart is extended by the
+/// entry rather than written whole again.
 /// </summary>
 public sealed class StoredChartWritesTests(RegistryApp app) : IClassFixture<RegistryApp>
 {
@@ -36,6 +38,42 @@ public sealed class StoredChartWritesTests(RegistryApp app) : IClassFixture<Regi
         // The append is one statement of the registry's, not Marten's append function, which reads the stream's version again.
         Assert.DoesNotContain(sent.Sends[1], s => s.Contains("mt_quick_append_events"));
         Assert.Single(sent.Sends[1], s => s.Contains("insert into registry.mt_events"));
+        await AssertIntactAsync(studyId);
+    }
+
+    [Fact]
+    public async Task A_chart_extended_by_each_save_is_the_chart_the_projection_writes_whole()
+    {
+        var studyId = await app.RegisteredStudyAsync();
+        var patientId = await app.EnrolledPatientAsync(studyId);
+        var sent = new StatementsSent();
+        using var node = NodeOf(sent);
+        Assert.IsType<WriteOutcome.Appended>(await RecordAsync(node, await app.EnrolledPatientAsync(studyId), new LastKnownAlive(new DateOnly(2020, 3, 1))));
+        sent.Clear();
+        var on = new DateOnly(2020, 2, 1);
+        object[][] saves =
+        [
+            [new TreatmentStarted(on, ["cisplatin"], 2)],
+            [new ImagingAssessed(on.AddDays(30), 41.5, NonTargetStatus.NonCRNonPD, false, TimepointResponse.SD)],
+            [new AdverseEventRecorded("Nausea \"é\" <3>", 2, on.AddDays(35), false, Attribution.Possible)],
+            [new EntryCorrected(4, new AdverseEventRecorded("Nausea", 3, on.AddDays(35), true, Attribution.Probable), "grade was 3")],
+            [new LastKnownAlive(on.AddDays(60)), new DiseaseProgressed(on.AddDays(61), ProgressionBasis.Radiological, FailureSite.Distant)],
+            [new EntryVoided(7, "entered twice")],
+            [new PatientDied(on.AddDays(90), null)],
+        ];
+
+        foreach (var entries in saves)
+            Assert.IsType<WriteOutcome.Appended>(await RecordAsync(node, patientId, entries));
+
+        // Each save extended the stored chart; none wrote it whole.
+        var statements = sent.Sends.SelectMany(s => s).ToList();
+        Assert.DoesNotContain(statements, s => s.Contains("insert into registry.mt_doc_patientchart"));
+        Assert.Equal(saves.Length, statements.Count(s => s.StartsWith("update registry.mt_doc_patientchart")));
+        await using var reading = app.Store.QuerySession();
+        PatientChart? whole = null;
+        foreach (var e in await reading.Events.FetchStreamAsync(patientId)) whole = new PatientChartProjection().Evolve(whole, patientId, e);
+        Assert.Equal(9, whole!.Version);
+        Assert.Equal((await AsJsonbAsync(app.Store.Options.Serializer().ToJson(whole)), 9), await StoredChartAndVersionAsync(patientId));
         await AssertIntactAsync(studyId);
     }
 
@@ -202,6 +240,31 @@ public sealed class StoredChartWritesTests(RegistryApp app) : IClassFixture<Regi
     {
         await using var session = node.LightweightSession();
         return await PatientStream.RecordAsync(session, Coordinator, patientId, null, _ => [entry], CancellationToken.None);
+    }
+
+    private static async Task<WriteOutcome> RecordAsync(IDocumentStore node, Guid patientId, object[] entries)
+    {
+        await using var session = node.LightweightSession();
+        return await PatientStream.RecordAsync(session, Coordinator, patientId, null, _ => entries, CancellationToken.None);
+    }
+
+    private async Task<(string Data, long Version)> StoredChartAndVersionAsync(Guid patientId)
+    {
+        await using var connection = new NpgsqlConnection(app.ConnectionString);
+        await connection.OpenAsync();
+        await using var read = new NpgsqlCommand("select data::text, mt_version from registry.mt_doc_patientchart where id = $1", connection) { Parameters = { new() { Value = patientId } } };
+        await using var row = await read.ExecuteReaderAsync();
+        Assert.True(await row.ReadAsync());
+        return (row.GetString(0), Convert.ToInt64(row.GetValue(1)));
+    }
+
+    /// <summary>JSON as PostgreSQL stores it in a jsonb column, read back as text.</summary>
+    private async Task<string> AsJsonbAsync(string json)
+    {
+        await using var connection = new NpgsqlConnection(app.ConnectionString);
+        await connection.OpenAsync();
+        await using var read = new NpgsqlCommand("select $1::jsonb::text", connection) { Parameters = { new() { Value = json } } };
+        return (string)(await read.ExecuteScalarAsync())!;
     }
 
     private async Task<string> StoredChartAsync(Guid patientId)
