@@ -1,6 +1,3 @@
-using System.Buffers;
-using System.Runtime.CompilerServices;
-using System.Text.Encodings.Web;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using System.Text.Json.Serialization.Metadata;
@@ -43,11 +40,7 @@ public sealed class ChartEntryJsonConverter : JsonConverter<ChartEntry>
         return new ChartEntry(version, recordedAt, recordedBy, fact, correction, voided);
     }
 
-    /// <summary>
-    /// The serializer's own writing, through the same options without this converter. An entry of a chart kept for
-    /// writing (<see cref="KeepWritten"/>) is written as the bytes it was written as the first time: the whole chart is
-    /// upserted on every entry, and serialising every earlier entry again was most of that upsert's work in the API.
-    /// </summary>
+    /// <summary>The serializer's own writing, through the same options without this converter.</summary>
     public override void Write(Utf8JsonWriter writer, ChartEntry value, JsonSerializerOptions options)
     {
         var written = _written;
@@ -57,40 +50,8 @@ public sealed class ChartEntryJsonConverter : JsonConverter<ChartEntry>
             without.Converters.Remove(this);
             _written = written = new Written(options, (JsonTypeInfo<ChartEntry>)without.GetTypeInfo(typeof(ChartEntry)));
         }
-        if (writer.Options.Indented || !Kept.TryGetValue(value, out var kept))
-        {
-            JsonSerializer.Serialize(writer, value, written.Entry);
-            return;
-        }
-        var json = kept.Json;
-        if (json is null || !ReferenceEquals(json.Options, options) || !ReferenceEquals(json.Encoder, writer.Options.Encoder))
-        {
-            // Written once on its own, through a writer like this one, so the bytes are the ones the entry is written as in place.
-            var buffer = new ArrayBufferWriter<byte>(256);
-            using (var alone = new Utf8JsonWriter(buffer, writer.Options)) JsonSerializer.Serialize(alone, value, written.Entry);
-            kept.Json = json = new KeptJson(options, writer.Options.Encoder, buffer.WrittenSpan.ToArray());
-        }
-        writer.WriteRawValue(json.Utf8, skipInputValidation: true);
+        JsonSerializer.Serialize(writer, value, written.Entry);
     }
-
-    /// <summary>
-    /// Keeps the JSON of a chart's entries once written, for as long as the entries live: those of a chart kept for its
-    /// patient's next write, which writes them all again. Entries are immutable records, so their JSON never changes. A
-    /// chart only grows at its end, so the entries before the newest one already kept were kept with it.
-    /// </summary>
-    public static void KeepWritten(List<ChartEntry> entries)
-    {
-        for (var i = entries.Count - 1; i >= 0 && Kept.TryAdd(entries[i], new KeptEntry()); i--) { }
-    }
-
-    private static readonly ConditionalWeakTable<ChartEntry, KeptEntry> Kept = new();
-
-    private sealed class KeptEntry
-    {
-        public volatile KeptJson? Json;
-    }
-
-    private sealed record KeptJson(JsonSerializerOptions Options, JavaScriptEncoder? Encoder, byte[] Utf8);
 
     private static ref Utf8JsonReader Next(ref Utf8JsonReader reader)
     {

@@ -60,8 +60,6 @@ public sealed class ChartsForWriting(int capacity) : IAggregateWriteCache
     public void Store(AggregateCacheKey key, object aggregate, long version)
     {
         var kept = new Kept(key, aggregate is PatientChart chart ? chart.Copy() : aggregate, version);
-        // The next write upserts the whole chart again: its entries are written from the JSON they were first written as.
-        if (kept.Aggregate is PatientChart copy) ChartEntryJsonConverter.KeepWritten(copy.Entries);
         lock (_byKey)
         {
             if (_byKey.Remove(key, out var replaced)) _newestFirst.Remove(replaced);

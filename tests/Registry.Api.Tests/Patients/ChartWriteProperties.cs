@@ -59,35 +59,6 @@ public sealed class ChartWriteProperties
     }
 
     /// <summary>
-    /// A chart kept for its patient's next write has its entries written from the JSON they were first written as
-    /// (<see cref="ChartEntryJsonConverter.KeepWritten"/>): after every entry, kept and extended as a write extends it,
-    /// it must write the JSON a chart never kept writes.
-    /// </summary>
-    [Property]
-    public void A_chart_kept_for_writing_writes_the_json_of_a_chart_never_kept(AcceptedHistory accepted, RawHistory raw)
-    {
-        foreach (var history in new History[] { accepted, raw })
-        {
-            var patientId = history.Scenario.Enrolment.PatientId;
-            var cache = new ChartsForWriting(1);
-            var key = new JasperFx.Events.Fetching.AggregateCacheKey(typeof(PatientChart), "db", "tenant", patientId);
-            PatientChart? kept = null, neverKept = null;
-            foreach (var recorded in history.Events.Select(e => e with { Data = Storable(e.Data) }))
-            {
-                kept = Projection.Evolve(kept, patientId, Stored(patientId, recorded));
-                neverKept = Projection.Evolve(neverKept, patientId, Stored(patientId, recorded));
-                // Twice: the first write of a kept entry keeps its JSON, the second is written from it.
-                Assert.Equal(Serializer.ToJson(neverKept!), Serializer.ToJson(kept!));
-                Assert.Equal(Serializer.ToJson(neverKept!), Serializer.ToJson(kept!));
-                cache.Store(key, kept!, kept!.Version);
-                Assert.True(cache.TryTake(key, out var taken, out _));
-                kept = (PatientChart)taken;
-            }
-            Assert.Equal(Serializer.ToJson(RoundTrip(neverKept!)), Serializer.ToJson(kept!));
-        }
-    }
-
-    /// <summary>
     /// <see cref="ChartEntryJsonConverter"/> reads these by their fields' names. A field added to one of them, positional
     /// or init-only, must be read there too or it is lost on read; this fails first and names the field.
     /// </summary>
