@@ -111,6 +111,7 @@ public static class EventStoreConfiguration
         options.Schema.For<ProjectionFault>().Index(f => f.StudyId);
         options.Projections.Errors.SkipApplyErrors = false;
         options.Storage.ExtendedSchemaObjects.Add(StudiesInForce.VersionCheckFunction(Schema));
+        options.Storage.ExtendedSchemaObjects.Add(ChartExtension.Function(Schema));
         return options;
     }
 

@@ -78,7 +78,7 @@ public static class PatientStream
     /// or else the stored one, read on a connection of the saves' pool — and on the study kept in memory: the save's one
     /// round trip (<see cref="OneRoundTripSave"/>, shared with the saves waiting meanwhile: <see cref="SaveGroups"/>)
     /// checks both (the append at the chart's version, the study at its version), and either having moved on fails it. The chart is written in the same transaction as every append, so
-    /// a stored chart is at its stream's version unless an append bypassed it, which the version check catches too.
+    /// a stored chart is at its stream's version unless an append bypassed it, which the version check catches too; a stored chart at another version than the one judged on fails the save as well (<see cref="ChartExtension"/>).
     /// Null, with nothing recorded, when there is no chart with its chain head, no kept study, or the entries would not
     /// be accepted on it: a refusal is answered only on the record as stored.
     /// </summary>

@@ -1,4 +1,5 @@
 using System.Security.Claims;
+using JasperFx;
 using Marten;
 using Npgsql;
 using Registry.Api.Auth;
@@ -68,7 +69,7 @@ public sealed class StoredChartWritesTests(RegistryApp app) : IClassFixture<Regi
         // Each save extended the stored chart; none wrote it whole.
         var statements = sent.Sends.SelectMany(s => s).ToList();
         Assert.DoesNotContain(statements, s => s.Contains("insert into registry.mt_doc_patientchart"));
-        Assert.Equal(saves.Length, statements.Count(s => s.StartsWith("update registry.mt_doc_patientchart")));
+        Assert.Equal(saves.Length, statements.Count(s => s.StartsWith("select registry.extend_patient_chart(")));
         await using var reading = app.Store.QuerySession();
         PatientChart? whole = null;
         foreach (var e in await reading.Events.FetchStreamAsync(patientId)) whole = new PatientChartProjection().Evolve(whole, patientId, e);
@@ -96,6 +97,57 @@ public sealed class StoredChartWritesTests(RegistryApp app) : IClassFixture<Regi
         Assert.Contains(refused.Violations, v => v.Contains("after the patient's death on 2020-04-01"));
         await using var reading = app.Store.QuerySession();
         Assert.Equal(2, (await reading.Events.FetchStreamStateAsync(patientId))!.Version);
+    }
+
+    [Fact]
+    public async Task A_stored_chart_moved_on_beside_its_stream_fails_the_save_and_the_entry_is_judged_on_the_stream()
+    {
+        var studyId = await app.RegisteredStudyAsync();
+        var patientId = await app.EnrolledPatientAsync(studyId);
+        var sent = new StatementsSent();
+        using var node = NodeOf(sent);
+        // The node keeps the patient's chart at version 2 after its entry.
+        Assert.Equal(new WriteOutcome.Appended(patientId, 2, 2), await RecordAsync(node, patientId, new LastKnownAlive(new DateOnly(2020, 3, 1))));
+        // The stored chart moved on to version 3 behind the node's back; the stream is still at 2.
+        await SetStoredChartVersionAsync(patientId, 3);
+        sent.Clear();
+
+        Assert.Equal(new WriteOutcome.Appended(patientId, 3, 3), await RecordAsync(node, patientId, new LastKnownAlive(new DateOnly(2020, 4, 1))));
+
+        // The extension was refused, and with it the append sent beside it; judged again on the stream, the entry was
+        // recorded once and the chart written whole.
+        var statements = sent.Sends.SelectMany(s => s).ToList();
+        Assert.Single(statements, s => s.Contains("extend_patient_chart"));
+        Assert.Single(statements, s => s.Contains("insert into registry.mt_events"));
+        await using var reading = app.Store.QuerySession();
+        var events = await reading.Events.FetchStreamAsync(patientId);
+        Assert.Equal(3, events.Count);
+        PatientChart? whole = null;
+        foreach (var e in events) whole = new PatientChartProjection().Evolve(whole, patientId, e);
+        Assert.Equal((await AsJsonbAsync(app.Store.Options.Serializer().ToJson(whole!)), 3), await StoredChartAndVersionAsync(patientId));
+        await AssertIntactAsync(studyId);
+    }
+
+    [Fact]
+    public async Task An_extension_of_a_stored_chart_not_at_its_version_fails_the_whole_save_and_nothing_is_recorded()
+    {
+        var studyId = await app.RegisteredStudyAsync();
+        var (extended, moved) = (await app.EnrolledPatientAsync(studyId), await app.EnrolledPatientAsync(studyId));
+        var (extendedBefore, movedBefore) = (await StoredChartAndVersionAsync(extended), await StoredChartAndVersionAsync(moved));
+        var noEntries = """{"entries": []}"""u8.ToArray();
+
+        await using (var save = await OneRoundTripSave.StartAsync(app.Store, CancellationToken.None))
+        {
+            // The first chart is at the version its extension names; the second is not.
+            save.Session.QueueOperation(new ChartExtension(EventStoreConfiguration.Schema, extended, extendedBefore.Version, extendedBefore.Version + 1, noEntries));
+            save.Session.QueueOperation(new ChartExtension(EventStoreConfiguration.Schema, moved, movedBefore.Version + 1, movedBefore.Version + 2, noEntries));
+            var refused = await Assert.ThrowsAsync<ConcurrencyException>(() => save.Session.SaveChangesAsync());
+            Assert.Equal(moved, refused.Id);
+            Assert.True(WriteConflicts.IsConcurrentWrite(refused));
+        }
+
+        Assert.Equal(extendedBefore, await StoredChartAndVersionAsync(extended));
+        Assert.Equal(movedBefore, await StoredChartAndVersionAsync(moved));
     }
 
     [Fact]
@@ -282,6 +334,17 @@ public sealed class StoredChartWritesTests(RegistryApp app) : IClassFixture<Regi
         await using var write = new NpgsqlCommand("update registry.mt_doc_patientchart set data = $2::jsonb where id = $1", connection)
         {
             Parameters = { new() { Value = patientId }, new() { Value = json } },
+        };
+        Assert.Equal(1, await write.ExecuteNonQueryAsync());
+    }
+
+    private async Task SetStoredChartVersionAsync(Guid patientId, long version)
+    {
+        await using var connection = new NpgsqlConnection(app.ConnectionString);
+        await connection.OpenAsync();
+        await using var write = new NpgsqlCommand("update registry.mt_doc_patientchart set mt_version = $2 where id = $1", connection)
+        {
+            Parameters = { new() { Value = patientId }, new() { Value = version } },
         };
         Assert.Equal(1, await write.ExecuteNonQueryAsync());
     }
