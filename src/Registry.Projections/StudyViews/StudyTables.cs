@@ -96,13 +96,12 @@ public static class StudyTables
 
         var terms = scope.Outcomes.SelectMany(o => o.AdverseEvents).Select(a => a.Term)
             .Distinct(StringComparer.OrdinalIgnoreCase).Order(StringComparer.OrdinalIgnoreCase).ToList();
-        var rows = terms.Select(term =>
+        var (any, severe) = PatientsByTerm(terms, columns.Select(c => c.Patients).ToList(), ct);
+        var rows = terms.Select((term, t) =>
         {
-            bool Any(PatientOutcome o) => o.AdverseEvents.Any(a => string.Equals(a.Term, term, StringComparison.OrdinalIgnoreCase));
-            bool Severe(PatientOutcome o) => o.AdverseEvents.Any(a => string.Equals(a.Term, term, StringComparison.OrdinalIgnoreCase) && a.WorstGrade >= 3);
-            var any = Counts(Any);
-            var severe = Counts(Severe);
-            return new AdverseEventRow(term, any, severe, Across(any), Across(severe));
+            var anyCounts = columns.Select((c, g) => ArmCount.Count(c.Label, any[t, g], c.Patients.Count)).ToList();
+            var severeCounts = columns.Select((c, g) => ArmCount.Count(c.Label, severe[t, g], c.Patients.Count)).ToList();
+            return new AdverseEventRow(term, anyCounts, severeCounts, Across(anyCounts), Across(severeCounts));
         }).ToList();
 
         var anyEvent = Counts(o => o.AdverseEvents.Count > 0);
@@ -110,5 +109,37 @@ public static class StudyTables
         var anySerious = Counts(o => o.AdverseEvents.Any(a => a.Serious));
         return new SafetyView(anyEvent, anySevere, anySerious, Across(anyEvent), Across(anySevere), Across(anySerious), rows, scope.AsOf, scope.DataCut,
             PopulationView.About(scope.Outcomes, groups, _ => null));
+    }
+
+    /// <summary>
+    /// For each term (any case) and column, the patients with an adverse event of that term, and with one of grade 3 or
+    /// worse: one pass over each column's patients, not one per term (at 100 000 patients the per-term passes took ~0.7 s).
+    /// </summary>
+    private static (int[,] Any, int[,] Severe) PatientsByTerm(IReadOnlyList<string> terms, IReadOnlyList<IReadOnlyList<PatientOutcome>> columns,
+        CancellationToken ct)
+    {
+        var index = new Dictionary<string, int>(terms.Count, StringComparer.OrdinalIgnoreCase);
+        for (var t = 0; t < terms.Count; t++) index[terms[t]] = t;
+        var any = new int[terms.Count, columns.Count];
+        var severe = new int[terms.Count, columns.Count];
+        // The last patient counted for each term, so a patient with several events of one term counts once.
+        var anyBy = new int[terms.Count];
+        var severeBy = new int[terms.Count];
+        var patient = 0;
+        for (var g = 0; g < columns.Count; g++)
+        {
+            ct.ThrowIfCancellationRequested();
+            foreach (var outcome in columns[g])
+            {
+                patient++;
+                foreach (var adverseEvent in outcome.AdverseEvents)
+                {
+                    if (!index.TryGetValue(adverseEvent.Term, out var t)) continue;
+                    if (anyBy[t] != patient) { anyBy[t] = patient; any[t, g]++; }
+                    if (adverseEvent.WorstGrade >= 3 && severeBy[t] != patient) { severeBy[t] = patient; severe[t, g]++; }
+                }
+            }
+        }
+        return (any, severe);
     }
 }
