@@ -68,8 +68,7 @@ public static class StudyImport
             {
                 // The judging and the sealing take a thread a core each; the recording's replies need threads of their own at once,
                 // not when the pool grows (about one thread each half second).
-                ThreadPool.GetMinThreads(out var workers, out var ports);
-                ThreadPool.SetMinThreads(Math.Max(workers, 2 * Environment.ProcessorCount + 2), ports);
+                using var threads = RecordingThreads.Raise();
                 recording.Start();
                 var judged = Channel.CreateUnbounded<JudgedPatients>(new UnboundedChannelOptions { SingleWriter = true, SingleReader = true });
                 // Its problem, if another write got there first, joins the others once the judging has listed them.
