@@ -5,6 +5,9 @@ using System.Net.Http.Headers;
 using System.Text;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.AspNetCore.Server.Kestrel.Transport.Sockets;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
 using Microsoft.Extensions.Logging;
 using Microsoft.IdentityModel.JsonWebTokens;
 using Microsoft.IdentityModel.Tokens;
@@ -25,6 +28,7 @@ public sealed class KestrelRegistryApp : IAsyncLifetime
     public HttpClient Client { get; private set; } = null!;
     public string ConnectionString { get; private set; } = null!;
     public TokenIssuer Tokens { get; } = new(RegistryApp.SigningKey);
+    public IServiceProvider Services => _factory.Services;
 
     public async Task InitializeAsync()
     {
@@ -125,6 +129,28 @@ public sealed class KestrelHardeningTests(KestrelRegistryApp app) : IClassFixtur
         Assert.DoesNotContain(app.Logs, line => secrets.Any(line.Contains));
     }
 
+    [Fact]
+    public async Task Requests_run_inline_on_their_sockets_and_a_body_still_arriving_holds_up_no_other_caller()
+    {
+        // Without it each request is queued to the thread pool twice more (docs/performance.md, "Writes, eighteenth round").
+        Assert.True(app.Services.GetRequiredService<IOptions<SocketTransportOptions>>().Value.UnsafePreferInlineScheduling);
+
+        var body = Encoding.UTF8.GetBytes(System.Text.Json.JsonSerializer.Serialize(Scenarios.Protocol("SLOW-1")));
+        var rest = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var slow = PostStudyAsync(new StalledContent(body, body.Length / 2, rest.Task));
+
+        // The first caller's request waits for the rest of its body; another caller is answered meanwhile.
+        using var other = new HttpRequestMessage(HttpMethod.Get, "/api/studies")
+        {
+            Headers = { Authorization = new("Bearer", app.Tokens.Mint("reader", [Roles.Admin], [], TimeSpan.FromHours(1))) },
+        };
+        Assert.Equal(HttpStatusCode.OK, (await app.Client.SendAsync(other).WaitAsync(TimeSpan.FromSeconds(60))).StatusCode);
+        Assert.False(slow.IsCompleted);
+
+        rest.SetResult();
+        Assert.Equal(HttpStatusCode.Created, (await slow.WaitAsync(TimeSpan.FromSeconds(60))).StatusCode);
+    }
+
     private async Task<HttpResponseMessage> PostStudyAsync(HttpContent content)
     {
         content.Headers.ContentType = new MediaTypeHeaderValue("application/json");
@@ -140,6 +166,24 @@ public sealed class KestrelHardeningTests(KestrelRegistryApp app) : IClassFixtur
     private sealed class UnknownLengthContent(byte[] bytes) : HttpContent
     {
         protected override Task SerializeToStreamAsync(Stream stream, TransportContext? context) => stream.WriteAsync(bytes).AsTask();
+
+        protected override bool TryComputeLength(out long length)
+        {
+            length = 0;
+            return false;
+        }
+    }
+
+    /// <summary>A body sent in two parts: the second only once <paramref name="rest"/> completes.</summary>
+    private sealed class StalledContent(byte[] bytes, int first, Task rest) : HttpContent
+    {
+        protected override async Task SerializeToStreamAsync(Stream stream, TransportContext? context)
+        {
+            await stream.WriteAsync(bytes.AsMemory(0, first));
+            await stream.FlushAsync();
+            await rest;
+            await stream.WriteAsync(bytes.AsMemory(first));
+        }
 
         protected override bool TryComputeLength(out long length)
         {
