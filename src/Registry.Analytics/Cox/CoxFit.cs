@@ -11,13 +11,13 @@ internal static class CoxFit
 {
     /// <summary>
     /// Inputs: design columns (each of length n), finite times, event flags with at least one event, optional
-    /// stratum codes in [0, strataCount).
+    /// stratum codes in [0, strataCount), and optionally the times' <see cref="CoxRiskSets.TimeOrder"/> when known.
     /// </summary>
     public static CoxModel Fit(
         IReadOnlyList<string> names, double[][] columns, double[] time, bool[] hadEvent,
-        int[]? stratum, int strataCount, CoxOptions options)
+        int[]? stratum, int strataCount, CoxOptions options, int[]? timeOrder = null)
     {
-        var data = CoxRiskSets.Build(columns, time, hadEvent, stratum, strataCount, options.TimeTolerance);
+        var data = CoxRiskSets.Build(columns, time, hadEvent, stratum, strataCount, options.TimeTolerance, timeOrder);
         var fit = CoxNewtonRaphson.Fit(data, options);
         int p = columns.Length;
         var warnings = new List<string>();

@@ -35,14 +35,23 @@ internal sealed class CoxRiskSets
 
     /// <summary>
     /// Sorts once (a radix sort, linear in n) and builds the layout. Inputs are trusted: equal lengths, finite values,
-    /// stratum codes in [0, strataCount).
+    /// stratum codes in [0, strataCount). <paramref name="timeOrder"/>, when given, is <see cref="TimeOrder"/> of
+    /// <paramref name="time"/>, known already (the rows of a subset keep the order of the sorted whole), and the sort is skipped.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static CoxRiskSets Build(
-        double[][] columns, double[] time, bool[] hadEvent, int[]? stratum, int strataCount, double timeTolerance)
+        double[][] columns, double[] time, bool[] hadEvent, int[]? stratum, int strataCount, double timeTolerance, int[]? timeOrder = null)
     {
         int n = time.Length, p = columns.Length;
-        int[] byTime = AscendingOrder(time, out double[] sortedTime);
+        int[] byTime;
+        double[] sortedTime;
+        if (timeOrder is null) byTime = AscendingOrder(time, out sortedTime);
+        else
+        {
+            byTime = timeOrder;
+            sortedTime = new double[n];
+            for (int k = 0; k < n; k++) sortedTime[k] = time[timeOrder[k]];
+        }
         MergeNearTies(sortedTime, timeTolerance);
         var sortedEvent = new bool[n];
         for (int k = 0; k < n; k++) sortedEvent[k] = hadEvent[byTime[k]];
@@ -141,6 +150,9 @@ internal sealed class CoxRiskSets
             StratumGroupStart = stratumGroupStart.ToArray(),
         };
     }
+
+    /// <summary>The indices that sort the times ascending, ties in index order: what <see cref="Build"/> sorts by.</summary>
+    public static int[] TimeOrder(double[] time) => AscendingOrder(time, out _);
 
     /// <summary>
     /// Indices that sort the times ascending (stable), and the sorted times: an LSD radix sort on the order-preserving

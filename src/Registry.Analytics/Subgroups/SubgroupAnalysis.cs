@@ -25,86 +25,75 @@ public static class SubgroupAnalysis
         IReadOnlyList<string>? strata = null,
         CoxOptions? options = null)
     {
-        ArgumentNullException.ThrowIfNull(time);
-        ArgumentNullException.ThrowIfNull(hadEvent);
-        ArgumentNullException.ThrowIfNull(arm);
-        ArgumentNullException.ThrowIfNull(comparison);
         ArgumentNullException.ThrowIfNull(subgroup);
-        options ??= CoxOptions.Default;
-        CoxRegression.Validate(options);
-        if (string.IsNullOrWhiteSpace(subgroupName))
-            throw new ArgumentException("The subgroup variable needs a name.", nameof(subgroupName));
-        ValidateComparison(comparison);
-        int n = time.Count;
-        if (hadEvent.Count != n) throw new ArgumentException($"There are {hadEvent.Count} event flags but {n} times.", nameof(hadEvent));
-        if (arm.Count != n) throw new ArgumentException($"There are {arm.Count} arm labels but {n} times.", nameof(arm));
-        if (subgroup.Count != n) throw new ArgumentException($"There are {subgroup.Count} subgroup labels but {n} times.", nameof(subgroup));
-        if (strata is not null && strata.Count != n)
-            throw new ArgumentException($"There are {strata.Count} stratum labels but {n} times.", nameof(strata));
+        RequireName(subgroupName);
+        return Analyze(SubgroupSubjects.Of(time, hadEvent, arm, comparison, strata, options), subgroupName, subgroup, subgroupLevels);
+    }
 
-        var experimental = new HashSet<string>(comparison.Experimental);
-        var reference = new HashSet<string>(comparison.Reference);
-        var rows = new List<int>();
-        for (int i = 0; i < n; i++)
-        {
-            if (arm[i] is null) throw new ArgumentException($"Arm label at row {i} is missing.", nameof(arm));
-            if (!experimental.Contains(arm[i]) && !reference.Contains(arm[i])) continue;
-            if (!double.IsFinite(time[i]) || time[i] < 0)
-                throw new ArgumentException($"Time at row {i} is {time[i]}; times must be finite and non-negative.", nameof(time));
+    /// <summary>One subgroup variable of subjects prepared once for several (a forest plot's).</summary>
+    /// <param name="subgroup">Subgroup label of each subject given to <see cref="SubgroupSubjects.Of"/>.</param>
+    /// <param name="subgroupLevels">Order of the forest-plot rows; default: the labels sorted ordinally.</param>
+    public static SubgroupAnalysisResult Analyze(
+        SubgroupSubjects subjects, string subgroupName, IReadOnlyList<string> subgroup, IReadOnlyList<string>? subgroupLevels = null)
+    {
+        ArgumentNullException.ThrowIfNull(subjects);
+        ArgumentNullException.ThrowIfNull(subgroup);
+        RequireName(subgroupName);
+        if (subgroup.Count != subjects.Given)
+            throw new ArgumentException($"There are {subgroup.Count} subgroup labels but {subjects.Given} times.", nameof(subgroup));
+        foreach (int i in subjects.Rows)
             if (subgroup[i] is null) throw new ArgumentException($"Subgroup label at row {i} is missing.", nameof(subgroup));
-            if (strata is not null && strata[i] is null) throw new ArgumentException($"Stratum label at row {i} is missing.", nameof(strata));
-            rows.Add(i);
-        }
-        if (!rows.Any(i => experimental.Contains(arm[i])))
-            throw new ArgumentException("No subject is in an experimental arm.", nameof(comparison));
-        if (!rows.Any(i => reference.Contains(arm[i])))
-            throw new ArgumentException("No subject is in a reference arm.", nameof(comparison));
 
-        var levels = subgroupLevels?.ToList() ?? rows.Select(i => subgroup[i]).Distinct().Order(StringComparer.Ordinal).ToList();
+        var levels = subgroupLevels?.ToList() ?? subjects.Rows.Select(i => subgroup[i]).Distinct().Order(StringComparer.Ordinal).ToList();
         if (levels.Distinct().Count() != levels.Count)
             throw new ArgumentException("A subgroup level is listed more than once.", nameof(subgroupLevels));
         var levelIndex = levels.Select((l, k) => (l, k)).ToDictionary(t => t.l, t => t.k);
-        string? unknown = rows.Select(i => subgroup[i]).FirstOrDefault(l => !levelIndex.ContainsKey(l));
+        string? unknown = subjects.Rows.Select(i => subgroup[i]).FirstOrDefault(l => !levelIndex.ContainsKey(l));
         if (unknown is not null)
             throw new ArgumentException($"Subgroup label '{unknown}' is not among the given levels.", nameof(subgroupLevels));
 
-        var data = new Subjects(
-            rows.Select(i => time[i]).ToArray(),
-            rows.Select(i => hadEvent[i]).ToArray(),
-            rows.Select(i => experimental.Contains(arm[i]) ? 1.0 : 0.0).ToArray(),
-            rows.Select(i => levelIndex[subgroup[i]]).ToArray(),
-            strata is null ? null : Codes(rows.Select(i => strata[i]).ToArray()));
-
-        var all = Enumerable.Range(0, data.Time.Length).ToArray();
-        var effects = levels.Select((l, k) => Effect(l, all.Where(i => data.Level[i] == k).ToArray(), data, options)).ToList();
-        return new SubgroupAnalysisResult(subgroupName, Effect("All", all, data, options), effects,
-            Interaction(subgroupName, levels, data, options));
+        var level = Array.ConvertAll(subjects.Rows, i => levelIndex[subgroup[i]]);
+        var (members, orders) = ByLevel(level, levels.Count, subjects.TimeOrder);
+        var effects = levels.Select((l, k) => Effect(l, members[k], orders[k], subjects)).ToList();
+        return new SubgroupAnalysisResult(subgroupName, subjects.Overall, effects, Interaction(subgroupName, levels, level, subjects));
     }
 
-    private sealed record Subjects(double[] Time, bool[] HadEvent, double[] Experimental, int[] Level, int[]? Stratum);
-
-    private static void ValidateComparison(TreatmentComparison comparison)
+    private static void RequireName(string subgroupName)
     {
-        if (comparison.Experimental is null || comparison.Experimental.Count == 0)
-            throw new ArgumentException("Name at least one experimental arm.", nameof(comparison));
-        if (comparison.Reference is null || comparison.Reference.Count == 0)
-            throw new ArgumentException("Name at least one reference arm.", nameof(comparison));
-        string? both = comparison.Experimental.FirstOrDefault(comparison.Reference.Contains);
-        if (both is not null)
-            throw new ArgumentException($"Arm '{both}' is named as both experimental and reference.", nameof(comparison));
+        if (string.IsNullOrWhiteSpace(subgroupName))
+            throw new ArgumentException("The subgroup variable needs a name.", nameof(subgroupName));
     }
 
-    private static int[] Codes(string[] labels)
+    /// <summary>
+    /// Each level's subjects, ascending, and their time order: the whole's time order walked once, each subject
+    /// numbered by its place in its level, so a level's fit needs no sort of its own.
+    /// </summary>
+    private static (int[][] Members, int[][] Orders) ByLevel(int[] level, int levels, int[] timeOrder)
     {
-        var index = new Dictionary<string, int>();
-        return labels.Select(l => index.TryGetValue(l, out int c) ? c : index[l] = index.Count).ToArray();
+        var counts = new int[levels];
+        var place = new int[level.Length];
+        for (int r = 0; r < level.Length; r++) place[r] = counts[level[r]]++;
+        var members = new int[levels][];
+        var orders = new int[levels][];
+        for (int k = 0; k < levels; k++) (members[k], orders[k]) = (new int[counts[k]], new int[counts[k]]);
+        for (int r = 0; r < level.Length; r++) members[level[r]][place[r]] = r;
+        Array.Clear(counts);
+        foreach (int r in timeOrder) orders[level[r]][counts[level[r]]++] = place[r];
+        return (members, orders);
     }
 
-    private static TreatmentEffect Effect(string label, int[] rows, Subjects data, CoxOptions options)
+    /// <param name="rows">The subjects in the row, ascending.</param>
+    /// <param name="timeOrder">Their time order, as places in <paramref name="rows"/>.</param>
+    internal static TreatmentEffect Effect(string label, int[] rows, int[] timeOrder, SubgroupSubjects data)
     {
-        int experimentalSubjects = rows.Count(i => data.Experimental[i] == 1);
-        int experimentalEvents = rows.Count(i => data.Experimental[i] == 1 && data.HadEvent[i]);
-        int events = rows.Count(i => data.HadEvent[i]);
+        int experimentalSubjects = 0, experimentalEvents = 0, events = 0;
+        foreach (int i in rows)
+        {
+            bool experimental = data.Experimental[i] == 1;
+            if (experimental) experimentalSubjects++;
+            if (data.HadEvent[i]) events++;
+            if (experimental && data.HadEvent[i]) experimentalEvents++;
+        }
         var counts = new TreatmentEffect(label, rows.Length, events, experimentalSubjects, experimentalEvents,
             rows.Length - experimentalSubjects, events - experimentalEvents, false, null, null, null, null, null);
 
@@ -113,9 +102,9 @@ public static class SubgroupAnalysis
         if (experimentalSubjects == 0 || experimentalSubjects == rows.Length)
             return counts with { NotEstimableReason = "only one side of the comparison has subjects" };
 
-        var model = CoxFit.Fit([Treatment], [rows.Select(i => data.Experimental[i]).ToArray()],
-            rows.Select(i => data.Time[i]).ToArray(), rows.Select(i => data.HadEvent[i]).ToArray(),
-            data.Stratum is null ? null : rows.Select(i => data.Stratum[i]).ToArray(), StrataCount(data), options);
+        var model = CoxFit.Fit([Treatment], [Array.ConvertAll(rows, i => data.Experimental[i])],
+            Array.ConvertAll(rows, i => data.Time[i]), Array.ConvertAll(rows, i => data.HadEvent[i]),
+            data.Stratum is null ? null : Array.ConvertAll(rows, i => data.Stratum[i]), data.StrataCount, data.Options, timeOrder);
         var term = model.Terms[0];
         return counts with
         {
@@ -128,9 +117,9 @@ public static class SubgroupAnalysis
         };
     }
 
-    private static ChiSquareTest? Interaction(string subgroupName, List<string> levels, Subjects data, CoxOptions options)
+    private static ChiSquareTest? Interaction(string subgroupName, List<string> levels, int[] level, SubgroupSubjects data)
     {
-        int[] present = Enumerable.Range(0, levels.Count).Where(k => data.Level.Contains(k)).ToArray();
+        int[] present = Enumerable.Range(0, levels.Count).Where(k => level.Contains(k)).ToArray();
         if (present.Length < 2 || !data.HadEvent.Contains(true)) return null;
 
         // Treatment contrasts against the first level present; the choice does not change the likelihood ratio.
@@ -139,22 +128,19 @@ public static class SubgroupAnalysis
         foreach (int k in present.Skip(1))
         {
             names.Add($"{subgroupName}={levels[k]}");
-            columns.Add(data.Level.Select(l => l == k ? 1.0 : 0.0).ToArray());
+            columns.Add(Array.ConvertAll(level, l => l == k ? 1.0 : 0.0));
         }
         int mainColumns = columns.Count;
         foreach (int k in present.Skip(1))
         {
             names.Add($"{Treatment}:{subgroupName}={levels[k]}");
-            columns.Add(data.Level.Select((l, i) => l == k ? data.Experimental[i] : 0.0).ToArray());
+            columns.Add(level.Select((l, i) => l == k ? data.Experimental[i] : 0.0).ToArray());
         }
 
-        int strataCount = StrataCount(data);
         var main = CoxFit.Fit(names.Take(mainColumns).ToList(), columns.Take(mainColumns).ToArray(),
-            data.Time, data.HadEvent, data.Stratum, strataCount, options);
-        var full = CoxFit.Fit(names, columns.ToArray(), data.Time, data.HadEvent, data.Stratum, strataCount, options);
+            data.Time, data.HadEvent, data.Stratum, data.StrataCount, data.Options, data.TimeOrder);
+        var full = CoxFit.Fit(names, columns.ToArray(), data.Time, data.HadEvent, data.Stratum, data.StrataCount, data.Options, data.TimeOrder);
         int df = (full.LikelihoodRatio?.DegreesOfFreedom ?? 0) - (main.LikelihoodRatio?.DegreesOfFreedom ?? 0);
         return df <= 0 ? null : CoxFit.Test(2 * (full.LogLikelihood - main.LogLikelihood), df);
     }
-
-    private static int StrataCount(Subjects data) => data.Stratum is null ? 1 : data.Stratum.Max() + 1;
 }

@@ -53,6 +53,23 @@ public sealed class BaselineValues : IReadOnlyDictionary<string, BaselineValue>,
         new(keySet(keys), Array.ConvertAll(values, v => value(v)));
 
     public BaselineValue? Get(string key) => Array.BinarySearch(keys, key, StringComparer.Ordinal) is var i and >= 0 ? values[i] : null;
+
+    /// <summary>
+    /// <see cref="Get(string)"/> for a pass over many patients' values of one key: kept baselines share a few key
+    /// sets, so <paramref name="position"/> remembers where the key sits in the last set searched, and each set is searched once.
+    /// </summary>
+    public BaselineValue? Get(string key, ref KeyPosition position)
+    {
+        if (!ReferenceEquals(position.Keys, keys)) (position.Keys, position.Index) = (keys, Array.BinarySearch(keys, key, StringComparer.Ordinal));
+        return position.Index >= 0 ? values[position.Index] : null;
+    }
+
+    /// <summary>Where one key sits in a key set (negative: not in it); start each pass over one key with <c>default</c>.</summary>
+    public struct KeyPosition
+    {
+        internal string[]? Keys;
+        internal int Index;
+    }
     public double? Number(string key) => Get(key)?.Number;
     public string? Text(string key) => Get(key)?.Text;
     public bool? Flag(string key) => Get(key)?.Flag;

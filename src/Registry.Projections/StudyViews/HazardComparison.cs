@@ -26,13 +26,45 @@ public static class HazardComparison
         Variable? strata, IReadOnlyList<Variable> adjust, DateTimeOffset? asOf = null, DateOnly? dataCut = null, CancellationToken ct = default)
     {
         ct.ThrowIfCancellationRequested();
-        var enrolled = outcomes.Where(o => arm.Contains(o) || reference.Contains(o)).ToList();
-        string? Excluded(PatientOutcome o) => SurvivalCurves.ExcludedFrom(o, endpoint)
-            ?? adjust.Where(v => v.IsNumeric && !v.IsGroupable && DataDictionary.NumericOf(o.Baseline.Get(v.Key)) is null)
-                .Select(v => $"{v.Key} missing (adjusted for)").FirstOrDefault();
-        var population = PopulationView.About(outcomes, [arm, reference], Excluded);
-        var rows = enrolled.Where(o => Excluded(o) is null).Select(o => (Outcome: o, Time: o.Time(endpoint)!)).ToList();
-        var events = rows.Count(r => r.Time.Event);
+        string? Excluded(PatientOutcome o)
+        {
+            if (SurvivalCurves.ExcludedFrom(o, endpoint) is { } reason) return reason;
+            foreach (var v in adjust)
+                if (v.IsNumeric && !v.IsGroupable && DataDictionary.NumericOf(o.Baseline.Get(v.Key)) is null) return $"{v.Key} missing (adjusted for)";
+            return null;
+        }
+
+        // One pass over the study's patients (a view at 100 000 patients): who the comparison is about, and the analysed,
+        // each patient's exclusion worked out once.
+        var counted = new PopulationCount();
+        var rows = new List<PatientOutcome>();
+        var inArm = new List<bool>();
+        foreach (var o in outcomes)
+        {
+            if (o.Arm is null)
+            {
+                counted.Add(PopulationView.NotRandomized(o));
+                continue;
+            }
+            var experimental = arm.Contains(o);
+            if (!experimental && !reference.Contains(o)) continue;
+            var reason = Excluded(o);
+            counted.Add(reason);
+            if (reason is not null) continue;
+            rows.Add(o);
+            inArm.Add(experimental);
+        }
+        var population = counted.View();
+        var times = new double[rows.Count];
+        var hadEvent = new bool[rows.Count];
+        var events = 0;
+        for (var i = 0; i < rows.Count; i++)
+        {
+            var time = rows[i].Time(endpoint)!;
+            times[i] = time.Days;
+            hadEvent[i] = time.Event;
+            if (time.Event) events++;
+        }
         ComparisonView Result(CoxModel? model, double? logRankP, string? reason)
         {
             var term = model?.Terms[0];
@@ -43,32 +75,29 @@ public static class HazardComparison
                 population, asOf, dataCut);
         }
 
-        var inArm = rows.Select(r => arm.Contains(r.Outcome)).ToList();
         if (!inArm.Contains(true) || !inArm.Contains(false))
             return Result(null, null, $"No analysable patients in {(inArm.Contains(true) ? reference.Label : arm.Label)}.");
         if (events == 0)
             return Result(null, null, "No events yet in either group: the hazard ratio is not estimable.");
 
-        var times = rows.Select(r => (double)r.Time.Days).ToList();
-        var hadEvent = rows.Select(r => r.Time.Event).ToList();
-        var strataLabels = strata is null ? null : rows.Select(r => Group(strata, r.Outcome)).ToList();
-
+        var strataLabels = strata is null ? null : VariableGroups.OrUnknown(rows, strata);
         var design = new CoxDesign().AddGroup("arm", inArm.Select(e => e ? arm.Label : reference.Label).ToList(), reference.Label, [reference.Label, arm.Label]);
         foreach (var variable in adjust)
         {
             if (variable.IsGroupable)
             {
-                var labels = rows.Select(r => Group(variable, r.Outcome)).ToList();
-                var present = DataDictionary.GroupLabels(variable).Concat(MissingCodes.All.Select(MissingCodes.Label)).Where(labels.Contains).ToList();
+                var labels = VariableGroups.OrUnknown(rows, variable);
+                var recorded = labels.ToHashSet();
+                var present = DataDictionary.GroupLabels(variable).Concat(MissingCodes.All.Select(MissingCodes.Label)).Where(recorded.Contains).ToList();
                 design.AddGroup(variable.Key, labels, present[0], present);
             }
-            else design.AddCovariate(variable.Key, rows.Select(r => DataDictionary.NumericOf(r.Outcome.Baseline.Get(variable.Key))!.Value).ToList());
+            else design.AddCovariate(variable.Key, rows.Select(r => DataDictionary.NumericOf(r.Baseline.Get(variable.Key))!.Value).ToList());
         }
 
         var logRank = LogRank.Test(
         [
-            SurvivalGroup(arm.Label, rows.Where((_, i) => inArm[i]).ToList(), strata),
-            SurvivalGroup(reference.Label, rows.Where((_, i) => !inArm[i]).ToList(), strata),
+            SurvivalGroup(arm.Label, true, inArm, times, hadEvent, strataLabels),
+            SurvivalGroup(reference.Label, false, inArm, times, hadEvent, strataLabels),
         ]);
         // The Cox fit is the costly step: not begun for a caller who has gone.
         ct.ThrowIfCancellationRequested();
@@ -86,10 +115,21 @@ public static class HazardComparison
     /// <summary>The patient's group for a variable; a missing value is its own group ("Unknown", "Not done").</summary>
     public static string Group(Variable variable, PatientOutcome outcome) => DataDictionary.GroupOrUnknown(variable, outcome.Baseline.Get(variable.Key));
 
-    private static SurvivalGroup SurvivalGroup(string label, List<(PatientOutcome Outcome, TimeToEvent Time)> rows, Variable? strata) => new(
-        label,
-        new SurvivalData(rows.Select(r => (double)r.Time.Days).ToList(), rows.Select(r => r.Time.Event).ToList()),
-        strata is null ? null : rows.Select(r => Group(strata, r.Outcome)).ToList());
+    /// <summary>The analysed patients on one side of the comparison (<paramref name="inArm"/> equal to <paramref name="side"/>), in their order.</summary>
+    private static SurvivalGroup SurvivalGroup(string label, bool side, List<bool> inArm, double[] times, bool[] hadEvent, string[]? strata)
+    {
+        var sideTimes = new List<double>();
+        var sideEvents = new List<bool>();
+        var sideStrata = strata is null ? null : new List<string>();
+        for (var i = 0; i < inArm.Count; i++)
+        {
+            if (inArm[i] != side) continue;
+            sideTimes.Add(times[i]);
+            sideEvents.Add(hadEvent[i]);
+            sideStrata?.Add(strata![i]);
+        }
+        return new(label, new SurvivalData(sideTimes, sideEvents), sideStrata);
+    }
 
     /// <summary>
     /// strata=KEY (or the plan's first stratification variable when omitted; <c>none</c> for none) and adjust=A,B

@@ -47,14 +47,18 @@ public static class StudyTables
         {
             ct.ThrowIfCancellationRequested();
             var labels = DataDictionary.GroupLabels(variable).Concat(MissingCodes.All.Select(MissingCodes.Label)).Distinct().ToList();
-            var patientGroups = columns.Select(c => c.Patients.Select(o => DataDictionary.GroupOf(variable, o.Baseline.Get(variable.Key))).ToList()).ToList();
-            var levels = labels.Where(l => patientGroups.Any(g => g.Contains(l))).ToList();
+            // Each column's patients counted into every group in one pass; a group among none of the labels is counted in none.
+            var labelIndex = labels.Select((label, j) => (label, j)).ToDictionary(l => l.label, l => l.j);
+            var counts = new int[columns.Count, labels.Count];
+            for (var i = 0; i < columns.Count; i++)
+                foreach (var group in VariableGroups.Of(columns[i].Patients, variable))
+                    if (group is not null && labelIndex.TryGetValue(group, out var j)) counts[i, j]++;
+            var levels = Enumerable.Range(0, labels.Count).Where(j => Enumerable.Range(0, columns.Count).Any(i => counts[i, j] > 0)).ToList();
             var table = new int[columns.Count, levels.Count];
-            var levelRows = levels.Select((level, j) => new BaselineLevelRow(level, columns.Select((c, i) =>
+            var levelRows = levels.Select((label, level) => new BaselineLevelRow(labels[label], columns.Select((c, i) =>
             {
-                var n = patientGroups[i].Count(x => x == level);
-                table[i, j] = n;
-                return ArmCount.Count(c.Label, n, c.Patients.Count);
+                table[i, level] = counts[i, label];
+                return ArmCount.Count(c.Label, counts[i, label], c.Patients.Count);
             }).ToList())).ToList();
             rows.Add(new BaselineVariableRow(variable.Key, variable.Label, levelRows, AcrossGroups.Test(table, ct)));
         }

@@ -12,23 +12,71 @@ public sealed record PopulationView(int Enrolled, int Analysed, IReadOnlyList<Ex
 {
     public static PopulationView Of(IReadOnlyCollection<PatientOutcome> enrolled, Func<PatientOutcome, string?> excludedBecause)
     {
-        var reasons = enrolled.Select(excludedBecause).Where(r => r is not null).GroupBy(r => r!)
-            .Select(g => new Exclusion(g.Key, g.Count())).OrderByDescending(e => e.N).ThenBy(e => e.Reason).ToList();
-        return new PopulationView(enrolled.Count, enrolled.Count - reasons.Sum(r => r.N), reasons);
+        var count = new PopulationCount();
+        foreach (var outcome in enrolled) count.Add(excludedBecause(outcome));
+        return count.View();
     }
 
     /// <summary>
     /// Who a view of these groups is about: the groups' patients, and the enrolled patients without an arm yet (a
     /// randomized study's patients before randomization, who may join any group), excluded as "not randomized".
     /// </summary>
-    public static PopulationView About(IEnumerable<PatientOutcome> outcomes, IReadOnlyList<ArmGroup> groups, Func<PatientOutcome, string?> excludedBecause) =>
-        Of(outcomes.Where(o => o.Arm is null || groups.Any(g => g.Contains(o))).ToList(), o => o.Arm is null ? o.ExcludedBecause ?? "not randomized" : excludedBecause(o));
+    public static PopulationView About(IEnumerable<PatientOutcome> outcomes, IReadOnlyList<ArmGroup> groups, Func<PatientOutcome, string?> excludedBecause)
+    {
+        var count = new PopulationCount();
+        foreach (var outcome in outcomes)
+        {
+            if (outcome.Arm is null) count.Add(NotRandomized(outcome));
+            else if (ArmGroup.AnyContains(groups, outcome)) count.Add(excludedBecause(outcome));
+        }
+        return count.View();
+    }
+
+    /// <summary>Why a patient without an arm is in no group's analysis.</summary>
+    public static string NotRandomized(PatientOutcome outcome) => outcome.ExcludedBecause ?? "not randomized";
+}
+
+/// <summary>
+/// A view's patients counted as a pass over them meets them, each with why it is excluded (null: analysed); the
+/// reasons listed most frequent first, then by reason.
+/// </summary>
+public sealed class PopulationCount
+{
+    private readonly Dictionary<string, int> _reasonIndex = [];
+    private readonly List<(string Reason, int N)> _reasons = [];
+    private int _enrolled;
+
+    public void Add(string? excludedBecause)
+    {
+        _enrolled++;
+        if (excludedBecause is null) return;
+        if (_reasonIndex.TryGetValue(excludedBecause, out var i)) _reasons[i] = (excludedBecause, _reasons[i].N + 1);
+        else
+        {
+            _reasonIndex[excludedBecause] = _reasons.Count;
+            _reasons.Add((excludedBecause, 1));
+        }
+    }
+
+    public PopulationView View()
+    {
+        var excluded = _reasons.Select(r => new Exclusion(r.Reason, r.N)).OrderByDescending(e => e.N).ThenBy(e => e.Reason).ToList();
+        return new PopulationView(_enrolled, _enrolled - excluded.Sum(e => e.N), excluded);
+    }
 }
 
 /// <summary>An arm, or arms pooled under one label ("ITC+IT", or a pooled group the analysis plan names).</summary>
 public sealed record ArmGroup(string Label, IReadOnlyList<string> Arms)
 {
     public bool Contains(PatientOutcome outcome) => outcome.Arm is { } arm && Arms.Contains(arm);
+
+    /// <summary>Whether any of the groups holds the patient (a loop: views ask it of every patient).</summary>
+    public static bool AnyContains(IReadOnlyList<ArmGroup> groups, PatientOutcome outcome)
+    {
+        for (var g = 0; g < groups.Count; g++)
+            if (groups[g].Contains(outcome)) return true;
+        return false;
+    }
 }
 
 /// <summary>The patients' outcomes a study view is computed from, the protocol in force, and the moment and data cut they reflect.</summary>

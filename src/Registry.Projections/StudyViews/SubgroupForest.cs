@@ -26,13 +26,42 @@ public static class SubgroupForest
         DateTimeOffset? asOf, DateOnly? dataCut, CancellationToken ct = default)
     {
         ct.ThrowIfCancellationRequested();
-        var enrolled = outcomes.Where(o => arm.Contains(o) || reference.Contains(o)).ToList();
-        var population = PopulationView.About(outcomes, [arm, reference], o => SurvivalCurves.ExcludedFrom(o, endpoint));
-        var rows = enrolled.Where(o => SurvivalCurves.ExcludedFrom(o, endpoint) is null).Select(o => (Outcome: o, Time: o.Time(endpoint)!)).ToList();
-        var comparison = new TreatmentComparison(arm.Arms.ToList(), reference.Arms.ToList());
-        var times = rows.Select(r => (double)r.Time.Days).ToList();
-        var events = rows.Select(r => r.Time.Event).ToList();
-        var arms = rows.Select(r => r.Outcome.Arm!).ToList();
+        // One pass over the study's patients: who the forest is about, and the analysed.
+        var counted = new PopulationCount();
+        var rows = new List<PatientOutcome>();
+        foreach (var o in outcomes)
+        {
+            if (o.Arm is null)
+            {
+                counted.Add(PopulationView.NotRandomized(o));
+                continue;
+            }
+            if (!arm.Contains(o) && !reference.Contains(o)) continue;
+            var reason = SurvivalCurves.ExcludedFrom(o, endpoint);
+            counted.Add(reason);
+            if (reason is null) rows.Add(o);
+        }
+        var population = counted.View();
+        var times = new double[rows.Count];
+        var events = new bool[rows.Count];
+        var arms = new string[rows.Count];
+        for (var i = 0; i < rows.Count; i++)
+        {
+            var time = rows[i].Time(endpoint)!;
+            (times[i], events[i], arms[i]) = (time.Days, time.Event, rows[i].Arm!);
+        }
+
+        // The patients are checked and sorted by time once for every subgroup variable, and the overall effect fitted once.
+        SubgroupSubjects? subjects = null;
+        string? unfitSubjects = null;
+        try
+        {
+            subjects = SubgroupSubjects.Of(times, events, arms, new TreatmentComparison(arm.Arms.ToList(), reference.Arms.ToList()));
+        }
+        catch (ArgumentException unfit)
+        {
+            unfitSubjects = unfit.Message;
+        }
 
         SubgroupRowView Row(TreatmentEffect e) => new(e.Label, e.Subjects, e.Events, e.HazardRatio, e.HazardRatioLower, e.HazardRatioUpper, e.P, e.NotEstimableReason);
 
@@ -42,20 +71,27 @@ public static class SubgroupForest
         {
             // A Cox model per level of each variable: cancellation is observed before each variable's.
             ct.ThrowIfCancellationRequested();
-            var labels = rows.Select(r => HazardComparison.Group(variable, r.Outcome)).ToList();
-            var levels = DataDictionary.GroupLabels(variable).Concat(MissingCodes.All.Select(MissingCodes.Label)).Distinct().Where(labels.Contains).ToList();
+            var labels = VariableGroups.OrUnknown(rows, variable);
+            var recorded = labels.ToHashSet();
+            var levels = DataDictionary.GroupLabels(variable).Concat(MissingCodes.All.Select(MissingCodes.Label)).Distinct().Where(recorded.Contains).ToList();
             if (levels.Count == 0) continue;
-            try
+            var unfitReason = unfitSubjects;
+            if (subjects is not null)
             {
-                var result = SubgroupAnalysis.Analyze(times, events, arms, comparison, variable.Key, labels, levels);
-                overall ??= Row(result.Overall) with { Level = "All patients" };
-                variables.Add(new SubgroupVariableView(variable.Key, variable.Label, result.Interaction?.P, result.Levels.Select(Row).ToList()));
+                try
+                {
+                    var result = SubgroupAnalysis.Analyze(subjects, variable.Key, labels, levels);
+                    overall ??= Row(result.Overall) with { Level = "All patients" };
+                    variables.Add(new SubgroupVariableView(variable.Key, variable.Label, result.Interaction?.P, result.Levels.Select(Row).ToList()));
+                    continue;
+                }
+                catch (ArgumentException unfit)
+                {
+                    unfitReason = unfit.Message;
+                }
             }
-            catch (ArgumentException unfit)
-            {
-                variables.Add(new SubgroupVariableView(variable.Key, variable.Label, null,
-                    levels.Select(l => new SubgroupRowView(l, labels.Count(x => x == l), 0, null, null, null, null, unfit.Message)).ToList()));
-            }
+            variables.Add(new SubgroupVariableView(variable.Key, variable.Label, null,
+                levels.Select(l => new SubgroupRowView(l, labels.Count(x => x == l), 0, null, null, null, null, unfitReason)).ToList()));
         }
         overall ??= new SubgroupRowView("All patients", rows.Count, events.Count(e => e), null, null, null, null, "No analysable patients or no events.");
         return new SubgroupsView(endpoint, arm.Label, reference.Label, overall, variables, population, asOf, dataCut);
