@@ -91,8 +91,8 @@ public static class StudyViewQueries
         var (strataVariable, adjustVariables) = HazardComparison.Covariates(strata, adjust, scope.Protocol, errors);
         var pairs = Pairs(arm, reference, scope.Protocol, errors);
         if (errors.Count > 0) return ViewAnswer<PlannedComparisonsView>.Refused(errors);
-        var views = pairs!.Select(p => HazardComparison.Compute(scope.Outcomes, which!.Code, p.Arm, p.Reference, strataVariable, adjustVariables,
-            scope.AsOf, scope.DataCut, ct)).ToList();
+        var patients = HazardComparison.EndpointPatients.Of(scope.Outcomes, which!.Code, adjustVariables, ct);
+        var views = pairs!.Select(p => HazardComparison.Compute(patients, p.Arm, p.Reference, strataVariable, scope.AsOf, scope.DataCut, ct)).ToList();
         return ViewAnswer<PlannedComparisonsView>.Answered(new PlannedComparisonsView(which!.Code, views, scope.AsOf, scope.DataCut));
     }
 

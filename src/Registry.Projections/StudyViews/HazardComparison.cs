@@ -23,48 +23,38 @@ public sealed record PlannedComparisonsView(string Endpoint, IReadOnlyList<Compa
 public static class HazardComparison
 {
     public static ComparisonView Compute(IReadOnlyList<PatientOutcome> outcomes, string endpoint, ArmGroup arm, ArmGroup reference,
-        Variable? strata, IReadOnlyList<Variable> adjust, DateTimeOffset? asOf = null, DateOnly? dataCut = null, CancellationToken ct = default)
+        Variable? strata, IReadOnlyList<Variable> adjust, DateTimeOffset? asOf = null, DateOnly? dataCut = null, CancellationToken ct = default) =>
+        Compute(EndpointPatients.Of(outcomes, endpoint, adjust, ct), arm, reference, strata, asOf, dataCut, ct);
+
+    /// <summary>One comparison of the patients read once for every comparison of an endpoint.</summary>
+    public static ComparisonView Compute(EndpointPatients patients, ArmGroup arm, ArmGroup reference, Variable? strata,
+        DateTimeOffset? asOf = null, DateOnly? dataCut = null, CancellationToken ct = default)
     {
         ct.ThrowIfCancellationRequested();
-        string? Excluded(PatientOutcome o)
-        {
-            if (SurvivalCurves.ExcludedFrom(o, endpoint) is { } reason) return reason;
-            foreach (var v in adjust)
-                if (v.IsNumeric && !v.IsGroupable && DataDictionary.NumericOf(o.Baseline.Get(v.Key)) is null) return $"{v.Key} missing (adjusted for)";
-            return null;
-        }
-
-        // One pass over the study's patients (a view at 100 000 patients): who the comparison is about, and the analysed,
-        // each patient's exclusion worked out once.
+        var (endpoint, adjust) = (patients.Endpoint, patients.Adjust);
+        // Who the comparison is about, and the analysed, in one pass over the study's patients.
         var counted = new PopulationCount();
-        var rows = new List<PatientOutcome>();
+        var analysed = new List<int>();
         var inArm = new List<bool>();
-        foreach (var o in outcomes)
+        for (var i = 0; i < patients.Count; i++)
         {
-            if (o.Arm is null)
+            if (patients.Arm[i] is not { } patientArm)
             {
-                counted.Add(PopulationView.NotRandomized(o));
+                counted.Add(patients.Excluded[i]);
                 continue;
             }
-            var experimental = arm.Contains(o);
-            if (!experimental && !reference.Contains(o)) continue;
-            var reason = Excluded(o);
-            counted.Add(reason);
-            if (reason is not null) continue;
-            rows.Add(o);
+            var experimental = arm.Contains(patientArm);
+            if (!experimental && !reference.Contains(patientArm)) continue;
+            counted.Add(patients.Excluded[i]);
+            if (patients.Excluded[i] is not null) continue;
+            analysed.Add(i);
             inArm.Add(experimental);
         }
         var population = counted.View();
-        var times = new double[rows.Count];
-        var hadEvent = new bool[rows.Count];
-        var events = 0;
-        for (var i = 0; i < rows.Count; i++)
-        {
-            var time = rows[i].Time(endpoint)!;
-            times[i] = time.Days;
-            hadEvent[i] = time.Event;
-            if (time.Event) events++;
-        }
+        var rows = analysed.ConvertAll(i => patients.Outcomes[i]);
+        var times = analysed.Select(i => patients.Days[i]).ToArray();
+        var hadEvent = analysed.Select(i => patients.Event[i]).ToArray();
+        var events = hadEvent.Count(e => e);
         ComparisonView Result(CoxModel? model, double? logRankP, string? reason)
         {
             var term = model?.Terms[0];
@@ -109,6 +99,54 @@ public static class HazardComparison
         catch (ArgumentException unfit)
         {
             return Result(null, logRank.Test?.P, unfit.Message);
+        }
+    }
+
+    /// <summary>
+    /// The study's patients as an endpoint's comparisons read them — each one's arm, why it is not analysed (null: it
+    /// is), its time — worked out in one pass for every comparison of an answer: at 100 000 patients a pass per
+    /// comparison waited on memory more than it computed.
+    /// </summary>
+    public sealed class EndpointPatients
+    {
+        private EndpointPatients(string endpoint, IReadOnlyList<Variable> adjust, int count) =>
+            (Endpoint, Adjust, Outcomes, Arm, Excluded, Days, Event) = (endpoint, adjust, new PatientOutcome[count], new string?[count], new string?[count], new double[count], new bool[count]);
+
+        public string Endpoint { get; }
+
+        /// <summary>The covariates adjusted for: a patient missing a numeric one is not analysed.</summary>
+        public IReadOnlyList<Variable> Adjust { get; }
+
+        public int Count => Outcomes.Length;
+        internal PatientOutcome[] Outcomes { get; }
+        internal string?[] Arm { get; }
+        internal string?[] Excluded { get; }
+        internal double[] Days { get; }
+        internal bool[] Event { get; }
+
+        public static EndpointPatients Of(IReadOnlyList<PatientOutcome> outcomes, string endpoint, IReadOnlyList<Variable> adjust, CancellationToken ct = default)
+        {
+            ct.ThrowIfCancellationRequested();
+            var patients = new EndpointPatients(endpoint, adjust, outcomes.Count);
+            for (var i = 0; i < outcomes.Count; i++)
+            {
+                var o = outcomes[i];
+                var time = o.Time(endpoint);
+                patients.Outcomes[i] = o;
+                patients.Arm[i] = o.Arm;
+                patients.Excluded[i] = o.Arm is null ? PopulationView.NotRandomized(o) : WhyNotAnalysed(o, endpoint, time, adjust);
+                if (time is not null) (patients.Days[i], patients.Event[i]) = (time.Days, time.Event);
+            }
+            return patients;
+        }
+
+        private static string? WhyNotAnalysed(PatientOutcome o, string endpoint, TimeToEvent? time, IReadOnlyList<Variable> adjust)
+        {
+            if (o.ExcludedBecause is { } excluded) return excluded;
+            if (time is null) return SurvivalCurves.ExcludedFrom(o, endpoint);
+            foreach (var v in adjust)
+                if (v.IsNumeric && !v.IsGroupable && DataDictionary.NumericOf(o.Baseline.Get(v.Key)) is null) return $"{v.Key} missing (adjusted for)";
+            return null;
         }
     }
 

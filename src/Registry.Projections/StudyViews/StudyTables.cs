@@ -42,16 +42,19 @@ public static class StudyTables
     public static BaselineView Baseline(StudyViewScope scope, IReadOnlyList<ArmGroup> groups, CancellationToken ct = default)
     {
         var columns = groups.Select(g => (g.Label, Patients: scope.In(g))).ToList();
+        var variables = scope.Protocol.GroupableVariables.ToList();
+        var columnGroups = columns.Select(c => VariableGroups.Of(c.Patients, variables)).ToList();
         var rows = new List<BaselineVariableRow>();
-        foreach (var variable in scope.Protocol.GroupableVariables)
+        for (var v = 0; v < variables.Count; v++)
         {
             ct.ThrowIfCancellationRequested();
+            var variable = variables[v];
             var labels = DataDictionary.GroupLabels(variable).Concat(MissingCodes.All.Select(MissingCodes.Label)).Distinct().ToList();
             // Each column's patients counted into every group in one pass; a group among none of the labels is counted in none.
             var labelIndex = labels.Select((label, j) => (label, j)).ToDictionary(l => l.label, l => l.j);
             var counts = new int[columns.Count, labels.Count];
             for (var i = 0; i < columns.Count; i++)
-                foreach (var group in VariableGroups.Of(columns[i].Patients, variable))
+                foreach (var group in columnGroups[i][v])
                     if (group is not null && labelIndex.TryGetValue(group, out var j)) counts[i, j]++;
             var levels = Enumerable.Range(0, labels.Count).Where(j => Enumerable.Range(0, columns.Count).Any(i => counts[i, j] > 0)).ToList();
             var table = new int[columns.Count, levels.Count];

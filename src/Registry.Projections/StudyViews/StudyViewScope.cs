@@ -70,6 +70,8 @@ public sealed record ArmGroup(string Label, IReadOnlyList<string> Arms)
 {
     public bool Contains(PatientOutcome outcome) => outcome.Arm is { } arm && Arms.Contains(arm);
 
+    public bool Contains(string arm) => Arms.Contains(arm);
+
     /// <summary>Whether any of the groups holds the patient (a loop: views ask it of every patient).</summary>
     public static bool AnyContains(IReadOnlyList<ArmGroup> groups, PatientOutcome outcome)
     {

@@ -65,33 +65,44 @@ public static class SubgroupForest
 
         SubgroupRowView Row(TreatmentEffect e) => new(e.Label, e.Subjects, e.Events, e.HazardRatio, e.HazardRatioLower, e.HazardRatioUpper, e.P, e.NotEstimableReason);
 
-        SubgroupRowView? overall = null;
-        var variables = new List<SubgroupVariableView>();
-        foreach (var variable in Variables(protocol))
+        var subgroupVariables = Variables(protocol);
+        var groups = VariableGroups.OrUnknown(rows, subgroupVariables);
+        // Each variable's Cox models (one per level, and the two of the interaction test) are its own: the variables are
+        // fitted on every core. Cancellation is observed before each variable's.
+        var answers = new (List<string> Levels, SubgroupAnalysisResult? Result, string? Unfit)[subgroupVariables.Count];
+        Parallel.For(0, subgroupVariables.Count, new ParallelOptions { CancellationToken = ct }, v =>
         {
-            // A Cox model per level of each variable: cancellation is observed before each variable's.
-            ct.ThrowIfCancellationRequested();
-            var labels = VariableGroups.OrUnknown(rows, variable);
+            var (variable, labels) = (subgroupVariables[v], groups[v]);
             var recorded = labels.ToHashSet();
             var levels = DataDictionary.GroupLabels(variable).Concat(MissingCodes.All.Select(MissingCodes.Label)).Distinct().Where(recorded.Contains).ToList();
-            if (levels.Count == 0) continue;
-            var unfitReason = unfitSubjects;
-            if (subjects is not null)
+            if (levels.Count == 0 || subjects is null)
             {
-                try
-                {
-                    var result = SubgroupAnalysis.Analyze(subjects, variable.Key, labels, levels);
-                    overall ??= Row(result.Overall) with { Level = "All patients" };
-                    variables.Add(new SubgroupVariableView(variable.Key, variable.Label, result.Interaction?.P, result.Levels.Select(Row).ToList()));
-                    continue;
-                }
-                catch (ArgumentException unfit)
-                {
-                    unfitReason = unfit.Message;
-                }
+                answers[v] = (levels, null, unfitSubjects);
+                return;
             }
-            variables.Add(new SubgroupVariableView(variable.Key, variable.Label, null,
-                levels.Select(l => new SubgroupRowView(l, labels.Count(x => x == l), 0, null, null, null, null, unfitReason)).ToList()));
+            try
+            {
+                answers[v] = (levels, SubgroupAnalysis.Analyze(subjects, variable.Key, labels, levels), null);
+            }
+            catch (ArgumentException unfit)
+            {
+                answers[v] = (levels, null, unfit.Message);
+            }
+        });
+
+        SubgroupRowView? overall = null;
+        var variables = new List<SubgroupVariableView>();
+        for (var v = 0; v < subgroupVariables.Count; v++)
+        {
+            var (variable, (levels, result, unfit)) = (subgroupVariables[v], answers[v]);
+            if (levels.Count == 0) continue;
+            if (result is not null)
+            {
+                overall ??= Row(result.Overall) with { Level = "All patients" };
+                variables.Add(new SubgroupVariableView(variable.Key, variable.Label, result.Interaction?.P, result.Levels.Select(Row).ToList()));
+            }
+            else variables.Add(new SubgroupVariableView(variable.Key, variable.Label, null,
+                levels.Select(l => new SubgroupRowView(l, groups[v].Count(x => x == l), 0, null, null, null, null, unfit)).ToList()));
         }
         overall ??= new SubgroupRowView("All patients", rows.Count, events.Count(e => e), null, null, null, null, "No analysable patients or no events.");
         return new SubgroupsView(endpoint, arm.Label, reference.Label, overall, variables, population, asOf, dataCut);
