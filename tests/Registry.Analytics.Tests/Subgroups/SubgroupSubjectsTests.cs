@@ -1,0 +1,61 @@
+using Registry.Analytics.Cox;
+using Registry.Analytics.Subgroups;
+
+namespace Registry.Analytics.Tests.Subgroups;
+
+/// <summary>
+/// Subjects prepared once for several subgroup variables (sorted by time once; each level's fit takes its order from
+/// the whole's) give every level the fit a fresh Cox regression of that level's subjects gives, sorting them itself.
+/// </summary>
+public class SubgroupSubjectsTests
+{
+    // 240 subjects: heavy ties (times 1–15 days), two strata, an arm on neither side (X), and ECOG 3 only in arm A.
+    private const int N = 240;
+    private static readonly Random Draws = new(20261205);
+    private static readonly string[] Arm = Enumerable.Range(0, N).Select(i => i % 7 == 0 ? "X" : Draws.Next(2) == 0 ? "A" : "B").ToArray();
+    private static readonly double[] Time = Enumerable.Range(0, N).Select(_ => 1.0 + Draws.Next(15)).ToArray();
+    private static readonly bool[] Died = Enumerable.Range(0, N).Select(i => Draws.NextDouble() < (Arm[i] == "A" ? 0.5 : 0.65)).ToArray();
+    private static readonly string[] Site = Enumerable.Range(0, N).Select(_ => $"s{1 + Draws.Next(3)}").ToArray();
+    private static readonly string[] Age = Enumerable.Range(0, N).Select(_ => Draws.Next(2) == 0 ? "<65" : "≥65").ToArray();
+    private static readonly string[] Ecog = Enumerable.Range(0, N).Select(i => Arm[i] == "A" && i % 10 == 1 ? "3" : $"{Draws.Next(3)}").ToArray();
+    private static readonly string[] Stratum = Enumerable.Range(0, N).Select(_ => Draws.Next(2) == 0 ? "low" : "high").ToArray();
+
+    public static TheoryData<bool, CoxTies> Layouts => new() { { false, CoxTies.Efron }, { true, CoxTies.Efron }, { true, CoxTies.Breslow } };
+
+    [Theory]
+    [MemberData(nameof(Layouts))]
+    public void Each_level_is_fitted_as_a_fresh_regression_of_its_subjects_would_be(bool stratified, CoxTies ties)
+    {
+        var options = new CoxOptions { Ties = ties };
+        var strata = stratified ? Stratum : null;
+        var comparison = new TreatmentComparison(["A"], ["B"]);
+        var subjects = SubgroupSubjects.Of(Time, Died, Arm, comparison, strata, options);
+        var estimable = 0;
+
+        foreach (var (name, labels) in new[] { ("site", Site), ("age", Age), ("ecog", Ecog) })
+        {
+            var result = SubgroupAnalysis.Analyze(subjects, name, labels);
+            Assert.Same(subjects.Overall, result.Overall);
+            AssertFresh(result.Overall, _ => true);
+            foreach (var level in result.Levels) AssertFresh(level, i => labels[i] == level.Label);
+        }
+        Assert.Equal(3 + 3 + 2 + 3, estimable); // the overall effect once per variable, and every level but ECOG 3
+        Assert.Contains(SubgroupAnalysis.Analyze(subjects, "ecog", Ecog).Levels, l => l.NotEstimableReason == "only one side of the comparison has subjects");
+
+        void AssertFresh(TreatmentEffect effect, Func<int, bool> inRow)
+        {
+            var rows = Enumerable.Range(0, N).Where(i => Arm[i] != "X" && inRow(i)).ToArray();
+            Assert.Equal(rows.Length, effect.Subjects);
+            if (!effect.Estimable) return;
+            estimable++;
+            var design = new CoxDesign().AddCovariate("treatment", rows.Select(i => Arm[i] == "A" ? 1.0 : 0.0).ToArray());
+            var fresh = CoxRegression.Fit(design, rows.Select(i => Time[i]).ToArray(), rows.Select(i => Died[i]).ToArray(),
+                strata is null ? null : rows.Select(i => strata[i]).ToArray(), options).Terms[0];
+            // The same sums in the same order; strata numbered apart may add their blocks in another order.
+            Assert.Equal(fresh.HazardRatio!.Value, effect.HazardRatio!.Value, 1e-12);
+            Assert.Equal(fresh.HazardRatioLower!.Value, effect.HazardRatioLower!.Value, 1e-12);
+            Assert.Equal(fresh.HazardRatioUpper!.Value, effect.HazardRatioUpper!.Value, 1e-12);
+            Assert.Equal(fresh.P!.Value, effect.P!.Value, 1e-12);
+        }
+    }
+}
