@@ -32,8 +32,32 @@ public sealed class RegistryInBrowser : IAsyncLifetime
     {
         Assertions.SetDefaultExpectTimeout(15_000);
         var registry = RegistryServer.StartAsync(TimeSpan.FromMinutes(5));
-        (_playwright, Browser) = await Chromium.LaunchAsync();
-        Registry = await registry;
+        try
+        {
+            (_playwright, Browser) = await Chromium.LaunchAsync();
+            Registry = await registry;
+        }
+        catch
+        {
+            // A fixture whose start failed is never disposed: what did start beside it is stopped here.
+            if (Browser is not null) await Browser.CloseAsync();
+            _playwright?.Dispose();
+            if (await StartedAsync(registry) is { } started) await started.DisposeAsync();
+            throw;
+        }
+    }
+
+    /// <summary>The registry once started; null when its start failed (that failure is the one reported).</summary>
+    private static async Task<RegistryServer?> StartedAsync(Task<RegistryServer> start)
+    {
+        try
+        {
+            return await start;
+        }
+        catch (Exception)
+        {
+            return null;
+        }
     }
 
     public Task<BrowserTab> OpenTabAsync(string test) => BrowserTab.OpenAsync(Browser, Registry, test);
