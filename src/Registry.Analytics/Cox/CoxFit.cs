@@ -11,15 +11,18 @@ internal static class CoxFit
 {
     /// <summary>
     /// Inputs: design columns (each of length n), finite times, event flags with at least one event, optional
-    /// stratum codes in [0, strataCount), and optionally the times' <see cref="CoxRiskSets.TimeOrder"/> when known.
+    /// stratum codes in [0, strataCount), and optionally the times' <see cref="CoxRowLayout.TimeOrder"/> when known.
     /// </summary>
     public static CoxModel Fit(
         IReadOnlyList<string> names, double[][] columns, double[] time, bool[] hadEvent,
-        int[]? stratum, int strataCount, CoxOptions options, int[]? timeOrder = null)
+        int[]? stratum, int strataCount, CoxOptions options, int[]? timeOrder = null) =>
+        Fit(names, CoxRiskSets.Build(columns, CoxRowLayout.Of(time, hadEvent, stratum, strataCount, options.TimeTolerance, timeOrder)), options);
+
+    /// <summary>A model of data laid out already (rows by <see cref="CoxRowLayout.Of"/> with the same options' tolerance), one name per column.</summary>
+    public static CoxModel Fit(IReadOnlyList<string> names, CoxRiskSets data, CoxOptions options)
     {
-        var data = CoxRiskSets.Build(columns, time, hadEvent, stratum, strataCount, options.TimeTolerance, timeOrder);
         var fit = CoxNewtonRaphson.Fit(data, options);
-        int p = columns.Length;
+        int p = data.Columns;
         var warnings = new List<string>();
 
         // R's rules: a zero diagonal of the (generalized) inverse marks a redundant column (NA in R); at

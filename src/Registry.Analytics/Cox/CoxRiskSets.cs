@@ -14,7 +14,7 @@ internal sealed class CoxRiskSets
     public required int Columns { get; init; }
     public required int Events { get; init; }
 
-    /// <summary>Centred and scaled design in layout order, column-major: row r of column j is X[j * Rows + r].</summary>
+    /// <summary>Centred and scaled design in layout order, column-major: row r of column j is X[j * Rows + r] (columns past <see cref="Columns"/> are another model's).</summary>
     public required double[] X { get; init; }
 
     /// <summary>Multiplier applied to each column; coefficient on the original scale = internal × Scale.</summary>
@@ -34,15 +34,100 @@ internal sealed class CoxRiskSets
     public int Strata => StratumGroupStart.Length - 1;
 
     /// <summary>
+    /// The model of this design's first <paramref name="columns"/> columns, sharing its layout: each column is centred and
+    /// scaled on its own, so the nested model's design is exactly what laying out those columns alone gives.
+    /// </summary>
+    public CoxRiskSets FirstColumns(int columns) => new()
+    {
+        Rows = Rows,
+        Columns = columns,
+        Events = Events,
+        X = X,
+        Scale = Scale[..columns],
+        EventSum = EventSum[..columns],
+        GroupStart = GroupStart,
+        EventStart = EventStart,
+        StratumGroupStart = StratumGroupStart,
+    };
+
+    /// <summary>
     /// Sorts once (a radix sort, linear in n) and builds the layout. Inputs are trusted: equal lengths, finite values,
-    /// stratum codes in [0, strataCount). <paramref name="timeOrder"/>, when given, is <see cref="TimeOrder"/> of
+    /// stratum codes in [0, strataCount). <paramref name="timeOrder"/>, when given, is <see cref="CoxRowLayout.TimeOrder"/> of
     /// <paramref name="time"/>, known already (the rows of a subset keep the order of the sorted whole), and the sort is skipped.
     /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static CoxRiskSets Build(
-        double[][] columns, double[] time, bool[] hadEvent, int[]? stratum, int strataCount, double timeTolerance, int[]? timeOrder = null)
+        double[][] columns, double[] time, bool[] hadEvent, int[]? stratum, int strataCount, double timeTolerance, int[]? timeOrder = null) =>
+        Build(columns, CoxRowLayout.Of(time, hadEvent, stratum, strataCount, timeTolerance, timeOrder));
+
+    /// <summary>The design laid out in a row order worked out already: models of the same subjects share one.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static CoxRiskSets Build(double[][] columns, CoxRowLayout layout)
     {
-        int n = time.Length, p = columns.Length;
+        int n = layout.Order.Length, p = columns.Length;
+        int[] order = layout.Order, groupStart = layout.GroupStart, eventStart = layout.EventStart;
+        // Column-major, so the kernel can read four consecutive rows of a column as one vector.
+        var x = GC.AllocateUninitializedArray<double>(n * p);
+        var scale = new double[p];
+        for (int j = 0; j < p; j++)
+        {
+            double[] column = columns[j];
+            bool codedMinusOneZeroOne = true;
+            double sum = 0;
+            foreach (double v in column)
+            {
+                sum += v;
+                if (v != 0 && v != 1 && v != -1) codedMinusOneZeroOne = false;
+            }
+            // R (coxph's nocenter = c(-1, 0, 1)) leaves indicator-like columns alone and centres/scales the rest.
+            double mean = codedMinusOneZeroOne ? 0 : sum / n;
+            double absoluteDeviation = 0;
+            if (!codedMinusOneZeroOne)
+                foreach (double v in column) absoluteDeviation += Math.Abs(v - mean);
+            double s = codedMinusOneZeroOne || absoluteDeviation == 0 ? 1 : n / absoluteDeviation;
+            scale[j] = s;
+            var target = x.AsSpan(j * n, n);
+            for (int row = 0; row < n; row++) target[row] = (column[order[row]] - mean) * s;
+        }
+
+        var eventSum = new double[p];
+        for (int j = 0; j < p; j++)
+            for (int g = 0; g + 1 < groupStart.Length; g++)
+                for (int row = eventStart[g]; row < groupStart[g + 1]; row++) eventSum[j] += x[j * n + row];
+
+        return new CoxRiskSets
+        {
+            Rows = n,
+            Columns = p,
+            Events = layout.Events,
+            X = x,
+            Scale = scale,
+            EventSum = eventSum,
+            GroupStart = groupStart,
+            EventStart = eventStart,
+            StratumGroupStart = layout.StratumGroupStart,
+        };
+    }
+}
+
+/// <summary>
+/// The rows' order for the Cox kernel and its tie groups and strata (see <see cref="CoxRiskSets"/>): everything of
+/// the layout but the design, so models of the same subjects with other columns lay them out without sorting again.
+/// </summary>
+internal sealed class CoxRowLayout
+{
+    /// <summary>Row r of the layout is given row Order[r].</summary>
+    public required int[] Order { get; init; }
+
+    public required int Events { get; init; }
+    public required int[] GroupStart { get; init; }
+    public required int[] EventStart { get; init; }
+    public required int[] StratumGroupStart { get; init; }
+
+    /// <summary>Inputs are trusted as for <see cref="CoxRiskSets.Build(double[][], double[], bool[], int[], int, double, int[])"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static CoxRowLayout Of(double[] time, bool[] hadEvent, int[]? stratum, int strataCount, double timeTolerance, int[]? timeOrder = null)
+    {
+        int n = time.Length;
         int[] byTime;
         double[] sortedTime;
         if (timeOrder is null) byTime = AscendingOrder(time, out sortedTime);
@@ -108,50 +193,17 @@ internal sealed class CoxRiskSets
         for (int g = 0; g < eventStart.Count; g++)
             if (eventStart[g] < 0) eventStart[g] = groupStart[g + 1];
 
-        // Column-major, so the kernel can read four consecutive rows of a column as one vector.
-        var x = GC.AllocateUninitializedArray<double>(n * p);
-        var scale = new double[p];
-        for (int j = 0; j < p; j++)
+        return new CoxRowLayout
         {
-            double[] column = columns[j];
-            bool codedMinusOneZeroOne = true;
-            double sum = 0;
-            foreach (double v in column)
-            {
-                sum += v;
-                if (v != 0 && v != 1 && v != -1) codedMinusOneZeroOne = false;
-            }
-            // R (coxph's nocenter = c(-1, 0, 1)) leaves indicator-like columns alone and centres/scales the rest.
-            double mean = codedMinusOneZeroOne ? 0 : sum / n;
-            double absoluteDeviation = 0;
-            if (!codedMinusOneZeroOne)
-                foreach (double v in column) absoluteDeviation += Math.Abs(v - mean);
-            double s = codedMinusOneZeroOne || absoluteDeviation == 0 ? 1 : n / absoluteDeviation;
-            scale[j] = s;
-            var target = x.AsSpan(j * n, n);
-            for (int row = 0; row < n; row++) target[row] = (column[order[row]] - mean) * s;
-        }
-
-        var eventSum = new double[p];
-        for (int j = 0; j < p; j++)
-            for (int g = 0; g + 1 < groupStart.Count; g++)
-                for (int row = eventStart[g]; row < groupStart[g + 1]; row++) eventSum[j] += x[j * n + row];
-
-        return new CoxRiskSets
-        {
-            Rows = n,
-            Columns = p,
+            Order = order,
             Events = events,
-            X = x,
-            Scale = scale,
-            EventSum = eventSum,
             GroupStart = groupStart.ToArray(),
             EventStart = eventStart.ToArray(),
             StratumGroupStart = stratumGroupStart.ToArray(),
         };
     }
 
-    /// <summary>The indices that sort the times ascending, ties in index order: what <see cref="Build"/> sorts by.</summary>
+    /// <summary>The indices that sort the times ascending, ties in index order: what <see cref="Of"/> sorts by.</summary>
     public static int[] TimeOrder(double[] time) => AscendingOrder(time, out _);
 
     /// <summary>

@@ -119,7 +119,9 @@ public static class SubgroupAnalysis
 
     private static ChiSquareTest? Interaction(string subgroupName, List<string> levels, int[] level, SubgroupSubjects data)
     {
-        int[] present = Enumerable.Range(0, levels.Count).Where(k => level.Contains(k)).ToArray();
+        var recorded = new bool[levels.Count];
+        foreach (int l in level) recorded[l] = true;
+        int[] present = Enumerable.Range(0, levels.Count).Where(k => recorded[k]).ToArray();
         if (present.Length < 2 || !data.HadEvent.Contains(true)) return null;
 
         // Treatment contrasts against the first level present; the choice does not change the likelihood ratio.
@@ -134,12 +136,15 @@ public static class SubgroupAnalysis
         foreach (int k in present.Skip(1))
         {
             names.Add($"{Treatment}:{subgroupName}={levels[k]}");
-            columns.Add(level.Select((l, i) => l == k ? data.Experimental[i] : 0.0).ToArray());
+            var interaction = new double[level.Length];
+            for (int i = 0; i < level.Length; i++) interaction[i] = level[i] == k ? data.Experimental[i] : 0.0;
+            columns.Add(interaction);
         }
 
-        var main = CoxFit.Fit(names.Take(mainColumns).ToList(), columns.Take(mainColumns).ToArray(),
-            data.Time, data.HadEvent, data.Stratum, data.StrataCount, data.Options, data.TimeOrder);
-        var full = CoxFit.Fit(names, columns.ToArray(), data.Time, data.HadEvent, data.Stratum, data.StrataCount, data.Options, data.TimeOrder);
+        // Both models lay out every subject alike; the main effects are the full model's first columns.
+        var design = CoxRiskSets.Build(columns.ToArray(), data.Layout);
+        var main = CoxFit.Fit(names.Take(mainColumns).ToList(), design.FirstColumns(mainColumns), data.Options);
+        var full = CoxFit.Fit(names, design, data.Options);
         int df = (full.LikelihoodRatio?.DegreesOfFreedom ?? 0) - (main.LikelihoodRatio?.DegreesOfFreedom ?? 0);
         return df <= 0 ? null : CoxFit.Test(2 * (full.LogLikelihood - main.LogLikelihood), df);
     }

@@ -21,7 +21,8 @@ public sealed class SubgroupSubjects
         Stratum = stratum;
         StrataCount = stratum is null ? 1 : stratum.Max() + 1;
         Options = options;
-        TimeOrder = CoxRiskSets.TimeOrder(time);
+        TimeOrder = CoxRowLayout.TimeOrder(time);
+        Layout = CoxRowLayout.Of(time, hadEvent, stratum, StrataCount, options.TimeTolerance, TimeOrder);
         _overall = new(() => SubgroupAnalysis.Effect("All", Enumerable.Range(0, rows.Length).ToArray(), TimeOrder, this));
     }
 
@@ -38,8 +39,11 @@ public sealed class SubgroupSubjects
     internal int StrataCount { get; }
     internal CoxOptions Options { get; }
 
-    /// <summary>The subjects in ascending time order, ties in subject order (<see cref="CoxRiskSets.TimeOrder"/>).</summary>
+    /// <summary>The subjects in ascending time order, ties in subject order (<see cref="CoxRowLayout.TimeOrder"/>).</summary>
     internal int[] TimeOrder { get; }
+
+    /// <summary>Every subject's rows laid out once for the Cox kernel: each variable's interaction models differ only in their columns.</summary>
+    internal CoxRowLayout Layout { get; }
 
     /// <summary>The treatment effect over every subject of the comparison.</summary>
     public TreatmentEffect Overall => _overall.Value;

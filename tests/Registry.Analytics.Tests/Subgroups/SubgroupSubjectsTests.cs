@@ -58,4 +58,36 @@ public class SubgroupSubjectsTests
             Assert.Equal(fresh.P!.Value, effect.P!.Value, 1e-12);
         }
     }
+
+    [Theory]
+    [MemberData(nameof(Layouts))]
+    public void Each_interaction_test_is_the_likelihood_ratio_of_two_fresh_regressions(bool stratified, CoxTies ties)
+    {
+        var options = new CoxOptions { Ties = ties };
+        var strata = stratified ? Stratum : null;
+        var subjects = SubgroupSubjects.Of(Time, Died, Arm, new TreatmentComparison(["A"], ["B"]), strata, options);
+        var rows = Enumerable.Range(0, N).Where(i => Arm[i] != "X").ToArray();
+        var treatment = rows.Select(i => Arm[i] == "A" ? 1.0 : 0.0).ToArray();
+
+        foreach (var (name, labels) in new[] { ("site", Site), ("age", Age), ("ecog", Ecog) })
+        {
+            var interaction = SubgroupAnalysis.Analyze(subjects, name, labels).Interaction!;
+            // Treatment contrasts against the first level (ordinal order), as the analysis lays them out.
+            var levels = rows.Select(i => labels[i]).Distinct().Order(StringComparer.Ordinal).Skip(1).ToList();
+            var main = new CoxDesign().AddCovariate("treatment", treatment);
+            foreach (var level in levels) main.AddCovariate(level, rows.Select(i => labels[i] == level ? 1.0 : 0.0).ToArray());
+            var full = new CoxDesign().AddCovariate("treatment", treatment);
+            foreach (var level in levels) full.AddCovariate(level, rows.Select(i => labels[i] == level ? 1.0 : 0.0).ToArray());
+            foreach (var level in levels) full.AddCovariate($"treatment:{level}", rows.Select((i, k) => labels[i] == level ? treatment[k] : 0.0).ToArray());
+            CoxModel Fresh(CoxDesign design) => CoxRegression.Fit(design, rows.Select(i => Time[i]).ToArray(), rows.Select(i => Died[i]).ToArray(),
+                strata is null ? null : rows.Select(i => strata[i]).ToArray(), options);
+            var (mainFit, fullFit) = (Fresh(main), Fresh(full));
+
+            // ECOG 3 only in arm A: its interaction column repeats its level's, so the test has one degree of freedom less.
+            Assert.Equal(name == "ecog" ? levels.Count - 1 : levels.Count, interaction.DegreesOfFreedom);
+            Assert.Equal(fullFit.LikelihoodRatio!.DegreesOfFreedom - mainFit.LikelihoodRatio!.DegreesOfFreedom, interaction.DegreesOfFreedom);
+            // The same sums in the same order; strata numbered apart may add their blocks in another order.
+            Assert.Equal(2 * (fullFit.LogLikelihood - mainFit.LogLikelihood), interaction.ChiSquare, 1e-9);
+        }
+    }
 }
