@@ -350,6 +350,7 @@ public sealed class StudyScopes
         Dictionary<Guid, KeptPatient> byPatient;
         var (first, last) = (kept?.FirstRecorded, kept?.LastRecorded);
         var movedCount = 0;
+        HashSet<Guid>? movedIds = null;
         if (kept is null)
         {
             // Sized for the study's other sets, so a large set is not grown (and its outgrown tables dropped) a doubling at a time.
@@ -380,6 +381,7 @@ public sealed class StudyScopes
                 : kept.ByPatient.ContainsKey(id)).ToList();
             if (moved.Count == 0) return kept with { Mark = mark };
             movedCount = moved.Count;
+            movedIds = moved.ToHashSet();
             byPatient = new Dictionary<Guid, KeptPatient>(kept.ByPatient);
             foreach (var id in moved)
             {
@@ -390,14 +392,44 @@ public sealed class StudyScopes
             }
         }
         // Each patient read again holds an outcome of its own now; counting every one as if it had been shared errs towards dropping sets sooner.
-        return InSubjectOrder(mark, study, byPatient, first, last, Math.Max(0, (kept?.Shared ?? 0) - movedCount));
+        var shared = Math.Max(0, (kept?.Shared ?? 0) - movedCount);
+        return kept is not null && movedCount <= PlacedOneByOne
+            ? new Snapshot(mark, study.ProtocolVersion, byPatient, Placed(kept, byPatient, movedIds!), null, first, last, shared)
+            : InSubjectOrder(mark, study, byPatient, first, last, shared);
     }
+
+    /// <summary>Patients read again up to which each is placed in the kept order by a binary search rather than every patient sorted again.</summary>
+    private const int PlacedOneByOne = 256;
+
+    // In subject-code order, as the datasets list them: a copy of the study under other ids then adds up alike.
+    private static readonly Comparer<PatientOutcome> SubjectOrder = Comparer<PatientOutcome>.Create((a, b) =>
+        StringComparer.Ordinal.Compare(a.SubjectCode, b.SubjectCode) is var byCode and not 0 ? byCode : a.PatientId.CompareTo(b.PatientId));
 
     private static Snapshot InSubjectOrder(StoreMark mark, Study study, Dictionary<Guid, KeptPatient> byPatient, DateTimeOffset? first, DateTimeOffset? last, int shared)
     {
-        // In subject-code order, as the datasets list them: a copy of the study under other ids then adds up alike.
-        var outcomes = byPatient.Values.Select(p => p.Outcome).OfType<PatientOutcome>().OrderBy(o => o.SubjectCode, StringComparer.Ordinal).ThenBy(o => o.PatientId).ToList();
+        var outcomes = byPatient.Values.Select(p => p.Outcome).OfType<PatientOutcome>().Order(SubjectOrder).ToList();
         return new Snapshot(mark, study.ProtocolVersion, byPatient, outcomes, null, first, last, shared);
+    }
+
+    /// <summary>
+    /// The kept outcomes, in subject-code order, without the patients read again and with their new outcomes placed:
+    /// the order a sort of every patient gives, for a few patients' work instead of 100 000's (~0.1 s a write).
+    /// </summary>
+    private static List<PatientOutcome> Placed(Snapshot kept, Dictionary<Guid, KeptPatient> byPatient, HashSet<Guid> moved)
+    {
+        var replaced = new HashSet<PatientOutcome>(ReferenceEqualityComparer.Instance);
+        foreach (var id in moved)
+            if (kept.ByPatient.TryGetValue(id, out var before) && before.Outcome is { } outcome) replaced.Add(outcome);
+        var outcomes = new List<PatientOutcome>(kept.Outcomes.Count + moved.Count);
+        foreach (var outcome in kept.Outcomes)
+            if (!replaced.Contains(outcome)) outcomes.Add(outcome);
+        foreach (var id in moved)
+            if (byPatient.TryGetValue(id, out var patient) && patient.Outcome is { } outcome)
+            {
+                var at = outcomes.BinarySearch(outcome, SubjectOrder);
+                outcomes.Insert(at < 0 ? ~at : at, outcome);
+            }
+        return outcomes;
     }
 
     private void Derive(PatientChart chart, Study study, ScopeKey key, Dictionary<Guid, KeptPatient> byPatient,

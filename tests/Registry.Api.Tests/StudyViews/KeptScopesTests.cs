@@ -149,6 +149,35 @@ public sealed class KeptScopesTests(RegistryApp app) : IClassFixture<RegistryApp
     }
 
     [Fact]
+    public async Task A_kept_set_brought_forward_places_new_and_written_patients_in_subject_code_order()
+    {
+        var studyId = await app.RegisteredStudyAsync();
+        var patients = new Dictionary<string, Guid>();
+        foreach (var code in new[] { "M-003", "Z-005", "A-001" })
+        {
+            patients[code] = await app.EnrolledPatientAsync(studyId, subjectCode: code);
+            await app.RecordAsync(patients[code], "treatment-starts", new { startedOn = "2020-01-10" });
+            await app.OutcomeRowAsync(patients[code], 2);
+        }
+        Assert.Equal(["A-001", "M-003", "Z-005"], (await LoadAsync(studyId)).Outcomes.Select(o => o.SubjectCode));
+        Assert.Equal(["A-001", "M-003", "Z-005"], (await LoadAsync(studyId, consistent: true)).Outcomes.Select(o => o.SubjectCode));
+
+        // Kept sets, brought forward by two patients: one enrolled between the kept ones, one written.
+        var enrolled = await app.EnrolledPatientAsync(studyId, subjectCode: "F-002");
+        await app.RecordAsync(enrolled, "treatment-starts", new { startedOn = "2020-01-10" });
+        await app.RecordAsync(patients["M-003"], "progressions", new { progressedOn = "2020-05-01", basis = "Radiological" });
+        await app.OutcomeRowAsync(enrolled, 2);
+        await app.OutcomeRowAsync(patients["M-003"], 3);
+
+        foreach (var consistent in new bool?[] { null, true })
+        {
+            var outcomes = (await LoadAsync(studyId, consistent: consistent)).Outcomes;
+            Assert.Equal(["A-001", "F-002", "M-003", "Z-005"], outcomes.Select(o => o.SubjectCode));
+            Assert.True(outcomes.Single(o => o.SubjectCode == "M-003").Time("pfs")!.Event, "M-003's progression is in the set brought forward");
+        }
+    }
+
+    [Fact]
     public async Task A_kept_live_view_shows_a_new_entry_once_the_daemon_has_projected_it()
     {
         var (studyId, treated, _) = await TwoTreatedPatientsAsync();
