@@ -150,9 +150,6 @@ public static class HazardComparison
         }
     }
 
-    /// <summary>The patient's group for a variable; a missing value is its own group ("Unknown", "Not done").</summary>
-    public static string Group(Variable variable, PatientOutcome outcome) => DataDictionary.GroupOrUnknown(variable, outcome.Baseline.Get(variable.Key));
-
     /// <summary>The analysed patients on one side of the comparison (<paramref name="inArm"/> equal to <paramref name="side"/>), in their order.</summary>
     private static SurvivalGroup SurvivalGroup(string label, bool side, List<bool> inArm, double[] times, bool[] hadEvent, string[]? strata)
     {

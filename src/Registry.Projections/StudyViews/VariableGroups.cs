@@ -14,10 +14,10 @@ public static class VariableGroups
     /// <summary><see cref="DataDictionary.GroupOf"/> of each patient's value for each variable (null: in no group).</summary>
     public static string?[][] Of(IReadOnlyList<PatientOutcome> patients, IReadOnlyList<Variable> variables) => Each(patients, variables, DataDictionary.GroupOf);
 
-    /// <summary><see cref="HazardComparison.Group"/> of each patient: a value never recorded reads as Unknown.</summary>
+    /// <summary><see cref="DataDictionary.GroupOrUnknown"/> of each patient: a missing value is its own group ("Unknown", "Not done").</summary>
     public static string[] OrUnknown(IReadOnlyList<PatientOutcome> patients, Variable variable) => OrUnknown(patients, [variable])[0];
 
-    /// <summary><see cref="HazardComparison.Group"/> of each patient for each variable, in the variables' order.</summary>
+    /// <summary><see cref="DataDictionary.GroupOrUnknown"/> of each patient for each variable, in the variables' order.</summary>
     public static string[][] OrUnknown(IReadOnlyList<PatientOutcome> patients, IReadOnlyList<Variable> variables) =>
         Each(patients, variables, DataDictionary.GroupOrUnknown)!;
 
