@@ -48,6 +48,7 @@ public static class RegistryHost
         // After an outage: restart the embedded server if it died, renew pooled connections, resume projecting.
         services.AddHostedService<DatabaseRecovery>();
         // Once the projections have caught up after start, the studies' view sets are read ahead of their first request.
+        services.AddSingleton(new StudyViewsWarmUp(WarmingStudyViews.WarmsOnStart(builder.Configuration)));
         services.AddHostedService<WarmingStudyViews>();
 
         builder.Host.UseWolverine(options =>
@@ -74,7 +75,9 @@ public static class RegistryHost
         services.AddProblemDetails();
         services.ConfigureHttpJsonOptions(o => ConfigureJson(o.SerializerOptions));
         services.AddRegistryApiReference();
-        services.AddHealthChecks().AddCheck<DatabaseHealthCheck>("event-store");
+        services.AddHealthChecks()
+            .AddCheck<DatabaseHealthCheck>("event-store")
+            .AddCheck<StudyViewsReadiness>("study-views", tags: [StudyViewsReadiness.Tag]);
     }
 
     public static void UseRegistry(this WebApplication app)
@@ -95,7 +98,10 @@ public static class RegistryHost
             StudyScopes.Of(app.Services.GetRequiredService<IDocumentStore>()).MaximumBytesKept = (long)kept << 20;
 
         app.MapRegistryApiReference();
-        app.MapHealthChecks("/health", new HealthCheckOptions { ResponseWriter = WriteHealthAsync }).AllowAnonymous();
+        // Liveness (/health: the database) apart from readiness (/health/ready: that too, and the study views warmed), so
+        // a balancer can hold traffic off a starting node without an orchestrator restarting it as dead.
+        app.MapHealthChecks("/health", new HealthCheckOptions { ResponseWriter = WriteHealthAsync, Predicate = c => !c.Tags.Contains(StudyViewsReadiness.Tag) }).AllowAnonymous();
+        app.MapHealthChecks("/health/ready", new HealthCheckOptions { ResponseWriter = WriteHealthAsync }).AllowAnonymous();
         app.MapStaticAssets();
         app.MapRazorComponents<App>();
         app.MapSignOut();

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using Marten;
+using Registry.Api.Health;
 using Registry.Domain.Studies;
 using Registry.Projections.Outcomes;
 using Registry.Projections.StudyViews;
@@ -9,23 +10,28 @@ namespace Registry.Api.StudyViews;
 /// <summary>
 /// Reads the studies' view sets into <see cref="StudyScopes"/> once the outcome projection has caught up after start,
 /// so a study's first view does not pay for reading every patient (seconds at 100 000 patients). In the background:
-/// <c>/health</c> and every route answer meanwhile, and a view asking for a set being read waits for that read rather
-/// than starting its own. Off with <c>Registry:Views:WarmOnStart=false</c> (the tests, which count kept sets).
+/// <c>/health</c> and every route answer meanwhile, a view asking for a set being read waits for that read rather
+/// than starting its own, and <c>/health/ready</c> answers 503 until the sets are kept (<see cref="StudyViewsWarmUp"/>).
+/// Off with <c>Registry:Views:WarmOnStart=false</c> (the tests, which count kept sets).
 /// </summary>
-public sealed class WarmingStudyViews(IDocumentStore store, IHostApplicationLifetime lifetime, IConfiguration configuration, ILogger<WarmingStudyViews> logger)
+public sealed class WarmingStudyViews(IDocumentStore store, StudyViewsWarmUp warmUp, IHostApplicationLifetime lifetime, IConfiguration configuration, ILogger<WarmingStudyViews> logger)
     : BackgroundService
 {
     public const string Setting = "Registry:Views:WarmOnStart";
 
+    public static bool WarmsOnStart(IConfiguration configuration) => configuration.GetValue(Setting, true);
+
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        if (!configuration.GetValue(Setting, true)) return;
+        if (!WarmsOnStart(configuration)) return;
         try
         {
             await StartedAsync(stoppingToken);
             var sinceStart = Stopwatch.StartNew();
+            warmUp.Doing("waiting for the outcome projection to catch up with the events stored at start");
             await CaughtUpAsync(stoppingToken);
             var waited = sinceStart.Elapsed;
+            warmUp.Doing("reading the studies' patients");
             var (sets, patients) = await WarmAsync(store, stoppingToken);
             logger.LogInformation("Study views warmed: {Sets} set(s) of {Patients} patients kept, {Seconds:0.0} s after start ({Waited:0.0} s waiting for the outcome projection).",
                 sets, patients, sinceStart.Elapsed.TotalSeconds, waited.TotalSeconds);
@@ -36,6 +42,11 @@ public sealed class WarmingStudyViews(IDocumentStore store, IHostApplicationLife
         catch (Exception e)
         {
             logger.LogWarning(e, "Warming the study views failed; each view reads its study at its first request instead.");
+        }
+        finally
+        {
+            // Failed or stopped, the node still serves: each view then reads its set at its first request.
+            warmUp.Done();
         }
     }
 

@@ -82,6 +82,7 @@ public sealed class AccessMatrixTests(RegistryApp app) : IClassFixture<RegistryA
     [
         // Platform
         new("GET /health", Everyone),
+        new("GET /health/ready", Everyone),
         new("GET /openapi/{documentName}.json", Everyone, Url: _ => "/openapi/v1.json"),
         new("GET /scalar/{documentName?}", Everyone, Url: _ => "/scalar/v1"),
         new("GET /scalar/scalar.js", Everyone),
