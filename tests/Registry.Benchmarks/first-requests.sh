@@ -6,8 +6,8 @@
 # is relative to /api/studies/{the first study}/, e.g. maturity or 'survival?asOf=2021-01-01T00:00:00Z'. The registry
 # is started as the scale benchmark starts it, and VmRSS sampled every 200 ms. Run it inside flock /work/bench.lock.
 # Writes OUT (an absolute path: the figures), OUT.log (the registry's output), OUT.rss and each answer as OUT.body.ROUTE.
-# The routes are asked once the registry has logged that its study views are warmed (or after 300 s), and the figures
-# say how long after launch that was and the CPU it took; WARM=0 asks them as soon as /health answers.
+# The routes are asked once /health/ready answers 200 (the study views warmed, as a load balancer waits for it; at most
+# 300 s), and the figures say how long after launch that was and the CPU it took; WARM=0 asks them as soon as /health answers.
 set -u
 api=$1; data=$2; out=$3; shift 3
 cd "$api"
@@ -30,8 +30,8 @@ sid=$(curl -s -H "Authorization: Bearer $tok" http://127.0.0.1:$port/api/studies
 cpu() { local t=0; for p in $pid $(pgrep -f "postgres.*$data" ) $(pgrep -P $(pgrep -f "postgres -D $data/postgres" | head -1) 2>/dev/null); do [ -r /proc/$p/stat ] && t=$((t + $(awk '{print $14+$15}' /proc/$p/stat))); done; echo $t; }
 apicpu() { awk '{print $14+$15}' /proc/$pid/stat; }
 if [ "${WARM:-1}" != 0 ]; then
-  for i in $(seq 1 1500); do grep -q "Study views warmed\|Warming the study views failed" $out.log && break; exited; sleep 0.2; done
-  echo "warm $(( ($(date +%s%N) - launched) / 1000000 )) ms after launch: $(grep -o 'Study views warmed.*\|Warming the study views failed.*' $out.log | head -1); apiCPU since launch $(( $(apicpu) * 10 )) ms, api+pgCPU $(( $(cpu) * 10 )) ms" >> $out
+  for i in $(seq 1 1500); do curl -sf http://127.0.0.1:$port/health/ready >/dev/null && break; exited; sleep 0.2; done
+  echo "ready $(( ($(date +%s%N) - launched) / 1000000 )) ms after launch: $(grep -o 'Study views warmed.*\|Warming the study views failed.*' $out.log | head -1); apiCPU since launch $(( $(apicpu) * 10 )) ms, api+pgCPU $(( $(cpu) * 10 )) ms" >> $out
 fi
 echo "study $sid; load $(cut -d' ' -f1-3 /proc/loadavg); rss after start $(awk '/VmRSS/{print $2}' /proc/$pid/status) kB" >> $out
 for r in "$@"; do

@@ -72,7 +72,7 @@ public static class GettingPlotsEndpoint
         if (scope.View is null) return scope.Refusal!.ToResult();
         var survival = StudyViewQueries.Survival(scope.View, endpoint, arms, unit, landmarks, ct);
         return survival.View is null ? survival.Refusal!.ToResult()
-            : Image(StudyViewQueries.Drawn(survival.View, $"km {ci == true} {format}", () => KaplanMeierPlot.Draw(survival.View, scope.View.Study.Code, ci == true, ct).Render(format, ct)), format);
+            : Image(StudyViewQueries.KaplanMeierFigure(survival.View, scope.View.Study.Code, ci == true, format, ct), format);
     }
 
     private static async Task<IResult> Forest(PlotFormat format, Guid studyId, string? endpoint, string? arm, string? reference, string? asOf, string? dataCut,
@@ -82,17 +82,14 @@ public static class GettingPlotsEndpoint
         if (scope.View is null) return scope.Refusal!.ToResult();
         var subgroups = StudyViewQueries.Subgroups(scope.View, endpoint, arm, reference, ct);
         return subgroups.View is null ? subgroups.Refusal!.ToResult()
-            : Image(StudyViewQueries.Drawn(subgroups.View, $"forest {format}", () => ForestPlot.Draw(subgroups.View, scope.View.Study.Code, ct).Render(format, ct)), format);
+            : Image(StudyViewQueries.ForestFigure(subgroups.View, scope.View.Study.Code, format, ct), format);
     }
 
     private static async Task<IResult> Maturity(PlotFormat format, Guid studyId, string? endpoint, string? arm, string? reference, string? every,
         IQuerySession session, CancellationToken ct)
     {
         var (maturity, study) = await StudyViewQueries.MaturityAsync(studyId, endpoint, arm, reference, every, session, ct);
-        // Drawn once per list of points: the scopes hand back the same list while no cut's point changed.
-        return maturity.View is null ? maturity.Refusal!.ToResult()
-            : Image(StudyViewQueries.Drawn(maturity.View.Cuts, $"maturity {maturity.View.Endpoint} {maturity.View.Arm} {maturity.View.Reference} {format}",
-                () => MaturityPlot.Draw(maturity.View, study!.Code, ct).Render(format, ct)), format);
+        return maturity.View is null ? maturity.Refusal!.ToResult() : Image(StudyViewQueries.MaturityFigure(maturity.View, study!.Code, format, ct), format);
     }
 
     private static IResult Image(byte[] image, PlotFormat format) => Results.File(image, Figure.ContentType(format));

@@ -4,6 +4,7 @@ using Marten;
 using Registry.Api.Infrastructure;
 using Registry.Domain.Protocols;
 using Registry.Domain.Studies;
+using Registry.Figures;
 using Registry.Projections.Patients;
 using Registry.Projections.StudyViews;
 
@@ -55,7 +56,7 @@ public static class StudyViewQueries
     private static readonly ConditionalWeakTable<object, ConcurrentDictionary<string, byte[]>> Figures = new();
 
     /// <summary>The figure <paramref name="draw"/> makes of <paramref name="view"/>, drawn once per kept view and figure (format, options).</summary>
-    public static byte[] Drawn(object view, string figure, Func<byte[]> draw)
+    private static byte[] Drawn(object view, string figure, Func<byte[]> draw)
     {
         var figures = Figures.GetValue(view, _ => new ConcurrentDictionary<string, byte[]>());
         if (figures.TryGetValue(figure, out var drawn)) return drawn;
@@ -63,6 +64,17 @@ public static class StudyViewQueries
         if (figures.Count < MaximumAnswersKept) figures.TryAdd(figure, drawn);
         return drawn;
     }
+
+    // The plot routes, the dashboard and the start's warm-up draw through these, so each figure of a kept view is drawn once.
+    public static byte[] KaplanMeierFigure(SurvivalView view, string studyCode, bool ci, PlotFormat format, CancellationToken ct) =>
+        Drawn(view, $"km {ci} {format}", () => KaplanMeierPlot.Draw(view, studyCode, ci, ct).Render(format, ct));
+
+    public static byte[] ForestFigure(SubgroupsView view, string studyCode, PlotFormat format, CancellationToken ct) =>
+        Drawn(view, $"forest {format}", () => ForestPlot.Draw(view, studyCode, ct).Render(format, ct));
+
+    /// <summary>Drawn once per list of points: the scopes hand back the same list while no cut's point changed.</summary>
+    public static byte[] MaturityFigure(MaturityView view, string studyCode, PlotFormat format, CancellationToken ct) =>
+        Drawn(view.Cuts, $"maturity {view.Endpoint} {view.Arm} {view.Reference} {format}", () => MaturityPlot.Draw(view, studyCode, ct).Render(format, ct));
 
     public static ViewAnswer<SurvivalView> Survival(StudyViewScope scope, string? endpoint, string? arms, string? unit, string? landmarks, CancellationToken ct) =>
         Kept(scope, nameof(Survival), [endpoint, arms, unit, landmarks], () => ComputeSurvival(scope, endpoint, arms, unit, landmarks, ct));

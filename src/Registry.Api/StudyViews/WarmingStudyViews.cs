@@ -2,6 +2,7 @@ using System.Diagnostics;
 using Marten;
 using Registry.Api.Health;
 using Registry.Domain.Studies;
+using Registry.Figures;
 using Registry.Projections.Outcomes;
 using Registry.Projections.StudyViews;
 
@@ -53,8 +54,8 @@ public sealed class WarmingStudyViews(IDocumentStore store, StudyViewsWarmUp war
     /// <summary>
     /// Each study's current view, largest study first, while the sets fit in <see cref="StudyScopes.MaximumBytesKept"/>;
     /// then, room left, each study's read-your-write set (<c>consistent=true</c>, and maturity's recording span); then
-    /// the default answers of the dashboard's views of the current sets kept, so those first requests answer from what
-    /// is kept. A study that does not fit is left to its first request: reading it would only drop a set read before it.
+    /// the default answers of the dashboard's views of the current sets kept, and their Kaplan–Meier and forest figures
+    /// (SVG), so those first requests answer from what is kept. A study that does not fit is left to its first request: reading it would only drop a set read before it.
     /// Maturity is not computed ahead: its pass over every chart, on top of the kept sets, took the view load's peak
     /// resident memory at 100 000 patients from 473 to 563 MB (docs/performance.md, "Views, sixth round").
     /// Returns the sets and patients kept then.
@@ -81,9 +82,11 @@ public sealed class WarmingStudyViews(IDocumentStore store, StudyViewsWarmUp war
         foreach (var scope in current)
         {
             // Answers are kept beside their scope; a refusal (a single-arm study has no comparison) is simply not kept.
-            StudyViewQueries.Survival(scope, null, null, null, null, ct);
+            if (StudyViewQueries.Survival(scope, null, null, null, null, ct).View is { } survival)
+                StudyViewQueries.KaplanMeierFigure(survival, scope.Study.Code, false, PlotFormat.Svg, ct);
             StudyViewQueries.Comparisons(scope, null, null, null, null, null, ct);
-            StudyViewQueries.Subgroups(scope, null, null, null, ct);
+            if (StudyViewQueries.Subgroups(scope, null, null, null, ct).View is { } subgroups)
+                StudyViewQueries.ForestFigure(subgroups, scope.Study.Code, PlotFormat.Svg, ct);
             StudyViewQueries.Response(scope, null, ct);
             StudyViewQueries.Safety(scope, null, ct);
             StudyViewQueries.Baseline(scope, null, ct);

@@ -210,14 +210,18 @@ public sealed class InvestigatorDashboardTests(DemoStudyApp app)
         // Seven view tables, and the four analysis datasets (each also as Dataset-JSON, with their definition).
         Assert.Equal(11, links.Count(l => l.Text.StartsWith("CSV")));
         Assert.Equal(5, links.Count(l => l.Text.Contains("JSON")));
+        var svgs = new List<string>();
         foreach (var (text, href) in links)
         {
             using var download = await browser.Client.GetAsync(href);
             Assert.True(download.StatusCode == HttpStatusCode.OK, $"{text} {href}: {download.StatusCode}");
             var type = download.Content.Headers.ContentType!.MediaType;
             Assert.Equal(text.StartsWith("PNG") ? "image/png" : text.StartsWith("SVG") ? "image/svg+xml" : text.Contains("JSON") ? "application/json" : "text/csv", type);
-            await download.Content.ReadAsByteArrayAsync();
+            var bytes = await download.Content.ReadAsByteArrayAsync();
+            if (text.StartsWith("SVG")) svgs.Add(Convert.ToBase64String(bytes));
         }
+        // Each figure on the page is its SVG download, byte for byte: the same question, drawn once for both.
+        Assert.Equal(figures.Select(f => f.Source![(f.Source!.IndexOf(',') + 1)..]), svgs);
         // Each link names what it downloads.
         Assert.Contains(links, l => l.Text == "CSV of the hazard ratios");
     }

@@ -76,6 +76,5 @@ public static class Shown
     public static Func<double, string> Time(string unit) => t => t.ToString(unit == "days" ? "F0" : "F1", CultureInfo.InvariantCulture);
 
     /// <summary>A figure inline, drawn from the very view the tables beside it show (no second computation, no later data).</summary>
-    public static string DataUri(Figure figure, CancellationToken ct) =>
-        "data:image/svg+xml;base64," + Convert.ToBase64String(figure.Render(PlotFormat.Svg, ct));
+    public static string DataUri(byte[] svg) => "data:image/svg+xml;base64," + Convert.ToBase64String(svg);
 }
