@@ -1,4 +1,6 @@
 using System.Globalization;
+using System.Text;
+using System.Text.RegularExpressions;
 using ScottPlot;
 using SkiaSharp;
 
@@ -10,7 +12,7 @@ public enum PlotFormat { Svg, Png }
 /// ScottPlot plots sharing one canvas, each in its own pixel area: the Kaplan–Meier curve above its number-at-risk
 /// table, or the forest plot between its label and number columns, with matching margins so rows and columns line up.
 /// </summary>
-public sealed record Figure(int Width, int Height, IReadOnlyList<(Plot Plot, PixelRect Area)> Panels)
+public sealed partial record Figure(int Width, int Height, IReadOnlyList<(Plot Plot, PixelRect Area)> Panels)
 {
     /// <summary>Plots stacked top to bottom across the full width, each with its height in pixels.</summary>
     public static Figure Stacked(int width, params (Plot Plot, int Height)[] panels)
@@ -40,8 +42,29 @@ public sealed record Figure(int Width, int Height, IReadOnlyList<(Plot Plot, Pix
         using var stream = new MemoryStream();
         // The SVG document is complete only once its canvas is disposed.
         using (var canvas = SKSvgCanvas.Create(new SKRect(0, 0, Width, Height), stream)) Draw(canvas, ct);
-        return stream.ToArray();
+        return NumberedClipPaths(stream.ToArray());
     }
+
+    /// <summary>
+    /// Skia names an SVG's clip paths from a count over the whole process (cl_3 in a process's first figure, cl_46e
+    /// later): numbered from 1 in each document instead, the same figure of the same data is the same bytes, whatever
+    /// the process drew before it.
+    /// </summary>
+    private static byte[] NumberedClipPaths(byte[] svg)
+    {
+        var numbers = new Dictionary<string, string>();
+        var text = ClipPathName().Replace(Encoding.UTF8.GetString(svg), m =>
+        {
+            if (!numbers.TryGetValue(m.Value, out var numbered))
+                numbers[m.Value] = numbered = "cl_" + (numbers.Count + 1).ToString("x", CultureInfo.InvariantCulture);
+            return numbered;
+        });
+        return Encoding.UTF8.GetBytes(text);
+    }
+
+    // Only where Skia writes a clip path's name (id="cl_…", url(#cl_…)), never in a label's text.
+    [GeneratedRegex(@"(?<=id=""|url\(#)cl_[0-9a-f]+(?=[""\)])")]
+    private static partial Regex ClipPathName();
 
     private void Draw(SKCanvas canvas, CancellationToken ct)
     {

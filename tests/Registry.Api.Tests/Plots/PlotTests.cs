@@ -75,6 +75,19 @@ public sealed class PlotTests(DemoStudyApp app)
         Assert.True(svg.Descendants().Count() > 50, $"{name}.svg has almost nothing drawn in it.");
     }
 
+    [Fact]
+    public async Task The_same_figure_of_the_same_patients_is_the_same_SVG_bytes_whatever_was_drawn_before_it()
+    {
+        // The live set and the charts' (consistent=true) give equal views as separate objects, so each is drawn on its own,
+        // with other figures drawn between them.
+        var live = Bytes(await GetAsync("km.svg?endpoint=os&arms=ITC,C"));
+        Bytes(await GetAsync("forest.svg?endpoint=os&arm=ITC&reference=C"));
+        var charts = Bytes(await GetAsync("km.svg?endpoint=os&arms=ITC,C&consistent=true"));
+        // Each document names its clip paths from cl_1 (Skia counts them over the whole process).
+        Assert.Contains("<clipPath id=\"cl_1\"", System.Text.Encoding.UTF8.GetString(live));
+        Assert.Equal(live, charts);
+    }
+
     [Theory]
     [InlineData("pfs", "Progression-free survival")]
     [InlineData("os", "Overall survival")]
