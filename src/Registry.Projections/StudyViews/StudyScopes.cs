@@ -526,14 +526,21 @@ public sealed class StudyScopes
     {
         var schema = session.DocumentStore.Options.Events.DatabaseSchemaName;
         return (await session.AdvancedSql.QueryAsync<EarliestRow>(
-            $"select jsonb_build_object('at', min(timestamp)) from {schema}.mt_events where seq_id > ?", ct, sequence)).Single().At;
+            $"select jsonb_build_object('at', min(timestamp)) from {schema}.mt_events where {EventsAbove(schema)}", ct, sequence)).Single().At;
     }
 
     private sealed record EarliestRow(DateTimeOffset? At);
 
-    private static async Task<IReadOnlyList<Guid>> StreamsWithEventsAboveAsync(IQuerySession session, long sequence, CancellationToken ct)
-    {
-        var schema = session.DocumentStore.Options.Events.DatabaseSchemaName;
-        return await session.AdvancedSql.QueryAsync<Guid>($"select distinct stream_id from {schema}.mt_events where seq_id > ?", ct, sequence);
-    }
+    private static async Task<IReadOnlyList<Guid>> StreamsWithEventsAboveAsync(IQuerySession session, long sequence, CancellationToken ct) =>
+        await session.AdvancedSql.QueryAsync<Guid>(StreamsWithEventsAboveSql(session.DocumentStore.Options.Events.DatabaseSchemaName), ct, sequence);
+
+    /// <summary>The streams with events after the sequence given as its one parameter (<c>?</c>).</summary>
+    public static string StreamsWithEventsAboveSql(string schema) => $"select distinct stream_id from {schema}.mt_events where {EventsAbove(schema)}";
+
+    /// <summary>
+    /// The events after the sequence given as <c>?</c>, bounded above by the newest too: without statistics on the events
+    /// (after a bulk load, until autovacuum has analyzed them) an open range is taken for a third of the table and scanned
+    /// whole (~0.25 s at 1.6 M events), a closed one for a small range read through the sequence's index. The same rows.
+    /// </summary>
+    private static string EventsAbove(string schema) => $"seq_id > ? and seq_id <= (select max(seq_id) from {schema}.mt_events)";
 }

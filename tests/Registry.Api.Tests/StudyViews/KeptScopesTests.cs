@@ -2,6 +2,8 @@ using System.Diagnostics;
 using System.Text.Json;
 using Alba;
 using Marten;
+using Npgsql;
+using Registry.Api.Infrastructure;
 using Registry.Api.Tests.Infrastructure;
 using Registry.Domain.Outcomes;
 using Registry.Projections.StudyViews;
@@ -270,6 +272,48 @@ public sealed class KeptScopesTests(RegistryApp app) : IClassFixture<RegistryApp
         }
         // The figure kept for the earlier points is not handed out for the new ones.
         Assert.NotEqual(figure, await FigureAsync(studyId, $"plots/{query.Replace("maturity?", "maturity.svg?")}"));
+    }
+
+    [Fact]
+    public async Task The_streams_written_since_a_mark_are_read_through_the_sequence_index_without_statistics()
+    {
+        var (_, treated, _) = await TwoTreatedPatientsAsync();
+        var (_, mark) = await app.EventStoreMarkAsync();
+        await app.RecordAsync(treated, "progressions", new { progressedOn = "2020-05-01", basis = "Radiological" });
+
+        await using var connection = new NpgsqlConnection(app.ConnectionString);
+        await connection.OpenAsync();
+        const string schema = EventStoreConfiguration.Schema;
+        // The store as a bulk load leaves it until autovacuum analyzes it: no statistics on the events.
+        await using (var forget = new NpgsqlCommand($"delete from pg_statistic where starelid = '{schema}.mt_events'::regclass", connection))
+            await forget.ExecuteNonQueryAsync();
+        var sql = StudyScopes.StreamsWithEventsAboveSql(schema).Replace("?", "$1");
+
+        var streams = new List<Guid>();
+        await using (var read = new NpgsqlCommand(sql, connection) { Parameters = { new NpgsqlParameter { Value = mark } } })
+        await using (var reader = await read.ExecuteReaderAsync())
+            while (await reader.ReadAsync()) streams.Add(reader.GetGuid(0));
+        Assert.Equal([treated], streams);
+
+        // Planned as a small range of the index, not a third of the table scanned (PostgreSQL's guess for an open range).
+        var table = PlannedRows(await ExplainAsync(connection, $"select * from {schema}.mt_events", null));
+        var range = PlannedRows(await ExplainAsync(connection, sql, mark));
+        Assert.True(range * 10 < table, $"The events after the mark were planned as {range} of {table} rows.");
+    }
+
+    private static async Task<JsonElement> ExplainAsync(NpgsqlConnection connection, string sql, long? parameter)
+    {
+        await using var explain = new NpgsqlCommand($"explain (format json) {sql}", connection);
+        if (parameter is { } value) explain.Parameters.Add(new NpgsqlParameter { Value = value });
+        return JsonDocument.Parse((string)(await explain.ExecuteScalarAsync())!).RootElement[0].GetProperty("Plan");
+    }
+
+    /// <summary>The rows the plan expects from its scan of the events, leaving out its sub-plans (the newest sequence's lookup).</summary>
+    private static double PlannedRows(JsonElement plan)
+    {
+        if (plan.TryGetProperty("Parent Relationship", out var parent) && parent.GetString() is "InitPlan" or "SubPlan") return 0;
+        if (plan.TryGetProperty("Relation Name", out var relation) && relation.GetString() == "mt_events") return plan.GetProperty("Plan Rows").GetDouble();
+        return plan.TryGetProperty("Plans", out var children) ? children.EnumerateArray().Sum(PlannedRows) : 0;
     }
 
     private async Task<string> FigureAsync(Guid studyId, string path) =>
