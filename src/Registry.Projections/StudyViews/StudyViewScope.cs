@@ -68,9 +68,15 @@ public sealed class PopulationCount
 /// <summary>An arm, or arms pooled under one label ("ITC+IT", or a pooled group the analysis plan names).</summary>
 public sealed record ArmGroup(string Label, IReadOnlyList<string> Arms)
 {
-    public bool Contains(PatientOutcome outcome) => outcome.Arm is { } arm && Arms.Contains(arm);
+    public bool Contains(PatientOutcome outcome) => outcome.Arm is { } arm && Contains(arm);
 
-    public bool Contains(string arm) => Arms.Contains(arm);
+    /// <summary>A loop: views ask it of every patient, and LINQ's <c>Contains</c> casts the list to an interface each call.</summary>
+    public bool Contains(string arm)
+    {
+        for (var i = 0; i < Arms.Count; i++)
+            if (string.Equals(Arms[i], arm, StringComparison.Ordinal)) return true;
+        return false;
+    }
 
     /// <summary>Whether any of the groups holds the patient (a loop: views ask it of every patient).</summary>
     public static bool AnyContains(IReadOnlyList<ArmGroup> groups, PatientOutcome outcome)
