@@ -25,11 +25,12 @@ public static class SurvivalCurves
 
     /// <summary>
     /// One pass over the study's patients finds each one's groups, exclusion and time for every curve and count (at
-    /// 100 000 patients a pass per group and per count was most of the answer). Cancellation is observed before each group's curve.
+    /// 100 000 patients a pass per group and per count was most of the answer). Cancellation is observed before the pass and each group's curve.
     /// </summary>
     public static SurvivalView Compute(StudyViewScope scope, EndpointDefinition endpoint, IReadOnlyList<ArmGroup> groups, bool inDays, IReadOnlyList<double> landmarkMonths,
         CancellationToken ct = default)
     {
+        ct.ThrowIfCancellationRequested();
         var code = endpoint.Code;
         var noTime = NoTime(code);
         var about = new PopulationCount();
