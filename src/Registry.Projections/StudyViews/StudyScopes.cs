@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Runtime;
 using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 using Marten;
 using Registry.Domain.Outcomes;
 using Registry.Domain.Patients;
@@ -134,7 +135,7 @@ public sealed class StudyScopes
     /// version kept also for patients not in the set (not yet enrolled then); <see cref="Shared"/> of its outcomes are the
     /// whole records' set's own objects (a moment's or cut's set taken from it).
     /// </summary>
-    private sealed record Snapshot(StoreMark Mark, int ProtocolVersion, Dictionary<Guid, KeptPatient> ByPatient, IReadOnlyList<PatientOutcome> Outcomes,
+    private sealed record Snapshot(StoreMark Mark, int ProtocolVersion, Dictionary<Guid, KeptPatient> ByPatient, List<PatientOutcome> Outcomes,
         StudyViewScope? Scope, DateTimeOffset? FirstRecorded, DateTimeOffset? LastRecorded, int Shared = 0);
 
     /// <summary>
@@ -413,16 +414,26 @@ public sealed class StudyScopes
 
     /// <summary>
     /// The kept outcomes, in subject-code order, without the patients read again and with their new outcomes placed:
-    /// the order a sort of every patient gives, for a few patients' work instead of 100 000's (~0.1 s a write).
+    /// the order a sort of every patient gives, for a few patients' work instead of 100 000's (~0.1 s a write). Each
+    /// old outcome is found by a binary search in the same order, and the kept ones between are copied as runs.
     /// </summary>
     private static List<PatientOutcome> Placed(Snapshot kept, Dictionary<Guid, KeptPatient> byPatient, HashSet<Guid> moved)
     {
-        var replaced = new HashSet<PatientOutcome>(ReferenceEqualityComparer.Instance);
+        var before = kept.Outcomes;
+        var cut = new List<int>(moved.Count);
         foreach (var id in moved)
-            if (kept.ByPatient.TryGetValue(id, out var before) && before.Outcome is { } outcome) replaced.Add(outcome);
-        var outcomes = new List<PatientOutcome>(kept.Outcomes.Count + moved.Count);
-        foreach (var outcome in kept.Outcomes)
-            if (!replaced.Contains(outcome)) outcomes.Add(outcome);
+            if (kept.ByPatient.TryGetValue(id, out var patient) && patient.Outcome is { } outcome)
+                cut.Add(before.BinarySearch(outcome, SubjectOrder) is var at and >= 0 && ReferenceEquals(before[at], outcome)
+                    ? at : throw new InvalidOperationException($"Patient {id}'s kept outcome is not where the kept order places it."));
+        cut.Sort();
+        var outcomes = new List<PatientOutcome>(before.Count + moved.Count);
+        var from = 0;
+        foreach (var at in cut)
+        {
+            outcomes.AddRange(CollectionsMarshal.AsSpan(before)[from..at]);
+            from = at + 1;
+        }
+        outcomes.AddRange(CollectionsMarshal.AsSpan(before)[from..]);
         foreach (var id in moved)
             if (byPatient.TryGetValue(id, out var patient) && patient.Outcome is { } outcome)
             {
