@@ -178,20 +178,25 @@ public sealed class RunningRegistry : IAsyncDisposable
     }
 
     /// <summary>
-    /// Waits until the server says its study views are warmed (or that warming failed): the warm-up reads every patient
-    /// once, seconds of CPU that would otherwise be counted against the first operations measured.
+    /// Waits until <c>/health/ready</c> answers 200, as a load balancer would: the study views warmed (or warming failed
+    /// or is off). The warm-up reads every patient once, seconds of CPU that would otherwise be counted against the
+    /// first operations measured.
     /// </summary>
     public async Task WaitViewsWarmedAsync(TimeSpan timeout)
     {
-        // Started with the warm-up off (inherited from the caller's environment), the server never says it.
-        if (string.Equals(_process.StartInfo.Environment.TryGetValue("Registry__Views__WarmOnStart", out var warm) ? warm : null, "false", StringComparison.OrdinalIgnoreCase))
-            return;
+        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(5) };
         var deadline = DateTime.UtcNow + timeout;
-        while (!Lines.Any(l => l.Contains("Study views warmed", StringComparison.Ordinal) || l.Contains("Warming the study views failed", StringComparison.Ordinal)))
+        while (true)
         {
             if (_process.HasExited)
                 throw new BenchmarkSetupException($"The registry exited with {_process.ExitCode} while warming its study views:{Environment.NewLine}{string.Join(Environment.NewLine, Lines.TakeLast(20))}");
-            if (DateTime.UtcNow > deadline) throw new BenchmarkSetupException($"The registry did not warm its study views within {timeout.TotalSeconds:F0} s.");
+            try
+            {
+                using var response = await http.GetAsync($"{Url}/health/ready");
+                if (response.IsSuccessStatusCode) return;
+            }
+            catch (Exception e) when (e is HttpRequestException or TaskCanceledException) { }
+            if (DateTime.UtcNow > deadline) throw new BenchmarkSetupException($"The registry was not ready (its study views warmed) within {timeout.TotalSeconds:F0} s.");
             await Task.Delay(250);
         }
     }
