@@ -28,5 +28,14 @@ for n in $(seq 1 "$nodes"); do
   done
   echo "Node $n serving on $url (log: $data/node-$n.log)"
 done
+# Ready once each has warmed its study views: what a load balancer's health check on /health/ready waits for.
+for n in $(seq 1 "$nodes"); do
+  url="http://127.0.0.1:$((port + n - 1))"
+  until curl -sf "$url/health/ready" >/dev/null; do
+    kill -0 "${pids[$((n - 1))]}" 2>/dev/null || { echo "Node $n exited; see $data/node-$n.log" >&2; exit 1; }
+    sleep 1
+  done
+  echo "Node $n ready ($url/health/ready: its study views warmed)"
+done
 echo "Projections are assigned by the elected leader; see the logs' 'Successfully started agent' lines. Ctrl-C stops every node."
 wait
