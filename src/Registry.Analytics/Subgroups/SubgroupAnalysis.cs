@@ -34,7 +34,17 @@ public static class SubgroupAnalysis
     /// <param name="subgroup">Subgroup label of each subject given to <see cref="SubgroupSubjects.Of"/>.</param>
     /// <param name="subgroupLevels">Order of the forest-plot rows; default: the labels sorted ordinally.</param>
     public static SubgroupAnalysisResult Analyze(
-        SubgroupSubjects subjects, string subgroupName, IReadOnlyList<string> subgroup, IReadOnlyList<string>? subgroupLevels = null)
+        SubgroupSubjects subjects, string subgroupName, IReadOnlyList<string> subgroup, IReadOnlyList<string>? subgroupLevels = null) =>
+        Analyze(subjects, subgroupName, subgroup, subgroupLevels, kept: null).Result;
+
+    /// <summary>
+    /// As <see cref="Analyze(SubgroupSubjects, string, IReadOnlyList{string}, IReadOnlyList{string}?)"/>, taking from
+    /// <paramref name="kept"/> (the same variable analysed before) each fit whose inputs are exactly the same: a level's
+    /// effect when its subjects, in order, have the same times, events, arms and strata; the whole analysis when every
+    /// subject's data and level are the same. Every number is what a fresh analysis gives, bit for bit.
+    /// </summary>
+    public static KeptSubgroupAnalysis Analyze(
+        SubgroupSubjects subjects, string subgroupName, IReadOnlyList<string> subgroup, IReadOnlyList<string>? subgroupLevels, KeptSubgroupAnalysis? kept)
     {
         ArgumentNullException.ThrowIfNull(subjects);
         ArgumentNullException.ThrowIfNull(subgroup);
@@ -44,18 +54,69 @@ public static class SubgroupAnalysis
         foreach (int i in subjects.Rows)
             if (subgroup[i] is null) throw new ArgumentException($"Subgroup label at row {i} is missing.", nameof(subgroup));
 
-        var levels = subgroupLevels?.ToList() ?? subjects.Rows.Select(i => subgroup[i]).Distinct().Order(StringComparer.Ordinal).ToList();
-        if (levels.Distinct().Count() != levels.Count)
+        var levels = subgroupLevels?.ToArray() ?? subjects.Rows.Select(i => subgroup[i]).Distinct().Order(StringComparer.Ordinal).ToArray();
+        if (levels.Distinct().Count() != levels.Length)
             throw new ArgumentException("A subgroup level is listed more than once.", nameof(subgroupLevels));
-        var levelIndex = levels.Select((l, k) => (l, k)).ToDictionary(t => t.l, t => t.k);
-        string? unknown = subjects.Rows.Select(i => subgroup[i]).FirstOrDefault(l => !levelIndex.ContainsKey(l));
-        if (unknown is not null)
-            throw new ArgumentException($"Subgroup label '{unknown}' is not among the given levels.", nameof(subgroupLevels));
+        var level = LevelIndices(subjects.Rows, subgroup, levels);
+        // Kept as bytes: a variable has a handful of groups, and a forest keeps every variable's.
+        byte[]? keptLevel = levels.Length <= byte.MaxValue + 1 ? Array.ConvertAll(level, l => (byte)l) : null;
 
-        var level = Array.ConvertAll(subjects.Rows, i => levelIndex[subgroup[i]]);
-        var (members, orders) = ByLevel(level, levels.Count, subjects.TimeOrder);
-        var effects = levels.Select((l, k) => Effect(l, members[k], orders[k], subjects)).ToList();
-        return new SubgroupAnalysisResult(subgroupName, subjects.Overall, effects, Interaction(subgroupName, levels, level, subjects));
+        if (kept is not null && (kept.Result.Subgroup != subgroupName || !kept.Levels.AsSpan().SequenceEqual(levels) || kept.Level is null
+            || kept.Subjects.Options != subjects.Options || kept.Subjects.StrataCount != subjects.StrataCount)) kept = null;
+        if (kept is not null && keptLevel is not null && ReferenceEquals(kept.Subjects, subjects) && kept.Level.AsSpan().SequenceEqual(keptLevel)) return kept;
+
+        var (members, orders) = ByLevel(level, levels.Length, subjects.TimeOrder);
+        var keptMembers = kept is null ? null : Members(kept.Level!, levels.Length);
+        var effects = new TreatmentEffect[levels.Length];
+        for (int k = 0; k < levels.Length; k++)
+            effects[k] = keptMembers is not null && SameSubjects(subjects, members[k], kept!.Subjects, keptMembers[k])
+                ? kept.Result.Levels[k]
+                : Effect(levels[k], members[k], orders[k], subjects);
+        var result = new SubgroupAnalysisResult(subgroupName, subjects.Overall, effects, Interaction(subgroupName, levels, level, subjects));
+        return new KeptSubgroupAnalysis(result, subjects, levels, keptLevel);
+    }
+
+    /// <summary>Each subject's level, an index into <paramref name="levels"/>; equal labels are mostly the same string, so a label is looked up once per run of it.</summary>
+    private static int[] LevelIndices(int[] rows, IReadOnlyList<string> subgroup, string[] levels)
+    {
+        var levelIndex = new Dictionary<string, int>(levels.Length);
+        for (int k = 0; k < levels.Length; k++) levelIndex[levels[k]] = k;
+        var level = new int[rows.Length];
+        string? last = null;
+        int lastIndex = -1;
+        for (int r = 0; r < rows.Length; r++)
+        {
+            string label = subgroup[rows[r]];
+            if (!ReferenceEquals(label, last))
+            {
+                if (!levelIndex.TryGetValue(label, out lastIndex))
+                    throw new ArgumentException($"Subgroup label '{label}' is not among the given levels.", "subgroupLevels");
+                last = label;
+            }
+            level[r] = lastIndex;
+        }
+        return level;
+    }
+
+    /// <summary>Each level's subjects, ascending.</summary>
+    private static int[][] Members(byte[] level, int levels)
+    {
+        var counts = new int[levels];
+        foreach (byte l in level) counts[l]++;
+        var members = new int[levels][];
+        for (int k = 0; k < levels; k++) members[k] = new int[counts[k]];
+        Array.Clear(counts);
+        for (int r = 0; r < level.Length; r++) members[level[r]][counts[level[r]]++] = r;
+        return members;
+    }
+
+    /// <summary>Whether two levels' subjects, in order, have exactly the same data: then their fits are the same.</summary>
+    private static bool SameSubjects(SubgroupSubjects subjects, int[] rows, SubgroupSubjects kept, int[] keptRows)
+    {
+        if (rows.Length != keptRows.Length) return false;
+        for (int j = 0; j < rows.Length; j++)
+            if (!subjects.SameSubject(rows[j], kept, keptRows[j])) return false;
+        return true;
     }
 
     private static void RequireName(string subgroupName)
@@ -117,11 +178,11 @@ public static class SubgroupAnalysis
         };
     }
 
-    private static ChiSquareTest? Interaction(string subgroupName, List<string> levels, int[] level, SubgroupSubjects data)
+    private static ChiSquareTest? Interaction(string subgroupName, string[] levels, int[] level, SubgroupSubjects data)
     {
-        var recorded = new bool[levels.Count];
+        var recorded = new bool[levels.Length];
         foreach (int l in level) recorded[l] = true;
-        int[] present = Enumerable.Range(0, levels.Count).Where(k => recorded[k]).ToArray();
+        int[] present = Enumerable.Range(0, levels.Length).Where(k => recorded[k]).ToArray();
         if (present.Length < 2 || !data.HadEvent.Contains(true)) return null;
 
         // Treatment contrasts against the first level present; the choice does not change the likelihood ratio.

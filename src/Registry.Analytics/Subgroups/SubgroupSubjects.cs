@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 using Registry.Analytics.Cox;
 
 namespace Registry.Analytics.Subgroups;
@@ -50,6 +51,10 @@ public sealed class SubgroupSubjects
 
     /// <param name="arm">Arm of each subject, matched against <paramref name="comparison"/>.</param>
     /// <param name="strata">Optional stratum label per subject; strata apply to every model.</param>
+    /// <param name="kept">
+    /// Subjects prepared before (the same comparison at an earlier position): returned as they are, with their order,
+    /// layout and overall fit, when the subjects in the comparison and their times, events, arms and strata are exactly these.
+    /// </param>
     /// <exception cref="ArgumentException">The inputs differ in length, a time is negative or not finite, a label is missing, or a side of the comparison has no subject.</exception>
     public static SubgroupSubjects Of(
         IReadOnlyList<double> time,
@@ -57,7 +62,8 @@ public sealed class SubgroupSubjects
         IReadOnlyList<string> arm,
         TreatmentComparison comparison,
         IReadOnlyList<string>? strata = null,
-        CoxOptions? options = null)
+        CoxOptions? options = null,
+        SubgroupSubjects? kept = null)
     {
         ArgumentNullException.ThrowIfNull(time);
         ArgumentNullException.ThrowIfNull(hadEvent);
@@ -89,14 +95,34 @@ public sealed class SubgroupSubjects
         if (!rows.Any(i => reference.Contains(arm[i])))
             throw new ArgumentException("No subject is in a reference arm.", nameof(comparison));
 
-        var kept = rows.ToArray();
-        return new SubgroupSubjects(n, kept,
-            Array.ConvertAll(kept, i => time[i]),
-            Array.ConvertAll(kept, i => hadEvent[i]),
-            Array.ConvertAll(kept, i => experimental.Contains(arm[i]) ? 1.0 : 0.0),
-            strata is null ? null : Codes(Array.ConvertAll(kept, i => strata[i])),
-            options);
+        var inComparison = rows.ToArray();
+        var subjectTime = Array.ConvertAll(inComparison, i => time[i]);
+        var subjectEvent = Array.ConvertAll(inComparison, i => hadEvent[i]);
+        var subjectExperimental = Array.ConvertAll(inComparison, i => experimental.Contains(arm[i]) ? 1.0 : 0.0);
+        var subjectStratum = strata is null ? null : Codes(Array.ConvertAll(inComparison, i => strata[i]));
+        if (kept is not null && kept.Given == n && kept.Options == options && kept.Rows.AsSpan().SequenceEqual(inComparison)
+            && SameSubjects(kept.Time, kept.HadEvent, kept.Experimental, kept.Stratum, subjectTime, subjectEvent, subjectExperimental, subjectStratum))
+            return kept;
+        return new SubgroupSubjects(n, inComparison, subjectTime, subjectEvent, subjectExperimental, subjectStratum, options);
     }
+
+    /// <summary>Whether two sets of subjects' data are identical bit for bit (a fit of either gives the same numbers).</summary>
+    private static bool SameSubjects(double[] time, bool[] hadEvent, double[] experimental, int[]? stratum,
+        double[] otherTime, bool[] otherEvent, double[] otherExperimental, int[]? otherStratum) =>
+        MemoryMarshal.Cast<double, long>(time).SequenceEqual(MemoryMarshal.Cast<double, long>(otherTime))
+        && hadEvent.AsSpan().SequenceEqual(otherEvent)
+        && MemoryMarshal.Cast<double, long>(experimental).SequenceEqual(MemoryMarshal.Cast<double, long>(otherExperimental))
+        && (stratum is null ? otherStratum is null : otherStratum is not null && stratum.AsSpan().SequenceEqual(otherStratum));
+
+    /// <summary>
+    /// Whether subject <paramref name="row"/> here has exactly the data of subject <paramref name="otherRow"/> of
+    /// <paramref name="other"/>: a level made of such subjects, in the same order, gives the same fit.
+    /// </summary>
+    internal bool SameSubject(int row, SubgroupSubjects other, int otherRow) =>
+        BitConverter.DoubleToInt64Bits(Time[row]) == BitConverter.DoubleToInt64Bits(other.Time[otherRow])
+        && HadEvent[row] == other.HadEvent[otherRow]
+        && BitConverter.DoubleToInt64Bits(Experimental[row]) == BitConverter.DoubleToInt64Bits(other.Experimental[otherRow])
+        && (Stratum is null ? other.Stratum is null : other.Stratum is not null && Stratum[row] == other.Stratum[otherRow]);
 
     private static void ValidateComparison(TreatmentComparison comparison)
     {

@@ -118,8 +118,40 @@ public static class StudyViewQueries
         var which = ViewQuery.TimeToEventEndpoint(endpoint, scope.Protocol, errors);
         var pair = Pairs(arm ?? "", reference, scope.Protocol, errors, arm is null)?.First();
         if (errors.Count > 0) return ViewAnswer<SubgroupsView>.Refused(errors);
-        return ViewAnswer<SubgroupsView>.Answered(SubgroupForest.Compute(scope.Outcomes, scope.Protocol, which!.Code, pair!.Value.Arm, pair.Value.Reference,
-            scope.AsOf, scope.DataCut, ct));
+        var (experimental, against) = pair!.Value;
+        var key = $"{scope.Study.Id}/{scope.Study.ProtocolVersion}/{which!.Code}/{experimental.Label}/{against.Label}/{scope.AsOf:O}/{scope.DataCut:O}";
+        var (view, kept) = SubgroupForest.Compute(scope.Outcomes, scope.Protocol, which.Code, experimental, against, scope.AsOf, scope.DataCut,
+            Forests.Find(key), ct);
+        Forests.Keep(key, kept);
+        return ViewAnswer<SubgroupsView>.Answered(view);
+    }
+
+    // The forests computed last with their fits: the same forest after an entry fits again only what the entry changed.
+    private static readonly RecentForests Forests = new();
+
+    /// <summary>
+    /// The last forests computed, by study, protocol version, endpoint, comparison, moment and cut: two, as a forest at
+    /// 100 000 patients keeps ~3.6 MB (its subjects' times, events, arms, order and layout, and each one's group per variable).
+    /// </summary>
+    private sealed class RecentForests
+    {
+        private const int Kept = 2;
+        private readonly List<(string Key, KeptForest Forest)> _recent = [];
+
+        public KeptForest? Find(string key)
+        {
+            lock (_recent) return _recent.FirstOrDefault(r => r.Key == key).Forest;
+        }
+
+        public void Keep(string key, KeptForest forest)
+        {
+            lock (_recent)
+            {
+                _recent.RemoveAll(r => r.Key == key);
+                _recent.Insert(0, (key, forest));
+                if (_recent.Count > Kept) _recent.RemoveAt(Kept);
+            }
+        }
     }
 
     public static ViewAnswer<BaselineView> Baseline(StudyViewScope scope, string? arms, CancellationToken ct) =>

@@ -12,6 +12,21 @@ public sealed record SubgroupsView(string Endpoint, string Arm, string Reference
     PopulationView Population, DateTimeOffset? AsOf, DateOnly? DataCut);
 
 /// <summary>
+/// A forest's fits with the subjects they were fitted from, kept for the same forest at a later position (after an
+/// entry): the next computation takes every fit whose inputs are exactly the same, so its answer is a fresh one's.
+/// </summary>
+public sealed class KeptForest
+{
+    internal KeptForest(SubgroupSubjects? subjects, IReadOnlyDictionary<string, KeptSubgroupAnalysis> variables) =>
+        (Subjects, Variables) = (subjects, variables);
+
+    internal SubgroupSubjects? Subjects { get; }
+
+    /// <summary>Each variable's analysis, by the variable's key.</summary>
+    internal IReadOnlyDictionary<string, KeptSubgroupAnalysis> Variables { get; }
+}
+
+/// <summary>
 /// The forest plot's data: the HR within each group of each subgroup variable (the analysis plan's, else every
 /// groupable dictionary variable), and the treatment × subgroup interaction p.
 /// </summary>
@@ -23,7 +38,16 @@ public static class SubgroupForest
             : protocol.GroupableVariables.ToList();
 
     public static SubgroupsView Compute(IReadOnlyList<PatientOutcome> outcomes, Protocol protocol, string endpoint, ArmGroup arm, ArmGroup reference,
-        DateTimeOffset? asOf, DateOnly? dataCut, CancellationToken ct = default)
+        DateTimeOffset? asOf, DateOnly? dataCut, CancellationToken ct = default) =>
+        Compute(outcomes, protocol, endpoint, arm, reference, asOf, dataCut, kept: null, ct).View;
+
+    /// <summary>
+    /// The forest, taking from <paramref name="kept"/> (this forest computed at an earlier position) every fit whose
+    /// subjects' data are exactly the same (<see cref="SubgroupAnalysis.Analyze(SubgroupSubjects, string, IReadOnlyList{string}, IReadOnlyList{string}?, KeptSubgroupAnalysis?)"/>),
+    /// and what to keep for the next.
+    /// </summary>
+    public static (SubgroupsView View, KeptForest Kept) Compute(IReadOnlyList<PatientOutcome> outcomes, Protocol protocol, string endpoint, ArmGroup arm,
+        ArmGroup reference, DateTimeOffset? asOf, DateOnly? dataCut, KeptForest? kept, CancellationToken ct = default)
     {
         ct.ThrowIfCancellationRequested();
         // One pass over the study's patients: who the forest is about, and the analysed.
@@ -56,7 +80,7 @@ public static class SubgroupForest
         string? unfitSubjects = null;
         try
         {
-            subjects = SubgroupSubjects.Of(times, events, arms, new TreatmentComparison(arm.Arms.ToList(), reference.Arms.ToList()));
+            subjects = SubgroupSubjects.Of(times, events, arms, new TreatmentComparison(arm.Arms.ToList(), reference.Arms.ToList()), kept: kept?.Subjects);
         }
         catch (ArgumentException unfit)
         {
@@ -69,11 +93,11 @@ public static class SubgroupForest
         var groups = VariableGroups.OrUnknown(rows, subgroupVariables);
         // Each variable's Cox models (one per level, and the two of the interaction test) are its own: the variables are
         // fitted on every core. Cancellation is observed before each variable's.
-        var answers = new (List<string> Levels, SubgroupAnalysisResult? Result, string? Unfit)[subgroupVariables.Count];
+        var answers = new (List<string> Levels, KeptSubgroupAnalysis? Result, string? Unfit)[subgroupVariables.Count];
         Parallel.For(0, subgroupVariables.Count, new ParallelOptions { CancellationToken = ct }, v =>
         {
             var (variable, labels) = (subgroupVariables[v], groups[v]);
-            var recorded = labels.ToHashSet();
+            var recorded = Recorded(labels);
             var levels = DataDictionary.GroupLabels(variable).Concat(MissingCodes.All.Select(MissingCodes.Label)).Distinct().Where(recorded.Contains).ToList();
             if (levels.Count == 0 || subjects is null)
             {
@@ -82,7 +106,7 @@ public static class SubgroupForest
             }
             try
             {
-                answers[v] = (levels, SubgroupAnalysis.Analyze(subjects, variable.Key, labels, levels), null);
+                answers[v] = (levels, SubgroupAnalysis.Analyze(subjects, variable.Key, labels, levels, kept?.Variables.GetValueOrDefault(variable.Key)), null);
             }
             catch (ArgumentException unfit)
             {
@@ -94,8 +118,9 @@ public static class SubgroupForest
         var variables = new List<SubgroupVariableView>();
         for (var v = 0; v < subgroupVariables.Count; v++)
         {
-            var (variable, (levels, result, unfit)) = (subgroupVariables[v], answers[v]);
+            var (variable, (levels, analysis, unfit)) = (subgroupVariables[v], answers[v]);
             if (levels.Count == 0) continue;
+            var result = analysis?.Result;
             if (result is not null)
             {
                 overall ??= Row(result.Overall) with { Level = "All patients" };
@@ -105,6 +130,24 @@ public static class SubgroupForest
                 levels.Select(l => new SubgroupRowView(l, groups[v].Count(x => x == l), 0, null, null, null, null, unfit)).ToList()));
         }
         overall ??= new SubgroupRowView("All patients", rows.Count, events.Count(e => e), null, null, null, null, "No analysable patients or no events.");
-        return new SubgroupsView(endpoint, arm.Label, reference.Label, overall, variables, population, asOf, dataCut);
+        var view = new SubgroupsView(endpoint, arm.Label, reference.Label, overall, variables, population, asOf, dataCut);
+        var fitted = new Dictionary<string, KeptSubgroupAnalysis>();
+        for (var v = 0; v < subgroupVariables.Count; v++)
+            if (answers[v].Result is { } analysis) fitted[subgroupVariables[v].Key] = analysis;
+        return (view, new KeptForest(subjects, fitted));
+    }
+
+    /// <summary>The labels present; equal labels are mostly the same string, so each run of one is hashed once.</summary>
+    private static HashSet<string> Recorded(string[] labels)
+    {
+        var recorded = new HashSet<string>();
+        string? last = null;
+        foreach (var label in labels)
+        {
+            if (ReferenceEquals(label, last)) continue;
+            recorded.Add(label);
+            last = label;
+        }
+        return recorded;
     }
 }
