@@ -53,6 +53,7 @@ public static class SubgroupForest
         // One pass over the study's patients: who the forest is about, and the analysed.
         var counted = new PopulationCount();
         var rows = new List<PatientOutcome>();
+        var rowTimes = new List<TimeToEvent>();
         foreach (var o in outcomes)
         {
             if (o.Arm is null)
@@ -61,36 +62,42 @@ public static class SubgroupForest
                 continue;
             }
             if (!arm.Contains(o) && !reference.Contains(o)) continue;
-            var reason = SurvivalCurves.ExcludedFrom(o, endpoint);
+            var time = o.Time(endpoint);
+            var reason = SurvivalCurves.ExcludedFrom(o, endpoint, time);
             counted.Add(reason);
-            if (reason is null) rows.Add(o);
+            if (reason is not null) continue;
+            rows.Add(o);
+            rowTimes.Add(time!);
         }
         var population = counted.View();
         var times = new double[rows.Count];
         var events = new bool[rows.Count];
         var arms = new string[rows.Count];
-        for (var i = 0; i < rows.Count; i++)
-        {
-            var time = rows[i].Time(endpoint)!;
-            (times[i], events[i], arms[i]) = (time.Days, time.Event, rows[i].Arm!);
-        }
+        for (var i = 0; i < rows.Count; i++) (times[i], events[i], arms[i]) = (rowTimes[i].Days, rowTimes[i].Event, rows[i].Arm!);
 
-        // The patients are checked and sorted by time once for every subgroup variable, and the overall effect fitted once.
+        // The patients are checked and sorted by time once for every subgroup variable, and the overall effect fitted once,
+        // while each patient's groups are found: neither needs the other.
         SubgroupSubjects? subjects = null;
         string? unfitSubjects = null;
-        try
-        {
-            subjects = SubgroupSubjects.Of(times, events, arms, new TreatmentComparison(arm.Arms.ToList(), reference.Arms.ToList()), kept: kept?.Subjects);
-        }
-        catch (ArgumentException unfit)
-        {
-            unfitSubjects = unfit.Message;
-        }
+        var subgroupVariables = Variables(protocol);
+        string[][] groups = [];
+        Parallel.Invoke(new ParallelOptions { CancellationToken = ct },
+            () =>
+            {
+                try
+                {
+                    subjects = SubgroupSubjects.Of(times, events, arms, new TreatmentComparison(arm.Arms.ToList(), reference.Arms.ToList()), kept: kept?.Subjects);
+                    if (subgroupVariables.Count > 0) _ = subjects.Overall;
+                }
+                catch (ArgumentException unfit)
+                {
+                    unfitSubjects = unfit.Message;
+                }
+            },
+            () => groups = VariableGroups.OrUnknown(rows, subgroupVariables));
 
         SubgroupRowView Row(TreatmentEffect e) => new(e.Label, e.Subjects, e.Events, e.HazardRatio, e.HazardRatioLower, e.HazardRatioUpper, e.P, e.NotEstimableReason);
 
-        var subgroupVariables = Variables(protocol);
-        var groups = VariableGroups.OrUnknown(rows, subgroupVariables);
         // Each variable's Cox models (one per level, and the two of the interaction test) are its own: the variables are
         // fitted on every core. Cancellation is observed before each variable's.
         var answers = new (List<string> Levels, KeptSubgroupAnalysis? Result, string? Unfit)[subgroupVariables.Count];

@@ -68,8 +68,11 @@ public static class SurvivalCurves
     }
 
     /// <summary>Why a patient is not in an endpoint's analysis: excluded from every analysis, or (DOR) not a responder.</summary>
-    public static string? ExcludedFrom(PatientOutcome outcome, string endpoint) =>
-        outcome.ExcludedBecause ?? (outcome.Time(endpoint) is null ? NoTime(endpoint) : null);
+    public static string? ExcludedFrom(PatientOutcome outcome, string endpoint) => ExcludedFrom(outcome, endpoint, outcome.Time(endpoint));
+
+    /// <param name="time">The patient's time for the endpoint, looked up already (a view that reads it too looks it up once).</param>
+    public static string? ExcludedFrom(PatientOutcome outcome, string endpoint, TimeToEvent? time) =>
+        outcome.ExcludedBecause ?? (time is null ? NoTime(endpoint) : null);
 
     /// <summary>Why a patient with no time for the endpoint is not in its analysis.</summary>
     private static string NoTime(string endpoint) => endpoint == "dor" ? "not a responder (DOR counts responders only)" : $"no {endpoint} time";
