@@ -75,9 +75,7 @@ public static class RegistryHost
         services.AddProblemDetails();
         services.ConfigureHttpJsonOptions(o => ConfigureJson(o.SerializerOptions));
         services.AddRegistryApiReference();
-        services.AddHealthChecks()
-            .AddCheck<DatabaseHealthCheck>("event-store")
-            .AddCheck<StudyViewsReadiness>("study-views", tags: [StudyViewsReadiness.Tag]);
+        services.AddHealthChecks().AddCheck<DatabaseHealthCheck>("event-store");
     }
 
     public static void UseRegistry(this WebApplication app)
@@ -100,8 +98,8 @@ public static class RegistryHost
         app.MapRegistryApiReference();
         // Liveness (/health: the database) apart from readiness (/health/ready: that too, and the study views warmed), so
         // a balancer can hold traffic off a starting node without an orchestrator restarting it as dead.
-        app.MapHealthChecks("/health", new HealthCheckOptions { ResponseWriter = WriteHealthAsync, Predicate = c => !c.Tags.Contains(StudyViewsReadiness.Tag) }).AllowAnonymous();
-        app.MapHealthChecks("/health/ready", new HealthCheckOptions { ResponseWriter = WriteHealthAsync }).AllowAnonymous();
+        app.MapHealthChecks("/health", new HealthCheckOptions { ResponseWriter = WriteHealthAsync }).AllowAnonymous();
+        app.MapGet("/health/ready", ReadyAsync).AllowAnonymous().ExcludeFromDescription();
         app.MapStaticAssets();
         app.MapRazorComponents<App>();
         app.MapSignOut();
@@ -149,6 +147,25 @@ public static class RegistryHost
         context.Response.ContentType = "text/plain; charset=utf-8";
         var reasons = report.Entries.Values.Where(e => e.Status != HealthStatus.Healthy && !string.IsNullOrEmpty(e.Description)).Select(e => e.Description);
         return context.Response.WriteAsync(report.Status == HealthStatus.Healthy ? "Healthy" : $"{report.Status}: {string.Join(" ", reasons)}".TrimEnd(' ', ':'));
+    }
+
+    /// <summary>
+    /// 503 saying what the warm-up waits for until the study views are warmed, then what <c>/health</c> answers. Not a
+    /// health check of its own: the health service logs every unhealthy check as an error, and a start is not one.
+    /// </summary>
+    private static async Task ReadyAsync(HttpContext context, StudyViewsWarmUp warmUp, HealthCheckService health)
+    {
+        context.Response.Headers.CacheControl = "no-store, no-cache";
+        if (warmUp.Pending is { } pending)
+        {
+            context.Response.StatusCode = StatusCodes.Status503ServiceUnavailable;
+            context.Response.ContentType = "text/plain; charset=utf-8";
+            await context.Response.WriteAsync($"Unhealthy: warming the study views: {pending}.");
+            return;
+        }
+        var report = await health.CheckHealthAsync(context.RequestAborted);
+        context.Response.StatusCode = report.Status == HealthStatus.Unhealthy ? StatusCodes.Status503ServiceUnavailable : StatusCodes.Status200OK;
+        await WriteHealthAsync(context, report);
     }
 
     private static void Log(this ILogger logger, string message) => logger.LogInformation("{Message}", message);
