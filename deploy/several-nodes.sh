@@ -17,25 +17,25 @@ export DOTNET_GCgen0size="${DOTNET_GCgen0size:-0x1000000}"
 export Registry__DataDirectory="$data" Registry__Projections__Distribution=wolverine
 pids=()
 trap 'kill "${pids[@]}" 2>/dev/null; wait' INT TERM EXIT
-for n in $(seq 1 "$nodes"); do
-  url="http://127.0.0.1:$((port + n - 1))"
-  dotnet src/Registry.Api/bin/Release/net10.0/Registry.Api.dll --urls "$url" >"$data/node-$n.log" 2>&1 &
-  pids+=($!)
-  # One at a time: the first node creates the schema and (without a connection string) starts the cluster.
-  until curl -sf "$url/health" >/dev/null; do
-    kill -0 "${pids[-1]}" 2>/dev/null || { echo "Node $n exited; see $data/node-$n.log" >&2; exit 1; }
+url() { echo "http://127.0.0.1:$((port + $1 - 1))"; }
+# Until node N answers 200 at PATH; stops everything if the node exited.
+answers() {
+  until curl -sf "$(url "$1")$2" >/dev/null; do
+    kill -0 "${pids[$(($1 - 1))]}" 2>/dev/null || { echo "Node $1 exited; see $data/node-$1.log" >&2; exit 1; }
     sleep 1
   done
-  echo "Node $n serving on $url (log: $data/node-$n.log)"
+}
+for n in $(seq 1 "$nodes"); do
+  dotnet src/Registry.Api/bin/Release/net10.0/Registry.Api.dll --urls "$(url "$n")" >"$data/node-$n.log" 2>&1 &
+  pids+=($!)
+  # One at a time: the first node creates the schema and (without a connection string) starts the cluster.
+  answers "$n" /health
+  echo "Node $n serving on $(url "$n") (log: $data/node-$n.log)"
 done
 # Ready once each has warmed its study views: what a load balancer's health check on /health/ready waits for.
 for n in $(seq 1 "$nodes"); do
-  url="http://127.0.0.1:$((port + n - 1))"
-  until curl -sf "$url/health/ready" >/dev/null; do
-    kill -0 "${pids[$((n - 1))]}" 2>/dev/null || { echo "Node $n exited; see $data/node-$n.log" >&2; exit 1; }
-    sleep 1
-  done
-  echo "Node $n ready ($url/health/ready: its study views warmed)"
+  answers "$n" /health/ready
+  echo "Node $n ready ($(url "$n")/health/ready: its study views warmed)"
 done
 echo "Projections are assigned by the elected leader; see the logs' 'Successfully started agent' lines. Ctrl-C stops every node."
 wait
