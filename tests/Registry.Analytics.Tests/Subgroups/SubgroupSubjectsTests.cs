@@ -1,5 +1,6 @@
 using Registry.Analytics.Cox;
 using Registry.Analytics.Subgroups;
+using static Registry.Analytics.Tests.Subgroups.TiedSubjects;
 
 namespace Registry.Analytics.Tests.Subgroups;
 
@@ -9,17 +10,6 @@ namespace Registry.Analytics.Tests.Subgroups;
 /// </summary>
 public class SubgroupSubjectsTests
 {
-    // 240 subjects: heavy ties (times 1–15 days), two strata, an arm on neither side (X), and ECOG 3 only in arm A.
-    private const int N = 240;
-    private static readonly Random Draws = new(20261205);
-    private static readonly string[] Arm = Enumerable.Range(0, N).Select(i => i % 7 == 0 ? "X" : Draws.Next(2) == 0 ? "A" : "B").ToArray();
-    private static readonly double[] Time = Enumerable.Range(0, N).Select(_ => 1.0 + Draws.Next(15)).ToArray();
-    private static readonly bool[] Died = Enumerable.Range(0, N).Select(i => Draws.NextDouble() < (Arm[i] == "A" ? 0.5 : 0.65)).ToArray();
-    private static readonly string[] Site = Enumerable.Range(0, N).Select(_ => $"s{1 + Draws.Next(3)}").ToArray();
-    private static readonly string[] Age = Enumerable.Range(0, N).Select(_ => Draws.Next(2) == 0 ? "<65" : "≥65").ToArray();
-    private static readonly string[] Ecog = Enumerable.Range(0, N).Select(i => Arm[i] == "A" && i % 10 == 1 ? "3" : $"{Draws.Next(3)}").ToArray();
-    private static readonly string[] Stratum = Enumerable.Range(0, N).Select(_ => Draws.Next(2) == 0 ? "low" : "high").ToArray();
-
     public static TheoryData<bool, CoxTies> Layouts => new() { { false, CoxTies.Efron }, { true, CoxTies.Efron }, { true, CoxTies.Breslow } };
 
     [Theory]
