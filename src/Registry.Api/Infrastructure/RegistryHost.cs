@@ -50,6 +50,9 @@ public static class RegistryHost
         // Once the projections have caught up after start, the studies' view sets are read ahead of their first request.
         services.AddSingleton(new StudyViewsWarmUp(WarmingStudyViews.WarmsOnStart(builder.Configuration)));
         services.AddHostedService<WarmingStudyViews>();
+        // Maturity's first answer per question reads every chart: the dashboard waits for it only so long.
+        services.AddSingleton(sp => new MaturityRuns(sp.GetRequiredService<IDocumentStore>(), sp.GetRequiredService<IHostApplicationLifetime>(),
+            MaturityRuns.WaitFrom(builder.Configuration)));
 
         builder.Host.UseWolverine(options =>
         {

@@ -61,9 +61,9 @@ public sealed class WarmingStudyViews(IDocumentStore store, StudyViewsWarmUp war
 
     /// <summary>
     /// Each study's current view, largest study first, while the sets fit in <see cref="StudyScopes.MaximumBytesKept"/>;
-    /// then, room left, each study's read-your-write set (<c>consistent=true</c>, and maturity's recording span); then
-    /// the default answers of the dashboard's views of the current sets kept, and their Kaplan–Meier and forest figures
-    /// (SVG), so those first requests answer from what is kept. A study that does not fit is left to its first request:
+    /// then, room left, each study's read-your-write set (<c>consistent=true</c>, which the dashboard reads, and
+    /// maturity's recording span); then the default answers of the views of every set kept, and their Kaplan–Meier and
+    /// forest figures (SVG), so those first requests and the dashboard's first load answer from what is kept. A study that does not fit is left to its first request:
     /// reading it would only drop a set read before it.
     /// Maturity is not computed ahead: its pass over every chart, on top of the kept sets, took the view load's peak
     /// resident memory at 100 000 patients from 473 to 563 MB (docs/performance.md, "Views, sixth round").
@@ -78,17 +78,16 @@ public sealed class WarmingStudyViews(IDocumentStore store, StudyViewsWarmUp war
             studies.Add((study, await session.Query<PatientOutcomeRow>().CountAsync(r => r.StudyId == study.Id, ct)));
         var largestFirst = studies.Where(s => s.Patients > 0).OrderByDescending(s => s.Patients).ThenBy(s => s.Study.Id).ToList();
         var room = scopes.MaximumBytesKept - (long)scopes.Kept.Patients * StudyScopes.BytesPerPatient;
-        var current = new List<StudyViewScope>();
+        var kept = new List<StudyViewScope>();
         foreach (var derived in new[] { false, true })
             foreach (var (study, patients) in largestFirst)
             {
                 var bytes = (long)patients * StudyScopes.BytesPerPatient;
                 if (bytes > room) continue;
                 room -= bytes;
-                if (derived) await scopes.DerivedAsync(session, study, null, null, ct);
-                else current.Add(await scopes.CurrentAsync(session, study, ct));
+                kept.Add(derived ? await scopes.DerivedAsync(session, study, null, null, ct) : await scopes.CurrentAsync(session, study, ct));
             }
-        foreach (var scope in current)
+        foreach (var scope in kept)
         {
             // Answers are kept beside their scope; a refusal (a single-arm study has no comparison) is simply not kept.
             if (StudyViewQueries.Survival(scope, null, null, null, null, ct).View is { } survival)

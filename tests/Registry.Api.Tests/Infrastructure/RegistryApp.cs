@@ -44,6 +44,8 @@ public class RegistryApp : IAsyncLifetime
         builder.UseSetting("Registry:FirstAdmin", "false");
         // Tests count and compare kept view sets: none is read ahead behind their back.
         builder.UseSetting(WarmingStudyViews.Setting, "false");
+        // Pages under test show maturity however loaded the machine; the dashboard's bounded wait has its own test.
+        builder.UseSetting(MaturityRuns.WaitSetting, "600");
         // A test class asks one user's views far faster than a person could; the limits have their own tests (RateLimitTests).
         builder.UseSetting("Registry:RateLimits:Burst", "100000");
         builder.UseSetting("Registry:RateLimits:PerMinute", "100000");
