@@ -55,7 +55,7 @@ public static class GettingPlotsEndpoint
     [EndpointName("plotMaturitySvg"), EndpointSummary("Events and follow-up over data cuts (SVG)")]
     [ProducesResponseType<string>(200, "image/svg+xml")]
     public static Task<IResult> MaturitySvg(Guid studyId, string? endpoint, string? arm, string? reference, string? every,
-        IQuerySession session, CancellationToken ct) => Maturity(PlotFormat.Svg, studyId, endpoint, arm, reference, every, session, ct);
+        MaturityRuns runs, CancellationToken ct) => Maturity(PlotFormat.Svg, studyId, endpoint, arm, reference, every, runs, ct);
 
     [WolverineGet("/api/studies/{studyId}/plots/maturity.png")]
     [Authorize(Roles = StudyViewRoutes.Readers)]
@@ -63,7 +63,7 @@ public static class GettingPlotsEndpoint
     [EndpointName("plotMaturityPng"), EndpointSummary("Events and follow-up over data cuts (PNG)")]
     [ProducesResponseType<byte[]>(200, "image/png")]
     public static Task<IResult> MaturityPng(Guid studyId, string? endpoint, string? arm, string? reference, string? every,
-        IQuerySession session, CancellationToken ct) => Maturity(PlotFormat.Png, studyId, endpoint, arm, reference, every, session, ct);
+        MaturityRuns runs, CancellationToken ct) => Maturity(PlotFormat.Png, studyId, endpoint, arm, reference, every, runs, ct);
 
     private static async Task<IResult> KaplanMeier(PlotFormat format, Guid studyId, string? endpoint, string? arms, bool? ci, string? asOf, string? dataCut,
         string? unit, string? landmarks, bool? consistent, IQuerySession session, CancellationToken ct)
@@ -86,9 +86,9 @@ public static class GettingPlotsEndpoint
     }
 
     private static async Task<IResult> Maturity(PlotFormat format, Guid studyId, string? endpoint, string? arm, string? reference, string? every,
-        IQuerySession session, CancellationToken ct)
+        MaturityRuns runs, CancellationToken ct)
     {
-        var (maturity, study) = await StudyViewQueries.MaturityAsync(studyId, endpoint, arm, reference, every, session, ct);
+        var (maturity, study) = await runs.AnswerAsync(new MaturityQuestion(studyId, endpoint, arm, reference, every), ct);
         return maturity.View is null ? maturity.Refusal!.ToResult() : Image(StudyViewQueries.MaturityFigure(maturity.View, study!.Code, format, ct), format);
     }
 

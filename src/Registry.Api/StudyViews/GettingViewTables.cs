@@ -93,9 +93,9 @@ public static class GettingViewTablesEndpoint
     [EndpointName("exportMaturityCsv"), EndpointSummary("Maturity at successive data cuts, as CSV")]
     [ProducesResponseType<string>(200, "text/csv")]
     public static async Task<IResult> Maturity(Guid studyId, string? endpoint, string? arm, string? reference, string? every,
-        IQuerySession session, CancellationToken ct)
+        MaturityRuns runs, CancellationToken ct)
     {
-        var (maturity, study) = await StudyViewQueries.MaturityAsync(studyId, endpoint, arm, reference, every, session, ct);
+        var (maturity, study) = await runs.AnswerAsync(new MaturityQuestion(studyId, endpoint, arm, reference, every), ct);
         return maturity.View is not { } view ? maturity.Refusal!.ToResult()
             : Results.Stream(body => StudyViewCsv.MaturityAsync(view, body, ct), CsvType, $"{study!.Code}-maturity.csv");
     }

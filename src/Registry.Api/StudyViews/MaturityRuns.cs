@@ -1,17 +1,18 @@
 using System.Collections.Concurrent;
 using Marten;
+using Registry.Domain.Studies;
 using Registry.Projections.StudyViews;
 
 namespace Registry.Api.StudyViews;
 
-/// <summary>A maturity question as the dashboard's pickers give it (null: the view's default).</summary>
+/// <summary>A maturity question as the routes' query and the dashboard's pickers give it (null: the view's default).</summary>
 public sealed record MaturityQuestion(Guid StudyId, string? Endpoint, string? Arm, string? Reference, string? Every);
 
 /// <summary>
-/// Maturity answered apart from the page that asks. A question's first answer reads every chart at every cut (seconds
-/// at 100 000 patients), so the dashboard waits for it only <see cref="DashboardWait"/>, shows everything else, and the
-/// answer is kept by <see cref="StudyScopes"/> for the next load. A question being answered is computed once however
-/// many pages ask it meanwhile: two passes over every chart side by side would only double the memory.
+/// Maturity answered apart from the request that asks. A question's first answer reads every chart at every cut
+/// (seconds at 100 000 patients), so the dashboard waits for it only a while (<see cref="WaitSetting"/>), shows everything else,
+/// and the answer is kept by <see cref="StudyScopes"/> for the next load. A question being answered is computed once
+/// however many pages and routes ask it meanwhile: two passes over every chart side by side would only double the memory.
 /// </summary>
 public sealed class MaturityRuns(IDocumentStore store, IHostApplicationLifetime lifetime, TimeSpan dashboardWait)
 {
@@ -20,29 +21,34 @@ public sealed class MaturityRuns(IDocumentStore store, IHostApplicationLifetime 
 
     public static TimeSpan WaitFrom(IConfiguration configuration) => TimeSpan.FromSeconds(configuration.GetValue(WaitSetting, 1.0));
 
-    public TimeSpan DashboardWait => dashboardWait;
+    private readonly ConcurrentDictionary<MaturityQuestion, Lazy<Task<(ViewAnswer<MaturityView> Answer, Study? Study)>>> _running = new();
 
-    private readonly ConcurrentDictionary<MaturityQuestion, Lazy<Task<ViewAnswer<MaturityView>>>> _running = new();
+    /// <summary>The answer, and the study asked about (null when none is registered), however long it takes.</summary>
+    public Task<(ViewAnswer<MaturityView> Answer, Study? Study)> AnswerAsync(MaturityQuestion question, CancellationToken ct) =>
+        Running(question).WaitAsync(ct);
 
-    /// <summary>The answer if it is in within <see cref="DashboardWait"/>, else null while it goes on being computed.</summary>
+    /// <summary>The answer if it is in within the dashboard's wait, else null while it goes on being computed.</summary>
     public async Task<ViewAnswer<MaturityView>?> WithinWaitAsync(MaturityQuestion question, CancellationToken ct)
     {
-        var run = _running.GetOrAdd(question, q => new Lazy<Task<ViewAnswer<MaturityView>>>(() => AnswerAsync(q))).Value;
+        var run = Running(question);
         if (!run.IsCompleted) await Task.WhenAny(run, Task.Delay(dashboardWait, ct));
         ct.ThrowIfCancellationRequested();
-        return run.IsCompleted ? await run : null;
+        return run.IsCompleted ? (await run).Answer : null;
     }
 
+    private Task<(ViewAnswer<MaturityView> Answer, Study? Study)> Running(MaturityQuestion question) =>
+        _running.GetOrAdd(question, q => new(() => ComputeAsync(q))).Value;
+
     /// <summary>The question answered on a session of its own, until the registry stops rather than until the page that asked goes.</summary>
-    private async Task<ViewAnswer<MaturityView>> AnswerAsync(MaturityQuestion question)
+    private async Task<(ViewAnswer<MaturityView> Answer, Study? Study)> ComputeAsync(MaturityQuestion question)
     {
         try
         {
-            // Off the asking page's thread, so its wait starts at once.
+            // Off the asking request's thread, so its wait starts at once.
             await Task.Yield();
             await using var session = store.QuerySession();
-            return (await StudyViewQueries.MaturityAsync(question.StudyId, question.Endpoint, question.Arm, question.Reference, question.Every,
-                session, lifetime.ApplicationStopping)).Answer;
+            return await StudyViewQueries.MaturityAsync(question.StudyId, question.Endpoint, question.Arm, question.Reference, question.Every,
+                session, lifetime.ApplicationStopping);
         }
         finally
         {

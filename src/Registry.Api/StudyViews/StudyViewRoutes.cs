@@ -96,6 +96,6 @@ public static class StudyViewRoutes
     [EndpointName("getMaturity"), EndpointSummary("Events and follow-up at successive data cuts (maturity)")]
     [ProducesResponseType<MaturityView>(200)]
     public static async Task<IResult> Maturity(Guid studyId, string? endpoint, string? arm, string? reference, string? every,
-        IQuerySession session, CancellationToken ct) =>
-        (await StudyViewQueries.MaturityAsync(studyId, endpoint, arm, reference, every, session, ct)).Answer.ToResult();
+        MaturityRuns runs, CancellationToken ct) =>
+        (await runs.AnswerAsync(new MaturityQuestion(studyId, endpoint, arm, reference, every), ct)).Answer.ToResult();
 }
