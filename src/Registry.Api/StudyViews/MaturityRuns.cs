@@ -37,15 +37,14 @@ public sealed class MaturityRuns(IDocumentStore store, IHostApplicationLifetime 
     }
 
     private Task<(ViewAnswer<MaturityView> Answer, Study? Study)> Running(MaturityQuestion question) =>
-        _running.GetOrAdd(question, q => new(() => ComputeAsync(q))).Value;
+        // On the thread pool: a page's renderer context would otherwise run the pass, and the page could not stop waiting.
+        _running.GetOrAdd(question, q => new(() => Task.Run(() => ComputeAsync(q)))).Value;
 
     /// <summary>The question answered on a session of its own, until the registry stops rather than until the page that asked goes.</summary>
     private async Task<(ViewAnswer<MaturityView> Answer, Study? Study)> ComputeAsync(MaturityQuestion question)
     {
         try
         {
-            // Off the asking request's thread, so its wait starts at once.
-            await Task.Yield();
             await using var session = store.QuerySession();
             return await StudyViewQueries.MaturityAsync(question.StudyId, question.Endpoint, question.Arm, question.Reference, question.Every,
                 session, lifetime.ApplicationStopping);
