@@ -7,6 +7,7 @@ using Registry.Api.Infrastructure;
 using Registry.Api.StudyViews;
 using Registry.Api.Tests.Infrastructure;
 using Registry.Demo;
+using Registry.Projections.StudyViews;
 
 namespace Registry.Api.Tests.Web;
 
@@ -36,7 +37,9 @@ public sealed class InvestigatorMaturityWaitTests(ImpatientDashboardApp app) : I
     {
         using var browser = await BrowserSession.SignedInAsync(app, Roles.Investigator);
         var dashboard = $"/studies/{app.StudyId}/dashboard";
-        // The page's own set is read first, so only maturity's pass over the charts is held up below.
+        // The page's own set is read first, once the async daemon has passed every event (else the set re-derives the
+        // patients above its mark from their charts): only maturity's pass over the charts is held up below.
+        await ProjectedToTheLastEventAsync();
         await browser.Client.GetStringAsync($"/api/studies/{app.StudyId}/survival?consistent=true");
 
         BrowserSession.Page page;
@@ -66,5 +69,17 @@ public sealed class InvestigatorMaturityWaitTests(ImpatientDashboardApp app) : I
         var api = JsonDocument.Parse(await browser.Client.GetStringAsync($"/api/studies/{app.StudyId}/maturity")).RootElement;
         Assert.Equal(api.GetProperty("cuts").GetArrayLength(), InvestigatorDashboardTests.Rows(page, "maturity").Count);
         Assert.Null(page.Document.QuerySelector("#maturity-title + p[role=status]"));
+    }
+
+    private async Task ProjectedToTheLastEventAsync()
+    {
+        await using var connection = new NpgsqlConnection(app.ConnectionString);
+        await connection.OpenAsync();
+        var schema = EventStoreConfiguration.Schema;
+        await using var behind = new NpgsqlCommand(
+            $"select coalesce((select max(seq_id) from {schema}.mt_events), 0) > coalesce((select max(last_seq_id) from {schema}.mt_event_progression " +
+            $"where name in ('{StudyScopes.HighWaterMark}', '{StudyScopes.OutcomeRowsProgression}')), 0)", connection);
+        var deadline = DateTime.UtcNow.AddSeconds(60);
+        while ((bool)(await behind.ExecuteScalarAsync())! && DateTime.UtcNow < deadline) await Task.Delay(100);
     }
 }
