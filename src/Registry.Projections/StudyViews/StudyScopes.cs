@@ -184,7 +184,8 @@ public sealed class StudyScopes
     /// <summary>
     /// The comparison at each cut over the study's recording span, or null when the step makes more than
     /// <see cref="MaturityTimeline.MaximumCuts"/> cuts. A cut's point is kept until an event recorded at or before its
-    /// moment arrives, so after a write today only today's cut is recomputed.
+    /// moment arrives, so after a write today only today's cut is recomputed; a new cut whose record is provably an
+    /// earlier kept cut's (<see cref="SameAsEarlierCutsAsync"/>) takes that cut's point.
     /// </summary>
     public async Task<IReadOnlyList<MaturityPoint>?> MaturityAsync(IQuerySession session, Study study, string endpoint, ArmGroup arm, ArmGroup reference,
         (int Months, int Days) step, CancellationToken ct)
@@ -196,10 +197,24 @@ public sealed class StudyScopes
 
         var question = $"{endpoint}|{arm.Label}:{string.Join("+", arm.Arms)}|{reference.Label}:{string.Join("+", reference.Arms)}";
         var mark = (await ReadMarkAsync(session, SafeMark, null, ct)).Mark.Sequence;
-        var kept = cuts.Select(c => _maturity.TryGetValue((study.Id, question, c), out var p) ? p : ((MaturityPoint? Point, long Mark)?)null).ToList();
-        var oldest = kept.Where(k => k is not null).Select(k => k!.Value.Mark).DefaultIfEmpty(mark).Min();
+        // Every point kept for the question, those of cuts a grown span no longer asks included: a new cut may take one.
+        var kept = _maturity.Where(k => k.Key.Study == study.Id && k.Key.Question == question).ToDictionary(k => k.Key.Cut, k => k.Value);
+        var oldest = kept.Values.Select(k => k.Mark).DefaultIfEmpty(mark).Min();
         var changedFrom = await EarliestRecordedAboveAsync(session, oldest, ct);
-        var stale = cuts.Where((c, i) => kept[i] is null || kept[i]!.Value.Mark < mark && changedFrom is { } t && t <= MaturityTimeline.AsOf(c)).ToList();
+        var holding = kept.Where(k => k.Value.Mark >= mark || changedFrom is not { } t || t > MaturityTimeline.AsOf(k.Key))
+            .ToDictionary(k => k.Key, k => k.Value.Point);
+        foreach (var cut in kept.Keys.Except(holding.Keys)) _maturity.TryRemove((study.Id, question, cut), out _);
+        // Kept points checked against the events since their mark are good up to this mark.
+        foreach (var (cut, point) in holding) _maturity[(study.Id, question, cut)] = (point, mark);
+        var stale = cuts.Where(c => !holding.ContainsKey(c)).ToList();
+
+        if (stale.Count > 0 && _entries.TryGetValue(new ScopeKey(study.Id, true, null, null), out var whole) && whole.Snapshot is { } records)
+        {
+            var taken = await SameAsEarlierCutsAsync(session, study, records, holding, stale, ct);
+            // True at the whole records' mark: the events after it are checked against each cut's moment, as any kept point's are.
+            foreach (var (cut, point) in taken) _maturity[(study.Id, question, cut)] = (point, Math.Min(records.Mark.Sequence, mark));
+            stale = stale.Except(taken.Select(t => t.Cut)).ToList();
+        }
 
         if (stale.Count > CutsRecomputedFromSets)
         {
@@ -219,14 +234,72 @@ public sealed class StudyScopes
                 _maturity[(study.Id, question, cut)] = (point, mark);
             }
         }
-        // Kept points checked against the events since their mark are good up to this mark.
-        foreach (var cut in cuts.Except(stale))
-            if (_maturity.TryGetValue((study.Id, question, cut), out var p)) _maturity[(study.Id, question, cut)] = (p.Point, Math.Max(p.Mark, mark));
         var points = cuts.Select(c => _maturity[(study.Id, question, c)].Point).OfType<MaturityPoint>().ToList();
         // The same list while no point changed, so what is kept beside it (the drawn figure) stays valid.
         var answered = _maturityAnswers.AddOrUpdate((study.Id, question, step), points,
             (_, previous) => previous.Count == points.Count && previous.Zip(points).All(p => ReferenceEquals(p.First, p.Second)) ? previous : points);
         return answered;
+    }
+
+    /// <summary>
+    /// The stale cuts whose point is an earlier kept cut's under their own date: each of the cut's patients is derived
+    /// from the same record, under the same protocol, as at the earlier cut, with no clinical date after it (so neither
+    /// cut drops a fact, ends a follow-up or leaves a patient out that the other does not). That holds when the same
+    /// protocol revision is in force at both moments, no entry of the study was recorded between them, and every record
+    /// at the earlier moment ends on or before its cut (a recording span grown by an entry today after months without one).
+    /// </summary>
+    private async Task<List<(DateOnly Cut, MaturityPoint Point)>> SameAsEarlierCutsAsync(IQuerySession session, Study study, Snapshot records,
+        IReadOnlyDictionary<DateOnly, MaturityPoint?> holding, List<DateOnly> stale, CancellationToken ct)
+    {
+        var taken = new List<(DateOnly, MaturityPoint)>();
+        var earlier = holding.Keys.Order().ToList();
+        var unchangedUntil = new Dictionary<DateOnly, DateTimeOffset?>();
+        foreach (var cut in stale)
+        {
+            var at = earlier.BinarySearch(cut);
+            if ((at < 0 ? ~at : at) - 1 is not (>= 0 and var before) || holding[earlier[before]] is not { } point) continue;
+            var source = earlier[before];
+            var (moment, then) = (MaturityTimeline.AsOf(cut), MaturityTimeline.AsOf(source));
+            if (study.RevisionAsOf(then) is not { } revision || study.RevisionAsOf(moment)?.Version != revision.Version) continue;
+            if (!unchangedUntil.TryGetValue(source, out var until)) unchangedUntil[source] = until = await UnchangedAfterCutAsync(session, study, records, source, ct);
+            if (until > moment) taken.Add((cut, point with { DataCut = cut }));
+        }
+        return taken;
+    }
+
+    /// <summary>
+    /// When the first entry of the study recorded after <paramref name="cut"/>'s moment was recorded (the latest moment
+    /// when none was), if every patient's record at that moment has no clinical date after the cut; else null. From the
+    /// whole records' dates, reading only the charts of patients with entries on both sides of the moment (or no whole
+    /// record to tell): more than <see cref="PlacedOneByOne"/> of them is not worth it, and also null.
+    /// </summary>
+    private static async Task<DateTimeOffset?> UnchangedAfterCutAsync(IQuerySession session, Study study, Snapshot records, DateOnly cut, CancellationToken ct)
+    {
+        var moment = MaturityTimeline.AsOf(cut);
+        var next = DateTimeOffset.MaxValue.UtcTicks;
+        var read = new List<Guid>();
+        foreach (var (id, patient) in records.ByPatient)
+        {
+            var record = patient.Record;
+            if (patient.Outcome is null) read.Add(id);
+            else if (record.FirstRecorded > moment.UtcTicks) next = Math.Min(next, record.FirstRecorded);
+            else if (record.LastRecorded > moment.UtcTicks) read.Add(id);
+            else if (record.Latest > cut) return null;
+            if (read.Count > PlacedOneByOne) return null;
+        }
+        if (read.Count > 0)
+        {
+            var charts = await session.LoadManyAsync<PatientChart>(ct, read);
+            if (charts.Count != read.Count) return null;
+            foreach (var chart in charts)
+            {
+                if (chart.StudyId != study.Id) return null;
+                foreach (var entry in chart.Entries)
+                    if (entry.RecordedAt > moment) next = Math.Min(next, entry.RecordedAt.UtcTicks);
+                if (chart.Timeline(moment) is { } timeline && WholeRecord.LatestOf(timeline) > cut) return null;
+            }
+        }
+        return new DateTimeOffset(next, TimeSpan.Zero);
     }
 
     private readonly ConcurrentDictionary<(Guid Study, string Question, (int Months, int Days) Step), IReadOnlyList<MaturityPoint>> _maturityAnswers = new();

@@ -19,10 +19,16 @@ public readonly record struct WholeRecord(long FirstRecorded, long LastRecorded,
         var (first, last) = (long.MaxValue, long.MinValue);
         foreach (var entry in chart.Entries)
             (first, last) = (Math.Min(first, entry.RecordedAt.UtcTicks), Math.Max(last, entry.RecordedAt.UtcTicks));
+        return new WholeRecord(first, last, LatestOf(timeline), timeline.Enrolment.EnrolledOn);
+    }
+
+    /// <summary>The latest clinical date of the record in force, enrolment included: a data cut on or after it drops no fact and censors no follow-up.</summary>
+    public static DateOnly LatestOf(PatientTimeline timeline)
+    {
         var latest = timeline.Enrolment.EnrolledOn;
         foreach (var fact in timeline.EffectiveFacts)
             if (fact.ClinicalDate > latest) latest = fact.ClinicalDate;
-        return new WholeRecord(first, last, latest, timeline.Enrolment.EnrolledOn);
+        return latest;
     }
 
     /// <summary>
