@@ -405,7 +405,28 @@ public sealed class StudyScopes
             await foreach (var chart in charts.ToAsyncEnumerable(ct))
                 if (wanted.Contains(chart.Id)) Derive(chart, study, key, byPatient, ref first, ref last, ct);
         }
-        return (InSubjectOrder(mark, study, byPatient, first, last, shared), fromCharts.Count);
+        return (fromCharts.Count <= PlacedOneByOne ? InWholeRecordsOrder(mark, study, whole, byPatient, fromCharts, first, last, shared)
+            : InSubjectOrder(mark, study, byPatient, first, last, shared), fromCharts.Count);
+    }
+
+    /// <summary>
+    /// A set taken from the whole records' set, in subject-code order without every patient sorted again (~0.14 s at
+    /// 100 000 patients): the outcomes it shares in the order the whole records' set keeps them, and the few derived from
+    /// their charts placed each by a binary search.
+    /// </summary>
+    private static Snapshot InWholeRecordsOrder(StoreMark mark, Study study, Snapshot whole, Dictionary<Guid, KeptPatient> byPatient, List<Guid> derived,
+        DateTimeOffset? first, DateTimeOffset? last, int shared)
+    {
+        var outcomes = new List<PatientOutcome>(whole.Outcomes.Count);
+        foreach (var outcome in whole.Outcomes)
+            if (byPatient.TryGetValue(outcome.PatientId, out var patient) && ReferenceEquals(patient.Outcome, outcome)) outcomes.Add(outcome);
+        foreach (var id in derived)
+            if (byPatient.TryGetValue(id, out var patient) && patient.Outcome is { } outcome && !ReferenceEquals(whole.ByPatient[id].Outcome, outcome))
+            {
+                var at = outcomes.BinarySearch(outcome, SubjectOrder);
+                outcomes.Insert(at < 0 ? ~at : at, outcome);
+            }
+        return new Snapshot(mark, study.ProtocolVersion, byPatient, outcomes, null, first, last, shared);
     }
 
     /// <summary>
