@@ -178,6 +178,11 @@ public sealed class StudyScopes
     // Each maturity point with the high-water mark it was computed at: it stays true until an event recorded at or before its cut's moment arrives.
     private readonly ConcurrentDictionary<(Guid Study, string Question, DateOnly Cut), (MaturityPoint? Point, long Mark)> _maturity = new();
 
+    private long _maturityCutsDerived;
+
+    /// <summary>How many maturity points were derived from the patients (not kept, nor taken from an earlier cut): for tests.</summary>
+    public long MaturityCutsDerived => Interlocked.Read(ref _maturityCutsDerived);
+
     /// <summary>At most this many cuts are recomputed from kept sets (each one set); more (a first request, a backdated import) read the charts once.</summary>
     private const int CutsRecomputedFromSets = 2;
 
@@ -216,6 +221,7 @@ public sealed class StudyScopes
             stale = stale.Except(taken.Select(t => t.Cut)).ToList();
         }
 
+        Interlocked.Add(ref _maturityCutsDerived, stale.Count);
         if (stale.Count > CutsRecomputedFromSets)
         {
             var charts = session.Query<PatientChart>().Where(c => c.StudyId == study.Id).ToAsyncEnumerable(ct);
