@@ -208,16 +208,18 @@ public sealed class StudyScopes
         var changedFrom = await EarliestRecordedAboveAsync(session, oldest, ct);
         var holding = kept.Where(k => k.Value.Mark >= mark || changedFrom is not { } t || t > MaturityTimeline.AsOf(k.Key))
             .ToDictionary(k => k.Key, k => k.Value.Point);
-        foreach (var cut in kept.Keys.Except(holding.Keys)) _maturity.TryRemove((study.Id, question, cut), out _);
+        // Only the point read: one a concurrent request has put in its place since stays.
+        foreach (var (cut, point) in kept.Where(k => !holding.ContainsKey(k.Key))) _maturity.TryRemove(KeyValuePair.Create((study.Id, question, cut), point));
         // Kept points checked against the events since their mark are good up to this mark.
         foreach (var (cut, point) in holding) _maturity[(study.Id, question, cut)] = (point, mark);
         var stale = cuts.Where(c => !holding.ContainsKey(c)).ToList();
+        var found = new Dictionary<DateOnly, MaturityPoint?>(holding);
 
         if (stale.Count > 0 && _entries.TryGetValue(new ScopeKey(study.Id, true, null, null), out var whole) && whole.Snapshot is { } records)
         {
             var taken = await SameAsEarlierCutsAsync(session, study, records, holding, stale, ct);
             // True at the whole records' mark: the events after it are checked against each cut's moment, as any kept point's are.
-            foreach (var (cut, point) in taken) _maturity[(study.Id, question, cut)] = (point, Math.Min(records.Mark.Sequence, mark));
+            foreach (var (cut, point) in taken) _maturity[(study.Id, question, cut)] = (found[cut] = point, Math.Min(records.Mark.Sequence, mark));
             stale = stale.Except(taken.Select(t => t.Cut)).ToList();
         }
 
@@ -226,7 +228,7 @@ public sealed class StudyScopes
         {
             var charts = session.Query<PatientChart>().Where(c => c.StudyId == study.Id).ToAsyncEnumerable(ct);
             foreach (var (cut, point) in await MaturityTimeline.ComputeAsync(charts, study, endpoint, arm, reference, stale, ct))
-                _maturity[(study.Id, question, cut)] = (point, mark);
+                _maturity[(study.Id, question, cut)] = (found[cut] = point, mark);
             CollectAfter(StudyPatientsKept(study.Id));
         }
         else
@@ -237,10 +239,10 @@ public sealed class StudyScopes
                 MaturityPoint? point = null;
                 if (study.AsOf(asOf) is { } then)
                     point = MaturityTimeline.Point((await DerivedAsync(session, then, asOf, cut, ct)).Outcomes, cut, endpoint, arm, reference, ct);
-                _maturity[(study.Id, question, cut)] = (point, mark);
+                _maturity[(study.Id, question, cut)] = (found[cut] = point, mark);
             }
         }
-        var points = cuts.Select(c => _maturity[(study.Id, question, c)].Point).OfType<MaturityPoint>().ToList();
+        var points = cuts.Select(c => found[c]).OfType<MaturityPoint>().ToList();
         // The same list while no point changed, so what is kept beside it (the drawn figure) stays valid.
         var answered = _maturityAnswers.AddOrUpdate((study.Id, question, step), points,
             (_, previous) => previous.Count == points.Count && previous.Zip(points).All(p => ReferenceEquals(p.First, p.Second)) ? previous : points);
