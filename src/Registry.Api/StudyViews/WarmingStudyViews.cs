@@ -63,8 +63,8 @@ public sealed class WarmingStudyViews(IDocumentStore store, StudyViewsWarmUp war
     /// Each study's current view, largest study first, while the sets fit in <see cref="StudyScopes.MaximumBytesKept"/>;
     /// then, room left, each study's read-your-write set (<c>consistent=true</c>, which the dashboard reads, and
     /// maturity's recording span); then the default answers of the views of every set kept, and their Kaplan–Meier and
-    /// forest figures (SVG), so those first requests and the dashboard's first load answer from what is kept. A study that does not fit is left to its first request:
-    /// reading it would only drop a set read before it.
+    /// forest figures (SVG), so those first requests and the dashboard's first load answer from what is kept. A study
+    /// that does not fit is left to its first request: reading it would only drop a set read before it.
     /// Maturity is not computed ahead: its pass over every chart, on top of the kept sets, took the view load's peak
     /// resident memory at 100 000 patients from 473 to 563 MB (docs/performance.md, "Views, sixth round").
     /// Returns the sets and patients kept then.
