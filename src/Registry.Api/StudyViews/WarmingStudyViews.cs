@@ -12,12 +12,14 @@ namespace Registry.Api.StudyViews;
 /// <summary>
 /// Gives PostgreSQL statistics for the tables a bulk load left without them (<see cref="TableStatistics"/>), then
 /// reads the studies' view sets into <see cref="StudyScopes"/> once the outcome projection has caught up after start,
-/// so a study's first view does not pay for reading every patient (seconds at 100 000 patients). In the background:
+/// so a study's first view does not pay for reading every patient (seconds at 100 000 patients), then answers each
+/// such study's default maturity question (a pass over every chart), which the dashboard shows. In the background:
 /// <c>/health</c> and every route answer meanwhile, a view asking for a set being read waits for that read rather
 /// than starting its own, and <c>/health/ready</c> answers 503 until the sets are kept (<see cref="StudyViewsWarmUp"/>).
 /// Off with <c>Registry:Views:WarmOnStart=false</c> (the tests, which count kept sets).
 /// </summary>
-public sealed class WarmingStudyViews(IDocumentStore store, StudyViewsWarmUp warmUp, IHostApplicationLifetime lifetime, IConfiguration configuration, ILogger<WarmingStudyViews> logger)
+public sealed class WarmingStudyViews(IDocumentStore store, StudyViewsWarmUp warmUp, MaturityRuns maturity, IHostApplicationLifetime lifetime,
+    IConfiguration configuration, ILogger<WarmingStudyViews> logger)
     : BackgroundService
 {
     public const string Setting = "Registry:Views:WarmOnStart";
@@ -41,9 +43,15 @@ public sealed class WarmingStudyViews(IDocumentStore store, StudyViewsWarmUp war
             await CaughtUpAsync(stoppingToken);
             var waited = catchingUp.Elapsed;
             warmUp.Doing("reading the studies' patients");
-            var (sets, patients) = await WarmAsync(store, stoppingToken);
-            logger.LogInformation("Study views warmed: {Sets} set(s) of {Patients} patients kept, {Seconds:0.0} s after start ({Waited:0.0} s waiting for the outcome projection).",
-                sets, patients, sinceStart.Elapsed.TotalSeconds, waited.TotalSeconds);
+            var warmed = await WarmAsync(store, stoppingToken);
+            var compared = warmed.ReadYourWrite.Where(s => s.Protocol.Arms.Count > 1).ToList();
+            for (var i = 0; i < compared.Count; i++)
+            {
+                warmUp.Doing($"computing the comparison at each data cut (maturity) of {compared[i].Code}, study {i + 1} of {compared.Count}");
+                await maturity.AnswerAsync(new MaturityQuestion(compared[i].Id, null, null, null, null), stoppingToken);
+            }
+            logger.LogInformation("Study views warmed: {Sets} set(s) of {Patients} patients kept, maturity of {Studies} study(ies) answered, {Seconds:0.0} s after start ({Waited:0.0} s waiting for the outcome projection).",
+                warmed.Sets, warmed.Patients, compared.Count, sinceStart.Elapsed.TotalSeconds, waited.TotalSeconds);
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
         {
@@ -65,11 +73,9 @@ public sealed class WarmingStudyViews(IDocumentStore store, StudyViewsWarmUp war
     /// maturity's recording span); then the default answers of the views of every set kept, and their Kaplan–Meier and
     /// forest figures (SVG), so those first requests and the dashboard's first load answer from what is kept. A study
     /// that does not fit is left to its first request: reading it would only drop a set read before it.
-    /// Maturity is not computed ahead: its pass over every chart, on top of the kept sets, took the view load's peak
-    /// resident memory at 100 000 patients from 473 to 563 MB (docs/performance.md, "Views, sixth round").
-    /// Returns the sets and patients kept then.
+    /// Returns the sets and patients kept then, and the studies whose read-your-write set is kept (maturity reads it).
     /// </summary>
-    public static async Task<(int Sets, int Patients)> WarmAsync(IDocumentStore store, CancellationToken ct)
+    public static async Task<WarmedSets> WarmAsync(IDocumentStore store, CancellationToken ct)
     {
         var scopes = StudyScopes.Of(store);
         await using var session = store.QuerySession();
@@ -79,6 +85,7 @@ public sealed class WarmingStudyViews(IDocumentStore store, StudyViewsWarmUp war
         var largestFirst = studies.Where(s => s.Patients > 0).OrderByDescending(s => s.Patients).ThenBy(s => s.Study.Id).ToList();
         var room = scopes.MaximumBytesKept - (long)scopes.Kept.Patients * StudyScopes.BytesPerPatient;
         var kept = new List<StudyViewScope>();
+        var readYourWrite = new List<Study>();
         foreach (var derived in new[] { false, true })
             foreach (var (study, patients) in largestFirst)
             {
@@ -86,6 +93,7 @@ public sealed class WarmingStudyViews(IDocumentStore store, StudyViewsWarmUp war
                 if (bytes > room) continue;
                 room -= bytes;
                 kept.Add(derived ? await scopes.DerivedAsync(session, study, null, null, ct) : await scopes.CurrentAsync(session, study, ct));
+                if (derived) readYourWrite.Add(study);
             }
         foreach (var scope in kept)
         {
@@ -99,8 +107,12 @@ public sealed class WarmingStudyViews(IDocumentStore store, StudyViewsWarmUp war
             StudyViewQueries.Safety(scope, null, ct);
             StudyViewQueries.Baseline(scope, null, ct);
         }
-        return scopes.Kept;
+        var (setsKept, patientsKept) = scopes.Kept;
+        return new WarmedSets(setsKept, patientsKept, readYourWrite);
     }
+
+    /// <summary>What <see cref="WarmAsync"/> kept: every set and patient held, and the studies whose read-your-write set is among them.</summary>
+    public sealed record WarmedSets(int Sets, int Patients, IReadOnlyList<Study> ReadYourWrite);
 
     private async Task StartedAsync(CancellationToken ct)
     {

@@ -42,7 +42,7 @@ public sealed class ReadinessTests(RegistryApp app) : IClassFixture<RegistryApp>
     }
 
     [Fact]
-    public async Task A_node_is_ready_only_once_its_study_views_are_kept()
+    public async Task A_node_is_ready_only_once_its_study_views_and_maturity_are_kept()
     {
         var studyId = await app.RegisteredStudyAsync();
         for (var i = 0; i < 3; i++)
@@ -56,20 +56,32 @@ public sealed class ReadinessTests(RegistryApp app) : IClassFixture<RegistryApp>
         var warmUp = new StudyViewsWarmUp(warmOnStart: true);
         var lifetime = new StartingLifetime();
         var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?> { [WarmingStudyViews.Setting] = "true" }).Build();
-        using var warming = new WarmingStudyViews(app.Store, warmUp, lifetime, configuration, NullLogger<WarmingStudyViews>.Instance);
+        var maturity = app.Host.Services.GetRequiredService<MaturityRuns>();
+        using var warming = new WarmingStudyViews(app.Store, warmUp, maturity, lifetime, configuration, NullLogger<WarmingStudyViews>.Instance);
 
         await warming.StartAsync(CancellationToken.None);
         Assert.Equal("waiting for the server to start", warmUp.Pending);
         lifetime.Started();
 
         var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(60);
-        while (warmUp.Pending is not null)
+        while (warmUp.Pending is { } pending)
         {
-            Assert.True(DateTime.UtcNow < deadline, $"Still not ready after 60 s: {warmUp.Pending}");
+            Assert.True(DateTime.UtcNow < deadline, $"Still not ready after 60 s: {pending}");
             await Task.Delay(20);
         }
-        // Ready means kept: the study's current set and its read-your-write set, its 3 patients in each.
-        Assert.Equal((2, 6), scopes.Kept);
+        // Ready means kept: the study's current set and its read-your-write set, and the set at maturity's one cut
+        // (today: the recording span is a day), which its point is derived from; its 3 patients in each.
+        Assert.Equal((3, 9), scopes.Kept);
+        // And its default maturity question answered: the first request derives no cut.
+        var derived = scopes.MaturityCutsDerived;
+        Assert.True(derived > 0, "The warm-up derived no maturity cut.");
+        var answer = await app.Host.Scenario(s =>
+        {
+            s.WithBearerToken(app.Investigator);
+            s.Get.Url($"/api/studies/{studyId}/maturity");
+        });
+        Assert.NotEqual(0, (await answer.JsonAsync()).GetProperty("cuts").GetArrayLength());
+        Assert.Equal(derived, scopes.MaturityCutsDerived);
         await warming.StopAsync(CancellationToken.None);
     }
 

@@ -36,7 +36,9 @@ public sealed class WarmingStudyViewsTests(RegistryApp app) : IClassFixture<Regi
             // Room for 9 patients: both current sets (3 + 2), then the larger study's read-your-write set (3); the smaller one's (2) would not fit.
             scopes.MaximumBytesKept = 9 * StudyScopes.BytesPerPatient;
             Assert.Equal((0, 0), scopes.Kept);
-            Assert.Equal((3, 8), await WarmingStudyViews.WarmAsync(app.Store, CancellationToken.None));
+            var warmed = await WarmingStudyViews.WarmAsync(app.Store, CancellationToken.None);
+            Assert.Equal((3, 8), (warmed.Sets, warmed.Patients));
+            Assert.Equal([larger], warmed.ReadYourWrite.Select(s => s.Id));
 
             // The warmed study's first views answer from the sets kept: nothing read beside them, nothing dropped.
             var survival = await app.Host.Scenario(s =>
