@@ -44,14 +44,15 @@ public sealed class WarmingStudyViews(IDocumentStore store, StudyViewsWarmUp war
             var waited = catchingUp.Elapsed;
             warmUp.Doing("reading the studies' patients");
             var warmed = await WarmAsync(store, stoppingToken);
+            var setsWarmed = sinceStart.Elapsed;
             var compared = warmed.ReadYourWrite.Where(s => s.Protocol.Arms.Count > 1).ToList();
             for (var i = 0; i < compared.Count; i++)
             {
                 warmUp.Doing($"computing the comparison at each data cut (maturity) of {compared[i].Code}, study {i + 1} of {compared.Count}");
                 await maturity.AnswerAsync(new MaturityQuestion(compared[i].Id, null, null, null, null), stoppingToken);
             }
-            logger.LogInformation("Study views warmed: {Sets} set(s) of {Patients} patients kept, maturity of {Studies} study(ies) answered, {Seconds:0.0} s after start ({Waited:0.0} s waiting for the outcome projection).",
-                warmed.Sets, warmed.Patients, compared.Count, sinceStart.Elapsed.TotalSeconds, waited.TotalSeconds);
+            logger.LogInformation("Study views warmed: {Sets} set(s) of {Patients} patients kept {SetsSeconds:0.0} s after start ({Waited:0.0} s waiting for the outcome projection), the maturity of {Studies} study(ies) answered {Seconds:0.0} s after start.",
+                warmed.Sets, warmed.Patients, setsWarmed.TotalSeconds, waited.TotalSeconds, compared.Count, sinceStart.Elapsed.TotalSeconds);
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
         {
