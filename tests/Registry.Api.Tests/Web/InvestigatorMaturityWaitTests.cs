@@ -60,11 +60,14 @@ public sealed class InvestigatorMaturityWaitTests(ImpatientDashboardApp app) : I
         Assert.Equal(6, InvestigatorDashboardTests.Rows(page, "comparisons").Count);
         Assert.NotNull(page.Document.GetElementById("km-estimates"));
 
+        // The note's link reloads the same page, its choices kept.
+        var reload = page.Document.QuerySelector("#maturity-title + p a")?.GetAttribute("href");
+        Assert.EndsWith(dashboard, reload);
         var deadline = DateTime.UtcNow.AddSeconds(60);
         while (page.Document.GetElementById("maturity") is null && DateTime.UtcNow < deadline)
         {
             await Task.Delay(200);
-            page = await browser.GetAsync(dashboard);
+            page = await browser.GetAsync(reload!);
         }
         var api = JsonDocument.Parse(await browser.Client.GetStringAsync($"/api/studies/{app.StudyId}/maturity")).RootElement;
         Assert.Equal(api.GetProperty("cuts").GetArrayLength(), InvestigatorDashboardTests.Rows(page, "maturity").Count);
