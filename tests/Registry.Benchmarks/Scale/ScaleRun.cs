@@ -413,12 +413,15 @@ public sealed class ScaleRun(ScaleOptions options)
         Console.WriteLine($"Views: {routes.Count} routes from /openapi/v1.json, up to {options.ViewRequests} sequential requests or {options.ViewBudget.TotalSeconds:F0} s each after warm-up ...");
 
         var peak = server.ResidentMegabytes();
+        // Which view was being measured when the peak was sampled: where to look when it moves.
+        var (measuring, peakDuring) = ("/health", "/health");
         using var sampling = new CancellationTokenSource();
         var sampler = Task.Run(async () =>
         {
             while (!sampling.IsCancellationRequested)
             {
-                peak = Math.Max(peak, server.ResidentMegabytes());
+                var now = server.ResidentMegabytes();
+                if (now > peak) (peak, peakDuring) = (now, Volatile.Read(ref measuring));
                 try { await Task.Delay(100, sampling.Token); } catch (OperationCanceledException) { }
             }
         });
@@ -432,6 +435,7 @@ public sealed class ScaleRun(ScaleOptions options)
         foreach (var route in routes)
         {
             var name = route.Path.Replace($"/api/studies/{{studyId}}/", "");
+            Volatile.Write(ref measuring, name);
             var s0 = LoadAverage.Now();
             var live = await LatenciesAsync(api, route.For(studyId), investigator);
             if (live.Measured is null)
@@ -445,6 +449,7 @@ public sealed class ScaleRun(ScaleOptions options)
             foreach (var (parameter, value) in new[] { ("consistent", "true"), ("asOf", options.AsOf), ("dataCut", options.DataCut) })
             {
                 if (!route.Takes(parameter)) continue;
+                Volatile.Write(ref measuring, $"{name} {parameter}={value}");
                 var v0 = LoadAverage.Now();
                 var (liveBeside, variant) = await AlternatedLatenciesAsync(api, route.For(studyId), route.For(studyId, (parameter, value)), investigator);
                 var measured = variant.Measured is null ? null : Measured.OfLatencies(variant.Measured);
@@ -456,6 +461,7 @@ public sealed class ScaleRun(ScaleOptions options)
             if (route.Path.Contains("/datasets/ad", StringComparison.Ordinal) && !live.TimedOut)
             {
                 // As a browser or curl --compressed asks: the kept bytes sent as they are, timed to their last byte, not inflated here.
+                Volatile.Write(ref measuring, $"{name} (Accept-Encoding: deflate)");
                 var d0 = LoadAverage.Now();
                 var both = await LatenciesAsync(api, [route.For(studyId), route.For(studyId)], investigator, deflateLast: true);
                 var file = both[0].Measured is null ? liveMeasured : Measured.OfLatencies(both[0].Measured!);
@@ -468,7 +474,7 @@ public sealed class ScaleRun(ScaleOptions options)
         await sampling.CancelAsync();
         await sampler;
         _report.Add(new Figure("Memory", "API resident memory, peak during the view load", new Measured(peak, "MB", null, null, null, null), "—", null, null, "",
-            "< 600 MB at 100 000 patients", viewsStart, LoadAverage.Now()));
+            "< 600 MB at 100 000 patients", viewsStart, LoadAverage.Now(), $"sampled while {peakDuring} was measured"));
     }
 
     /// <summary>
