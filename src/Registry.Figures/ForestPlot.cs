@@ -89,8 +89,9 @@ public static partial class ForestPlot
             var whisker = plot.Add.Line(lower, -k, upper, -k);
             whisker.Color = Colors.Black;
             whisker.LineWidth = 1.5f;
-            plot.Add.Marker(Math.Log10(hr), -k, overall ? MarkerShape.FilledDiamond : MarkerShape.FilledSquare, overall ? 18 : 10,
+            var marker = plot.Add.Marker(Math.Log10(hr), -k, overall ? MarkerShape.FilledDiamond : MarkerShape.FilledSquare, overall ? 18 : 10,
                 overall ? Colors.Black : PlotStyle.ArmColor(0));
+            if (overall) marker.MarkerStyle.CustomRenderer = HeldPathMarkers.FilledDiamond;
         }
         plot.Add.VerticalLine(0, 1.5f, Colors.Gray);
 

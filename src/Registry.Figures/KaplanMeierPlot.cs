@@ -84,6 +84,7 @@ public static class KaplanMeierPlot
         {
             var marks = plot.Add.Markers(arm.Censored.Select(c => c.Time).ToArray(), arm.Censored.Select(c => c.Survival).ToArray(), MarkerShape.Cross, 9, color);
             marks.MarkerLineWidth = 1.5f;
+            marks.MarkerStyle.CustomRenderer = HeldPathMarkers.Cross;
         }
 
         if (arm.Median is { } median)
