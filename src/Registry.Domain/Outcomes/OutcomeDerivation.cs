@@ -25,9 +25,16 @@ public static class OutcomeDerivation
     /// response, no other endpoint. What maturity derives at each data cut of every patient.
     /// </summary>
     public static PatientOutcome DeriveFor(string endpoint, PatientTimeline timeline, Protocol protocol, DateOnly? dataCut) =>
-        Derive(timeline, protocol, dataCut, endpoint);
+        Derive(timeline, protocol, dataCut, [endpoint]);
 
-    private static PatientOutcome Derive(PatientTimeline timeline, Protocol protocol, DateOnly? dataCut, string? only)
+    /// <summary>
+    /// <see cref="DeriveFor(string, PatientTimeline, Protocol, DateOnly?)"/> for several endpoints at once: each endpoint's
+    /// time as that gives it, the facts read once. What maturity's pass derives for every endpoint of the protocol.
+    /// </summary>
+    public static PatientOutcome DeriveFor(IReadOnlyCollection<string> endpoints, PatientTimeline timeline, Protocol protocol, DateOnly? dataCut) =>
+        Derive(timeline, protocol, dataCut, endpoints);
+
+    private static PatientOutcome Derive(PatientTimeline timeline, Protocol protocol, DateOnly? dataCut, IReadOnlyCollection<string>? only)
     {
         // Loops rather than queries where a maturity pass asks it of every patient at every cut: what it allocates, the GC pays for.
         var facts = new List<IPatientFact>(timeline.Entries.Count);
@@ -115,8 +122,8 @@ public static class OutcomeDerivation
         };
         var ends = new Dictionary<string, EndpointEnd>();
         foreach (var endpoint in SurvivalEndpoints)
-            if (only is null || only == endpoint) ends[endpoint] = End(endpoint);
-        if (only is not null and not "dor")
+            if (only is null || only.Contains(endpoint)) ends[endpoint] = End(endpoint);
+        if (only is not null && !only.Contains("dor"))
             return new PatientOutcome(timeline.PatientId, arm, enrolment.Site, enrolment.Baseline, start, null,
                 ends.ToDictionary(e => e.Key, e => TimeToEvent.Ending(e.Value)), BestOverallResponse.NE, false, adverseEvents, null, enrolment.SubjectCode);
 

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Text.RegularExpressions;
 using Registry.Domain.Outcomes;
 using Registry.Domain.Patients;
@@ -32,41 +33,65 @@ public static partial class MaturityTimeline
     public static IReadOnlyList<(DateOnly Cut, MaturityPoint? Point)> Compute(IEnumerable<PatientChart> charts, Study study, string endpoint,
         ArmGroup arm, ArmGroup reference, IReadOnlyList<DateOnly> cuts, CancellationToken ct = default)
     {
-        var atCuts = new AtCuts(study, endpoint, cuts);
+        var patients = new CutPatients(study, [endpoint], cuts);
         foreach (var chart in charts)
         {
             ct.ThrowIfCancellationRequested();
-            atCuts.Add(chart);
+            patients.Add(chart);
         }
-        return atCuts.Points(arm, reference, ct);
-    }
-
-    /// <inheritdoc cref="Compute(IEnumerable{PatientChart}, Study, string, ArmGroup, ArmGroup, IReadOnlyList{DateOnly}, CancellationToken)"/>
-    public static async Task<IReadOnlyList<(DateOnly Cut, MaturityPoint? Point)>> ComputeAsync(IAsyncEnumerable<PatientChart> charts, Study study, string endpoint,
-        ArmGroup arm, ArmGroup reference, IReadOnlyList<DateOnly> cuts, CancellationToken ct = default)
-    {
-        var atCuts = new AtCuts(study, endpoint, cuts);
-        await foreach (var chart in charts.WithCancellation(ct))
-        {
-            ct.ThrowIfCancellationRequested();
-            atCuts.Add(chart);
-        }
-        return atCuts.Points(arm, reference, ct);
+        return patients.Points(endpoint, arm, reference, cuts, ct);
     }
 
     /// <summary>
-    /// Each cut's patients, as much of each as the comparison reads, in 12 bytes a patient: the patient, arm, exclusion
-    /// and time as indexes into tables held once, written at a cut only where it differs from the patient at the cut
-    /// before — a patient is written at the cuts where their record changed, not at every cut (a study at 100 000
-    /// patients and 85 cuts held ≈ 100 MB, one per patient and cut).
+    /// Each cut's patients, as much of each as a comparison reads, for each of several endpoints, in 12 bytes a patient
+    /// and endpoint: the patient, arm, exclusion and time as indexes into tables held once, written at a cut only where
+    /// it differs from the patient at the cut before — a patient is written at the cuts where their record changed, not
+    /// at every cut (a study at 100 000 patients and 85 cuts held ≈ 100 MB, one per patient and cut). Read once from
+    /// every chart, it answers any arm pair of its endpoints at any of its cuts with the comparisons alone; read-only
+    /// once read, so questions may compare from it side by side.
     /// </summary>
-    private sealed class AtCuts(Study study, string endpoint, IReadOnlyList<DateOnly> cuts)
+    public sealed class CutPatients
     {
-        private readonly Study?[] _studies = cuts.Select(c => study.AsOf(AsOf(c))).ToArray();
-        private readonly Blocks<AtCut>[] _changes = cuts.Select(_ => new Blocks<AtCut>()).ToArray();
+        private readonly string[] _endpoints;
+        private readonly Study?[] _studies;
+        // Per endpoint, per cut: the patients whose arm, exclusion or time at that endpoint changed there.
+        private readonly Blocks<AtCut>[][] _changes;
         private readonly List<Guid> _patientIds = [];
         private readonly Table<string> _texts = new();
         private readonly Table<TimeToEvent> _times = new();
+        private readonly Dictionary<DateOnly, int> _cutIndexes;
+
+        public CutPatients(Study study, IEnumerable<string> endpoints, IReadOnlyList<DateOnly> cuts)
+        {
+            _endpoints = endpoints.Distinct().ToArray();
+            Cuts = cuts;
+            _studies = cuts.Select(c => study.AsOf(AsOf(c))).ToArray();
+            _changes = _endpoints.Select(_ => cuts.Select(_ => new Blocks<AtCut>()).ToArray()).ToArray();
+            _cutIndexes = cuts.Select((c, i) => (c, i)).ToDictionary(c => c.c, c => c.i);
+        }
+
+        /// <summary>Read from every chart of <paramref name="charts"/>, streamed: only the cuts' patients are kept.</summary>
+        public static async Task<CutPatients> ReadAsync(IAsyncEnumerable<PatientChart> charts, Study study, IEnumerable<string> endpoints,
+            IReadOnlyList<DateOnly> cuts, CancellationToken ct)
+        {
+            var patients = new CutPatients(study, endpoints, cuts);
+            await foreach (var chart in charts.WithCancellation(ct))
+            {
+                ct.ThrowIfCancellationRequested();
+                patients.Add(chart);
+            }
+            return patients;
+        }
+
+        public IReadOnlyList<DateOnly> Cuts { get; }
+
+        public IReadOnlyList<string> Endpoints => _endpoints;
+
+        /// <summary>Whether <paramref name="cut"/> is one of the cuts read.</summary>
+        public bool Has(DateOnly cut) => _cutIndexes.ContainsKey(cut);
+
+        /// <summary>What the cuts' patients hold: their changes, the patients' ids and the tables (a few thousand distinct times).</summary>
+        public long Bytes => _changes.Sum(e => e.Sum(c => c.Bytes)) + _patientIds.Count * 16L + (_texts.Count + _times.Count) * 64L;
 
         private readonly record struct AtCut(int Patient, short Arm, short Excluded, int Time)
         {
@@ -77,9 +102,10 @@ public static partial class MaturityTimeline
         }
 
         /// <summary>
-        /// The patient at each cut. A cut that sees the same entries, under the same protocol, as the cut before, with
-        /// every clinical date on or before both, derives the same outcome (the data cut then drops no fact and ends no
-        /// follow-up), so the earlier cut's is taken: a patient is derived at the cuts where their record changed, not at all 70.
+        /// The patient at each cut, for every endpoint. A cut that sees the same entries, under the same protocol, as the
+        /// cut before, with every clinical date on or before both, derives the same outcome (the data cut then drops no fact
+        /// and ends no follow-up), so the earlier cut's is taken: a patient is derived at the cuts where their record
+        /// changed, not at all 70.
         /// </summary>
         public void Add(PatientChart chart)
         {
@@ -96,18 +122,24 @@ public static partial class MaturityTimeline
             PatientTimeline? timeline = null;
             var recorded = -1;
             var latest = DateOnly.MinValue;
-            (DateOnly Cut, Protocol Protocol, AtCut? At)? previous = null;
-            AtCut? written = null;
-            void Write(int cut, AtCut? at)
+            (DateOnly Cut, Protocol Protocol)? previous = null;
+            // The patient as at the previous cut derived, and as last written, per endpoint.
+            var at = new AtCut?[_endpoints.Length];
+            var written = new AtCut?[_endpoints.Length];
+            void Write(int cut)
             {
-                if (Nullable.Equals(at, written)) return;
-                _changes[cut].Add(at ?? new AtCut(index, 0, 0, AtCut.Absent));
-                written = at;
+                for (var e = 0; e < at.Length; e++)
+                {
+                    if (Nullable.Equals(at[e], written[e])) continue;
+                    _changes[e][cut].Add(at[e] ?? new AtCut(index, 0, 0, AtCut.Absent));
+                    written[e] = at[e];
+                }
             }
-            for (var i = 0; i < cuts.Count; i++)
+            for (var i = 0; i < Cuts.Count; i++)
             {
                 if (_studies[i] is not { } then) continue;
-                var asOf = AsOf(cuts[i]);
+                var cut = Cuts[i];
+                var asOf = AsOf(cut);
                 // The entries recorded by one moment include those recorded by an earlier one: the same count is the same entries.
                 var seen = 0;
                 foreach (var entry in entries)
@@ -118,26 +150,30 @@ public static partial class MaturityTimeline
                     (recorded, previous) = (seen, null);
                     latest = timeline is null ? DateOnly.MinValue : Latest(timeline);
                 }
-                if (previous is { } p && ReferenceEquals(p.Protocol, then.Protocol) && latest <= p.Cut && latest <= cuts[i])
+                if (previous is { } p && ReferenceEquals(p.Protocol, then.Protocol) && latest <= p.Cut && latest <= cut)
                 {
-                    Write(i, p.At);
+                    Write(i);
                     continue;
                 }
-                AtCut? at = null;
+                Array.Clear(at);
                 // As StudyViewLoader.Patient derives it: a patient enrolled after the data cut was not in the study at that cut.
-                if (timeline is not null && timeline.Enrolment.EnrolledOn <= cuts[i])
+                if (timeline is not null && timeline.Enrolment.EnrolledOn <= cut)
                 {
-                    var outcome = OutcomeDerivation.DeriveFor(endpoint, timeline, then.Protocol, cuts[i]);
+                    var outcome = OutcomeDerivation.DeriveFor(_endpoints, timeline, then.Protocol, cut);
                     if (index < 0)
                     {
                         index = _patientIds.Count;
                         _patientIds.Add(outcome.PatientId);
                     }
-                    var time = outcome.Time(endpoint) is { } t ? new TimeToEvent(t.Days, t.Event) : null;
-                    at = new AtCut(index, checked((short)_texts.Index(outcome.Arm)), checked((short)_texts.Index(outcome.ExcludedBecause)), _times.Index(time));
+                    var (armIndex, excluded) = (checked((short)_texts.Index(outcome.Arm)), checked((short)_texts.Index(outcome.ExcludedBecause)));
+                    for (var e = 0; e < at.Length; e++)
+                    {
+                        var time = outcome.Time(_endpoints[e]) is { } t ? new TimeToEvent(t.Days, t.Event) : null;
+                        at[e] = new AtCut(index, armIndex, excluded, _times.Index(time));
+                    }
                 }
-                Write(i, at);
-                previous = (cuts[i], then.Protocol, at);
+                Write(i);
+                previous = (cut, then.Protocol);
             }
         }
 
@@ -163,19 +199,62 @@ public static partial class MaturityTimeline
             return latest;
         }
 
-        public IReadOnlyList<(DateOnly Cut, MaturityPoint? Point)> Points(ArmGroup arm, ArmGroup reference, CancellationToken ct)
+        /// <summary>
+        /// The comparison on <paramref name="endpoint"/> (one of <see cref="Endpoints"/>) at each of <paramref name="asked"/>
+        /// (of <see cref="Cuts"/>), in the cuts' order; a cut before the study was registered has no point. The cuts are
+        /// independent once each one's patients are brought forward: every other asked cut is compared on another thread,
+        /// each thread bringing its own copy of the patients forward (a few writes a patient).
+        /// </summary>
+        public IReadOnlyList<(DateOnly Cut, MaturityPoint? Point)> Points(string endpoint, ArmGroup arm, ArmGroup reference, IEnumerable<DateOnly> asked,
+            CancellationToken ct)
         {
-            // One dictionary per distinct time, shared by every patient and cut with it: each cut's outcomes outlive a few collections while compared.
+            var changes = _changes[Array.IndexOf(_endpoints, endpoint) is var e and >= 0 ? e : throw new ArgumentException($"{endpoint} was not read.", nameof(endpoint))];
+            var indexes = asked.Select(c => _cutIndexes[c]).Distinct().Order().ToArray();
+            var points = indexes.Select(i => (Cut: Cuts[i], Point: (MaturityPoint?)null)).ToArray();
+            var compared = indexes.Select((cut, at) => (cut, at)).Where(c => _studies[c.cut] is not null).ToArray();
+            // One dictionary per distinct time, shared by every patient and cut with it.
             var times = Enumerable.Range(0, _times.Count).Select(i => _times[i] is { } t ? new Dictionary<string, TimeToEvent> { [endpoint] = t } : Empty).ToArray();
-            // Each patient as at the cut being compared, brought forward cut by cut; in the order the charts were read, as each cut's patients were added.
-            var current = new AtCut[_patientIds.Count];
-            Array.Fill(current, new AtCut(0, 0, 0, AtCut.Absent));
-            var points = new List<(DateOnly Cut, MaturityPoint? Point)>(cuts.Count);
-            for (var i = 0; i < cuts.Count; i++)
+
+            void Compare(int half)
             {
-                foreach (var change in _changes[i]) current[change.Patient] = change;
-                points.Add((cuts[i], _studies[i] is null ? null : Point(current.Where(p => p.InCut).Select(p => new PatientOutcome(_patientIds[p.Patient], _texts[p.Arm], "",
-                    BaselineValues.Empty, null, _texts[p.Excluded], times[p.Time], BestOverallResponse.NE, false, [])).ToList(), cuts[i], endpoint, arm, reference, ct)));
+                // Each patient as at the cut being compared; in the order the charts were read, as each cut's patients were added.
+                var current = new AtCut[_patientIds.Count];
+                Array.Fill(current, new AtCut(0, 0, 0, AtCut.Absent));
+                // The comparison reads a patient's arm, exclusion and time and nothing else: patients alike in those share
+                // one outcome, so a cut's 100 000 patients are not 100 000 new objects.
+                var alike = new Dictionary<(short Arm, short Excluded, int Time), PatientOutcome>();
+                var brought = 0;
+                for (var k = half; k < compared.Length; k += 2)
+                {
+                    var (cut, at) = compared[k];
+                    for (; brought <= cut; brought++)
+                        foreach (var change in changes[brought]) current[change.Patient] = change;
+                    var outcomes = new List<PatientOutcome>(current.Length);
+                    foreach (var p in current)
+                        if (p.InCut)
+                        {
+                            if (!alike.TryGetValue((p.Arm, p.Excluded, p.Time), out var outcome))
+                                alike[(p.Arm, p.Excluded, p.Time)] = outcome = new PatientOutcome(Guid.Empty, _texts[p.Arm], "", BaselineValues.Empty, null,
+                                    _texts[p.Excluded], times[p.Time], BestOverallResponse.NE, false, []);
+                            outcomes.Add(outcome);
+                        }
+                    points[at] = (Cuts[cut], Point(outcomes, Cuts[cut], endpoint, arm, reference, ct));
+                }
+            }
+            if (compared.Length < 2) Compare(0);
+            else
+            {
+                var other = Task.Run(() => Compare(1), ct);
+                try
+                {
+                    Compare(0);
+                }
+                finally
+                {
+                    // Its failure (a cancellation) is seen, and it no longer writes into the points once this returns.
+                    ((IAsyncResult)other).AsyncWaitHandle.WaitOne();
+                }
+                other.GetAwaiter().GetResult();
             }
             return points;
         }
@@ -185,23 +264,36 @@ public static partial class MaturityTimeline
 
     /// <summary>
     /// A list grown a block at a time: a cut's 100 000 patients are never copied into an array twice the size, leaving
-    /// the outgrown one for the GC (with 70 cuts, about as much garbage as the patients themselves).
+    /// the outgrown one for the GC (with 70 cuts, about as much garbage as the patients themselves). The first blocks are
+    /// small, as a small study's cuts are kept between questions too.
     /// </summary>
     private sealed class Blocks<T> : IEnumerable<T> where T : struct
     {
+        private const int FirstLength = 64;
         private const int BlockLength = 4096;
         private readonly List<T[]> _blocks = [];
-        private int _count;
+        private int _inLast;
+
+        public long Bytes => _blocks.Sum(b => (long)b.Length) * Unsafe.SizeOf<T>();
 
         public void Add(T item)
         {
-            if (_count % BlockLength == 0) _blocks.Add(new T[BlockLength]);
-            _blocks[^1][_count++ % BlockLength] = item;
+            if (_blocks.Count == 0 || _inLast == _blocks[^1].Length)
+            {
+                _blocks.Add(new T[_blocks.Count == 0 ? FirstLength : Math.Min(BlockLength, 2 * _blocks[^1].Length)]);
+                _inLast = 0;
+            }
+            _blocks[^1][_inLast++] = item;
         }
 
         public IEnumerator<T> GetEnumerator()
         {
-            for (var i = 0; i < _count; i++) yield return _blocks[i / BlockLength][i % BlockLength];
+            for (var b = 0; b < _blocks.Count; b++)
+            {
+                var block = _blocks[b];
+                var count = b == _blocks.Count - 1 ? _inLast : block.Length;
+                for (var i = 0; i < count; i++) yield return block[i];
+            }
         }
 
         System.Collections.IEnumerator System.Collections.IEnumerable.GetEnumerator() => GetEnumerator();

@@ -5,6 +5,7 @@ using System.Runtime.InteropServices;
 using Marten;
 using Registry.Domain.Outcomes;
 using Registry.Domain.Patients;
+using Registry.Domain.Protocols;
 using Registry.Domain.Studies;
 using Registry.Projections.Outcomes;
 using Registry.Projections.Patients;
@@ -226,21 +227,19 @@ public sealed class StudyScopes
         Interlocked.Add(ref _maturityCutsDerived, stale.Count);
         if (stale.Count > CutsRecomputedFromSets)
         {
-            var charts = session.Query<PatientChart>().Where(c => c.StudyId == study.Id).ToAsyncEnumerable(ct);
-            foreach (var (cut, point) in await MaturityTimeline.ComputeAsync(charts, study, endpoint, arm, reference, stale, ct))
+            var (patients, served, read) = await CutPatientsAsync(session, study, endpoint, cuts, stale, mark, ct);
+            foreach (var (cut, point) in patients.Points(endpoint, arm, reference, served, ct))
                 _maturity[(study.Id, question, cut)] = (found[cut] = point, mark);
-            CollectAfter(StudyPatientsKept(study.Id));
+            if (read) CollectAfter(StudyPatientsKept(study.Id));
+            stale = stale.Except(served).ToList();
         }
-        else
+        foreach (var cut in stale)
         {
-            foreach (var cut in stale)
-            {
-                var asOf = MaturityTimeline.AsOf(cut);
-                MaturityPoint? point = null;
-                if (study.AsOf(asOf) is { } then)
-                    point = MaturityTimeline.Point((await DerivedAsync(session, then, asOf, cut, ct)).Outcomes, cut, endpoint, arm, reference, ct);
-                _maturity[(study.Id, question, cut)] = (found[cut] = point, mark);
-            }
+            var asOf = MaturityTimeline.AsOf(cut);
+            MaturityPoint? point = null;
+            if (study.AsOf(asOf) is { } then)
+                point = MaturityTimeline.Point((await DerivedAsync(session, then, asOf, cut, ct)).Outcomes, cut, endpoint, arm, reference, ct);
+            _maturity[(study.Id, question, cut)] = (found[cut] = point, mark);
         }
         var points = cuts.Select(c => found[c]).OfType<MaturityPoint>().ToList();
         // The same list while no point changed, so what is kept beside it (the drawn figure) stays valid.
@@ -311,6 +310,56 @@ public sealed class StudyScopes
     }
 
     private readonly ConcurrentDictionary<(Guid Study, string Question, (int Months, int Days) Step), IReadOnlyList<MaturityPoint>> _maturityAnswers = new();
+
+    /// <summary>Each study's cuts' patients from its last pass over every chart, with the high-water mark they were read at: one per study.</summary>
+    private readonly ConcurrentDictionary<Guid, (MaturityTimeline.CutPatients Patients, long Mark)> _cutPatients = new();
+
+    // One pass over a study's charts at a time: a question asked while another's pass runs waits for it and compares from what it read.
+    private readonly ConcurrentDictionary<Guid, SemaphoreSlim> _chartPasses = new();
+
+    private long _maturityChartPasses;
+
+    /// <summary>How many times maturity read every chart of a study: for tests.</summary>
+    public long MaturityChartPasses => Interlocked.Read(ref _maturityChartPasses);
+
+    /// <summary>The bytes of the cuts' patients kept between maturity questions (one set per study).</summary>
+    public long MaturityBytesKept => _cutPatients.Values.Sum(k => k.Patients.Bytes);
+
+    /// <summary>
+    /// The cuts' patients that compare the <paramref name="stale"/> cuts on <paramref name="endpoint"/>, and which of them
+    /// they serve: those kept from the study's last pass, when they hold the endpoint and serve all but at most
+    /// <see cref="CutsRecomputedFromSets"/> (a cut is served while no event recorded at or before its moment arrived
+    /// since they were read, as a kept point); else every chart is read again, at every cut of <paramref name="cuts"/>,
+    /// for every time-to-event endpoint of the protocol and this one, so another arm pair or endpoint is only compared.
+    /// </summary>
+    private async Task<(MaturityTimeline.CutPatients Patients, List<DateOnly> Served, bool Read)> CutPatientsAsync(IQuerySession session, Study study, string endpoint,
+        IReadOnlyList<DateOnly> cuts, List<DateOnly> stale, long mark, CancellationToken ct)
+    {
+        var pass = _chartPasses.GetOrAdd(study.Id, _ => new SemaphoreSlim(1, 1));
+        await pass.WaitAsync(ct);
+        try
+        {
+            if (_cutPatients.TryGetValue(study.Id, out var kept) && kept.Patients.Endpoints.Contains(endpoint))
+            {
+                var changedFrom = await EarliestRecordedAboveAsync(session, kept.Mark, ct);
+                var served = stale.Where(c => kept.Patients.Has(c) && (changedFrom is not { } t || t > MaturityTimeline.AsOf(c))).ToList();
+                if (stale.Count - served.Count <= CutsRecomputedFromSets) return (kept.Patients, served, false);
+            }
+            // Dropped before the new ones are read, so both are never held.
+            _cutPatients.TryRemove(study.Id, out _);
+            var endpoints = study.Protocol.Endpoints.Select(EndpointCatalogue.Find).OfType<EndpointDefinition>()
+                .Where(e => e.Kind == EndpointKind.TimeToEvent).Select(e => e.Code).Append(endpoint);
+            var charts = session.Query<PatientChart>().Where(c => c.StudyId == study.Id).ToAsyncEnumerable(ct);
+            var patients = await MaturityTimeline.CutPatients.ReadAsync(charts, study, endpoints, cuts, ct);
+            Interlocked.Increment(ref _maturityChartPasses);
+            _cutPatients[study.Id] = (patients, mark);
+            return (patients, stale, true);
+        }
+        finally
+        {
+            pass.Release();
+        }
+    }
 
     private async Task<StudyViewScope> ScopeAsync(IQuerySession session, Study study, ScopeKey key, CancellationToken ct)
     {

@@ -103,12 +103,23 @@ public sealed class MaturityCutsTests(RegistryApp app) : IClassFixture<RegistryA
         return (studyId, treated, control);
     }
 
-    private async Task<IReadOnlyList<MaturityPoint>> MaturityAsync(StudyScopes scopes, Guid studyId, string endpoint)
+    private async Task<IReadOnlyList<MaturityPoint>> MaturityAsync(StudyScopes scopes, Guid studyId, string endpoint, ArmGroup? arm = null, ArmGroup? reference = null)
     {
         await app.HighWaterCaughtUpAsync();
         await using var session = app.Store.QuerySession();
         var study = (await session.LoadAsync<Study>(studyId))!;
-        return (await scopes.MaturityAsync(session, study, endpoint, Treated, Control, (1, 0), default))!;
+        return (await scopes.MaturityAsync(session, study, endpoint, arm ?? Treated, reference ?? Control, (1, 0), default))!;
+    }
+
+    /// <summary>The question asked of <paramref name="scopes"/> equals a fresh cache's answer; returns how many times it read every chart for it.</summary>
+    private async Task<long> ChartPassesAsync(StudyScopes scopes, Guid studyId, string endpoint, ArmGroup? arm = null, ArmGroup? reference = null)
+    {
+        var before = scopes.MaturityChartPasses;
+        var points = await MaturityAsync(scopes, studyId, endpoint, arm, reference);
+        var passes = scopes.MaturityChartPasses - before;
+        var fresh = await MaturityAsync(new StudyScopes(), studyId, endpoint, arm, reference);
+        Assert.Equal(JsonSerializer.Serialize(fresh), JsonSerializer.Serialize(points));
+        return passes;
     }
 
     /// <summary>The answer after the writes, asked of <paramref name="scopes"/> (which kept the answer before them), against a fresh cache's; returns the cuts derived for it.</summary>
@@ -203,4 +214,39 @@ public sealed class MaturityCutsTests(RegistryApp app) : IClassFixture<RegistryA
         Assert.All(after.Where(p => p.DataCut >= backdated), p => Assert.Equal(2, p.Events));
         Assert.Equal(after.Count(p => p.DataCut >= backdated), derived);
     }
+
+    [Fact]
+    public async Task Another_endpoint_and_arm_pair_are_compared_from_the_first_questions_pass_over_the_charts()
+    {
+        using var clinic = new Clinic(app.ConnectionString);
+        var (studyId, _, control) = await StudyRecordedUntilAsync(clinic, Start.AddMonths(12).AddDays(14));
+        await clinic.RecordAsync(control, Noon(Start.AddMonths(12).AddDays(14)), new RecordDeath(Iso(Start.AddMonths(12).AddDays(14)), "disease"));
+        var scopes = new StudyScopes();
+
+        Assert.Equal(1, await ChartPassesAsync(scopes, studyId, "pfs"));
+        // The protocol's other time-to-event endpoint and the pair the other way round: read in the first pass, only compared.
+        Assert.Equal(0, await ChartPassesAsync(scopes, studyId, "os"));
+        Assert.Equal(0, await ChartPassesAsync(scopes, studyId, "pfs", Control, Treated));
+        Assert.True(scopes.MaturityBytesKept > 0);
+        // An endpoint the protocol does not name was not read: its first question reads every chart.
+        Assert.Equal(1, await ChartPassesAsync(scopes, studyId, "efs"));
+    }
+
+    [Fact]
+    public async Task An_entry_recorded_before_a_cuts_moment_after_the_pass_makes_the_next_question_read_the_charts_again()
+    {
+        using var clinic = new Clinic(app.ConnectionString);
+        var lastRecorded = Start.AddMonths(12).AddDays(14);
+        var (studyId, treated, _) = await StudyRecordedUntilAsync(clinic, lastRecorded);
+        var scopes = new StudyScopes();
+        Assert.Equal(1, await ChartPassesAsync(scopes, studyId, "pfs"));
+
+        // Written after the pass but recorded months back (as a bulk load's simulated calendar records): the OS cuts from it on count the death.
+        var backdated = Start.AddMonths(5);
+        await clinic.RecordAsync(treated, Noon(backdated), new RecordDeath(Iso(backdated), "disease"));
+        Assert.Equal(1, await ChartPassesAsync(scopes, studyId, "os"));
+        var os = await MaturityAsync(scopes, studyId, "os");
+        Assert.All(os, p => Assert.Equal(p.DataCut >= backdated ? 1 : 0, p.Events));
+    }
 }
+
