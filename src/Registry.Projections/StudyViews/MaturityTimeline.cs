@@ -43,8 +43,8 @@ public static partial class MaturityTimeline
     }
 
     /// <summary>
-    /// Each cut's patients, as much of each as a comparison reads, for each of several endpoints, in 12 bytes a patient
-    /// and endpoint: the patient, arm, exclusion and time as indexes into tables held once, written at a cut only where
+    /// Each cut's patients, as much of each as a comparison reads, for each of several endpoints, in 8 bytes a patient
+    /// and endpoint: the patient, and their arm, exclusion and time as an index into those held once, written at a cut only where
     /// it differs from the patient at the cut before — a patient is written at the cuts where their record changed, not
     /// at every cut (a study at 100 000 patients and 85 cuts held ≈ 100 MB, one per patient and cut). Read once from
     /// every chart, it answers any arm pair of its endpoints at any of its cuts with the comparisons alone; read-only
@@ -59,6 +59,9 @@ public static partial class MaturityTimeline
         private readonly List<Guid> _patientIds = [];
         private readonly Table<string> _texts = new();
         private readonly Table<TimeToEvent> _times = new();
+        // Each distinct arm, exclusion and time a patient has at a cut, held once (tens of thousands, against millions of changes).
+        private readonly List<(short Arm, short Excluded, int Time)> _outcomes = [];
+        private readonly Dictionary<(short Arm, short Excluded, int Time), int> _outcomeIndexes = [];
         private readonly Dictionary<DateOnly, int> _cutIndexes;
 
         public CutPatients(Study study, IEnumerable<string> endpoints, IReadOnlyList<DateOnly> cuts)
@@ -91,14 +94,22 @@ public static partial class MaturityTimeline
         public bool Has(DateOnly cut) => _cutIndexes.ContainsKey(cut);
 
         /// <summary>What the cuts' patients hold: their changes, the patients' ids and the tables (a few thousand distinct times).</summary>
-        public long Bytes => _changes.Sum(e => e.Sum(c => c.Bytes)) + _patientIds.Count * 16L + (_texts.Count + _times.Count) * 64L;
+        public long Bytes => _changes.Sum(e => e.Sum(c => c.Bytes)) + _patientIds.Count * 16L + (_texts.Count + _times.Count) * 64L + _outcomes.Count * 40L;
 
-        private readonly record struct AtCut(int Patient, short Arm, short Excluded, int Time)
+        /// <summary>A patient at a cut: their arm, exclusion and time, as an index into the distinct ones (8 bytes).</summary>
+        private readonly record struct AtCut(int Patient, int Outcome)
         {
             /// <summary>The patient is not in the cut (not yet enrolled then), written where they were in the cut before.</summary>
             public const int Absent = -1;
 
-            public bool InCut => Time != Absent;
+            public bool InCut => Outcome != Absent;
+        }
+
+        private int OutcomeIndex((short Arm, short Excluded, int Time) outcome)
+        {
+            if (_outcomeIndexes.TryGetValue(outcome, out var index)) return index;
+            _outcomes.Add(outcome);
+            return _outcomeIndexes[outcome] = _outcomes.Count - 1;
         }
 
         /// <summary>
@@ -131,7 +142,7 @@ public static partial class MaturityTimeline
                 for (var e = 0; e < at.Length; e++)
                 {
                     if (Nullable.Equals(at[e], written[e])) continue;
-                    _changes[e][cut].Add(at[e] ?? new AtCut(index, 0, 0, AtCut.Absent));
+                    _changes[e][cut].Add(at[e] ?? new AtCut(index, AtCut.Absent));
                     written[e] = at[e];
                 }
             }
@@ -169,7 +180,7 @@ public static partial class MaturityTimeline
                     for (var e = 0; e < at.Length; e++)
                     {
                         var time = outcome.Time(_endpoints[e]) is { } t ? new TimeToEvent(t.Days, t.Event) : null;
-                        at[e] = new AtCut(index, armIndex, excluded, _times.Index(time));
+                        at[e] = new AtCut(index, OutcomeIndex((armIndex, excluded, _times.Index(time))));
                     }
                 }
                 Write(i);
@@ -219,10 +230,10 @@ public static partial class MaturityTimeline
             {
                 // Each patient as at the cut being compared; in the order the charts were read, as each cut's patients were added.
                 var current = new AtCut[_patientIds.Count];
-                Array.Fill(current, new AtCut(0, 0, 0, AtCut.Absent));
+                Array.Fill(current, new AtCut(0, AtCut.Absent));
                 // The comparison reads a patient's arm, exclusion and time and nothing else: patients alike in those share
                 // one outcome, so a cut's 100 000 patients are not 100 000 new objects.
-                var alike = new Dictionary<(short Arm, short Excluded, int Time), PatientOutcome>();
+                var alike = new PatientOutcome?[_outcomes.Count];
                 var brought = 0;
                 for (var k = half; k < compared.Length; k += 2)
                 {
@@ -233,9 +244,12 @@ public static partial class MaturityTimeline
                     foreach (var p in current)
                         if (p.InCut)
                         {
-                            if (!alike.TryGetValue((p.Arm, p.Excluded, p.Time), out var outcome))
-                                alike[(p.Arm, p.Excluded, p.Time)] = outcome = new PatientOutcome(Guid.Empty, _texts[p.Arm], "", BaselineValues.Empty, null,
-                                    _texts[p.Excluded], times[p.Time], BestOverallResponse.NE, false, []);
+                            if (alike[p.Outcome] is not { } outcome)
+                            {
+                                var (armIndex, excluded, time) = _outcomes[p.Outcome];
+                                alike[p.Outcome] = outcome = new PatientOutcome(Guid.Empty, _texts[armIndex], "", BaselineValues.Empty, null, _texts[excluded],
+                                    times[time], BestOverallResponse.NE, false, []);
+                            }
                             outcomes.Add(outcome);
                         }
                     points[at] = (Cuts[cut], Point(outcomes, Cuts[cut], endpoint, arm, reference, ct));
