@@ -184,14 +184,18 @@ public sealed class StudyScopes
     /// <summary>How many maturity points were derived from the patients (not kept, nor taken from an earlier cut): for tests.</summary>
     public long MaturityCutsDerived => Interlocked.Read(ref _maturityCutsDerived);
 
-    /// <summary>At most this many cuts are recomputed from kept sets (each one set); more (a first request, a backdated import) read the charts once.</summary>
+    /// <summary>
+    /// At most this many cuts are recomputed from kept sets (each one set); more (a first request, a backdated import) are
+    /// compared from the cuts' patients kept from the study's last pass over the charts, or read the charts once.
+    /// </summary>
     private const int CutsRecomputedFromSets = 2;
 
     /// <summary>
     /// The comparison at each cut over the study's recording span, or null when the step makes more than
     /// <see cref="MaturityTimeline.MaximumCuts"/> cuts. A cut's point is kept until an event recorded at or before its
     /// moment arrives, so after a write today only today's cut is recomputed; a new cut whose record is provably an
-    /// earlier kept cut's (<see cref="SameAsEarlierCutsAsync"/>) takes that cut's point.
+    /// earlier kept cut's (<see cref="SameAsEarlierCutsAsync"/>) takes that cut's point. A question's first answer
+    /// compares the cuts' patients the study's last pass read for every endpoint (<see cref="CutPatientsAsync"/>).
     /// </summary>
     public async Task<IReadOnlyList<MaturityPoint>?> MaturityAsync(IQuerySession session, Study study, string endpoint, ArmGroup arm, ArmGroup reference,
         (int Months, int Days) step, CancellationToken ct)
