@@ -48,8 +48,9 @@ public sealed class StudyScopes
 
     /// <summary>
     /// Bytes the sets may hold together (a set per study for the current view, more for moments and cuts) with the
-    /// answers kept beside them (<see cref="KeepAnswer"/>: a study's analysis datasets, deflated); least recently used
-    /// go first, so memory stays bounded whatever the number of studies and variants asked.
+    /// answers kept beside them (<see cref="KeepAnswer"/>: a study's analysis datasets, deflated) and maturity's cuts'
+    /// patients (<see cref="MaturityBytesKept"/>, never dropped for room); least recently used sets and answers go
+    /// first, so memory stays bounded whatever the number of studies and variants asked.
     /// 192 MB keeps a study of 100 000 patients' current set, its whole records' set and the sets of two moments or
     /// cuts taken from it, so an auditor's moment asked between the investigators' live views is not read again each
     /// time. Set from <c>Registry:Views:KeptMegabytes</c>.
@@ -357,6 +358,8 @@ public sealed class StudyScopes
             var patients = await MaturityTimeline.CutPatients.ReadAsync(charts, study, endpoints, cuts, ct);
             Interlocked.Increment(ref _maturityChartPasses);
             _cutPatients[study.Id] = (patients, mark);
+            // Counted in the sets' budget: the least recently used sets and answers make room for them.
+            Evict();
             return (patients, stale, true);
         }
         finally
@@ -628,7 +631,10 @@ public sealed class StudyScopes
         GC.Collect(GC.MaxGeneration, GCCollectionMode.Aggressive, blocking: true, compacting: true);
     }
 
-    /// <summary>Drops the least recently used sets and answers while they hold more than <see cref="MaximumBytesKept"/>; the one just used stays.</summary>
+    /// <summary>
+    /// Drops the least recently used sets and answers while they, with maturity's kept cuts' patients, hold more than
+    /// <see cref="MaximumBytesKept"/>; the one just used stays.
+    /// </summary>
     private void Evict() => Evict(null, 0);
 
     /// <summary>
@@ -643,7 +649,7 @@ public sealed class StudyScopes
         foreach (var (_, set, answer) in sets.Concat(answers).OrderBy(k => k.LastUsed).SkipLast(reading is null ? 1 : 0).ToArray())
         {
             // Summed again after each drop: dropping a whole records' set makes the sets taken from it own their outcomes.
-            if (_entries.Where(s => s.Value != reading).Sum(s => Bytes(s.Key, s.Value)) + AnswerBytesKept + room <= MaximumBytesKept) break;
+            if (_entries.Where(s => s.Value != reading).Sum(s => Bytes(s.Key, s.Value)) + AnswerBytesKept + MaturityBytesKept + room <= MaximumBytesKept) break;
             if (set is { } key && _entries.TryRemove(key, out var entry)) dropped += entry.Snapshot?.Outcomes.Count ?? 0;
             // An answer's bytes are a few large arrays: no patients to collect after.
             else if (answer is { } kept) _answers.TryRemove(kept, out _);
