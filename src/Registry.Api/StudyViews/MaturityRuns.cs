@@ -9,10 +9,11 @@ namespace Registry.Api.StudyViews;
 public sealed record MaturityQuestion(Guid StudyId, string? Endpoint, string? Arm, string? Reference, string? Every);
 
 /// <summary>
-/// Maturity answered apart from the request that asks. A question's first answer reads every chart at every cut
-/// (seconds at 100 000 patients), so the dashboard waits for it only a while (<see cref="WaitSetting"/>), shows everything else,
-/// and the answer is kept by <see cref="StudyScopes"/> for the next load. A question being answered is computed once
-/// however many pages and routes ask it meanwhile: two passes over every chart side by side would only double the memory.
+/// Maturity answered apart from the request that asks. A study's first question (of a step) reads every chart at every
+/// cut (seconds at 100 000 patients; its other endpoints and arm pairs are then compared from what that pass kept, in
+/// <see cref="StudyScopes"/>), so the dashboard waits for it only a while (<see cref="WaitSetting"/>), shows everything
+/// else, and the answer is kept for the next load. A question being answered is computed once however many pages and
+/// routes ask it meanwhile; another question of the same study waits for the study's pass rather than reading beside it.
 /// </summary>
 public sealed class MaturityRuns(IDocumentStore store, IHostApplicationLifetime lifetime, TimeSpan dashboardWait)
 {
