@@ -9,7 +9,7 @@ namespace Registry.Api.StudyViews;
 public sealed record MaturityQuestion(Guid StudyId, string? Endpoint, string? Arm, string? Reference, string? Every);
 
 /// <summary>
-/// Maturity answered apart from the request that asks. A study's first question (of a step) reads every chart at every
+/// Maturity answered apart from the request that asks. A study's first question reads every chart at every
 /// cut (seconds at 100 000 patients; its other endpoints and arm pairs are then compared from what that pass kept, in
 /// <see cref="StudyScopes"/>), so the dashboard waits for it only a while (<see cref="WaitSetting"/>), shows everything
 /// else, and the answer is kept for the next load. A question being answered is computed once however many pages and
