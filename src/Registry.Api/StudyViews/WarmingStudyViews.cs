@@ -15,7 +15,7 @@ namespace Registry.Api.StudyViews;
 /// so a study's first view does not pay for reading every patient (seconds at 100 000 patients), then answers each
 /// such study's default maturity question (a pass over every chart), which the dashboard shows. In the background:
 /// <c>/health</c> and every route answer meanwhile, a view asking for a set being read waits for that read rather
-/// than starting its own, and <c>/health/ready</c> answers 503 until the sets are kept (<see cref="StudyViewsWarmUp"/>).
+/// than starting its own, and <c>/health/ready</c> answers 503 until the sets and maturity are kept (<see cref="StudyViewsWarmUp"/>).
 /// Off with <c>Registry:Views:WarmOnStart=false</c> (the tests, which count kept sets).
 /// </summary>
 public sealed class WarmingStudyViews(IDocumentStore store, StudyViewsWarmUp warmUp, MaturityRuns maturity, IHostApplicationLifetime lifetime,
