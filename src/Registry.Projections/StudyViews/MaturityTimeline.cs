@@ -57,6 +57,9 @@ public static partial class MaturityTimeline
         // Per endpoint, per cut: the patients whose arm, exclusion or time at that endpoint changed there.
         private readonly Blocks<AtCut>[][] _changes;
         private readonly List<Guid> _patientIds = [];
+        // Each patient's subject code, until the patients are put in subject order (then dropped: the order is all a comparison needs).
+        private List<string>? _subjectCodes = [];
+        private int[]? _inSubjectOrder;
         private readonly Table<string> _texts = new();
         private readonly Table<TimeToEvent> _times = new();
         // Each distinct arm, exclusion and time a patient has at a cut, held once (tens of thousands, against millions of changes).
@@ -83,6 +86,7 @@ public static partial class MaturityTimeline
                 ct.ThrowIfCancellationRequested();
                 patients.Add(chart);
             }
+            patients.InSubjectOrder();
             return patients;
         }
 
@@ -94,7 +98,27 @@ public static partial class MaturityTimeline
         public bool Has(DateOnly cut) => _cutIndexes.ContainsKey(cut);
 
         /// <summary>What the cuts' patients hold: their changes, the patients' ids and the tables (a few thousand distinct times).</summary>
-        public long Bytes => _changes.Sum(e => e.Sum(c => c.Bytes)) + _patientIds.Count * 16L + (_texts.Count + _times.Count) * 64L + _outcomes.Count * 40L;
+        public long Bytes => _changes.Sum(e => e.Sum(c => c.Bytes)) + _patientIds.Count * 20L + (_texts.Count + _times.Count) * 64L + _outcomes.Count * 40L;
+
+        /// <summary>
+        /// The patients' indexes in <see cref="SubjectOrder"/>, which every comparison reads them in: the charts arrive in
+        /// whatever order the table is scanned (a scan joining another mid-table starts there), and a Cox fit's sums over
+        /// tied times would differ in their last digits with it. Once put in order, no chart may be added.
+        /// </summary>
+        private int[] InSubjectOrder()
+        {
+            lock (_patientIds)
+            {
+                if (_inSubjectOrder is null)
+                {
+                    var codes = _subjectCodes!;
+                    var order = Enumerable.Range(0, _patientIds.Count).ToArray();
+                    Array.Sort(order, (a, b) => SubjectOrder.Compare(codes[a], _patientIds[a], codes[b], _patientIds[b]));
+                    (_inSubjectOrder, _subjectCodes) = (order, null);
+                }
+                return _inSubjectOrder;
+            }
+        }
 
         /// <summary>A patient at a cut: their arm, exclusion and time, as an index into the distinct ones (8 bytes).</summary>
         private readonly record struct AtCut(int Patient, int Outcome)
@@ -120,6 +144,7 @@ public static partial class MaturityTimeline
         /// </summary>
         public void Add(PatientChart chart)
         {
+            if (_subjectCodes is null) throw new InvalidOperationException("The cuts' patients were put in subject order: no chart is added after that.");
             var index = -1;
             // Each entry as the fold reads it, made once for every cut. Entries recorded in stream order (every chart the
             // registry writes) make each cut's record the one before's plus the entries since, applied rather than refolded.
@@ -175,7 +200,10 @@ public static partial class MaturityTimeline
                     {
                         index = _patientIds.Count;
                         _patientIds.Add(outcome.PatientId);
+                        _subjectCodes.Add(outcome.SubjectCode);
                     }
+                    // The code at the latest cut the patient is in, as the kept sets order today's patients.
+                    else _subjectCodes[index] = outcome.SubjectCode;
                     var (armIndex, excluded) = (checked((short)_texts.Index(outcome.Arm)), checked((short)_texts.Index(outcome.ExcludedBecause)));
                     for (var e = 0; e < at.Length; e++)
                     {
@@ -225,10 +253,11 @@ public static partial class MaturityTimeline
             var compared = indexes.Select((cut, at) => (cut, at)).Where(c => _studies[c.cut] is not null).ToArray();
             // One dictionary per distinct time, shared by every patient and cut with it.
             var times = Enumerable.Range(0, _times.Count).Select(i => _times[i] is { } t ? new Dictionary<string, TimeToEvent> { [endpoint] = t } : Empty).ToArray();
+            var inSubjectOrder = InSubjectOrder();
 
             void Compare(int half)
             {
-                // Each patient as at the cut being compared; in the order the charts were read, as each cut's patients were added.
+                // Each patient as at the cut being compared, by the index they were read at.
                 var current = new AtCut[_patientIds.Count];
                 Array.Fill(current, new AtCut(0, AtCut.Absent));
                 // The comparison reads a patient's arm, exclusion and time and nothing else: patients alike in those share
@@ -241,8 +270,8 @@ public static partial class MaturityTimeline
                     for (; brought <= cut; brought++)
                         foreach (var change in changes[brought]) current[change.Patient] = change;
                     var outcomes = new List<PatientOutcome>(current.Length);
-                    foreach (var p in current)
-                        if (p.InCut)
+                    foreach (var patient in inSubjectOrder)
+                        if (current[patient] is { InCut: true } p)
                         {
                             if (alike[p.Outcome] is not { } outcome)
                             {

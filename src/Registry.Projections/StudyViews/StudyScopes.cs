@@ -487,7 +487,7 @@ public sealed class StudyScopes
         foreach (var id in derived)
             if (byPatient.TryGetValue(id, out var patient) && patient.Outcome is { } outcome && !ReferenceEquals(whole.ByPatient[id].Outcome, outcome))
             {
-                var at = outcomes.BinarySearch(outcome, SubjectOrder);
+                var at = outcomes.BinarySearch(outcome, SubjectOrder.Outcomes);
                 outcomes.Insert(at < 0 ? ~at : at, outcome);
             }
         return new Snapshot(mark, study.ProtocolVersion, byPatient, outcomes, null, first, last, shared);
@@ -560,13 +560,9 @@ public sealed class StudyScopes
     /// <summary>Patients read again up to which each is placed in the kept order by a binary search rather than every patient sorted again.</summary>
     private const int PlacedOneByOne = 256;
 
-    // In subject-code order, as the datasets list them: a copy of the study under other ids then adds up alike.
-    private static readonly Comparer<PatientOutcome> SubjectOrder = Comparer<PatientOutcome>.Create((a, b) =>
-        StringComparer.Ordinal.Compare(a.SubjectCode, b.SubjectCode) is var byCode and not 0 ? byCode : a.PatientId.CompareTo(b.PatientId));
-
     private static Snapshot InSubjectOrder(StoreMark mark, Study study, Dictionary<Guid, KeptPatient> byPatient, DateTimeOffset? first, DateTimeOffset? last, int shared)
     {
-        var outcomes = byPatient.Values.Select(p => p.Outcome).OfType<PatientOutcome>().Order(SubjectOrder).ToList();
+        var outcomes = byPatient.Values.Select(p => p.Outcome).OfType<PatientOutcome>().Order(SubjectOrder.Outcomes).ToList();
         return new Snapshot(mark, study.ProtocolVersion, byPatient, outcomes, null, first, last, shared);
     }
 
@@ -581,7 +577,7 @@ public sealed class StudyScopes
         var cut = new List<int>(moved.Count);
         foreach (var id in moved)
             if (kept.ByPatient.TryGetValue(id, out var patient) && patient.Outcome is { } outcome)
-                cut.Add(before.BinarySearch(outcome, SubjectOrder) is var at and >= 0 && ReferenceEquals(before[at], outcome)
+                cut.Add(before.BinarySearch(outcome, SubjectOrder.Outcomes) is var at and >= 0 && ReferenceEquals(before[at], outcome)
                     ? at : throw new InvalidOperationException($"Patient {id}'s kept outcome is not where the kept order places it."));
         cut.Sort();
         var outcomes = new List<PatientOutcome>(before.Count + moved.Count);
@@ -595,7 +591,7 @@ public sealed class StudyScopes
         foreach (var id in moved)
             if (byPatient.TryGetValue(id, out var patient) && patient.Outcome is { } outcome)
             {
-                var at = outcomes.BinarySearch(outcome, SubjectOrder);
+                var at = outcomes.BinarySearch(outcome, SubjectOrder.Outcomes);
                 outcomes.Insert(at < 0 ? ~at : at, outcome);
             }
         return outcomes;
