@@ -46,7 +46,7 @@ public static class AnalysisSources
     /// An answer written from every patient of the study at the moment and cut, read once in USUBJID order. When no event
     /// lies above the committed store position it is kept beside the views' sets, under their budget, while the store
     /// stays there: a new entry moves it, so the next request writes the answer again. Otherwise it is written for this
-    /// request only.
+    /// request only. Either way the heap is collected after a large study's read (<see cref="StudyScopes.CollectAfter"/>).
     /// </summary>
     private static async Task<(AnalysisSource? Source, T? Answer, ViewRefusal? Refusal)> KeptAsync<T>(IQuerySession session, Guid studyId, string? asOf,
         string? dataCut, Func<AnalysisSource, string> name, Func<AnalysisSource, IAsyncEnumerable<AnalysisPatient>, CancellationToken, Task<T>> write,
@@ -61,7 +61,8 @@ public static class AnalysisSources
         if (settled && scopes.KeptAnswerAt<T>(studyId, name(source), moment, cut, mark) is { } kept) return (source, kept, null);
         var stream = await StudyViewLoader.StreamPatientsAsync(session, study, moment, cut, ct);
         var answer = await write(source, Patients(stream, ct), ct);
-        if (settled) scopes.KeepAnswer(studyId, name(source), moment, cut, mark, answer, bytes(answer));
+        if (settled) scopes.KeepAnswer(studyId, name(source), moment, cut, mark, answer, bytes(answer), patientsRead: stream.Charts);
+        else StudyScopes.CollectAfter(stream.Charts);
         return (source, answer, null);
     }
 

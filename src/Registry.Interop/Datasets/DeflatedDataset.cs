@@ -2,6 +2,7 @@ using System.Buffers;
 using System.Buffers.Binary;
 using System.IO.Compression;
 using System.IO.Hashing;
+using System.IO.Pipelines;
 using System.Text.Json;
 using Registry.Audit;
 
@@ -16,18 +17,21 @@ namespace Registry.Interop.Datasets;
 /// </summary>
 public sealed class DeflatedDataset
 {
-    /// <summary>The rows (for CSV the whole file) as one zlib stream (RFC 1950): its header, deflate blocks, Adler-32.</summary>
-    private readonly byte[] _zlib;
+    /// <summary>
+    /// The rows (for CSV the whole file) as one zlib stream (RFC 1950): its header, deflate blocks, Adler-32; held in
+    /// small chunks (<see cref="HeldChunks"/>), off the large object heap.
+    /// </summary>
+    private readonly ReadOnlySequence<byte> _zlib;
 
     /// <summary>Dataset-JSON's: where the rows' blocks end on a byte boundary (a sync flush) and the zlib stream's final empty block begins.</summary>
-    private readonly int _rowsEnd;
+    private readonly long _rowsEnd;
 
     /// <summary>Dataset-JSON's: the rows' length inflated, which joining their Adler-32 to the header's needs.</summary>
     private readonly long _rowsLength;
 
     private readonly bool _json;
 
-    private DeflatedDataset(DatasetShape shape, DatasetTally tally, byte[] zlib, int rowsEnd, long rowsLength, bool json) =>
+    private DeflatedDataset(DatasetShape shape, DatasetTally tally, ReadOnlySequence<byte> zlib, long rowsEnd, long rowsLength, bool json) =>
         (Shape, Tally, _zlib, _rowsEnd, _rowsLength, _json) = (shape, tally, zlib, rowsEnd, rowsLength, json);
 
     public DatasetShape Shape { get; }
@@ -37,11 +41,22 @@ public sealed class DeflatedDataset
     /// <summary>The bytes held.</summary>
     public long Bytes => _zlib.Length;
 
+    /// <summary>The longest array the bytes are held in.</summary>
+    internal int LongestHeldArray
+    {
+        get
+        {
+            var longest = 0;
+            foreach (var part in _zlib) longest = Math.Max(longest, part.Length);
+            return longest;
+        }
+    }
+
     /// <summary>The dataset as CSV, written patient by patient as <paramref name="patients"/> come (USUBJID order).</summary>
     public static async Task<DeflatedDataset> CsvAsync(DatasetShape shape, IAsyncEnumerable<AnalysisPatient> patients, CancellationToken ct)
     {
         var tally = new DatasetTally(shape.Columns);
-        using var zlib = new MemoryStream();
+        var zlib = new HeldChunks();
         await using (var deflate = new ZLibStream(zlib, CompressionLevel.Optimal, leaveOpen: true))
         {
             await using (var csv = SpreadsheetSafeCsv.Create(deflate))
@@ -56,15 +71,15 @@ public sealed class DeflatedDataset
                 await csv.FlushAsync(ct);
             }
         }
-        return new DeflatedDataset(shape, tally, zlib.ToArray(), rowsEnd: 0, rowsLength: 0, json: false);
+        return new DeflatedDataset(shape, tally, zlib.Written(), rowsEnd: 0, rowsLength: 0, json: false);
     }
 
     /// <summary>The dataset's Dataset-JSON rows, written and tallied patient by patient as <paramref name="patients"/> come (USUBJID order).</summary>
     public static async Task<DeflatedDataset> JsonAsync(DatasetShape shape, IAsyncEnumerable<AnalysisPatient> patients, CancellationToken ct)
     {
         var tally = new DatasetTally(shape.Columns);
-        using var zlib = new MemoryStream();
-        int rowsEnd;
+        var zlib = new HeldChunks();
+        long rowsEnd;
         long rowsLength;
         await using (var deflate = new ZLibStream(zlib, CompressionLevel.Optimal, leaveOpen: true))
         {
@@ -86,19 +101,19 @@ public sealed class DeflatedDataset
             }
             rowsEnd = await SyncFlushAsync(deflate, zlib, ct);
         }
-        return new DeflatedDataset(shape, tally, zlib.ToArray(), rowsEnd, rowsLength, json: true);
+        return new DeflatedDataset(shape, tally, zlib.Written(), rowsEnd, rowsLength, json: true);
     }
 
     /// <summary>
     /// Ends the blocks written so far on a byte boundary without ending the stream (a sync flush, which ends with an empty
     /// stored block: 00 00 FF FF), so blocks of other text may follow them; returns where they end.
     /// </summary>
-    private static async Task<int> SyncFlushAsync(ZLibStream deflate, MemoryStream zlib, CancellationToken ct)
+    private static async Task<long> SyncFlushAsync(ZLibStream deflate, HeldChunks zlib, CancellationToken ct)
     {
         await deflate.FlushAsync(ct);
-        if (zlib.Length < 6 || !zlib.GetBuffer().AsSpan((int)zlib.Length - 4, 4).SequenceEqual(SyncFlushMarker))
+        if (zlib.Length < 6 || !zlib.EndsWith(SyncFlushMarker))
             throw new InvalidOperationException("The deflated rows do not end with a sync flush; they cannot be joined to other blocks.");
-        return (int)zlib.Length;
+        return zlib.Length;
     }
 
     private static ReadOnlySpan<byte> SyncFlushMarker => [0x00, 0x00, 0xFF, 0xFF];
@@ -110,7 +125,7 @@ public sealed class DeflatedDataset
     public async Task WriteAsync(AnalysisSource source, DateTimeOffset createdAt, Stream body, CancellationToken ct)
     {
         if (_json) await body.WriteAsync(Header(source, createdAt), ct);
-        await using (var inflate = new ZLibStream(new MemoryStream(_zlib, writable: false), CompressionMode.Decompress))
+        await using (var inflate = new ZLibStream(PipeReader.Create(_zlib).AsStream(), CompressionMode.Decompress))
             await inflate.CopyToAsync(body, ct);
         if (_json) await body.WriteAsync(ClosingBrace, ct);
     }
@@ -122,13 +137,16 @@ public sealed class DeflatedDataset
     /// </summary>
     public DeflatedAnswer Deflated(AnalysisSource source, DateTimeOffset createdAt)
     {
-        if (!_json) return new DeflatedAnswer([_zlib]);
+        if (!_json) return new DeflatedAnswer([.. _zlib]);
         var header = Header(source, createdAt);
-        var rows = BinaryPrimitives.ReadUInt32BigEndian(_zlib.AsSpan(^4));
+        Span<byte> adler = stackalloc byte[4];
+        _zlib.Slice(_zlib.Length - 4).CopyTo(adler);
+        var rows = BinaryPrimitives.ReadUInt32BigEndian(adler);
         var checksum = Combine(Combine(Adler32.HashToUInt32(header), rows, _rowsLength), Adler32.HashToUInt32(ClosingBrace), ClosingBrace.Length);
         var trailer = new byte[4];
         BinaryPrimitives.WriteUInt32BigEndian(trailer, checksum);
-        return new DeflatedAnswer([_zlib.AsMemory(0, 2), StoredBlocks(header, final: false), _zlib.AsMemory(2, _rowsEnd - 2), StoredBlocks(ClosingBrace, final: true), trailer]);
+        return new DeflatedAnswer([.. _zlib.Slice(0, 2), StoredBlocks(header, final: false), .. _zlib.Slice(2, _rowsEnd - 2),
+            StoredBlocks(ClosingBrace, final: true), trailer]);
     }
 
     private static readonly byte[] ClosingBrace = "}"u8.ToArray();

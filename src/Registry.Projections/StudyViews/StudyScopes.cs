@@ -117,17 +117,22 @@ public sealed class StudyScopes
     /// Keeps <paramref name="answer"/>, computed from the charts at the settled <paramref name="mark"/>, in place of any
     /// earlier one of the same name, study, moment and cut; its <paramref name="bytes"/> count in the sets' budget, so
     /// the least recently used sets and answers go to make room, and an answer larger than the budget is not kept.
+    /// <paramref name="patientsRead"/> (the charts read to compute it) count with the patients dropped for
+    /// <see cref="CollectAfter"/>: ADAE written from 99 892 charts left 31 MB more in gen2 and 21 MB on the large object heap, and the
+    /// datasets in turn took the heap 150 MB above what they keep before a gen2 collection came.
     /// </summary>
-    public void KeepAnswer<T>(Guid studyId, string name, DateTimeOffset? asOf, DateOnly? dataCut, StoreMark mark, T answer, long bytes) where T : class
+    public void KeepAnswer<T>(Guid studyId, string name, DateTimeOffset? asOf, DateOnly? dataCut, StoreMark mark, T answer, long bytes, long patientsRead)
+        where T : class
     {
         var key = new AnswerKey(studyId, name, asOf, dataCut);
         if (bytes > MaximumBytesKept)
         {
             _answers.TryRemove(key, out _);
+            CollectAfter(patientsRead);
             return;
         }
         _answers[key] = new KeptAnswer(answer, mark, bytes) { LastUsed = Interlocked.Increment(ref _clock) };
-        CollectAfter(Evict(null, 0));
+        CollectAfter(Evict(null, 0) + patientsRead);
     }
 
     private readonly record struct ScopeKey(Guid StudyId, bool FromCharts, DateTimeOffset? AsOf, DateOnly? DataCut);
@@ -617,10 +622,10 @@ public sealed class StudyScopes
 
     /// <summary>
     /// A full compacting collection once large sets were dropped (before a set is read from scratch, so it fills their
-    /// room) and once a large set was read (its leftovers returned to the system at once). Left to the GC, both stay
-    /// resident until a later gen2 collection, and the one that comes runs in the middle of the next requests.
+    /// room) and once a large set or answer was read (its leftovers returned to the system at once). Left to the GC, both
+    /// stay resident until a later gen2 collection, and the one that comes runs in the middle of the next requests.
     /// </summary>
-    private static void CollectAfter(long patients)
+    public static void CollectAfter(long patients)
     {
         if (patients < PatientsCollectedAfter) return;
         GCSettings.LargeObjectHeapCompactionMode = GCLargeObjectHeapCompactionMode.CompactOnce;

@@ -10,9 +10,12 @@ using Registry.Projections.Patients;
 
 namespace Registry.Projections.StudyViews;
 
-/// <summary>A study as it stood at a moment, and a way to read its patients then one at a time, in subject-code order.</summary>
+/// <summary>
+/// A study as it stood at a moment, and a way to read its patients then one at a time, in subject-code order, from its
+/// <paramref name="Charts"/> charts (those of patients enrolled after the moment or cut included).
+/// </summary>
 public sealed record StudyPatientStream(Study Study, DateTimeOffset? AsOf, DateOnly? DataCut,
-    Func<CancellationToken, IAsyncEnumerable<(PatientTimeline Timeline, PatientOutcome Outcome)>> Patients);
+    Func<CancellationToken, IAsyncEnumerable<(PatientTimeline Timeline, PatientOutcome Outcome)>> Patients, int Charts);
 
 /// <summary>A study as it stood at a moment, and its patients then: each record beside the outcome derived from it at the data cut.</summary>
 
@@ -78,7 +81,7 @@ public static partial class StudyViewLoader
     {
         var subjects = await session.Query<PatientChart>().Where(c => c.StudyId == study.Id).Select(c => new ChartSubject(c.Id, c.SubjectCode)).ToListAsync(ct);
         var inOrder = subjects.OrderBy(s => s.SubjectCode, StringComparer.Ordinal).Select(s => s.Id).ToArray();
-        return new StudyPatientStream(study, moment, cut, c => ChartsInOrder(session, study.Id, inOrder, study, moment, cut, c));
+        return new StudyPatientStream(study, moment, cut, c => ChartsInOrder(session, study.Id, inOrder, study, moment, cut, c), inOrder.Length);
     }
 
     private sealed record ChartSubject(Guid Id, string SubjectCode);

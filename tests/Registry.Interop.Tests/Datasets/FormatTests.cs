@@ -1,5 +1,6 @@
 using System.IO.Compression;
 using System.IO.Hashing;
+using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
 using FsCheck.Xunit;
@@ -163,5 +164,49 @@ public sealed class FormatTests
             Assert.True(deflatedCsv.Bytes < csv.Length / 4 && deflatedJson.Bytes < json.Length / 4,
                 $"{dataset.Name}: {deflatedCsv.Bytes} of {csv.Length}, {deflatedJson.Bytes} of {json.Length} bytes kept");
         }
+    }
+
+    [Fact]
+    public async Task A_dataset_of_many_chunks_is_held_in_none_longer_than_a_chunk_and_answers_the_same_bytes()
+    {
+        // A term no deflater shortens much per patient, so the kept bytes run to several chunks.
+        var source = SmallStudy.Source(null, Enumerable.Range(1, 4000).Select(i =>
+            Timeline(Enrolled($"S-{i:00000}", "A"), new TreatmentStarted(D("2021-01-01"), ["drug"], 2),
+                new AdverseEventRecorded(Convert.ToHexString(SHA256.HashData(BitConverter.GetBytes(i))), 1 + i % 5, D("2021-02-01"), i % 7 == 0, Attribution.Possible))).ToArray());
+        var createdAt = new DateTimeOffset(2025, 1, 2, 3, 4, 5, TimeSpan.Zero);
+        var dataset = Adae.Build(source);
+
+        var csv = await WrittenAsync(body => DatasetCsv.WriteAsync(dataset, body, default));
+        var deflatedCsv = await DeflatedDataset.CsvAsync(Adae.Shape(source), source.InOrder.ToAsyncEnumerable(), default);
+        var json = await WrittenAsync(body => DatasetJson.WriteAsync(dataset, source, createdAt, body, default));
+        var deflatedJson = await DeflatedDataset.JsonAsync(Adae.Shape(source), source.InOrder.ToAsyncEnumerable(), default);
+
+        foreach (var deflated in new[] { deflatedCsv, deflatedJson })
+        {
+            Assert.True(deflated.Bytes > 3 * HeldChunks.ChunkBytes, $"{deflated.Bytes} bytes kept");
+            // One array of all of them (as a MemoryStream's) lies on the large object heap until a full collection.
+            Assert.Equal(HeldChunks.ChunkBytes, deflated.LongestHeldArray);
+        }
+        Assert.Equal(csv, await WrittenAsync(body => deflatedCsv.WriteAsync(source, createdAt, body, default)));
+        Assert.Equal(json, await WrittenAsync(body => deflatedJson.WriteAsync(source, createdAt, body, default)));
+        Assert.Equal(csv, await InflatedAsync(deflatedCsv.Deflated(source, createdAt)));
+        Assert.Equal(json, await InflatedAsync(deflatedJson.Deflated(source, createdAt)));
+    }
+
+    [Theory]
+    [InlineData(0), InlineData(3), InlineData(65_535), InlineData(65_536), InlineData(65_538), InlineData(200_000)]
+    public void Bytes_written_in_chunks_read_back_as_written_and_end_as_written(int length)
+    {
+        var text = Enumerable.Range(0, length).Select(i => (byte)(i % 251)).ToArray();
+        var chunks = new HeldChunks();
+        // Writes of uneven lengths, so some cross a chunk's end.
+        for (var at = 0; at < length; at += 1000 + at % 7) chunks.Write(text.AsSpan(at, Math.Min(1000 + at % 7, length - at)));
+
+        if (length >= 3) Assert.True(chunks.EndsWith(text.AsSpan(length - 3)));
+        if (length > 0) Assert.False(chunks.EndsWith([(byte)(text[^1] + 1)]));
+        var written = chunks.Written();
+        Assert.Equal(text, written.ToArray());
+        foreach (var part in written) Assert.InRange(part.Length, 1, HeldChunks.ChunkBytes);
+        Assert.Throws<InvalidOperationException>(() => chunks.Write([1]));
     }
 }
