@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.IO.Compression;
 using System.IO.Hashing;
 using System.Security.Cryptography;
@@ -183,7 +184,7 @@ public sealed class FormatTests
 
         foreach (var deflated in new[] { deflatedCsv, deflatedJson })
         {
-            Assert.True(deflated.Bytes > 3 * HeldChunks.ChunkBytes, $"{deflated.Bytes} bytes kept");
+            Assert.True(deflated.Bytes > 2 * HeldChunks.ChunkBytes, $"{deflated.Bytes} bytes kept");
             // One array of all of them (as a MemoryStream's) lies on the large object heap until a full collection.
             Assert.Equal(HeldChunks.ChunkBytes, deflated.LongestHeldArray);
         }
@@ -206,7 +207,7 @@ public sealed class FormatTests
         if (length > 0) Assert.False(chunks.EndsWith([(byte)(text[^1] + 1)]));
         var written = chunks.Written();
         Assert.Equal(text, written.ToArray());
-        foreach (var part in written) Assert.InRange(part.Length, 1, HeldChunks.ChunkBytes);
+        foreach (var part in written) Assert.InRange(part.Length, 0, HeldChunks.ChunkBytes);
         Assert.Throws<InvalidOperationException>(() => chunks.Write([1]));
     }
 }
