@@ -50,9 +50,9 @@ public sealed record EndpointEnd(DateOnly From, DateOnly On, string Description,
     public static string DescribeEvent(IPatientFact fact) => fact switch
     {
         PatientDied => "Death",
-        DiseaseProgressed { Site: { } site } => $"Disease progression ({Describe(site)})",
+        DiseaseProgressed { Site: { } site } => ProgressionAt[site],
         DiseaseProgressed => "Disease progression (site not recorded)",
-        DiseaseRelapsed relapse => $"Relapse ({Describe(relapse.Type)})",
+        DiseaseRelapsed relapse => RelapseAt[relapse.Type],
         ImagingAssessed => "Imaging timepoint PD",
         _ => fact.GetType().Name,
     };
@@ -67,6 +67,10 @@ public sealed record EndpointEnd(DateOnly From, DateOnly On, string Description,
         Outcomes.Censoring.DeathWithoutFailure => "Death without failure",
         _ => censoring.ToString(),
     };
+
+    // Named once per site: a maturity pass names a progression at every cut of every progressed patient.
+    private static readonly IReadOnlyDictionary<FailureSite, string> ProgressionAt = Enum.GetValues<FailureSite>().ToDictionary(s => s, s => $"Disease progression ({Describe(s)})");
+    private static readonly IReadOnlyDictionary<FailureSite, string> RelapseAt = Enum.GetValues<FailureSite>().ToDictionary(s => s, s => $"Relapse ({Describe(s)})");
 
     private static string Describe(FailureSite site) => site switch
     {

@@ -41,13 +41,24 @@ public static class OutcomeDerivation
         for (var i = 0; i < timeline.Entries.Count; i++)
             if (timeline.Entries[i] is { Voided: false, Current: var fact } && (dataCut is null || fact.ClinicalDate <= dataCut)) facts.Add(fact);
         var enrolment = timeline.Enrolment;
-        var randomization = Earliest<PatientRandomized>(facts);
+        // The first of each kind with the earliest date, as ordering them by date and taking the first would: one loop
+        // over concrete types (a generic type test is a runtime lookup, and a maturity pass asks this of every change).
+        PatientRandomized? randomization = null;
+        TreatmentStarted? treatmentStart = null;
+        PatientDied? death = null;
+        foreach (var fact in facts)
+            switch (fact)
+            {
+                case PatientRandomized r when randomization is null || r.RandomizedOn < randomization.RandomizedOn: randomization = r; break;
+                case TreatmentStarted t when treatmentStart is null || t.StartedOn < treatmentStart.StartedOn: treatmentStart = t; break;
+                case PatientDied d when death is null || d.DiedOn < death.DiedOn: death = d; break;
+            }
         var arm = randomization?.Arm ?? enrolment.Arm;
         IPatientFact? originFact = protocol.TimeOrigin switch
         {
             TimeOrigins.Randomization => randomization,
             TimeOrigins.Enrolment => enrolment,
-            _ => Earliest<TreatmentStarted>(facts),
+            _ => treatmentStart,
         };
         var origin = originFact?.ClinicalDate;
         IReadOnlyList<AdverseEventSummary> adverseEvents = only is null ? AdverseEvents(facts) : [];
@@ -63,12 +74,16 @@ public static class OutcomeDerivation
             return new PatientOutcome(timeline.PatientId, arm, enrolment.Site, enrolment.Baseline, origin, excluded,
                 new Dictionary<string, TimeToEvent>(), BestOverallResponse.NE, false, adverseEvents, SubjectCode: enrolment.SubjectCode);
 
-        var versions = new Dictionary<IPatientFact, long>(ReferenceEqualityComparer.Instance);
+        // Only the whole outcome names the entry each date was read from.
+        Dictionary<IPatientFact, long>? versions = null;
         if (only is null)
+        {
+            versions = new Dictionary<IPatientFact, long>(ReferenceEqualityComparer.Instance);
             foreach (var entry in timeline.Entries.Where(e => !e.Voided)) versions.TryAdd(entry.Current, entry.Version);
-        EntrySource? Source(IPatientFact fact) => versions.TryGetValue(fact, out var version) ? EntrySource.Of(fact, version) : null;
+        }
+        EntrySource? Source(IPatientFact fact) => versions is not null && versions.TryGetValue(fact, out var version) ? EntrySource.Of(fact, version) : null;
 
-        var imaging = new List<ImagingAssessed>();
+        var imaging = new List<ImagingAssessed>(facts.Count);
         foreach (var fact in facts)
             if (fact is ImagingAssessed scan && scan.AssessedOn >= start) InDateOrder(imaging, scan, scan.AssessedOn, static i => i.AssessedOn);
         // An imaging timepoint of PD is a progression on its date, whether or not a progression entry was made; on one
@@ -80,10 +95,13 @@ public static class OutcomeDerivation
             if (fact is DiseaseRelapsed r) InDateOrder(failures, new Failure(r.RelapsedOn, r.Type, r), r.RelapsedOn, static f => f.On);
         foreach (var scan in imaging)
             if (scan.Response == TimepointResponse.PD) InDateOrder(failures, new Failure(scan.AssessedOn, null, scan), scan.AssessedOn, static f => f.On);
-        var death = Earliest<PatientDied>(facts);
-        var anyFailure = failures.FirstOrDefault();
-        var distant = failures.FirstOrDefault(f => f.Site is FailureSite.Distant or FailureSite.Both);
-        var locoregional = failures.FirstOrDefault(f => f.Site is FailureSite.Locoregional or FailureSite.Both);
+        var anyFailure = failures.Count > 0 ? failures[0] : null;
+        Failure? distant = null, locoregional = null;
+        foreach (var failure in failures)
+        {
+            distant ??= failure.Site is FailureSite.Distant or FailureSite.Both ? failure : null;
+            locoregional ??= failure.Site is FailureSite.Locoregional or FailureSite.Both ? failure : null;
+        }
 
         // The last contact is read from every entry in force, so a patient followed past the cut is censored at the
         // cut; of facts on the same latest date, the last entered.
@@ -120,12 +138,18 @@ public static class OutcomeDerivation
             "ttp" => anyFailure is not null ? Event(anyFailure.Fact, start) : AtLastAssessment(start),
             _ => throw new ArgumentOutOfRangeException(nameof(endpoint), endpoint, "Not a survival endpoint."),
         };
+        if (only is not null && !only.Contains("dor"))
+        {
+            // Each time straight into the outcome's one dictionary: a maturity pass derives this at every cut where a record changed.
+            var endpointTimes = new Dictionary<string, TimeToEvent>(only.Count);
+            foreach (var endpoint in SurvivalEndpoints)
+                if (only.Contains(endpoint)) endpointTimes[endpoint] = TimeToEvent.Ending(End(endpoint));
+            return new PatientOutcome(timeline.PatientId, arm, enrolment.Site, enrolment.Baseline, start, null,
+                endpointTimes, BestOverallResponse.NE, false, adverseEvents, null, enrolment.SubjectCode);
+        }
         var ends = new Dictionary<string, EndpointEnd>();
         foreach (var endpoint in SurvivalEndpoints)
             if (only is null || only.Contains(endpoint)) ends[endpoint] = End(endpoint);
-        if (only is not null && !only.Contains("dor"))
-            return new PatientOutcome(timeline.PatientId, arm, enrolment.Site, enrolment.Baseline, start, null,
-                ends.ToDictionary(e => e.Key, e => TimeToEvent.Ending(e.Value)), BestOverallResponse.NE, false, adverseEvents, null, enrolment.SubjectCode);
 
         var criteria = protocol.ResponseCriteria;
         var (best, bestOn) = BestResponseOn(start, anyFailure?.On, imaging, criteria);
@@ -139,15 +163,6 @@ public static class OutcomeDerivation
         }
         var times = ends.ToDictionary(e => e.Key, e => TimeToEvent.Ending(e.Value));
         return new PatientOutcome(timeline.PatientId, arm, enrolment.Site, enrolment.Baseline, start, null, times, best, confirmed, adverseEvents, bestOn, enrolment.SubjectCode);
-    }
-
-    /// <summary>The first fact of one kind with the earliest date among <paramref name="facts"/>, as ordering them by date and taking the first would.</summary>
-    private static T? Earliest<T>(List<IPatientFact> facts) where T : class, IPatientFact
-    {
-        T? earliest = null;
-        foreach (var fact in facts)
-            if (fact is T of && (earliest is null || of.ClinicalDate < earliest.ClinicalDate)) earliest = of;
-        return earliest;
     }
 
     /// <summary>Adds <paramref name="item"/> after every item dated on or before it: the list stays as a stable sort by date orders it.</summary>
