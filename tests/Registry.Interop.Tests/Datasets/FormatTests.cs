@@ -168,9 +168,9 @@ public sealed class FormatTests
     }
 
     [Fact]
-    public async Task A_dataset_of_many_chunks_is_held_in_none_longer_than_a_chunk_and_answers_the_same_bytes()
+    public async Task A_dataset_of_many_blocks_is_held_in_none_longer_than_a_block_and_answers_the_same_bytes()
     {
-        // A term no deflater shortens much per patient, so the kept bytes run to several chunks.
+        // A term no deflater shortens much per patient, so the kept bytes run to several blocks.
         var source = SmallStudy.Source(null, Enumerable.Range(1, 4000).Select(i =>
             Timeline(Enrolled($"S-{i:00000}", "A"), new TreatmentStarted(D("2021-01-01"), ["drug"], 2),
                 new AdverseEventRecorded(Convert.ToHexString(SHA256.HashData(BitConverter.GetBytes(i))), 1 + i % 5, D("2021-02-01"), i % 7 == 0, Attribution.Possible))).ToArray());
@@ -184,9 +184,9 @@ public sealed class FormatTests
 
         foreach (var deflated in new[] { deflatedCsv, deflatedJson })
         {
-            Assert.True(deflated.Bytes > 2 * HeldChunks.ChunkBytes, $"{deflated.Bytes} bytes kept");
+            Assert.True(deflated.Bytes > 2 * DeflatedDataset.BlockBytes, $"{deflated.Bytes} bytes kept");
             // One array of all of them (as a MemoryStream's) lies on the large object heap until a full collection.
-            Assert.Equal(HeldChunks.ChunkBytes, deflated.LongestHeldArray);
+            Assert.Equal(DeflatedDataset.BlockBytes, deflated.LongestHeldArray);
         }
         Assert.Equal(csv, await WrittenAsync(body => deflatedCsv.WriteAsync(source, createdAt, body, default)));
         Assert.Equal(json, await WrittenAsync(body => deflatedJson.WriteAsync(source, createdAt, body, default)));
@@ -194,20 +194,27 @@ public sealed class FormatTests
         Assert.Equal(json, await InflatedAsync(deflatedJson.Deflated(source, createdAt)));
     }
 
-    [Theory]
-    [InlineData(0), InlineData(3), InlineData(65_535), InlineData(65_536), InlineData(65_538), InlineData(200_000)]
-    public void Bytes_written_in_chunks_read_back_as_written_and_end_as_written(int length)
+    [Fact]
+    public async Task An_answer_sent_after_its_dataset_was_dropped_keeps_its_bytes_while_other_datasets_are_written()
     {
-        var text = Enumerable.Range(0, length).Select(i => (byte)(i % 251)).ToArray();
-        var chunks = new HeldChunks();
-        // Writes of uneven lengths, so some cross a chunk's end.
-        for (var at = 0; at < length; at += 1000 + at % 7) chunks.Write(text.AsSpan(at, Math.Min(1000 + at % 7, length - at)));
+        var source = ManyBlocks(1);
+        var csv = await WrittenAsync(body => DatasetCsv.WriteAsync(Adae.Build(source), body, default));
+        // Only the answer holds the dataset's blocks now, as a request sending it after the kept answers dropped it.
+        var answer = await AnswerOfDroppedDatasetAsync(source);
+        GC.Collect();
+        GC.WaitForPendingFinalizers();
+        for (var other = 2; other < 6; other++) await DeflatedDataset.CsvAsync(Adae.Shape(ManyBlocks(other)), ManyBlocks(other).InOrder.ToAsyncEnumerable(), default);
 
-        if (length >= 3) Assert.True(chunks.EndsWith(text.AsSpan(length - 3)));
-        if (length > 0) Assert.False(chunks.EndsWith([(byte)(text[^1] + 1)]));
-        var written = chunks.Written();
-        Assert.Equal(text, written.ToArray());
-        foreach (var part in written) Assert.InRange(part.Length, 0, HeldChunks.ChunkBytes);
-        Assert.Throws<InvalidOperationException>(() => chunks.Write([1]));
+        // Were the blocks given back when the dataset was collected, the datasets written since would have written over them.
+        Assert.Equal(csv, await InflatedAsync(answer));
     }
+
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
+    private static async Task<DeflatedAnswer> AnswerOfDroppedDatasetAsync(AnalysisSource source) =>
+        (await DeflatedDataset.CsvAsync(Adae.Shape(source), source.InOrder.ToAsyncEnumerable(), default)).Deflated(source, DateTimeOffset.UnixEpoch);
+
+    /// <summary>A study whose adverse-event terms no deflater shortens much, so its dataset runs to several blocks; <paramref name="seed"/> makes the terms differ.</summary>
+    private static AnalysisSource ManyBlocks(int seed) => SmallStudy.Source(null, Enumerable.Range(1, 4000).Select(i =>
+        Timeline(Enrolled($"S-{i:00000}", "A"), new TreatmentStarted(D("2021-01-01"), ["drug"], 2),
+            new AdverseEventRecorded(Convert.ToHexString(SHA256.HashData(BitConverter.GetBytes(i * 7919 + seed))), 1 + i % 5, D("2021-02-01"), i % 7 == 0, Attribution.Possible))).ToArray());
 }
