@@ -31,7 +31,7 @@ public sealed class ChartEntryJsonConverter : JsonConverter<ChartEntry>
         {
             if (reader.ValueTextEquals("version"u8)) version = Next(ref reader).GetInt64();
             else if (reader.ValueTextEquals("recordedAt"u8)) recordedAt = Next(ref reader).GetDateTimeOffset();
-            else if (reader.ValueTextEquals("recordedBy"u8)) recordedBy = Next(ref reader).GetString();
+            else if (reader.ValueTextEquals("recordedBy"u8)) recordedBy = RecordedBy(ref Next(ref reader));
             else if (reader.ValueTextEquals("fact"u8)) fact = Fact(ref Next(ref reader), options);
             else if (reader.ValueTextEquals("correction"u8)) correction = JsonSerializer.Deserialize<EntryCorrected>(ref Next(ref reader), options);
             else if (reader.ValueTextEquals("void"u8)) voided = JsonSerializer.Deserialize<EntryVoided>(ref Next(ref reader), options);
@@ -51,6 +51,17 @@ public sealed class ChartEntryJsonConverter : JsonConverter<ChartEntry>
             _written = written = new Written(options, (JsonTypeInfo<ChartEntry>)without.GetTypeInfo(typeof(ChartEntry)));
         }
         JsonSerializer.Serialize(writer, value, written.Entry);
+    }
+
+    // The user who recorded the last entry read on this thread: a chart's entries are mostly one coordinator's, and a
+    // pass over every chart would otherwise make a string per entry.
+    [ThreadStatic] private static string? _lastRecordedBy;
+
+    private static string? RecordedBy(ref Utf8JsonReader reader)
+    {
+        if (reader.TokenType == JsonTokenType.Null) return null;
+        if (_lastRecordedBy is { } last && reader.ValueTextEquals(last)) return last;
+        return _lastRecordedBy = reader.GetString();
     }
 
     private static ref Utf8JsonReader Next(ref Utf8JsonReader reader)

@@ -76,18 +76,39 @@ public static partial class MaturityTimeline
             _cutIndexes = cuts.Select((c, i) => (c, i)).ToDictionary(c => c.c, c => c.i);
         }
 
-        /// <summary>Read from every chart of <paramref name="charts"/>, streamed: only the cuts' patients are kept.</summary>
-        public static async Task<CutPatients> ReadAsync(IAsyncEnumerable<PatientChart> charts, Study study, IEnumerable<string> endpoints,
-            IReadOnlyList<DateOnly> cuts, CancellationToken ct)
+        /// <summary>
+        /// Read from every chart, in <paramref name="parts"/> parts read side by side, each on a thread of its own and into
+        /// cuts' patients of its own: <paramref name="readPart"/> reads one part (its index, the count) and hands each
+        /// patient's entries to <see cref="Add(Guid, RecordedEvent[])"/> as it reads them, so only the cuts' patients are
+        /// kept. The parts are then appended in order, as if one pass had read them one after the other.
+        /// </summary>
+        public static async Task<CutPatients> ReadAsync(Func<int, int, Action<Guid, RecordedEvent[]>, CancellationToken, Task> readPart, int parts,
+            Study study, IEnumerable<string> endpoints, IReadOnlyList<DateOnly> cuts, CancellationToken ct)
         {
-            var patients = new CutPatients(study, endpoints, cuts);
-            await foreach (var chart in charts.WithCancellation(ct))
+            var endpointList = endpoints.ToList();
+            var read = Enumerable.Range(0, parts).Select(_ => new CutPatients(study, endpointList, cuts)).ToArray();
+            using var stop = CancellationTokenSource.CreateLinkedTokenSource(ct);
+            async Task Read(int part)
             {
-                ct.ThrowIfCancellationRequested();
-                patients.Add(chart);
+                try
+                {
+                    await readPart(part, parts, read[part].Add, stop.Token);
+                }
+                catch
+                {
+                    // One part failing stops the others, which would read for nothing.
+                    await stop.CancelAsync();
+                    throw;
+                }
             }
-            patients.InSubjectOrder();
-            return patients;
+            await Task.WhenAll(Enumerable.Range(0, parts).Select(part => Task.Run(() => Read(part), CancellationToken.None)));
+            for (var part = 1; part < parts; part++)
+            {
+                read[0].Append(read[part]);
+                read[part] = null!;
+            }
+            read[0].InSubjectOrder();
+            return read[0];
         }
 
         public IReadOnlyList<DateOnly> Cuts { get; }
@@ -136,25 +157,23 @@ public static partial class MaturityTimeline
             return _outcomeIndexes[outcome] = _outcomes.Count - 1;
         }
 
+        /// <summary><see cref="Add(Guid, RecordedEvent[])"/> of the chart's entries.</summary>
+        public void Add(PatientChart chart) => Add(chart.Id, chart.Entries.Select(e => e.ToRecorded()).ToArray());
+
         /// <summary>
-        /// The patient at each cut, for every endpoint. A cut that sees the same entries, under the same protocol, as the
-        /// cut before, with every clinical date on or before both, derives the same outcome (the data cut then drops no fact
-        /// and ends no follow-up), so the earlier cut's is taken: a patient is derived at the cuts where their record
-        /// changed, not at all 70.
+        /// The patient at each cut, for every endpoint, from their entries as the fold reads them. A cut that sees the
+        /// same entries, under the same protocol, as the cut before, with every clinical date on or before both, derives
+        /// the same outcome (the data cut then drops no fact and ends no follow-up), so the earlier cut's is taken: a
+        /// patient is derived at the cuts where their record changed, not at all 70.
         /// </summary>
-        public void Add(PatientChart chart)
+        public void Add(Guid patientId, RecordedEvent[] entries)
         {
             if (_subjectCodes is null) throw new InvalidOperationException("The cuts' patients were put in subject order: no chart is added after that.");
             var index = -1;
-            // Each entry as the fold reads it, made once for every cut. Entries recorded in stream order (every chart the
-            // registry writes) make each cut's record the one before's plus the entries since, applied rather than refolded.
-            var entries = new RecordedEvent[chart.Entries.Count];
+            // Entries recorded in stream order (every chart the registry writes) make each cut's record the one before's
+            // plus the entries since, applied rather than refolded.
             var inRecordedOrder = true;
-            for (var e = 0; e < entries.Length; e++)
-            {
-                entries[e] = chart.Entries[e].ToRecorded();
-                inRecordedOrder &= e == 0 || entries[e - 1].RecordedAt <= entries[e].RecordedAt;
-            }
+            for (var e = 1; e < entries.Length; e++) inRecordedOrder &= entries[e - 1].RecordedAt <= entries[e].RecordedAt;
             PatientTimeline? timeline = null;
             var recorded = -1;
             var latest = DateOnly.MinValue;
@@ -177,12 +196,16 @@ public static partial class MaturityTimeline
                 var cut = Cuts[i];
                 var asOf = AsOf(cut);
                 // The entries recorded by one moment include those recorded by an earlier one: the same count is the same entries.
+                // In recorded order they are a prefix, found from the last cut's (the cuts' moments ascend).
                 var seen = 0;
-                foreach (var entry in entries)
-                    if (entry.RecordedAt <= asOf) seen++;
+                if (inRecordedOrder)
+                    for (seen = Math.Max(recorded, 0); seen < entries.Length && entries[seen].RecordedAt <= asOf; seen++) { }
+                else
+                    foreach (var entry in entries)
+                        if (entry.RecordedAt <= asOf) seen++;
                 if (seen != recorded)
                 {
-                    timeline = inRecordedOrder && timeline is not null ? Extended(timeline, entries, recorded, seen) : PatientTimeline.From(chart.Id, RecordedBy(entries, asOf));
+                    timeline = inRecordedOrder && timeline is not null ? Extended(timeline, entries, recorded, seen) : PatientTimeline.From(patientId, RecordedBy(entries, asOf));
                     (recorded, previous) = (seen, null);
                     latest = timeline is null ? DateOnly.MinValue : Latest(timeline);
                 }
@@ -207,13 +230,35 @@ public static partial class MaturityTimeline
                     var (armIndex, excluded) = (checked((short)_texts.Index(outcome.Arm)), checked((short)_texts.Index(outcome.ExcludedBecause)));
                     for (var e = 0; e < at.Length; e++)
                     {
-                        var time = outcome.Time(_endpoints[e]) is { } t ? new TimeToEvent(t.Days, t.Event) : null;
-                        at[e] = new AtCut(index, OutcomeIndex((armIndex, excluded, _times.Index(time))));
+                        // The time held without the entry it ends at, made only when it is a time not held yet.
+                        var time = outcome.Time(_endpoints[e]) is { } t ? _times.Index(t, static t => new TimeToEvent(t.Days, t.Event)) : _times.Index(null);
+                        at[e] = new AtCut(index, OutcomeIndex((armIndex, excluded, time)));
                     }
                 }
                 Write(i);
                 previous = (cut, then.Protocol);
             }
+        }
+
+        /// <summary>
+        /// <paramref name="part"/>'s patients added after these, as if its charts had been read after these ones: its
+        /// patients' places offset by these, its arms, exclusions and times held in these tables.
+        /// </summary>
+        private void Append(CutPatients part)
+        {
+            var offset = _patientIds.Count;
+            _patientIds.AddRange(part._patientIds);
+            _subjectCodes!.AddRange(part._subjectCodes!);
+            var outcomes = new int[part._outcomes.Count];
+            for (var o = 0; o < outcomes.Length; o++)
+            {
+                var (arm, excluded, time) = part._outcomes[o];
+                outcomes[o] = OutcomeIndex((checked((short)_texts.Index(part._texts[arm])), checked((short)_texts.Index(part._texts[excluded])), _times.Index(part._times[time])));
+            }
+            for (var e = 0; e < _changes.Length; e++)
+                for (var cut = 0; cut < Cuts.Count; cut++)
+                    foreach (var change in part._changes[e][cut])
+                        _changes[e][cut].Add(new AtCut(change.Patient + offset, change.InCut ? outcomes[change.Outcome] : AtCut.Absent));
         }
 
         /// <summary><paramref name="timeline"/>, the record of the first <paramref name="from"/> entries, with the entries up to <paramref name="to"/> applied.</summary>
@@ -354,6 +399,9 @@ public static partial class MaturityTimeline
             if (value is null) return _null ??= Add(null);
             return _indexes.TryGetValue(value, out var index) ? index : _indexes[value] = Add(value);
         }
+
+        /// <summary>The place of a value equal to <paramref name="value"/>; when there is none, <paramref name="held"/> of it is held.</summary>
+        public int Index(T value, Func<T, T> held) => _indexes.TryGetValue(value, out var index) ? index : Index(held(value));
 
         private int Add(T? value)
         {

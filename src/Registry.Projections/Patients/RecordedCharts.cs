@@ -1,0 +1,121 @@
+using System.Runtime.CompilerServices;
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using Marten;
+using Marten.Services;
+using Npgsql;
+using Registry.Domain.Patients;
+using Registry.Domain.Protocols;
+
+namespace Registry.Projections.Patients;
+
+/// <summary>
+/// A study's charts as their entries only, for a pass that folds each patient at many moments (maturity): no chart
+/// document per patient, each chart's entries parsed at once from its text rather than streamed, and the enrolment's
+/// baseline values skipped, which such a pass never reads (parsing them was a fifth of reading a chart). The charts are
+/// read in parts by patient, each on a connection of its own, so that parts can be read and folded side by side.
+/// </summary>
+public static class RecordedCharts
+{
+    /// <summary>
+    /// Reads part <paramref name="part"/> of <paramref name="parts"/> of the study's charts and hands each patient's
+    /// entries, as the fold reads them and in the chart's order, to <paramref name="each"/> on the calling thread.
+    /// </summary>
+    public static async Task ReadAsync(IQuerySession session, Guid studyId, int part, int parts, Action<Guid, RecordedEvent[]> each, CancellationToken ct)
+    {
+        var options = Options(session.DocumentStore.Options.Serializer());
+        await using var connection = Connection(session);
+        await connection.OpenAsync(ct);
+        // No timeout: it would arm a timer on every read of the socket, and a study's charts are a long read.
+        await using var command = new NpgsqlCommand(Sql(session.DocumentStore.Options.DatabaseSchemaName), connection)
+        {
+            CommandTimeout = 0,
+            Parameters = { new() { Value = studyId }, new() { Value = part }, new() { Value = parts } },
+        };
+        await using var reader = await command.ExecuteReaderAsync(ct);
+        var text = new byte[1 << 16];
+        var entries = new List<RecordedEvent>();
+        // Rows are read synchronously: the network waits are few (1 MB at a time), the per-row awaits would be many.
+        while (reader.Read())
+        {
+            ct.ThrowIfCancellationRequested();
+            var length = 0;
+            using (var column = reader.GetStream(1))
+                for (int read; (read = column.Read(text, length, text.Length - length)) > 0;)
+                    if ((length += read) == text.Length) Array.Resize(ref text, 2 * text.Length);
+            // jsonb's binary form is its text after a version byte.
+            var json = new ReadOnlySpan<byte>(text, 0, length);
+            if (json.Length > 0 && json[0] == 1) json = json[1..];
+            var entriesReader = new Utf8JsonReader(json);
+            entriesReader.Read();
+            while (entriesReader.Read() && entriesReader.TokenType == JsonTokenType.StartObject)
+                entries.Add(JsonSerializer.Deserialize<ChartEntry>(ref entriesReader, options)!.ToRecorded());
+            each(reader.GetFieldValue<Guid>(0), [.. entries]);
+            entries.Clear();
+        }
+    }
+
+    /// <summary>
+    /// The query, with the filter the chart documents are read by (their study index); a part is the patients whose
+    /// id's last byte leaves that remainder, so parts are about equal whatever the ids' shape.
+    /// </summary>
+    public static string Sql(string schema) =>
+        $"select d.id, d.data -> 'entries' from {schema}.mt_doc_patientchart as d " +
+        "where CAST(d.data ->> 'studyId' as uuid) = $1 and get_byte(uuid_send(d.id), 15) % $3 = $2";
+
+    private static NpgsqlConnection Connection(IQuerySession session)
+    {
+        using var connection = session.Database.CreateConnection();
+        return connection.CloneWith(new NpgsqlConnectionStringBuilder(connection.ConnectionString) { ReadBufferSize = 1 << 20 }.ConnectionString);
+    }
+
+    private static readonly ConditionalWeakTable<ISerializer, JsonSerializerOptions> ByStore = [];
+
+    /// <summary>
+    /// The options the store reads charts with (of those its serializer holds, one that reads a chart's entries back as
+    /// it wrote them), with baseline values skipped.
+    /// </summary>
+    private static JsonSerializerOptions Options(ISerializer serializer) => ByStore.GetValue(serializer, static s =>
+    {
+        if (s is not SystemTextJsonSerializer json) throw new InvalidOperationException("Charts are read with System.Text.Json options; the store's serializer is another.");
+        var probe = new List<ChartEntry>
+        {
+            new(1, DateTimeOffset.UnixEpoch, "<é>", new TreatmentStarted(new DateOnly(2026, 12, 6), ["cisplatin"], 1)),
+            new(2, DateTimeOffset.UnixEpoch.AddDays(1), null, new DiseaseProgressed(new DateOnly(2026, 12, 7), ProgressionBasis.Radiological, FailureSite.Distant)),
+            new(3, DateTimeOffset.UnixEpoch.AddDays(2), "<é>", Void: new EntryVoided(2, "entered twice")),
+        };
+        var written = json.ToJson(probe);
+        var held = new List<JsonSerializerOptions>();
+        json.Configure(held.Add);
+        var options = held.FirstOrDefault(o => o.Converters.OfType<ChartEntryJsonConverter>().Any() && Reads(o, written, json))
+            ?? throw new InvalidOperationException("None of the store's serializer options reads a chart's entries back as it writes them.");
+        var skipping = new JsonSerializerOptions(options);
+        skipping.Converters.Insert(0, new SkippedBaseline());
+        return skipping;
+    });
+
+    private static bool Reads(JsonSerializerOptions options, string written, ISerializer serializer)
+    {
+        try
+        {
+            return serializer.ToJson(JsonSerializer.Deserialize<List<ChartEntry>>(written, options)) == written;
+        }
+        catch (Exception e) when (e is JsonException or NotSupportedException or InvalidOperationException)
+        {
+            return false;
+        }
+    }
+
+    /// <summary>Baseline values passed over: the pass derives arms, exclusions and times, never from them.</summary>
+    private sealed class SkippedBaseline : JsonConverter<BaselineValues>
+    {
+        public override BaselineValues Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options)
+        {
+            reader.Skip();
+            return BaselineValues.Empty;
+        }
+
+        public override void Write(Utf8JsonWriter writer, BaselineValues value, JsonSerializerOptions options) =>
+            throw new NotSupportedException("Charts read for a pass are not written.");
+    }
+}

@@ -1,0 +1,96 @@
+using Marten;
+using Registry.Api.Tests.Infrastructure;
+using Registry.Domain.Patients;
+using Registry.Domain.Protocols;
+using Registry.Domain.Studies;
+using Registry.Projections.Patients;
+using Registry.Projections.StudyViews;
+
+namespace Registry.Api.Tests.StudyViews;
+
+/// <summary>
+/// Maturity's pass reads a study's charts in parts side by side (<see cref="MaturityTimeline.CutPatients.ReadAsync"/>),
+/// each into cuts' patients of its own, appended afterwards. Parts holding the charts one pass reads must give that
+/// pass's points to the last digit (the comparisons add patients up in subject order), an empty part included; and the parts
+/// <see cref="RecordedCharts"/> reads from the database hold every chart of the study once, entry for entry (corrections
+/// and voids included) but for baseline values, which the pass skips.
+/// </summary>
+[Collection(DemoStudyCollection.Name)]
+public sealed class MaturityPartsTests(DemoStudyApp app)
+{
+    private static readonly ArmGroup Treated = new("ITC", ["ITC"]);
+    private static readonly ArmGroup Control = new("C", ["C"]);
+    private static readonly string[] Endpoints = ["pfs", "os"];
+
+    private async Task<(Study Study, List<PatientChart> Charts, List<DateOnly> Cuts)> LoadAsync()
+    {
+        await using var session = app.Store.QuerySession();
+        var study = (await session.LoadAsync<Study>(app.StudyId))!;
+        var charts = (await session.Query<PatientChart>().Where(c => c.StudyId == app.StudyId).ToListAsync()).ToList();
+        var recorded = charts.SelectMany(c => c.Entries).Select(e => DateOnly.FromDateTime(e.RecordedAt.UtcDateTime)).ToList();
+        return (study, charts, MaturityTimeline.Cuts(recorded.Min(), recorded.Max(), (1, 0)).ToList());
+    }
+
+    private static List<(DateOnly Cut, MaturityPoint? Point)> Points(MaturityTimeline.CutPatients patients, string endpoint, IReadOnlyList<DateOnly> cuts) =>
+        [.. patients.Points(endpoint, Treated, Control, cuts, CancellationToken.None)];
+
+    [Fact]
+    public async Task Parts_read_side_by_side_give_the_points_of_one_pass_over_the_same_charts()
+    {
+        var (study, charts, cuts) = await LoadAsync();
+        var one = new MaturityTimeline.CutPatients(study, Endpoints, cuts);
+        foreach (var chart in charts) one.Add(chart);
+
+        // Three parts, the middle one empty, the others each patient's in turn: appended, they hold the one pass's patients.
+        var parts = new[] { charts.Where((_, i) => i % 3 == 0).ToList(), [], charts.Where((_, i) => i % 3 != 0).ToList() };
+        var handed = 0;
+        var read = await MaturityTimeline.CutPatients.ReadAsync((part, count, add, ct) =>
+        {
+            Assert.Equal(parts.Length, count);
+            foreach (var chart in parts[part])
+            {
+                add(chart.Id, [.. chart.Entries.Select(e => e.ToRecorded())]);
+                Interlocked.Increment(ref handed);
+            }
+            return Task.CompletedTask;
+        }, parts.Length, study, Endpoints, cuts, CancellationToken.None);
+
+        Assert.Equal(charts.Count, handed);
+        Assert.Equal(one.Bytes, read.Bytes);
+        foreach (var endpoint in Endpoints)
+        {
+            var expected = Points(one, endpoint, cuts);
+            Assert.Contains(expected, p => p.Point is { Events: > 0, Hr: not null });
+            Assert.Equal(expected, Points(read, endpoint, cuts));
+        }
+    }
+
+    [Fact]
+    public async Task The_parts_read_from_the_database_hold_every_chart_of_the_study_once_with_its_entries()
+    {
+        var (_, charts, _) = await LoadAsync();
+        var read = new List<(int Part, Guid Id, RecordedEvent[] Entries)>();
+        await using var session = app.Store.QuerySession();
+        for (var part = 0; part < 2; part++)
+            await RecordedCharts.ReadAsync(session, app.StudyId, part, 2, (id, entries) => read.Add((part, id, entries)), CancellationToken.None);
+
+        Assert.Equal(charts.Select(c => c.Id).Order(), read.Select(r => r.Id).Order());
+        // Both parts hold patients: the study's patients are split, not all read by one connection.
+        Assert.All(new[] { 0, 1 }, part => Assert.Contains(read, r => r.Part == part));
+        var serializer = app.Store.Options.Serializer();
+        string Json(RecordedEvent e) => $"{e.Version} {e.RecordedAt:O} {e.RecordedBy} {e.Data.GetType().Name} {serializer.ToJson(e.Data)}";
+        // Baseline values are skipped, not parsed: the pass never reads them.
+        static RecordedEvent WithoutBaseline(RecordedEvent e) => e with
+        {
+            Data = e.Data switch
+            {
+                PatientEnrolled enrolled => enrolled with { Baseline = BaselineValues.Empty },
+                EntryCorrected { Replacement: PatientEnrolled enrolled } corrected => corrected with { Replacement = enrolled with { Baseline = BaselineValues.Empty } },
+                var data => data,
+            },
+        };
+        foreach (var (_, id, entries) in read)
+            Assert.Equal(charts.Single(c => c.Id == id).Entries.Select(e => Json(WithoutBaseline(e.ToRecorded()))), entries.Select(Json));
+        Assert.Contains(read.SelectMany(r => r.Entries), e => e.Data is EntryCorrected or EntryVoided);
+    }
+}
