@@ -1,3 +1,4 @@
+using System.Text.Json;
 using JasperFx;
 using JasperFx.Events;
 using Marten;
@@ -48,11 +49,15 @@ public static class EventStoreConfiguration
         options.DatabaseSchemaName = Schema;
         // jsonb reorders keys, so a polymorphic fact's "kind" is not always first when read back. Chart entries are read
         // by hand (a moment or cut reads every chart of a study) and written as the serializer writes them.
+        JsonSerializerOptions? documents = null;
         options.UseSystemTextJsonForSerialization(EnumStorage.AsString, Casing.CamelCase, json =>
         {
             json.AllowOutOfOrderMetadataProperties = true;
             json.Converters.Add(new ChartEntryJsonConverter());
+            documents = json;
         });
+        // Maturity's pass parses a study's charts' entries itself, with the options this store's serializer holds.
+        RecordedCharts.ReadWith(options.Serializer(), documents ?? throw new InvalidOperationException("The store's serializer was configured without System.Text.Json options."));
         options.AutoCreateSchemaObjects = AutoCreate.CreateOrUpdate;
         options.Events.StreamIdentity = StreamIdentity.AsGuid;
         options.Events.MetadataConfig.UserNameEnabled = true;
@@ -101,7 +106,8 @@ public static class EventStoreConfiguration
         options.Schema.For<StudyCodeClaim>().Identity(c => c.Id);
         options.Projections.Add<StudyProjection>(ProjectionLifecycle.Inline);
         options.Projections.Add<PatientChartProjection>(ProjectionLifecycle.Inline);
-        options.Schema.For<PatientChart>().Index(c => c.StudyId);
+        // The study as a column of its own: a read of a study's charts filters on it without decompressing every chart.
+        options.Schema.For<PatientChart>().Duplicate(c => c.StudyId);
         if (asyncProjections)
             options.Projections.Add(new PatientOutcomeRowsProjection(), ProjectionLifecycle.Async, ProjectionNames.PatientOutcomeRows);
         // The daemon looks for new events every 100 ms, quiet or busy (1 s and 250 ms by default), so an entry reaches the live views well within a second.

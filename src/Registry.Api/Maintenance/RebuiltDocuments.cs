@@ -9,8 +9,8 @@ namespace Registry.Api.Maintenance;
 
 /// <summary>
 /// Writes rebuilt patient charts and outcome rows with one binary COPY each, in one transaction, every column as
-/// Marten's own writes fill it: the chart's revision is its stream version (as the inline projection stores it), an
-/// outcome row gets a new version id. Marten's bulk insert did the same through a generic loader per row.
+/// Marten's own writes fill it: the chart's revision is its stream version (as the inline projection stores it) and its
+/// study its own column, an outcome row gets a new version id. Marten's bulk insert did the same through a generic loader per row.
 /// </summary>
 public static class RebuiltDocuments
 {
@@ -29,20 +29,25 @@ public static class RebuiltDocuments
             "where name = 'default_toast_compression' and 'lz4' = any(enumvals)", connection, transaction))
             await compression.ExecuteNonQueryAsync(ct);
         // Rows are written synchronously: this runs on its own task while the next streams are read and folded.
-        Copy("mt_doc_patientchart", charts, chart => chart.Id, (copy, chart) => copy.Write(chart.Version, NpgsqlDbType.Bigint));
-        Copy("mt_doc_patientoutcomerow", rows, row => row.Id, (copy, _) => copy.Write(Guid.CreateVersion7(), NpgsqlDbType.Uuid));
+        Copy("mt_doc_patientchart", "mt_version, study_id", charts, chart => chart.Id, (copy, chart) =>
+        {
+            copy.Write(chart.Version, NpgsqlDbType.Bigint);
+            copy.Write(chart.StudyId, NpgsqlDbType.Uuid);
+        });
+        Copy("mt_doc_patientoutcomerow", "mt_version", rows, row => row.Id, (copy, _) => copy.Write(Guid.CreateVersion7(), NpgsqlDbType.Uuid));
         await transaction.CommitAsync(ct);
 
-        void Copy<T>(string table, IEnumerable<T> documents, Func<T, Guid> id, Action<NpgsqlBinaryImporter, T> writeVersion) where T : notnull
+        // Each document's id, JSON and type, then its version and any duplicated fields (the columns after the type).
+        void Copy<T>(string table, string lastColumns, IEnumerable<T> documents, Func<T, Guid> id, Action<NpgsqlBinaryImporter, T> writeLast) where T : notnull
         {
-            using var copy = connection.BeginBinaryImport($"COPY {schema}.{table} (id, data, mt_dotnet_type, mt_version) FROM STDIN BINARY");
+            using var copy = connection.BeginBinaryImport($"COPY {schema}.{table} (id, data, mt_dotnet_type, {lastColumns}) FROM STDIN BINARY");
             foreach (var document in documents)
             {
                 copy.StartRow();
                 copy.Write(id(document), NpgsqlDbType.Uuid);
                 copy.Write(serializer.ToJson(document), NpgsqlDbType.Jsonb);
                 copy.Write(typeof(T).FullName!, NpgsqlDbType.Varchar);
-                writeVersion(copy, document);
+                writeLast(copy, document);
             }
             copy.Complete();
         }

@@ -291,15 +291,16 @@ public static class NewPatientStreams
 
             // The chart at the stream's version, as the inline projection stores it (a numeric revision); a stream moved on later in
             // the transaction (its chart's JSON not made) has its chart written then.
-            copy = await BeginAsync($"{schema}.{DocumentTable<PatientChart>()} (id, data, mt_dotnet_type, mt_version)");
+            copy = await BeginAsync($"{schema}.{DocumentTable<PatientChart>()} (id, data, mt_dotnet_type, mt_version, study_id)");
             foreach (var s in streams)
             {
                 if (EndsAt(s) != s.FromVersion + s.Events.Count || s.ChartJson.IsEmpty) continue;
-                rows.StartRow(4);
+                rows.StartRow(5);
                 rows.Uuid(s.Chart.Id);
                 rows.Jsonb(s.ChartJson.Span);
                 rows.Text(ChartType);
                 rows.Bigint(s.Chart.Version);
+                rows.Uuid(s.Chart.StudyId);
                 if (rows.Full) await rows.SendAsync(copy, async, ct);
             }
             await EndAsync(copy);

@@ -2,7 +2,6 @@ using System.Runtime.CompilerServices;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using Marten;
-using Marten.Services;
 using Npgsql;
 using Registry.Domain.Patients;
 using Registry.Domain.Protocols;
@@ -56,12 +55,12 @@ public static class RecordedCharts
     }
 
     /// <summary>
-    /// The query, with the filter the chart documents are read by (their study index); a part is the patients whose
+    /// The query, filtered on the study's own column (its index; no chart decompressed to filter it); a part is the patients whose
     /// id's last byte leaves that remainder, so parts are about equal whatever the ids' shape.
     /// </summary>
     public static string Sql(string schema) =>
         $"select d.id, d.data -> 'entries' from {schema}.mt_doc_patientchart as d " +
-        "where CAST(d.data ->> 'studyId' as uuid) = $1 and get_byte(uuid_send(d.id), 15) % $3 = $2";
+        "where d.study_id = $1 and get_byte(uuid_send(d.id), 15) % $3 = $2";
 
     private static NpgsqlConnection Connection(IQuerySession session)
     {
@@ -72,39 +71,19 @@ public static class RecordedCharts
     private static readonly ConditionalWeakTable<ISerializer, JsonSerializerOptions> ByStore = [];
 
     /// <summary>
-    /// The options the store reads charts with (of those its serializer holds, one that reads a chart's entries back as
-    /// it wrote them), with baseline values skipped.
+    /// Hands over the options <paramref name="serializer"/> reads and writes documents with, as the store's configuration
+    /// made them: the charts of a store with that serializer are parsed with them, baseline values skipped.
     /// </summary>
-    private static JsonSerializerOptions Options(ISerializer serializer) => ByStore.GetValue(serializer, static s =>
+    public static void ReadWith(ISerializer serializer, JsonSerializerOptions documents)
     {
-        if (s is not SystemTextJsonSerializer json) throw new InvalidOperationException("Charts are read with System.Text.Json options; the store's serializer is another.");
-        var probe = new List<ChartEntry>
-        {
-            new(1, DateTimeOffset.UnixEpoch, "<é>", new TreatmentStarted(new DateOnly(2026, 12, 6), ["cisplatin"], 1)),
-            new(2, DateTimeOffset.UnixEpoch.AddDays(1), null, new DiseaseProgressed(new DateOnly(2026, 12, 7), ProgressionBasis.Radiological, FailureSite.Distant)),
-            new(3, DateTimeOffset.UnixEpoch.AddDays(2), "<é>", Void: new EntryVoided(2, "entered twice")),
-        };
-        var written = json.ToJson(probe);
-        var held = new List<JsonSerializerOptions>();
-        json.Configure(held.Add);
-        var options = held.FirstOrDefault(o => o.Converters.OfType<ChartEntryJsonConverter>().Any() && Reads(o, written, json))
-            ?? throw new InvalidOperationException("None of the store's serializer options reads a chart's entries back as it writes them.");
-        var skipping = new JsonSerializerOptions(options);
+        var skipping = new JsonSerializerOptions(documents);
         skipping.Converters.Insert(0, new SkippedBaseline());
-        return skipping;
-    });
-
-    private static bool Reads(JsonSerializerOptions options, string written, ISerializer serializer)
-    {
-        try
-        {
-            return serializer.ToJson(JsonSerializer.Deserialize<List<ChartEntry>>(written, options)) == written;
-        }
-        catch (Exception e) when (e is JsonException or NotSupportedException or InvalidOperationException)
-        {
-            return false;
-        }
+        ByStore.AddOrUpdate(serializer, skipping);
     }
+
+    private static JsonSerializerOptions Options(ISerializer serializer) =>
+        ByStore.TryGetValue(serializer, out var options) ? options
+            : throw new InvalidOperationException("The store's configuration handed over no options to read charts with (RecordedCharts.ReadWith).");
 
     /// <summary>Baseline values passed over: the pass derives arms, exclusions and times, never from them.</summary>
     private sealed class SkippedBaseline : JsonConverter<BaselineValues>
