@@ -47,6 +47,8 @@ public sealed class RebuildingProjectionsTests
         Assert.Equal(226, live["mt_doc_patientchart"].Count);
         Assert.Equal(226, live["mt_doc_patientoutcomerow"].Count);
         Assert.Single(live["mt_doc_useraccount"]);
+        // The seed's COPY writes each chart's study into its own column, as Marten's writes do.
+        Assert.Equal(0L, await ChartsWithoutTheirStudyColumnAsync(connectionString));
 
         // Damage the views first, so only a real replay can make them equal to the live ones again: outcome rows gone,
         // every chart's arm wrong, the study document and the account altered, the async projection's position forgotten.
@@ -68,6 +70,8 @@ public sealed class RebuildingProjectionsTests
             Assert.True(documents.SequenceEqual(rebuilt[table]), $"{table} differs after the rebuild.");
         // Each chart keeps the revision a write checks it against: its stream's version, as the inline projection left it.
         Assert.Equal(liveRevisions, await ChartRevisionsAsync(connectionString));
+        // And its study in its own column, which reads of a study's charts filter on.
+        Assert.Equal(0L, await ChartsWithoutTheirStudyColumnAsync(connectionString));
 
         // The async projection resumes after the events the rebuild projected: a new entry is projected, nothing twice.
         var patient = Guid.Parse(rebuilt["mt_doc_patientoutcomerow"][0][..36]);
@@ -109,6 +113,16 @@ public sealed class RebuildingProjectionsTests
         await connection.OpenAsync();
         await using var command = new NpgsqlCommand(sql, connection);
         await command.ExecuteNonQueryAsync();
+    }
+
+    /// <summary>Charts whose study column is not the study their document names (null included).</summary>
+    private static async Task<long> ChartsWithoutTheirStudyColumnAsync(string connectionString)
+    {
+        await using var connection = new NpgsqlConnection(connectionString);
+        await connection.OpenAsync();
+        await using var command = new NpgsqlCommand(
+            $"select count(*) from {EventStoreConfiguration.Schema}.mt_doc_patientchart where study_id is distinct from CAST(data ->> 'studyId' as uuid)", connection);
+        return (long)(await command.ExecuteScalarAsync())!;
     }
 
     private static async Task<List<(Guid, long)>> ChartRevisionsAsync(string connectionString)
