@@ -1,6 +1,8 @@
+using Marten;
 using Npgsql;
 using Registry.Api.Infrastructure;
 using Registry.Api.Tests.Infrastructure;
+using Registry.Projections.Patients;
 using static Registry.Api.Tests.Import.ImportFiles;
 
 namespace Registry.Api.Tests.Patients;
@@ -8,8 +10,8 @@ namespace Registry.Api.Tests.Patients;
 /// <summary>
 /// A chart's study is a column of its own (Marten's duplicated field), which maturity's pass and every query of a study's
 /// charts filter on: a chart left without it would be missing from its study. Charts written inline (an enrolment, then
-/// an entry extending the stored chart) and imported in bulk (the import's COPY) have it; the rebuild's COPY is checked in
-/// <see cref="Maintenance.RebuildingProjectionsTests"/>.
+/// an entry extending the stored chart) and imported in bulk (the import's COPY) have it, and a query of a study's
+/// charts filters on it; the seed's and rebuild's COPYs are checked in <see cref="Maintenance.RebuildingProjectionsTests"/>.
 /// </summary>
 public sealed class ChartStudyColumnTests(RegistryApp app) : IClassFixture<RegistryApp>
 {
@@ -34,6 +36,15 @@ public sealed class ChartStudyColumnTests(RegistryApp app) : IClassFixture<Regis
         var charts = await ChartStudiesAsync(app.ConnectionString, studyId);
         Assert.Equal(3, charts.Count);
         Assert.All(charts, c => Assert.Equal(studyId, c.Study));
+    }
+
+    [Fact]
+    public void A_query_of_a_studys_charts_filters_on_the_column_not_the_document()
+    {
+        using var session = app.Store.QuerySession();
+        var sql = session.Query<PatientChart>().Where(c => c.StudyId == Guid.NewGuid()).ToCommand().CommandText;
+        Assert.Contains("d.study_id = ", sql);
+        Assert.DoesNotContain("studyId", sql);
     }
 
     /// <summary>The charts whose document names <paramref name="studyId"/>, each with the study its column holds (null if none).</summary>
