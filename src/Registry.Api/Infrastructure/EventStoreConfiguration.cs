@@ -118,8 +118,29 @@ public static class EventStoreConfiguration
         options.Projections.Errors.SkipApplyErrors = false;
         options.Storage.ExtendedSchemaObjects.Add(StudiesInForce.VersionCheckFunction(Schema));
         options.Storage.ExtendedSchemaObjects.Add(ChartExtension.Function(Schema));
+        StoreCompactEntries(options);
         return options;
     }
+
+    /// <summary>
+    /// Each chart's entries also in their compact form, a column Marten writes with the chart (<see cref="PatientChart.CompactEntries"/>),
+    /// which the bulk writes and the chart extension write too. Read whole, never searched: the index Marten gives a
+    /// duplicated field is dropped (a chart's bytes can exceed a btree entry). 
+    /// </summary>
+    private static void StoreCompactEntries(StoreOptions options)
+    {
+        options.Schema.For<PatientChart>().Duplicate(c => c.CompactEntries, CompactEntriesColumnType, NpgsqlTypes.NpgsqlDbType.Bytea);
+        options.Policies.ForAllDocuments(mapping =>
+        {
+            if (mapping.DocumentType != typeof(PatientChart)) return;
+            foreach (var index in mapping.IndexesFor(CompactEntriesColumn).ToList()) mapping.Indexes.Remove(index);
+        });
+    }
+
+    /// <summary>The column of <see cref="PatientChart.CompactEntries"/> in the chart table.</summary>
+    public const string CompactEntriesColumn = "compact_entries";
+
+    private const string CompactEntriesColumnType = "bytea";
 
     /// <summary>
     /// Statements run often (a write's append and chart upsert, the daemon's progress) are prepared once per pooled

@@ -10,7 +10,7 @@ namespace Registry.Api.Maintenance;
 /// <summary>
 /// Writes rebuilt patient charts and outcome rows with one binary COPY each, in one transaction, every column as
 /// Marten's own writes fill it: the chart's revision is its stream version (as the inline projection stores it) and its
-/// study its own column, an outcome row gets a new version id. Marten's bulk insert did the same through a generic loader per row.
+/// study and compact entries columns of their own, an outcome row gets a new version id. Marten's bulk insert did the same through a generic loader per row.
 /// </summary>
 public static class RebuiltDocuments
 {
@@ -29,10 +29,11 @@ public static class RebuiltDocuments
             "where name = 'default_toast_compression' and 'lz4' = any(enumvals)", connection, transaction))
             await compression.ExecuteNonQueryAsync(ct);
         // Rows are written synchronously: this runs on its own task while the next streams are read and folded.
-        Copy("mt_doc_patientchart", "mt_version, study_id", charts, chart => chart.Id, (copy, chart) =>
+        Copy("mt_doc_patientchart", $"mt_version, study_id, {EventStoreConfiguration.CompactEntriesColumn}", charts, chart => chart.Id, (copy, chart) =>
         {
             copy.Write(chart.Version, NpgsqlDbType.Bigint);
             copy.Write(chart.StudyId, NpgsqlDbType.Uuid);
+            copy.Write(chart.CompactEntries, NpgsqlDbType.Bytea);
         });
         Copy("mt_doc_patientoutcomerow", "mt_version", rows, row => row.Id, (copy, _) => copy.Write(Guid.CreateVersion7(), NpgsqlDbType.Uuid));
         await transaction.CommitAsync(ct);

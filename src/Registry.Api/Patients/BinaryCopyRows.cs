@@ -93,6 +93,13 @@ internal sealed class BinaryCopyRows
         _rows.Write(json);
     }
 
+    /// <summary>A <c>bytea</c>: the bytes themselves.</summary>
+    public void Bytea(ReadOnlySpan<byte> bytes)
+    {
+        Length(bytes.Length);
+        _rows.Write(bytes);
+    }
+
     /// <summary>Sends what is encoded so far into the COPY.</summary>
     public async ValueTask SendAsync(NpgsqlRawCopyStream copy, bool async, CancellationToken ct)
     {

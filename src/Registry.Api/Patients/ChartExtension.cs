@@ -20,8 +20,10 @@ namespace Registry.Api.Patients;
 /// keys itself, so the stored chart is the same jsonb as the whole chart written (the projection's own upsert). A chart
 /// not at <paramref name="fromVersion"/> is refused in the database (<see cref="Function"/>), which fails the save's
 /// transaction before its COMMIT, as a concurrency failure: the entries are then judged again on the stream.
+/// <paramref name="compactAdded"/> is the new entries' compact form, appended to the stored one the same way
+/// (<see cref="CompactChartEntries"/>); a chart stored without it, or in another format, keeps none.
 /// </summary>
-internal sealed class ChartExtension(string schema, Guid patientId, long fromVersion, long toVersion, byte[] extension)
+internal sealed class ChartExtension(string schema, Guid patientId, long fromVersion, long toVersion, byte[] extension, byte[] compactAdded)
     : IStorageOperation, NoDataReturnedCall, IExceptionTransform
 {
     public Type DocumentType => typeof(PatientChart);
@@ -38,6 +40,8 @@ internal sealed class ChartExtension(string schema, Guid patientId, long fromVer
         builder.AppendParameter(toVersion);
         builder.Append(", ");
         ((NpgsqlParameter)builder.AppendParameter(extension)).NpgsqlDbType = NpgsqlDbType.Jsonb;
+        builder.Append(", ");
+        ((NpgsqlParameter)builder.AppendParameter(compactAdded)).NpgsqlDbType = NpgsqlDbType.Bytea;
         builder.Append(")");
     }
 
@@ -59,10 +63,11 @@ internal sealed class ChartExtension(string schema, Guid patientId, long fromVer
     /// </summary>
     public static ISchemaObject Function(string schema) =>
         new Function(new PostgresqlObjectName(schema, FunctionName, SchemaUtils.IdentifierUsage.General), $$"""
-        create or replace function {{schema}}.{{FunctionName}}(patient uuid, judged_at bigint, extended_to bigint, added jsonb) returns void language plpgsql as $body$
+        create or replace function {{schema}}.{{FunctionName}}(patient uuid, judged_at bigint, extended_to bigint, added jsonb, compact_added bytea) returns void language plpgsql as $body$
         begin
             update {{schema}}.mt_doc_patientchart as chart
-            set data = jsonb_set(added, '{entries}', (chart.data -> 'entries') || (added -> 'entries')), mt_version = extended_to, mt_last_modified = transaction_timestamp()
+            set data = jsonb_set(added, '{entries}', (chart.data -> 'entries') || (added -> 'entries')), mt_version = extended_to, mt_last_modified = transaction_timestamp(),
+                {{CompactColumn}} = case when get_byte(chart.{{CompactColumn}}, 0) = get_byte(compact_added, 0) then chart.{{CompactColumn}} || substring(compact_added from 2) end
             where chart.id = patient and chart.mt_version = judged_at;
             if not found then
                 raise exception 'The stored chart of patient % is not at version %', patient, judged_at using errcode = '{{NotAtVersionSqlState}}';
@@ -72,6 +77,8 @@ internal sealed class ChartExtension(string schema, Guid patientId, long fromVer
         """);
 
     private const string FunctionName = "extend_patient_chart";
+
+    private const string CompactColumn = Infrastructure.EventStoreConfiguration.CompactEntriesColumn;
 
     /// <summary>The SQLSTATE of a stored chart not at the version its entries were judged on, beside <see cref="StudiesInForce.AmendedSqlState"/>.</summary>
     public const string NotAtVersionSqlState = "RG002";

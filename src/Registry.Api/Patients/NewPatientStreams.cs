@@ -47,6 +47,9 @@ public static class NewPatientStreams
     public sealed record Sealed(Guid PatientId, PatientEnrolled? Enrolment, long FromVersion, IReadOnlyList<IEvent> Events,
         IReadOnlyList<ReadOnlyMemory<byte>> Payloads, IReadOnlyList<ReadOnlyMemory<byte>> Headers, PatientChart Chart, ReadOnlyMemory<byte> ChartJson)
     {
+        /// <summary>The chart's entries in their compact form (<see cref="PatientChart.CompactEntries"/>), made beside <see cref="ChartJson"/>.</summary>
+        public byte[]? CompactEntries { get; init; }
+
         /// <summary>The buffer <see cref="Payloads"/>, <see cref="Headers"/> and <see cref="ChartJson"/> are slices of, when it came from <see cref="RowBuffers"/>.</summary>
         internal ArrayBufferWriter<byte>? Buffer { get; init; }
     }
@@ -163,7 +166,11 @@ public static class NewPatientStreams
             headers[i] = written[start..headerEnds[i]];
             start = headerEnds[i];
         }
-        return new Sealed(patientId, enrolment, fromVersion, events, payloads, headers, chart, written[chartStart..]) { Buffer = shared ? rows : null };
+        return new Sealed(patientId, enrolment, fromVersion, events, payloads, headers, chart, written[chartStart..])
+        {
+            Buffer = shared ? rows : null,
+            CompactEntries = chartWritten ? chart.CompactEntries : null,
+        };
     }
 
     /// <summary>Seals every stream, spread over the machine's cores; each worker builds its events in a session it never saves.</summary>
@@ -291,16 +298,17 @@ public static class NewPatientStreams
 
             // The chart at the stream's version, as the inline projection stores it (a numeric revision); a stream moved on later in
             // the transaction (its chart's JSON not made) has its chart written then.
-            copy = await BeginAsync($"{schema}.{DocumentTable<PatientChart>()} (id, data, mt_dotnet_type, mt_version, study_id)");
+            copy = await BeginAsync($"{schema}.{DocumentTable<PatientChart>()} (id, data, mt_dotnet_type, mt_version, study_id, {EventStoreConfiguration.CompactEntriesColumn})");
             foreach (var s in streams)
             {
                 if (EndsAt(s) != s.FromVersion + s.Events.Count || s.ChartJson.IsEmpty) continue;
-                rows.StartRow(5);
+                rows.StartRow(6);
                 rows.Uuid(s.Chart.Id);
                 rows.Jsonb(s.ChartJson.Span);
                 rows.Text(ChartType);
                 rows.Bigint(s.Chart.Version);
                 rows.Uuid(s.Chart.StudyId);
+                rows.Bytea(s.CompactEntries ?? s.Chart.CompactEntries);
                 if (rows.Full) await rows.SendAsync(copy, async, ct);
             }
             await EndAsync(copy);

@@ -163,7 +163,8 @@ public static class PatientStream
         SealedJson.WriteChart(written, serializer, added, events, ends);
         var options = session.DocumentStore.Options;
         return (new AppendAtVersion(options.Events.DatabaseSchemaName, chart.Id, head.Version, events, payloads, headers),
-            new ChartExtension(options.DatabaseSchemaName, chart.Id, head.Version, chart.Version, written.WrittenSpan[extensionStart..].ToArray()));
+            new ChartExtension(options.DatabaseSchemaName, chart.Id, head.Version, chart.Version, written.WrittenSpan[extensionStart..].ToArray(),
+                CompactChartEntries.Encode(added.Entries)));
     }
 
     private static readonly PatientChartProjection Charts = new();

@@ -47,6 +47,13 @@ public sealed class PatientChart
     public List<ChartEntry> Entries { get; set; } = [];
 
     /// <summary>
+    /// <see cref="Entries"/> in their compact form (<see cref="CompactChartEntries"/>), stored in a column of its own beside
+    /// the JSON, which it is not part of, so maturity's pass reads the entries without parsing JSON.
+    /// </summary>
+    [JsonIgnore]
+    public byte[] CompactEntries => CompactChartEntries.Encode(Entries);
+
+    /// <summary>
     /// Another chart with the same fields and entries, which the projection may extend without touching this one
     /// (entries are immutable records, so they are shared; a field added later is copied too).
     /// </summary>
