@@ -138,7 +138,7 @@ public static class EventStoreConfiguration
     }
 
     /// <summary>The column of <see cref="PatientChart.CompactEntries"/> in the chart table.</summary>
-    public const string CompactEntriesColumn = "compact_entries";
+    public const string CompactEntriesColumn = CompactChartEntries.Column;
 
     private const string CompactEntriesColumnType = "bytea";
 

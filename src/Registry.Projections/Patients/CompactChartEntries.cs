@@ -18,6 +18,9 @@ public static class CompactChartEntries
     /// <summary>The first byte of every stored form; a later layout takes another, and rows of this one are read by their JSON.</summary>
     public const byte Format = 1;
 
+    /// <summary>The chart table's column the form is stored in (Marten's name for <see cref="PatientChart.CompactEntries"/>).</summary>
+    public const string Column = "compact_entries";
+
     // Which of an entry's fact, correction and void are set.
     private const byte HasFact = 1, HasCorrection = 2, HasVoid = 4;
 
@@ -242,6 +245,8 @@ public static class CompactChartEntries
             foreach (var (key, value) in baseline)
             {
                 Text(key);
+                Bool(value is not null);
+                if (value is null) continue;
                 Double(value.Number);
                 Text(value.Text);
                 Bool(value.Flag);
@@ -377,7 +382,7 @@ public static class CompactChartEntries
             var count = Int32();
             var values = new KeyValuePair<string, BaselineValue>[count];
             for (var i = 0; i < count; i++)
-                values[i] = new(Text()!, new BaselineValue(Double(), Text(), NullableBool(), Text()));
+                values[i] = new(Text()!, Bool() ? new BaselineValue(Double(), Text(), NullableBool(), Text()) : null!);
             return new BaselineValues(values);
         }
     }

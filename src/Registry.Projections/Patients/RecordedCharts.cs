@@ -10,8 +10,9 @@ namespace Registry.Projections.Patients;
 
 /// <summary>
 /// A study's charts as their entries only, for a pass that folds each patient at many moments (maturity): no chart
-/// document per patient, each chart's entries parsed at once from its text rather than streamed, and the enrolment's
-/// baseline values skipped, which such a pass never reads (parsing them was a fifth of reading a chart). The charts are
+/// document per patient, each chart's entries decoded from their compact form (<see cref="CompactChartEntries"/>), or for a
+/// chart stored without it parsed at once from its JSON, and the enrolment's baseline values skipped, which such a pass
+/// never reads. The charts are
 /// read in parts by patient, each on a connection of its own, so that parts can be read and folded side by side.
 /// </summary>
 public static class RecordedCharts
@@ -32,34 +33,47 @@ public static class RecordedCharts
             Parameters = { new() { Value = studyId }, new() { Value = part }, new() { Value = parts } },
         };
         await using var reader = await command.ExecuteReaderAsync(ct);
-        var text = new byte[1 << 16];
+        var bytes = new byte[1 << 16];
         var entries = new List<RecordedEvent>();
         // Rows are read synchronously: the network waits are few (1 MB at a time), the per-row awaits would be many.
         while (reader.Read())
         {
             ct.ThrowIfCancellationRequested();
-            var length = 0;
-            using (var column = reader.GetStream(1))
-                for (int read; (read = column.Read(text, length, text.Length - length)) > 0;)
-                    if ((length += read) == text.Length) Array.Resize(ref text, 2 * text.Length);
-            // jsonb's binary form is its text after a version byte.
-            var json = new ReadOnlySpan<byte>(text, 0, length);
-            if (json.Length > 0 && json[0] == 1) json = json[1..];
-            var entriesReader = new Utf8JsonReader(json);
-            entriesReader.Read();
-            while (entriesReader.Read() && entriesReader.TokenType == JsonTokenType.StartObject)
-                entries.Add(JsonSerializer.Deserialize<ChartEntry>(ref entriesReader, options)!.ToRecorded());
+            if (!reader.IsDBNull(1)) CompactChartEntries.DecodeWithoutBaseline(Read(reader, 1, ref bytes), entries);
+            else
+            {
+                // A chart stored before its compact form was kept (or in a format this build does not read): its JSON.
+                // jsonb's binary form is its text after a version byte.
+                var json = Read(reader, 2, ref bytes);
+                if (json.Length > 0 && json[0] == 1) json = json[1..];
+                var entriesReader = new Utf8JsonReader(json);
+                entriesReader.Read();
+                while (entriesReader.Read() && entriesReader.TokenType == JsonTokenType.StartObject)
+                    entries.Add(JsonSerializer.Deserialize<ChartEntry>(ref entriesReader, options)!.ToRecorded());
+            }
             each(reader.GetFieldValue<Guid>(0), [.. entries]);
             entries.Clear();
         }
     }
 
+    /// <summary>A column's bytes, read into <paramref name="buffer"/> (grown as needed).</summary>
+    private static ReadOnlySpan<byte> Read(NpgsqlDataReader reader, int column, ref byte[] buffer)
+    {
+        var length = 0;
+        using var stream = reader.GetStream(column);
+        for (int read; (read = stream.Read(buffer, length, buffer.Length - length)) > 0;)
+            if ((length += read) == buffer.Length) Array.Resize(ref buffer, 2 * buffer.Length);
+        return new ReadOnlySpan<byte>(buffer, 0, length);
+    }
+
     /// <summary>
     /// The query, filtered on the study's own column (its index; no chart decompressed to filter it); a part is the patients whose
-    /// id's last byte leaves that remainder, so parts are about equal whatever the ids' shape.
+    /// id's last byte leaves that remainder, so parts are about equal whatever the ids' shape. Each chart's compact entries
+    /// where it has them in this build's format, else its JSON entries (a chart stored before they were kept, until a rebuild).
     /// </summary>
     public static string Sql(string schema) =>
-        $"select d.id, d.data -> 'entries' from {schema}.mt_doc_patientchart as d " +
+        $"select d.id, c.compact, case when c.compact is null then d.data -> 'entries' end from {schema}.mt_doc_patientchart as d, " +
+        $"lateral (select case when get_byte(d.{CompactChartEntries.Column}, 0) = {CompactChartEntries.Format} then d.{CompactChartEntries.Column} end as compact) as c " +
         "where d.study_id = $1 and get_byte(uuid_send(d.id), 15) % $3 = $2";
 
     private static NpgsqlConnection Connection(IQuerySession session)

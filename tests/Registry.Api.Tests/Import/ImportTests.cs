@@ -4,6 +4,7 @@ using Marten;
 using Registry.Projections.Patients;
 using Registry.Api.Tests.Cli;
 using Registry.Api.Tests.Infrastructure;
+using Registry.Api.Tests.Patients;
 using Registry.Interop.Import;
 using static Registry.Api.Tests.Import.ImportFiles;
 
@@ -106,6 +107,7 @@ public sealed class ImportTests(RegistryApp app) : IClassFixture<RegistryApp>
                 PatientChart? folded = null;
                 foreach (var e in stream) folded = new PatientChartProjection().Evolve(folded, chart.Id, e);
                 Assert.Equal(serializer.ToJson(folded!), serializer.ToJson(chart));
+                await StoredCompactEntries.AssertHoldsAsync(app.ConnectionString, chart.Id, folded!.Entries);
                 Assert.Equal(stream.Count, chart.Version);
                 Assert.Equal(stream.Count, (await session.Events.FetchStreamStateAsync(chart.Id))!.Version);
             }

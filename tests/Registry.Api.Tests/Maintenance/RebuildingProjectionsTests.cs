@@ -12,6 +12,8 @@ using Registry.Api.Infrastructure;
 using Registry.Api.Maintenance;
 using Registry.Api.Tests.Infrastructure;
 using Registry.Demo;
+using Registry.Api.Tests.Patients;
+using Registry.Projections.Patients;
 
 namespace Registry.Api.Tests.Maintenance;
 
@@ -49,11 +51,13 @@ public sealed class RebuildingProjectionsTests
         Assert.Single(live["mt_doc_useraccount"]);
         // The seed's COPY writes each chart's study into its own column, as Marten's writes do.
         Assert.Equal(0L, await ChartsWithoutTheirStudyColumnAsync(connectionString));
+        // The seed's COPY stored every chart's compact entries.
+        Assert.Equal(226, await StoredCompactEntries.AssertEveryChartHoldsItsEntriesAsync(connectionString, store.Options.Serializer()));
 
         // Damage the views first, so only a real replay can make them equal to the live ones again: outcome rows gone,
         // every chart's arm wrong, the study document and the account altered, the async projection's position forgotten.
         await ExecuteAsync(connectionString, $"delete from {EventStoreConfiguration.Schema}.mt_doc_patientoutcomerow; " +
-            $"update {EventStoreConfiguration.Schema}.mt_doc_patientchart set data = jsonb_set(data, '{{arm}}', '\"XX\"'); " +
+            $"update {EventStoreConfiguration.Schema}.mt_doc_patientchart set data = jsonb_set(data, '{{arm}}', '\"XX\"'), {CompactChartEntries.Column} = null; " +
             $"update {EventStoreConfiguration.Schema}.mt_doc_study set data = data || '{{\"damaged\": true}}'::jsonb; " +
             $"update {EventStoreConfiguration.Schema}.mt_doc_useraccount set data = jsonb_set(data, '{{failedSignIns}}', '7'); " +
             $"delete from {EventStoreConfiguration.Schema}.mt_event_progression");
@@ -68,6 +72,7 @@ public sealed class RebuildingProjectionsTests
         var rebuilt = await DocumentsAsync(connectionString);
         foreach (var (table, documents) in live)
             Assert.True(documents.SequenceEqual(rebuilt[table]), $"{table} differs after the rebuild.");
+        Assert.Equal(226, await StoredCompactEntries.AssertEveryChartHoldsItsEntriesAsync(connectionString, store.Options.Serializer()));
         // Each chart keeps the revision a write checks it against: its stream's version, as the inline projection left it.
         Assert.Equal(liveRevisions, await ChartRevisionsAsync(connectionString));
         // And its study in its own column, which reads of a study's charts filter on.

@@ -75,6 +75,8 @@ public sealed class StoredChartWritesTests(RegistryApp app) : IClassFixture<Regi
         foreach (var e in await reading.Events.FetchStreamAsync(patientId)) whole = new PatientChartProjection().Evolve(whole, patientId, e);
         Assert.Equal(9, whole!.Version);
         Assert.Equal((await AsJsonbAsync(app.Store.Options.Serializer().ToJson(whole)), 9), await StoredChartAndVersionAsync(patientId));
+        // The compact entries were extended too, to the same entries.
+        await StoredCompactEntries.AssertHoldsAsync(app.ConnectionString, patientId, whole.Entries);
         await AssertIntactAsync(studyId);
     }
 
@@ -125,6 +127,7 @@ public sealed class StoredChartWritesTests(RegistryApp app) : IClassFixture<Regi
         PatientChart? whole = null;
         foreach (var e in events) whole = new PatientChartProjection().Evolve(whole, patientId, e);
         Assert.Equal((await AsJsonbAsync(app.Store.Options.Serializer().ToJson(whole!)), 3), await StoredChartAndVersionAsync(patientId));
+        await StoredCompactEntries.AssertHoldsAsync(app.ConnectionString, patientId, whole!.Entries);
         await AssertIntactAsync(studyId);
     }
 
@@ -135,12 +138,13 @@ public sealed class StoredChartWritesTests(RegistryApp app) : IClassFixture<Regi
         var (extended, moved) = (await app.EnrolledPatientAsync(studyId), await app.EnrolledPatientAsync(studyId));
         var (extendedBefore, movedBefore) = (await StoredChartAndVersionAsync(extended), await StoredChartAndVersionAsync(moved));
         var noEntries = """{"entries": []}"""u8.ToArray();
+        var noCompactEntries = CompactChartEntries.Encode([]);
 
         await using (var save = await OneRoundTripSave.StartAsync(app.Store, CancellationToken.None))
         {
             // The first chart is at the version its extension names; the second is not.
-            save.Session.QueueOperation(new ChartExtension(EventStoreConfiguration.Schema, extended, extendedBefore.Version, extendedBefore.Version + 1, noEntries));
-            save.Session.QueueOperation(new ChartExtension(EventStoreConfiguration.Schema, moved, movedBefore.Version + 1, movedBefore.Version + 2, noEntries));
+            save.Session.QueueOperation(new ChartExtension(EventStoreConfiguration.Schema, extended, extendedBefore.Version, extendedBefore.Version + 1, noEntries, noCompactEntries));
+            save.Session.QueueOperation(new ChartExtension(EventStoreConfiguration.Schema, moved, movedBefore.Version + 1, movedBefore.Version + 2, noEntries, noCompactEntries));
             var refused = await Assert.ThrowsAsync<ConcurrencyException>(() => save.Session.SaveChangesAsync());
             Assert.Equal(moved, refused.Id);
             Assert.True(WriteConflicts.IsConcurrentWrite(refused));

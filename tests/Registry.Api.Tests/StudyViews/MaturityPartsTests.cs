@@ -1,4 +1,6 @@
 using Marten;
+using Npgsql;
+using Registry.Api.Tests.Patients;
 using Registry.Api.Tests.Infrastructure;
 using Registry.Domain.Patients;
 using Registry.Domain.Protocols;
@@ -13,7 +15,8 @@ namespace Registry.Api.Tests.StudyViews;
 /// each into cuts' patients of its own, appended afterwards. Parts holding the charts one pass reads must give that
 /// pass's points to the last digit (the comparisons add patients up in subject order), an empty part included; and the parts
 /// <see cref="RecordedCharts"/> reads from the database hold every chart of the study once, entry for entry (corrections
-/// and voids included) but for baseline values, which the pass skips.
+/// and voids included) but for baseline values, which the pass skips; from each chart's compact entries, or from its JSON
+/// where a chart was stored without them, with the same points either way.
 /// </summary>
 [Collection(DemoStudyCollection.Name)]
 public sealed class MaturityPartsTests(DemoStudyApp app)
@@ -92,5 +95,82 @@ public sealed class MaturityPartsTests(DemoStudyApp app)
         foreach (var (_, id, entries) in read)
             Assert.Equal(charts.Single(c => c.Id == id).Entries.Select(e => Json(WithoutBaseline(e.ToRecorded()))), entries.Select(Json));
         Assert.Contains(read.SelectMany(r => r.Entries), e => e.Data is EntryCorrected or EntryVoided);
+    }
+
+    [Fact]
+    public async Task The_pass_gives_the_same_points_from_compact_entries_from_the_charts_json_and_from_a_mix_of_both()
+    {
+        var (study, charts, cuts) = await LoadAsync();
+        async Task<MaturityTimeline.CutPatients> PassAsync()
+        {
+            await using var session = app.Store.QuerySession();
+            return await MaturityTimeline.CutPatients.ReadAsync((part, parts, add, ct) => RecordedCharts.ReadAsync(session, app.StudyId, part, parts, add, ct),
+                2, study, Endpoints, cuts, CancellationToken.None);
+        }
+        var compact = await PassAsync();
+        var stored = new Dictionary<Guid, byte[]>();
+        foreach (var chart in charts) stored[chart.Id] = (await StoredCompactEntries.ReadAsync(app.ConnectionString, chart.Id))!;
+        Assert.DoesNotContain(stored.Values, bytes => bytes is null);
+        try
+        {
+            // Every other chart as stored before its compact form was kept (a database loaded earlier), then every chart.
+            await SetCompactAsync(charts.Where((_, i) => i % 2 == 0).ToDictionary(c => c.Id, _ => (byte[]?)null));
+            var mixed = await PassAsync();
+            await SetCompactAsync(charts.ToDictionary(c => c.Id, _ => (byte[]?)null));
+            var json = await PassAsync();
+
+            foreach (var endpoint in Endpoints)
+            {
+                var expected = Points(compact, endpoint, cuts);
+                Assert.Contains(expected, p => p.Point is { Events: > 0, Hr: not null });
+                Assert.Equal(expected, Points(mixed, endpoint, cuts));
+                Assert.Equal(expected, Points(json, endpoint, cuts));
+            }
+        }
+        finally
+        {
+            await SetCompactAsync(stored.ToDictionary(s => s.Key, s => (byte[]?)s.Value));
+        }
+    }
+
+    [Fact]
+    public async Task A_chart_is_read_from_its_compact_entries_where_stored_and_from_its_json_where_not()
+    {
+        var (_, charts, _) = await LoadAsync();
+        var chart = charts.First(c => c.Entries.Count > 2);
+        var stored = await StoredCompactEntries.ReadAsync(app.ConnectionString, chart.Id);
+        async Task<int> EntriesReadAsync()
+        {
+            var count = -1;
+            await using var session = app.Store.QuerySession();
+            await RecordedCharts.ReadAsync(session, app.StudyId, 0, 1, (id, entries) => { if (id == chart.Id) count = entries.Length; }, CancellationToken.None);
+            return count;
+        }
+        try
+        {
+            // Compact entries that differ from the JSON's (only the enrolment) show which of the two was read.
+            await SetCompactAsync(new Dictionary<Guid, byte[]?> { [chart.Id] = CompactChartEntries.Encode(chart.Entries.Take(1).ToList()) });
+            Assert.Equal(1, await EntriesReadAsync());
+            await SetCompactAsync(new Dictionary<Guid, byte[]?> { [chart.Id] = null });
+            Assert.Equal(chart.Entries.Count, await EntriesReadAsync());
+        }
+        finally
+        {
+            await SetCompactAsync(new Dictionary<Guid, byte[]?> { [chart.Id] = stored });
+        }
+    }
+
+    private async Task SetCompactAsync(IReadOnlyDictionary<Guid, byte[]?> compact)
+    {
+        await using var connection = new NpgsqlConnection(app.ConnectionString);
+        await connection.OpenAsync();
+        foreach (var (id, bytes) in compact)
+        {
+            await using var update = new NpgsqlCommand($"update registry.mt_doc_patientchart set {CompactChartEntries.Column} = $2 where id = $1", connection)
+            {
+                Parameters = { new() { Value = id }, new() { Value = (object?)bytes ?? DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Bytea } },
+            };
+            Assert.Equal(1, await update.ExecuteNonQueryAsync());
+        }
     }
 }
