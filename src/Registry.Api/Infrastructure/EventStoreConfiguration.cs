@@ -124,18 +124,15 @@ public static class EventStoreConfiguration
 
     /// <summary>
     /// Each chart's entries also in their compact form, a column Marten writes with the chart (<see cref="PatientChart.CompactEntries"/>),
-    /// which the bulk writes and the chart extension write too. Read whole, never searched: the index Marten gives a
-    /// duplicated field is dropped (a chart's bytes can exceed a btree entry). 
+    /// which the bulk writes and the chart extension write too. Read whole, never searched, so without the index a duplicated
+    /// field is given through <c>Schema.For</c> (a chart's bytes can exceed a btree entry).
     /// </summary>
-    private static void StoreCompactEntries(StoreOptions options)
-    {
-        options.Schema.For<PatientChart>().Duplicate(c => c.CompactEntries, CompactEntriesColumnType, NpgsqlTypes.NpgsqlDbType.Bytea);
+    private static void StoreCompactEntries(StoreOptions options) =>
         options.Policies.ForAllDocuments(mapping =>
         {
-            if (mapping.DocumentType != typeof(PatientChart)) return;
-            foreach (var index in mapping.IndexesFor(CompactEntriesColumn).ToList()) mapping.Indexes.Remove(index);
+            if (mapping.DocumentType == typeof(PatientChart))
+                mapping.DuplicateField(nameof(PatientChart.CompactEntries), CompactEntriesColumnType, notNull: false).DbType = NpgsqlTypes.NpgsqlDbType.Bytea;
         });
-    }
 
     /// <summary>The column of <see cref="PatientChart.CompactEntries"/> in the chart table.</summary>
     public const string CompactEntriesColumn = CompactChartEntries.Column;

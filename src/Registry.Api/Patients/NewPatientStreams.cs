@@ -48,7 +48,7 @@ public static class NewPatientStreams
         IReadOnlyList<ReadOnlyMemory<byte>> Payloads, IReadOnlyList<ReadOnlyMemory<byte>> Headers, PatientChart Chart, ReadOnlyMemory<byte> ChartJson)
     {
         /// <summary>The chart's entries in their compact form (<see cref="PatientChart.CompactEntries"/>), made beside <see cref="ChartJson"/>.</summary>
-        public byte[]? CompactEntries { get; init; }
+        public ReadOnlyMemory<byte>? CompactEntries { get; init; }
 
         /// <summary>The buffer <see cref="Payloads"/>, <see cref="Headers"/> and <see cref="ChartJson"/> are slices of, when it came from <see cref="RowBuffers"/>.</summary>
         internal ArrayBufferWriter<byte>? Buffer { get; init; }
@@ -169,7 +169,7 @@ public static class NewPatientStreams
         return new Sealed(patientId, enrolment, fromVersion, events, payloads, headers, chart, written[chartStart..])
         {
             Buffer = shared ? rows : null,
-            CompactEntries = chartWritten ? chart.CompactEntries : null,
+            CompactEntries = chartWritten ? chart.CompactEntries : (ReadOnlyMemory<byte>?)null,
         };
     }
 
@@ -308,7 +308,7 @@ public static class NewPatientStreams
                 rows.Text(ChartType);
                 rows.Bigint(s.Chart.Version);
                 rows.Uuid(s.Chart.StudyId);
-                rows.Bytea(s.CompactEntries ?? s.Chart.CompactEntries);
+                rows.Bytea((s.CompactEntries ?? s.Chart.CompactEntries).Span);
                 if (rows.Full) await rows.SendAsync(copy, async, ct);
             }
             await EndAsync(copy);

@@ -48,10 +48,11 @@ public sealed class PatientChart
 
     /// <summary>
     /// <see cref="Entries"/> in their compact form (<see cref="CompactChartEntries"/>), stored in a column of its own beside
-    /// the JSON, which it is not part of, so maturity's pass reads the entries without parsing JSON.
+    /// the JSON, which it is not part of, so maturity's pass reads the entries without parsing JSON. Bytes, but not an
+    /// array: Marten fills a duplicated array field from the JSON as a PostgreSQL array when the column is added.
     /// </summary>
     [JsonIgnore]
-    public byte[] CompactEntries => CompactChartEntries.Encode(Entries);
+    public ReadOnlyMemory<byte> CompactEntries => CompactChartEntries.Encode(Entries);
 
     /// <summary>
     /// Another chart with the same fields and entries, which the projection may extend without touching this one

@@ -36,7 +36,7 @@ public sealed class CompactChartEntriesProperties
             var patientId = history.Scenario.Enrolment.PatientId;
             PatientChart? chart = null;
             foreach (var e in history.Events) chart = Projection.Evolve(chart, patientId, ChartWriteProperties.Stored(patientId, e));
-            AssertSame(chart!.Entries, CompactChartEntries.Decode(chart.CompactEntries));
+            AssertSame(chart!.Entries, CompactChartEntries.Decode(chart.CompactEntries.Span));
         }
     }
 
