@@ -124,8 +124,9 @@ public static class EventStoreConfiguration
 
     /// <summary>
     /// Each chart's entries also in their compact form, a column Marten writes with the chart (<see cref="PatientChart.CompactEntries"/>),
-    /// which the bulk writes and the chart extension write too. Read whole, never searched, so without the index a duplicated
-    /// field is given through <c>Schema.For</c> (a chart's bytes can exceed a btree entry).
+    /// which the bulk writes and the chart extension write too. Read whole, never searched: declared on the mapping by a
+    /// policy, so without the index <c>Schema.For().Duplicate</c> gives a duplicated field (a chart's bytes can exceed a btree
+    /// entry). A database loaded before it gets the column empty at start; a rebuild of the projections fills it.
     /// </summary>
     private static void StoreCompactEntries(StoreOptions options) =>
         options.Policies.ForAllDocuments(mapping =>

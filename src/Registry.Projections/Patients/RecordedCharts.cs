@@ -12,8 +12,8 @@ namespace Registry.Projections.Patients;
 /// A study's charts as their entries only, for a pass that folds each patient at many moments (maturity): no chart
 /// document per patient, each chart's entries decoded from their compact form (<see cref="CompactChartEntries"/>), or for a
 /// chart stored without it parsed at once from its JSON, and the enrolment's baseline values skipped, which such a pass
-/// never reads. The charts are
-/// read in parts by patient, each on a connection of its own, so that parts can be read and folded side by side.
+/// never reads. The charts are read in parts by patient, each on a connection of its own, so that parts can be read and
+/// folded side by side.
 /// </summary>
 public static class RecordedCharts
 {
