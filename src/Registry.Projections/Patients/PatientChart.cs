@@ -66,6 +66,8 @@ public sealed class PatientChart
     }
 
     /// <summary>The facts in force as the registry knew them at <paramref name="asOf"/> (now when null); null if not yet enrolled then.</summary>
-    public PatientTimeline? Timeline(DateTimeOffset? asOf = null) =>
-        PatientTimeline.From(Id, Entries.Where(e => asOf is null || e.RecordedAt <= asOf).Select(e => e.ToRecorded()));
+    public PatientTimeline? Timeline(DateTimeOffset? asOf = null) => Recorded().Timeline(asOf);
+
+    /// <summary>The chart as a set derived from charts reads it: its patient, version and entries (shared, not copied).</summary>
+    public RecordedChart Recorded() => new(Id, Version, Entries);
 }

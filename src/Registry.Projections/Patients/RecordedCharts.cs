@@ -23,7 +23,7 @@ public static class RecordedCharts
     /// </summary>
     public static async Task ReadAsync(IQuerySession session, Guid studyId, int part, int parts, Action<Guid, RecordedEvent[]> each, CancellationToken ct)
     {
-        var options = Options(session.DocumentStore.Options.Serializer());
+        var options = Options(session.DocumentStore.Options.Serializer()).WithoutBaseline;
         await using var connection = Connection(session);
         await connection.OpenAsync(ct);
         // No timeout: it would arm a timer on every read of the socket, and a study's charts are a long read.
@@ -43,17 +43,55 @@ public static class RecordedCharts
             else
             {
                 // A chart stored before its compact form was kept (or in a format this build does not read): its JSON.
-                // jsonb's binary form is its text after a version byte.
-                var json = Read(reader, 2, ref bytes);
-                if (json.Length > 0 && json[0] == 1) json = json[1..];
-                var entriesReader = new Utf8JsonReader(json);
-                entriesReader.Read();
-                while (entriesReader.Read() && entriesReader.TokenType == JsonTokenType.StartObject)
-                    entries.Add(JsonSerializer.Deserialize<ChartEntry>(ref entriesReader, options)!.ToRecorded());
+                foreach (var entry in EntriesOfJson(Read(reader, 2, ref bytes), options)) entries.Add(entry.ToRecorded());
             }
             each(reader.GetFieldValue<Guid>(0), [.. entries]);
             entries.Clear();
         }
+    }
+
+    /// <summary>
+    /// The study's charts as a set derived from charts reads them (<see cref="RecordedChart"/>: id, version, entries; no
+    /// other field of the chart), each chart's entries decoded from their compact form, or parsed from its JSON where it
+    /// has none: PostgreSQL sends a study's charts without turning each one's jsonb into text, and no chart document is
+    /// deserialized. Only the charts of <paramref name="only"/> when given, or none of <paramref name="except"/> (not both).
+    /// </summary>
+    public static async IAsyncEnumerable<RecordedChart> OfStudyAsync(IQuerySession session, Guid studyId, Guid[]? only, Guid[]? except,
+        [EnumeratorCancellation] CancellationToken ct)
+    {
+        var options = Options(session.DocumentStore.Options.Serializer()).Documents;
+        await using var connection = Connection(session);
+        await connection.OpenAsync(ct);
+        if (only is not null && except is not null) throw new ArgumentException("Charts are read by the patients to read or by those not to read, not both.");
+        var schema = session.DocumentStore.Options.DatabaseSchemaName;
+        await using var command = new NpgsqlCommand(
+            $"select d.id, d.mt_version, c.compact, case when c.compact is null then d.data -> 'entries' end from {schema}.mt_doc_patientchart as d, " +
+            $"lateral (select case when get_byte(d.{CompactChartEntries.Column}, 0) = {CompactChartEntries.Format} then d.{CompactChartEntries.Column} end as compact) as c " +
+            "where d.study_id = $1" + (only is not null ? " and d.id = any($2)" : except is not null ? " and not d.id = any($2)" : ""), connection)
+        {
+            CommandTimeout = 0,
+            Parameters = { new() { Value = studyId } },
+        };
+        if ((only ?? except) is { } patients) command.Parameters.Add(new() { Value = patients });
+        await using var reader = await command.ExecuteReaderAsync(ct);
+        var bytes = new byte[1 << 16];
+        while (await reader.ReadAsync(ct))
+        {
+            var entries = reader.IsDBNull(2) ? EntriesOfJson(Read(reader, 3, ref bytes), options) : CompactChartEntries.Decode(Read(reader, 2, ref bytes));
+            yield return new RecordedChart(reader.GetFieldValue<Guid>(0), reader.GetFieldValue<long>(1), entries);
+        }
+    }
+
+    /// <summary>A chart's entries from its JSON (jsonb's binary form is its text after a version byte).</summary>
+    private static List<ChartEntry> EntriesOfJson(ReadOnlySpan<byte> json, JsonSerializerOptions options)
+    {
+        if (json.Length > 0 && json[0] == 1) json = json[1..];
+        var entries = new List<ChartEntry>();
+        var reader = new Utf8JsonReader(json);
+        reader.Read();
+        while (reader.Read() && reader.TokenType == JsonTokenType.StartObject)
+            entries.Add(JsonSerializer.Deserialize<ChartEntry>(ref reader, options)!);
+        return entries;
     }
 
     /// <summary>A column's bytes, read into <paramref name="buffer"/> (grown as needed).</summary>
@@ -82,7 +120,10 @@ public static class RecordedCharts
         return connection.CloneWith(new NpgsqlConnectionStringBuilder(connection.ConnectionString) { ReadBufferSize = 1 << 20 }.ConnectionString);
     }
 
-    private static readonly ConditionalWeakTable<ISerializer, JsonSerializerOptions> ByStore = [];
+    private static readonly ConditionalWeakTable<ISerializer, StoreOptions> ByStore = [];
+
+    /// <summary>The store's own options (every field of an entry), and a copy that skips baseline values.</summary>
+    private sealed record StoreOptions(JsonSerializerOptions Documents, JsonSerializerOptions WithoutBaseline);
 
     /// <summary>
     /// Hands over the options <paramref name="serializer"/> reads and writes documents with, as the store's configuration
@@ -92,10 +133,10 @@ public static class RecordedCharts
     {
         var skipping = new JsonSerializerOptions(documents);
         skipping.Converters.Insert(0, new SkippedBaseline());
-        ByStore.AddOrUpdate(serializer, skipping);
+        ByStore.AddOrUpdate(serializer, new StoreOptions(documents, skipping));
     }
 
-    private static JsonSerializerOptions Options(ISerializer serializer) =>
+    private static StoreOptions Options(ISerializer serializer) =>
         ByStore.TryGetValue(serializer, out var options) ? options
             : throw new InvalidOperationException("The store's configuration handed over no options to read charts with (RecordedCharts.ReadWith).");
 
@@ -111,4 +152,15 @@ public static class RecordedCharts
         public override void Write(Utf8JsonWriter writer, BaselineValues value, JsonSerializerOptions options) =>
             throw new NotSupportedException("Charts read for a pass are not written.");
     }
+}
+
+/// <summary>
+/// A patient's stored chart as a set derived from charts reads it: the patient, the chart's version (its stream's) and
+/// its entries, nothing else of the chart.
+/// </summary>
+public sealed record RecordedChart(Guid Id, long Version, List<ChartEntry> Entries)
+{
+    /// <summary>The facts in force as the registry knew them at <paramref name="asOf"/> (now when null); null if not yet enrolled then.</summary>
+    public PatientTimeline? Timeline(DateTimeOffset? asOf = null) =>
+        PatientTimeline.From(Id, Entries.Where(e => asOf is null || e.RecordedAt <= asOf).Select(e => e.ToRecorded()));
 }

@@ -463,18 +463,10 @@ public sealed class StudyScopes
             // names the fewer of the patients to derive and those taken whole or left out, so none of the latter is sent
             // and read (a query naming 90 000 of 100 000 patients to read cost more than reading them all).
             var wanted = fromCharts.ToHashSet();
-            var charts = session.Query<PatientChart>().Where(c => c.StudyId == study.Id);
-            if (fromCharts.Count <= whole.ByPatient.Count / 2)
-            {
-                var ids = fromCharts.ToArray();
-                charts = charts.Where(c => ids.Contains(c.Id));
-            }
-            else if (byPatient.Count > 0)
-            {
-                var others = byPatient.Keys.ToArray();
-                charts = charts.Where(c => !others.Contains(c.Id));
-            }
-            await foreach (var chart in charts.ToAsyncEnumerable(ct))
+            var (only, except) = fromCharts.Count <= whole.ByPatient.Count / 2 ? (fromCharts.ToArray(), null)
+                : byPatient.Count > 0 ? ((Guid[]?)null, byPatient.Keys.ToArray())
+                : (null, null);
+            await foreach (var chart in RecordedCharts.OfStudyAsync(session, study.Id, only, except, ct))
                 if (wanted.Contains(chart.Id)) Derive(chart, study, key, byPatient, ref first, ref last, ct);
         }
         return (fromCharts.Count <= PlacedOneByOne ? InWholeRecordsOrder(mark, study, whole, byPatient, fromCharts, first, last, shared)
@@ -525,7 +517,7 @@ public sealed class StudyScopes
             if (key.FromCharts)
             {
                 // Streamed: only the derived outcomes are kept, never every chart at once.
-                await foreach (var chart in session.Query<PatientChart>().Where(c => c.StudyId == study.Id).ToAsyncEnumerable(ct))
+                await foreach (var chart in RecordedCharts.OfStudyAsync(session, study.Id, only: null, except: null, ct))
                     Derive(chart, study, key, byPatient, ref first, ref last, ct);
             }
             else
@@ -554,7 +546,7 @@ public sealed class StudyScopes
             {
                 byPatient.Remove(id);
                 if (!found.TryGetValue(id, out var record) || record.StudyId != study.Id) continue;
-                if (record.Chart is { } chart) Derive(chart, study, key, byPatient, ref first, ref last, ct);
+                if (record.Chart is { } chart) Derive(chart.Recorded(), study, key, byPatient, ref first, ref last, ct);
                 else byPatient[id] = new KeptPatient(_parts.Share(record.Row!.Outcome), record.Row.Version);
             }
         }
@@ -605,7 +597,7 @@ public sealed class StudyScopes
         return outcomes;
     }
 
-    private void Derive(PatientChart chart, Study study, ScopeKey key, Dictionary<Guid, KeptPatient> byPatient,
+    private void Derive(RecordedChart chart, Study study, ScopeKey key, Dictionary<Guid, KeptPatient> byPatient,
         ref DateTimeOffset? first, ref DateTimeOffset? last, CancellationToken ct)
     {
         ct.ThrowIfCancellationRequested();

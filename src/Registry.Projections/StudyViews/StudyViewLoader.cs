@@ -57,7 +57,7 @@ public static partial class StudyViewLoader
         if (study is null) return (null, refusal);
         // Streamed: each chart is dropped once its timeline and outcome are derived.
         var patients = new List<(PatientTimeline, PatientOutcome)>();
-        await foreach (var chart in session.Query<PatientChart>().Where(c => c.StudyId == studyId).ToAsyncEnumerable(ct))
+        await foreach (var chart in RecordedCharts.OfStudyAsync(session, studyId, only: null, except: null, ct))
             if (Patient(chart, study, moment, cut) is { } patient) patients.Add(patient);
         return (new StudyPatients(study, patients, moment, cut), null);
     }
@@ -94,11 +94,11 @@ public static partial class StudyViewLoader
     {
         foreach (var batch in inOrder.Chunk(ChartsPerBatch))
         {
-            var charts = (await session.LoadManyAsync<PatientChart>(ct, batch)).ToDictionary(c => c.Id);
+            var charts = await RecordedCharts.OfStudyAsync(session, studyId, only: batch, except: null, ct).ToDictionaryAsync(c => c.Id, cancellationToken: ct);
             foreach (var id in batch)
             {
                 ct.ThrowIfCancellationRequested();
-                if (charts.TryGetValue(id, out var chart) && chart.StudyId == studyId && Patient(chart, study, moment, cut) is { } patient) yield return patient;
+                if (charts.TryGetValue(id, out var chart) && Patient(chart, study, moment, cut) is { } patient) yield return patient;
             }
         }
     }
@@ -136,14 +136,14 @@ public static partial class StudyViewLoader
             .Select(c =>
             {
                 ct.ThrowIfCancellationRequested();
-                return Patient(c, study, asOf, dataCut);
+                return Patient(c.Recorded(), study, asOf, dataCut);
             })
             .OfType<(PatientTimeline, PatientOutcome)>()
             .ToList();
     }
 
     /// <summary>The chart's record at <paramref name="asOf"/> and its outcome at the data cut; null when the patient was not in the study then.</summary>
-    internal static (PatientTimeline Timeline, PatientOutcome Outcome)? Patient(PatientChart chart, Study study, DateTimeOffset? asOf, DateOnly? dataCut) =>
+    internal static (PatientTimeline Timeline, PatientOutcome Outcome)? Patient(RecordedChart chart, Study study, DateTimeOffset? asOf, DateOnly? dataCut) =>
         // A patient enrolled after the data cut was not in the study at that cut.
         chart.Timeline(asOf) is { } t && (dataCut is null || t.Enrolment.EnrolledOn <= dataCut) ? (t, OutcomeDerivation.Derive(t, study.Protocol, dataCut)) : null;
 

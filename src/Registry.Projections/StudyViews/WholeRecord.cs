@@ -14,7 +14,7 @@ public enum WholeRecordAt { Absent, Whole, FromChart }
 public readonly record struct WholeRecord(long FirstRecorded, long LastRecorded, DateOnly Latest, DateOnly EnrolledOn)
 {
     /// <summary>The chart's dates, <paramref name="timeline"/> being its whole record (an enrolled patient's).</summary>
-    public static WholeRecord Of(PatientChart chart, PatientTimeline timeline)
+    public static WholeRecord Of(RecordedChart chart, PatientTimeline timeline)
     {
         var (first, last) = (long.MaxValue, long.MinValue);
         foreach (var entry in chart.Entries)
