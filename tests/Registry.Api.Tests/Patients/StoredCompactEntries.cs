@@ -19,6 +19,21 @@ internal static class StoredCompactEntries
         return await read.ExecuteScalarAsync() as byte[];
     }
 
+    /// <summary>Stores each chart's compact entries as given (null: as a chart stored before they were kept).</summary>
+    public static async Task SetAsync(string connectionString, IReadOnlyDictionary<Guid, byte[]?> compact)
+    {
+        await using var connection = new NpgsqlConnection(connectionString);
+        await connection.OpenAsync();
+        foreach (var (id, bytes) in compact)
+        {
+            await using var update = new NpgsqlCommand($"update {EventStoreConfiguration.Schema}.mt_doc_patientchart set {CompactChartEntries.Column} = $2 where id = $1", connection)
+            {
+                Parameters = { new() { Value = id }, new() { Value = (object?)bytes ?? DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Bytea } },
+            };
+            Assert.Equal(1, await update.ExecuteNonQueryAsync());
+        }
+    }
+
     /// <summary>The chart's compact form is stored and decodes to exactly <paramref name="entries"/>.</summary>
     public static async Task AssertHoldsAsync(string connectionString, Guid patientId, IReadOnlyList<ChartEntry> entries)
     {

@@ -1,5 +1,4 @@
 using Marten;
-using Npgsql;
 using Registry.Api.Tests.Infrastructure;
 using Registry.Projections.Patients;
 
@@ -83,17 +82,5 @@ public sealed class RecordedChartTests(DemoStudyApp app)
         Assert.Equal(chart.Entries.Count, (await RecordedAsync(only: [chart.Id])).Single().Entries.Count);
     }
 
-    private async Task SetCompactAsync(IReadOnlyDictionary<Guid, byte[]?> compact)
-    {
-        await using var connection = new NpgsqlConnection(app.ConnectionString);
-        await connection.OpenAsync();
-        foreach (var (id, bytes) in compact)
-        {
-            await using var update = new NpgsqlCommand($"update registry.mt_doc_patientchart set {CompactChartEntries.Column} = $2 where id = $1", connection)
-            {
-                Parameters = { new() { Value = id }, new() { Value = (object?)bytes ?? DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Bytea } },
-            };
-            Assert.Equal(1, await update.ExecuteNonQueryAsync());
-        }
-    }
+    private Task SetCompactAsync(IReadOnlyDictionary<Guid, byte[]?> compact) => Patients.StoredCompactEntries.SetAsync(app.ConnectionString, compact);
 }
