@@ -10,7 +10,8 @@ using Registry.Projections.StudyViews;
 namespace Registry.Api.StudyViews;
 
 /// <summary>
-/// Gives PostgreSQL statistics for the tables a bulk load left without them (<see cref="TableStatistics"/>), then
+/// Gives PostgreSQL statistics for the tables a bulk load left without them (<see cref="TableStatistics"/>), writes
+/// the compact entries of charts an earlier version stored without them (<see cref="CompactEntriesFill"/>), then
 /// reads the studies' view sets into <see cref="StudyScopes"/> once the outcome projection has caught up after start,
 /// so a study's first view does not pay for reading every patient (seconds at 100 000 patients), then answers each
 /// such study's default maturity question (a pass over every chart), which the dashboard shows. In the background:
@@ -38,6 +39,12 @@ public sealed class WarmingStudyViews(IDocumentStore store, StudyViewsWarmUp war
             if (analyzed.Count > 0)
                 logger.LogInformation("Analyzed {Count} table(s) past autovacuum's threshold, e.g. after a bulk load, in {Seconds:0.0} s: {Tables}.",
                     analyzed.Count, sinceStart.Elapsed.TotalSeconds, string.Join(", ", analyzed));
+            warmUp.Doing("writing the compact entries of charts stored without them");
+            var filling = Stopwatch.StartNew();
+            var filled = await CompactEntriesFill.FillAsync(store, n => warmUp.Doing($"writing the compact entries of charts stored without them: {n} written"), stoppingToken);
+            if (filled > 0)
+                logger.LogInformation("Wrote the compact entries of {Count} chart(s) stored without them (a database loaded by an earlier version) in {Seconds:0.0} s.",
+                    filled, filling.Elapsed.TotalSeconds);
             warmUp.Doing("waiting for the outcome projection to catch up with the events stored at start");
             var catchingUp = Stopwatch.StartNew();
             await CaughtUpAsync(stoppingToken);

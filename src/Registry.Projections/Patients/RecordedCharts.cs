@@ -82,6 +82,33 @@ public static class RecordedCharts
         }
     }
 
+    /// <summary>
+    /// Up to <paramref name="limit"/> charts stored without compact entries in this build's format (a database loaded
+    /// by an earlier version), read from their JSON, so their compact entries can be written (<see cref="CompactChartEntries.Encode"/>).
+    /// </summary>
+    public static async Task<List<RecordedChart>> WithoutCompactEntriesAsync(IQuerySession session, int limit, CancellationToken ct)
+    {
+        var options = Options(session.DocumentStore.Options.Serializer()).Documents;
+        await using var connection = Connection(session);
+        await connection.OpenAsync(ct);
+        await using var command = new NpgsqlCommand(
+            $"select d.id, d.mt_version, d.data -> 'entries' from {session.DocumentStore.Options.DatabaseSchemaName}.mt_doc_patientchart as d " +
+            $"where {WithoutCompactEntries("d")} limit $1", connection)
+        {
+            Parameters = { new() { Value = limit } },
+        };
+        await using var reader = await command.ExecuteReaderAsync(ct);
+        var bytes = new byte[1 << 16];
+        var charts = new List<RecordedChart>();
+        while (await reader.ReadAsync(ct))
+            charts.Add(new RecordedChart(reader.GetFieldValue<Guid>(0), reader.GetFieldValue<long>(1), EntriesOfJson(Read(reader, 2, ref bytes), options)));
+        return charts;
+    }
+
+    /// <summary>The condition of a chart (table alias <paramref name="chart"/>) stored without compact entries this build reads.</summary>
+    public static string WithoutCompactEntries(string chart) =>
+        $"({chart}.{CompactChartEntries.Column} is null or get_byte({chart}.{CompactChartEntries.Column}, 0) <> {CompactChartEntries.Format})";
+
     /// <summary>A chart's entries from its JSON (jsonb's binary form is its text after a version byte).</summary>
     private static List<ChartEntry> EntriesOfJson(ReadOnlySpan<byte> json, JsonSerializerOptions options)
     {
