@@ -126,7 +126,7 @@ public static class EventStoreConfiguration
     /// Each chart's entries also in their compact form, a column Marten writes with the chart (<see cref="PatientChart.CompactEntries"/>),
     /// which the bulk writes and the chart extension write too. Read whole, never searched: declared on the mapping by a
     /// policy, so without the index <c>Schema.For().Duplicate</c> gives a duplicated field (a chart's bytes can exceed a btree
-    /// entry). A database loaded before it gets the column empty at start; a rebuild of the projections fills it.
+    /// entry). A database loaded before it gets the column empty; the warm-up fills it (<see cref="Maintenance.CompactEntriesFill"/>).
     /// </summary>
     private static void StoreCompactEntries(StoreOptions options) =>
         options.Policies.ForAllDocuments(mapping =>
