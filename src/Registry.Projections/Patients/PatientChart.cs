@@ -48,7 +48,7 @@ public sealed class PatientChart
 
     /// <summary>
     /// <see cref="Entries"/> in their compact form (<see cref="CompactChartEntries"/>), stored in a column of its own beside
-    /// the JSON, which it is not part of, so maturity's pass reads the entries without parsing JSON. Bytes, but not an
+    /// the JSON, which it is not part of, so every read of a whole study's charts decodes them without parsing JSON. Bytes, but not an
     /// array: Marten fills a duplicated array field from the JSON as a PostgreSQL array when the column is added.
     /// </summary>
     [JsonIgnore]

@@ -9,11 +9,11 @@ using Registry.Domain.Protocols;
 namespace Registry.Projections.Patients;
 
 /// <summary>
-/// A study's charts as their entries only, for a pass that folds each patient at many moments (maturity): no chart
-/// document per patient, each chart's entries decoded from their compact form (<see cref="CompactChartEntries"/>), or for a
-/// chart stored without it parsed at once from its JSON, and the enrolment's baseline values skipped, which such a pass
-/// never reads. The charts are read in parts by patient, each on a connection of its own, so that parts can be read and
-/// folded side by side.
+/// A study's charts as their entries only, for the reads of every chart of a study: no chart document per patient, each
+/// chart's entries decoded from their compact form (<see cref="CompactChartEntries"/>), or for a chart stored without it
+/// parsed at once from its JSON. Maturity's pass reads them in parts by patient, each on a connection of its own, with
+/// baseline values skipped (<see cref="ReadAsync"/>); the sets derived from charts and the datasets read them whole
+/// (<see cref="OfStudyAsync"/>).
 /// </summary>
 public static class RecordedCharts
 {
@@ -59,14 +59,12 @@ public static class RecordedCharts
     public static async IAsyncEnumerable<RecordedChart> OfStudyAsync(IQuerySession session, Guid studyId, Guid[]? only, Guid[]? except,
         [EnumeratorCancellation] CancellationToken ct)
     {
+        if (only is not null && except is not null) throw new ArgumentException("Charts are read by the patients to read or by those not to read, not both.");
         var options = Options(session.DocumentStore.Options.Serializer()).Documents;
         await using var connection = Connection(session);
         await connection.OpenAsync(ct);
-        if (only is not null && except is not null) throw new ArgumentException("Charts are read by the patients to read or by those not to read, not both.");
-        var schema = session.DocumentStore.Options.DatabaseSchemaName;
         await using var command = new NpgsqlCommand(
-            $"select d.id, d.mt_version, c.compact, case when c.compact is null then d.data -> 'entries' end from {schema}.mt_doc_patientchart as d, " +
-            $"lateral (select case when get_byte(d.{CompactChartEntries.Column}, 0) = {CompactChartEntries.Format} then d.{CompactChartEntries.Column} end as compact) as c " +
+            $"select d.id, d.mt_version, {EntriesFrom(session.DocumentStore.Options.DatabaseSchemaName)} " +
             "where d.study_id = $1" + (only is not null ? " and d.id = any($2)" : except is not null ? " and not d.id = any($2)" : ""), connection)
         {
             CommandTimeout = 0,
@@ -133,13 +131,18 @@ public static class RecordedCharts
 
     /// <summary>
     /// The query, filtered on the study's own column (its index; no chart decompressed to filter it); a part is the patients whose
-    /// id's last byte leaves that remainder, so parts are about equal whatever the ids' shape. Each chart's compact entries
-    /// where it has them in this build's format, else its JSON entries (a chart stored before they were kept, until a rebuild).
+    /// id's last byte leaves that remainder, so parts are about equal whatever the ids' shape.
     /// </summary>
     public static string Sql(string schema) =>
-        $"select d.id, c.compact, case when c.compact is null then d.data -> 'entries' end from {schema}.mt_doc_patientchart as d, " +
-        $"lateral (select case when get_byte(d.{CompactChartEntries.Column}, 0) = {CompactChartEntries.Format} then d.{CompactChartEntries.Column} end as compact) as c " +
-        "where d.study_id = $1 and get_byte(uuid_send(d.id), 15) % $3 = $2";
+        $"select d.id, {EntriesFrom(schema)} where d.study_id = $1 and get_byte(uuid_send(d.id), 15) % $3 = $2";
+
+    /// <summary>
+    /// Two columns, each chart's compact entries where it has them in this build's format, else its JSON entries (a chart
+    /// stored before they were kept, until the warm-up writes them), and the chart table as <c>d</c> they come from.
+    /// </summary>
+    private static string EntriesFrom(string schema) =>
+        $"c.compact, case when c.compact is null then d.data -> 'entries' end from {schema}.mt_doc_patientchart as d, " +
+        $"lateral (select case when get_byte(d.{CompactChartEntries.Column}, 0) = {CompactChartEntries.Format} then d.{CompactChartEntries.Column} end as compact) as c";
 
     private static NpgsqlConnection Connection(IQuerySession session)
     {
