@@ -58,8 +58,9 @@ public sealed class WarmingStudyViews(IDocumentStore store, StudyViewsWarmUp war
                 warmUp.Doing($"computing the comparison at each data cut (maturity) of {compared[i].Code}, study {i + 1} of {compared.Count}");
                 await maturity.AnswerAsync(new MaturityQuestion(compared[i].Id, null, null, null, null), stoppingToken);
             }
-            logger.LogInformation("Study views warmed: {Sets} set(s) of {Patients} patients kept {SetsSeconds:0.0} s after start ({Waited:0.0} s waiting for the outcome projection), the maturity of {Studies} study(ies) answered {Seconds:0.0} s after start.",
-                warmed.Sets, warmed.Patients, setsWarmed.TotalSeconds, waited.TotalSeconds, compared.Count, sinceStart.Elapsed.TotalSeconds);
+            logger.LogInformation("Study views warmed: {Sets} set(s) of {Patients} patients kept {SetsSeconds:0.0} s after start ({Waited:0.0} s waiting for the outcome projection), the maturity of {Studies} study(ies) answered {Seconds:0.0} s after start ({MaturityMegabytes:0.0} MB of their cuts' patients kept).",
+                warmed.Sets, warmed.Patients, setsWarmed.TotalSeconds, waited.TotalSeconds, compared.Count, sinceStart.Elapsed.TotalSeconds,
+                StudyScopes.Of(store).MaturityBytesKept / 1048576.0);
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
         {

@@ -66,14 +66,45 @@ public static partial class MaturityTimeline
         private readonly List<(short Arm, short Excluded, int Time)> _outcomes = [];
         private readonly Dictionary<(short Arm, short Excluded, int Time), int> _outcomeIndexes = [];
         private readonly Dictionary<DateOnly, int> _cutIndexes;
+        private readonly DateOnly[] _cuts;
+        // The first cut the study was registered at, and after each cut the next under another protocol (the cuts' count when none).
+        private readonly int _firstRegistered;
+        private readonly int[] _nextProtocol;
 
         public CutPatients(Study study, IEnumerable<string> endpoints, IReadOnlyList<DateOnly> cuts)
         {
             _endpoints = endpoints.Distinct().ToArray();
             Cuts = cuts;
+            _cuts = cuts.ToArray();
+            for (var i = 1; i < _cuts.Length; i++)
+                if (_cuts[i] <= _cuts[i - 1]) throw new ArgumentException("The cuts must ascend.", nameof(cuts));
             _studies = cuts.Select(c => study.AsOf(AsOf(c))).ToArray();
             _changes = _endpoints.Select(_ => cuts.Select(_ => new Blocks<AtCut>()).ToArray()).ToArray();
             _cutIndexes = cuts.Select((c, i) => (c, i)).ToDictionary(c => c.c, c => c.i);
+            _firstRegistered = Array.FindIndex(_studies, s => s is not null) is var first and >= 0 ? first : _cuts.Length;
+            _nextProtocol = new int[_cuts.Length];
+            for (var i = _cuts.Length - 1; i >= 0; i--)
+                _nextProtocol[i] = i + 1 == _cuts.Length ? _cuts.Length
+                    : ReferenceEquals(_studies[i + 1]?.Protocol, _studies[i]?.Protocol) ? _nextProtocol[i + 1] : i + 1;
+        }
+
+        /// <summary>
+        /// Every day from <paramref name="first"/>'s month to <paramref name="last"/>: the cuts of any step over that span
+        /// are among them (<see cref="Cuts(DateOnly, DateOnly, ValueTuple{int, int})"/>), so patients read at these answer every step.
+        /// </summary>
+        public static IReadOnlyList<DateOnly> EveryDay(DateOnly first, DateOnly last)
+        {
+            var from = new DateOnly(first.Year, first.Month, 1);
+            return Enumerable.Range(0, Math.Max(0, last.DayNumber - from.DayNumber + 1)).Select(from.AddDays).ToArray();
+        }
+
+        /// <summary>The first cut whose moment sees an entry recorded at <paramref name="recordedAt"/> (the cuts' count when none).</summary>
+        private int FirstSeeing(DateTimeOffset recordedAt)
+        {
+            // Recorded at midnight is seen by the cut of the day before, whose moment is that midnight.
+            var day = DateOnly.FromDateTime(recordedAt.UtcDateTime.AddTicks(-1));
+            var at = Array.BinarySearch(_cuts, day);
+            return at < 0 ? ~at : at;
         }
 
         /// <summary>
@@ -163,8 +194,9 @@ public static partial class MaturityTimeline
         /// <summary>
         /// The patient at each cut, for every endpoint, from their entries as the fold reads them. A cut that sees the
         /// same entries, under the same protocol, as the cut before, with every clinical date on or before both, derives
-        /// the same outcome (the data cut then drops no fact and ends no follow-up), so the earlier cut's is taken: a
-        /// patient is derived at the cuts where their record changed, not at all 70.
+        /// the same outcome (the data cut then drops no fact and ends no follow-up), so such cuts are stepped over: a
+        /// patient is visited at the cuts where their record, the protocol or a cut's shortening of the record changes,
+        /// so cuts at every day cost a patient about as much as cuts at every month.
         /// </summary>
         public void Add(Guid patientId, RecordedEvent[] entries)
         {
@@ -190,10 +222,10 @@ public static partial class MaturityTimeline
                     written[e] = at[e];
                 }
             }
-            for (var i = 0; i < Cuts.Count; i++)
+            for (var i = _firstRegistered; i < _cuts.Length; i = Next(i))
             {
-                if (_studies[i] is not { } then) continue;
-                var cut = Cuts[i];
+                var then = _studies[i]!;
+                var cut = _cuts[i];
                 var asOf = AsOf(cut);
                 // The entries recorded by one moment include those recorded by an earlier one: the same count is the same entries.
                 // In recorded order they are a prefix, found from the last cut's (the cuts' moments ascend).
@@ -209,11 +241,7 @@ public static partial class MaturityTimeline
                     (recorded, previous) = (seen, null);
                     latest = timeline is null ? DateOnly.MinValue : Latest(timeline);
                 }
-                if (previous is { } p && ReferenceEquals(p.Protocol, then.Protocol) && latest <= p.Cut && latest <= cut)
-                {
-                    Write(i);
-                    continue;
-                }
+                if (previous is { } p && ReferenceEquals(p.Protocol, then.Protocol) && latest <= p.Cut && latest <= cut) continue;
                 Array.Clear(at);
                 // As StudyViewLoader.Patient derives it: a patient enrolled after the data cut was not in the study at that cut.
                 if (timeline is not null && timeline.Enrolment.EnrolledOn <= cut)
@@ -238,6 +266,46 @@ public static partial class MaturityTimeline
                 Write(i);
                 previous = (cut, then.Protocol);
             }
+
+            // The next cut that may derive otherwise than cut i: each later one while the record has a date after it (each
+            // shortens it differently), else the first to see another entry or under another protocol.
+            int Next(int i)
+            {
+                if (latest > _cuts[i]) return i + 1;
+                var next = _nextProtocol[i];
+                if (inRecordedOrder)
+                {
+                    if (recorded < entries.Length) next = Math.Min(next, FirstSeeing(entries[recorded].RecordedAt));
+                }
+                else
+                {
+                    var asOf = AsOf(_cuts[i]);
+                    foreach (var entry in entries)
+                        if (entry.RecordedAt > asOf) next = Math.Min(next, FirstSeeing(entry.RecordedAt));
+                }
+                return Math.Max(next, i + 1);
+            }
+        }
+
+        /// <summary>
+        /// Each patient in <paramref name="cut"/> (one of <see cref="Cuts"/>), in subject order, as the cut's comparisons on
+        /// <paramref name="endpoint"/> read them: their arm, why they are left out (null: they are not), their time.
+        /// </summary>
+        public IReadOnlyList<(Guid PatientId, string? Arm, string? ExcludedBecause, TimeToEvent? Time)> At(string endpoint, DateOnly cut)
+        {
+            var e = Array.IndexOf(_endpoints, endpoint);
+            if (e < 0) throw new ArgumentException($"{endpoint} was not read.", nameof(endpoint));
+            var current = new AtCut?[_patientIds.Count];
+            for (var c = 0; c <= _cutIndexes[cut]; c++)
+                foreach (var change in _changes[e][c]) current[change.Patient] = change;
+            var patients = new List<(Guid, string?, string?, TimeToEvent?)>();
+            foreach (var patient in InSubjectOrder())
+                if (current[patient] is { InCut: true } p)
+                {
+                    var (arm, excluded, time) = _outcomes[p.Outcome];
+                    patients.Add((_patientIds[patient], _texts[arm], _texts[excluded], _times[time]));
+                }
+            return patients;
         }
 
         /// <summary>

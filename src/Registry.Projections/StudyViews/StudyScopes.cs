@@ -207,8 +207,8 @@ public sealed class StudyScopes
         (int Months, int Days) step, CancellationToken ct)
     {
         if (await RecordingSpanAsync(session, study, ct) is not { } span) return [];
-        var cuts = MaturityTimeline.Cuts(DateOnly.FromDateTime(span.First.UtcDateTime), DateOnly.FromDateTime(span.Last.UtcDateTime), step)
-            .Take(MaturityTimeline.MaximumCuts + 1).ToList();
+        var (first, last) = (DateOnly.FromDateTime(span.First.UtcDateTime), DateOnly.FromDateTime(span.Last.UtcDateTime));
+        var cuts = MaturityTimeline.Cuts(first, last, step).Take(MaturityTimeline.MaximumCuts + 1).ToList();
         if (cuts.Count > MaturityTimeline.MaximumCuts) return null;
 
         var question = $"{endpoint}|{arm.Label}:{string.Join("+", arm.Arms)}|{reference.Label}:{string.Join("+", reference.Arms)}";
@@ -237,7 +237,7 @@ public sealed class StudyScopes
         Interlocked.Add(ref _maturityCutsDerived, stale.Count);
         if (stale.Count > CutsRecomputedFromSets)
         {
-            var (patients, served, read) = await CutPatientsAsync(session, study, endpoint, cuts, stale, mark, ct);
+            var (patients, served, read) = await CutPatientsAsync(session, study, endpoint, MaturityTimeline.CutPatients.EveryDay(first, last), stale, mark, ct);
             foreach (var (cut, point) in patients.Points(endpoint, arm, reference, served, ct))
                 _maturity[(study.Id, question, cut)] = (found[cut] = point, mark);
             if (read) CollectAfter(StudyPatientsKept(study.Id));
@@ -341,11 +341,11 @@ public sealed class StudyScopes
     /// The cuts' patients that compare the <paramref name="stale"/> cuts on <paramref name="endpoint"/>, and which of them
     /// they serve: those kept from the study's last pass, when they hold the endpoint and serve all but at most
     /// <see cref="CutsRecomputedFromSets"/> (a cut is served while no event recorded at or before its moment arrived
-    /// since they were read, as a kept point); else every chart is read again, at every cut of <paramref name="cuts"/>,
-    /// for every time-to-event endpoint of the protocol and this one, so another arm pair or endpoint is only compared.
+    /// since they were read, as a kept point); else every chart is read again, at every day of <paramref name="days"/>,
+    /// for every time-to-event endpoint of the protocol and this one, so another arm pair, endpoint or step is only compared.
     /// </summary>
     private async Task<(MaturityTimeline.CutPatients Patients, List<DateOnly> Served, bool Read)> CutPatientsAsync(IQuerySession session, Study study, string endpoint,
-        IReadOnlyList<DateOnly> cuts, List<DateOnly> stale, long mark, CancellationToken ct)
+        IReadOnlyList<DateOnly> days, List<DateOnly> stale, long mark, CancellationToken ct)
     {
         var pass = _chartPasses.GetOrAdd(study.Id, _ => new SemaphoreSlim(1, 1));
         await pass.WaitAsync(ct);
@@ -363,7 +363,7 @@ public sealed class StudyScopes
                 .Where(e => e.Kind == EndpointKind.TimeToEvent).Select(e => e.Code).Append(endpoint);
             // In two parts read side by side, so that reading and deriving the charts takes both cores.
             var patients = await MaturityTimeline.CutPatients.ReadAsync((part, parts, add, token) => RecordedCharts.ReadAsync(session, study.Id, part, parts, add, token),
-                ChartPassParts, study, endpoints, cuts, ct);
+                ChartPassParts, study, endpoints, days, ct);
             Interlocked.Increment(ref _maturityChartPasses);
             _cutPatients[study.Id] = (patients, mark);
             // Counted in the sets' budget: the least recently used sets and answers make room for them.

@@ -103,21 +103,23 @@ public sealed class MaturityCutsTests(RegistryApp app) : IClassFixture<RegistryA
         return (studyId, treated, control);
     }
 
-    private async Task<IReadOnlyList<MaturityPoint>> MaturityAsync(StudyScopes scopes, Guid studyId, string endpoint, ArmGroup? arm = null, ArmGroup? reference = null)
+    private async Task<IReadOnlyList<MaturityPoint>> MaturityAsync(StudyScopes scopes, Guid studyId, string endpoint, ArmGroup? arm = null, ArmGroup? reference = null,
+        (int Months, int Days)? step = null)
     {
         await app.HighWaterCaughtUpAsync();
         await using var session = app.Store.QuerySession();
         var study = (await session.LoadAsync<Study>(studyId))!;
-        return (await scopes.MaturityAsync(session, study, endpoint, arm ?? Treated, reference ?? Control, (1, 0), default))!;
+        return (await scopes.MaturityAsync(session, study, endpoint, arm ?? Treated, reference ?? Control, step ?? (1, 0), default))!;
     }
 
     /// <summary>The question asked of <paramref name="scopes"/> equals a fresh cache's answer; returns how many times it read every chart for it.</summary>
-    private async Task<long> ChartPassesAsync(StudyScopes scopes, Guid studyId, string endpoint, ArmGroup? arm = null, ArmGroup? reference = null)
+    private async Task<long> ChartPassesAsync(StudyScopes scopes, Guid studyId, string endpoint, ArmGroup? arm = null, ArmGroup? reference = null,
+        (int Months, int Days)? step = null)
     {
         var before = scopes.MaturityChartPasses;
-        var points = await MaturityAsync(scopes, studyId, endpoint, arm, reference);
+        var points = await MaturityAsync(scopes, studyId, endpoint, arm, reference, step);
         var passes = scopes.MaturityChartPasses - before;
-        var fresh = await MaturityAsync(new StudyScopes(), studyId, endpoint, arm, reference);
+        var fresh = await MaturityAsync(new StudyScopes(), studyId, endpoint, arm, reference, step);
         Assert.Equal(JsonSerializer.Serialize(fresh), JsonSerializer.Serialize(points));
         return passes;
     }
@@ -230,6 +232,22 @@ public sealed class MaturityCutsTests(RegistryApp app) : IClassFixture<RegistryA
         Assert.True(scopes.MaturityBytesKept > 0);
         // An endpoint the protocol does not name was not read: its first question reads every chart.
         Assert.Equal(1, await ChartPassesAsync(scopes, studyId, "efs"));
+    }
+
+    [Fact]
+    public async Task Another_step_is_compared_from_the_first_questions_pass_over_the_charts()
+    {
+        using var clinic = new Clinic(app.ConnectionString);
+        var (studyId, treated, _) = await StudyRecordedUntilAsync(clinic, Start.AddMonths(12).AddDays(14));
+        await clinic.RecordAsync(treated, Noon(Start.AddMonths(7).AddDays(3)), new RecordDeath(Iso(Start.AddMonths(7).AddDays(3)), "disease"));
+        var scopes = new StudyScopes();
+
+        Assert.Equal(1, await ChartPassesAsync(scopes, studyId, "os"));
+        // The pass read every day of the span: cuts every two weeks, every week or every quarter are only compared.
+        foreach (var step in new[] { (0, 14), (0, 7), (3, 0) })
+            Assert.Equal(0, await ChartPassesAsync(scopes, studyId, "os", step: step));
+        var fortnightly = await MaturityAsync(scopes, studyId, "os", step: (0, 14));
+        Assert.All(fortnightly, p => Assert.Equal(p.DataCut >= Start.AddMonths(7).AddDays(3) ? 1 : 0, p.Events));
     }
 
     [Fact]
