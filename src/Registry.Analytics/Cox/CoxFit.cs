@@ -19,7 +19,11 @@ internal static class CoxFit
         Fit(names, CoxRiskSets.Build(columns, CoxRowLayout.Of(time, hadEvent, stratum, strataCount, options.TimeTolerance, timeOrder)), options);
 
     /// <summary>A model of data laid out already (rows by <see cref="CoxRowLayout.Of"/> with the same options' tolerance), one name per column.</summary>
-    public static CoxModel Fit(IReadOnlyList<string> names, CoxRiskSets data, CoxOptions options)
+    public static CoxModel Fit(IReadOnlyList<string> names, CoxRiskSets data, CoxOptions options) =>
+        Fit(names, new CoxPartialLikelihood(data, options.Ties), options);
+
+    /// <summary>A model of any kernel's data: every fit decides convergence, infinite and redundant terms here, one set of rules.</summary>
+    public static CoxModel Fit(IReadOnlyList<string> names, ICoxLikelihood data, CoxOptions options)
     {
         var fit = CoxNewtonRaphson.Fit(data, options);
         int p = data.Columns;
@@ -47,7 +51,7 @@ internal static class CoxFit
         if (!fit.Converged)
         {
             warnings.Add($"Did not converge in {options.MaxIterations} iterations; estimates are from the last accepted step.");
-            if (MaxLinearPredictor(data, fit.Beta) > 500 || nextStep.Any(v => !double.IsFinite(v)))
+            if (data.MaxLinearPredictor(fit.Beta) > 500 || nextStep.Any(v => !double.IsFinite(v)))
                 warnings.Add("One or more coefficients may be infinite.");
         }
         if (infinite.Any(b => b))
@@ -150,19 +154,5 @@ internal static class CoxFit
         double statistic = 0;
         for (int i = 0; i < m; i++) statistic += b[i] * solved[i];
         return statistic;
-    }
-
-    /// <summary>Largest linear predictor (centred, as R's lp), used by R's overflow warning.</summary>
-    private static double MaxLinearPredictor(CoxRiskSets data, double[] beta)
-    {
-        int p = data.Columns;
-        double max = double.NegativeInfinity;
-        for (int row = 0; row < data.Rows; row++)
-        {
-            double eta = 0;
-            for (int j = 0; j < p; j++) eta += data.X[j * data.Rows + row] / data.Scale[j] * beta[j];
-            max = Math.Max(max, eta);
-        }
-        return max;
     }
 }

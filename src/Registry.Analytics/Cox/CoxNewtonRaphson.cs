@@ -4,7 +4,7 @@ namespace Registry.Analytics.Cox;
 /// Newton–Raphson maximisation of the Cox partial likelihood from β = 0, step for step as R survival's coxfit6:
 /// the score test at β = 0, a full Newton step while the log-likelihood rises, step-halving towards the last good β
 /// when it falls or overflows, convergence when |1 − best/new log-likelihood| ≤ eps. Works on the centred and
-/// scaled design of <see cref="CoxRiskSets"/>; the result is returned on the original scale.
+/// scaled design of <see cref="CoxRiskSets"/> (or a two-group model's counts); the result is returned on the original scale.
 /// </summary>
 internal static class CoxNewtonRaphson
 {
@@ -20,10 +20,9 @@ internal static class CoxNewtonRaphson
         int Iterations,
         bool Converged);
 
-    public static Result Fit(CoxRiskSets data, CoxOptions options)
+    public static Result Fit(ICoxLikelihood kernel, CoxOptions options)
     {
-        int p = data.Columns;
-        var kernel = new CoxPartialLikelihood(data, options.Ties);
+        int p = kernel.Columns;
         var beta = new double[p];
         var newBeta = new double[p];
         var score = new double[p];
@@ -92,10 +91,10 @@ internal static class CoxNewtonRaphson
 
         for (int i = 0; i < p; i++)
         {
-            beta[i] *= data.Scale[i];
-            lastMove[i] *= data.Scale[i];
-            score[i] /= data.Scale[i];
-            for (int j = 0; j < p; j++) information[i * p + j] *= data.Scale[i] * data.Scale[j];
+            beta[i] *= kernel.Scale[i];
+            lastMove[i] *= kernel.Scale[i];
+            score[i] /= kernel.Scale[i];
+            for (int j = 0; j < p; j++) information[i * p + j] *= kernel.Scale[i] * kernel.Scale[j];
         }
         return new Result(beta, lastMove, score, information, nullLogLik, bestLogLik, scoreTest, redundantAtStart, iteration, converged);
     }

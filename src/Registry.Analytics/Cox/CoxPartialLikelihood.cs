@@ -5,11 +5,35 @@ using System.Runtime.Intrinsics;
 namespace Registry.Analytics.Cox;
 
 /// <summary>
+/// What Newton–Raphson and the fit's rules read of the data: the log partial likelihood, score and information at β,
+/// and the sizes a model reports. Subjects one row each, or two groups as counts per time (<see cref="CoxTwoGroupLikelihood"/>).
+/// </summary>
+internal interface ICoxLikelihood
+{
+    int Rows { get; }
+    int Columns { get; }
+    int Events { get; }
+    int Strata { get; }
+
+    /// <summary>Multiplier applied to each column; coefficient on the original scale = internal × Scale.</summary>
+    double[] Scale { get; }
+
+    /// <summary>
+    /// Returns the log partial likelihood at β and writes the score (length p) and the information matrix
+    /// (row-major p×p, both triangles) into the given arrays.
+    /// </summary>
+    double Evaluate(ReadOnlySpan<double> beta, Span<double> score, double[] information);
+
+    /// <summary>Largest linear predictor at β on the original scale (centred, as R's lp), read by R's overflow warning.</summary>
+    double MaxLinearPredictor(double[] beta);
+}
+
+/// <summary>
 /// Kernel of the Cox fit (R survival's coxfit6_iter): log partial likelihood, score vector and information
 /// matrix at β in one pass over the risk sets, O(n·p²). Input: a <see cref="CoxRiskSets"/> layout (stratum, time
 /// descending, censored before events within a tie). Work arrays are allocated once, so evaluation allocates nothing.
 /// </summary>
-internal sealed class CoxPartialLikelihood
+internal sealed class CoxPartialLikelihood : ICoxLikelihood
 {
     private readonly CoxRiskSets _data;
     private readonly bool _efron;
@@ -37,10 +61,25 @@ internal sealed class CoxPartialLikelihood
         _vectorBeta = new Vector256<double>[_p];
     }
 
-    /// <summary>
-    /// Returns the log partial likelihood at β and writes the score (length p) and the information matrix
-    /// (row-major p×p, both triangles) into the given arrays.
-    /// </summary>
+    public int Rows => _data.Rows;
+    public int Columns => _p;
+    public int Events => _data.Events;
+    public int Strata => _data.Strata;
+    public double[] Scale => _data.Scale;
+
+    public double MaxLinearPredictor(double[] beta)
+    {
+        int p = _p, n = _data.Rows;
+        double max = double.NegativeInfinity;
+        for (int row = 0; row < n; row++)
+        {
+            double eta = 0;
+            for (int j = 0; j < p; j++) eta += _data.X[j * n + row] / _data.Scale[j] * beta[j];
+            max = Math.Max(max, eta);
+        }
+        return max;
+    }
+
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public double Evaluate(ReadOnlySpan<double> beta, Span<double> score, double[] information)
     {
@@ -145,16 +184,38 @@ internal sealed class CoxPartialLikelihood
         return Vector256.Sum(accR);
     }
 
-    /// <summary>
-    /// Adds one tie group's terms to score and information (lower triangle) and returns its Σ log(denominator).
-    /// Efron's d denominators are risk + (k/d)·tieRisk, k = 1..d; their sums collapse into five scalars, so a
-    /// group costs O(d + p²) rather than O(d·p²). Breslow is the case where every weight k/d is 1.
-    /// </summary>
+    /// <summary>Adds one tie group's terms to score and information (lower triangle) and returns its Σ log(denominator).</summary>
     private double AddTieGroup(int events, double risk, double tieRisk, Span<double> score, double[] information)
     {
         int p = _p;
+        var sums = TieSums.Of(_efron, events, risk, tieRisk);
+        int packed = 0;
+        for (int i = 0; i < p; i++)
+        {
+            double ai = _riskX[i], bi = _tieX[i];
+            score[i] -= ai * sums.S0 + bi * sums.S1;
+            for (int j = 0; j <= i; j++, packed++)
+            {
+                double aj = _riskX[j], bj = _tieX[j];
+                information[i * p + j] += _riskXX[packed] * sums.S0 + _tieXX[packed] * sums.S1
+                    - (ai * aj * sums.T0 + (ai * bj + bi * aj) * sums.T1 + bi * bj * sums.T2);
+            }
+        }
+        return sums.LogDenominators;
+    }
+}
+
+/// <summary>
+/// One tie group's denominators summed: Efron's d denominators are risk + (k/d)·tieRisk, k = 1..d; their sums collapse
+/// into five scalars, so a group costs O(d + p²) rather than O(d·p²). Breslow is the case where every weight k/d is 1.
+/// Every kernel's tie groups go through this one place.
+/// </summary>
+internal readonly record struct TieSums(double LogDenominators, double S0, double S1, double T0, double T1, double T2)
+{
+    public static TieSums Of(bool efron, int events, double risk, double tieRisk)
+    {
         double logDenominators = 0, s0 = 0, s1 = 0, t0 = 0, t1 = 0, t2 = 0;
-        if (_efron && events > 1)
+        if (efron && events > 1)
         {
             for (int k = 1; k <= events; k++)
             {
@@ -177,19 +238,6 @@ internal sealed class CoxPartialLikelihood
             s0 = s1 = events * inv;
             t0 = t1 = t2 = events * inv * inv;
         }
-
-        int packed = 0;
-        for (int i = 0; i < p; i++)
-        {
-            double ai = _riskX[i], bi = _tieX[i];
-            score[i] -= ai * s0 + bi * s1;
-            for (int j = 0; j <= i; j++, packed++)
-            {
-                double aj = _riskX[j], bj = _tieX[j];
-                information[i * p + j] += _riskXX[packed] * s0 + _tieXX[packed] * s1
-                    - (ai * aj * t0 + (ai * bj + bi * aj) * t1 + bi * bj * t2);
-            }
-        }
-        return logDenominators;
+        return new TieSums(logDenominators, s0, s1, t0, t1, t2);
     }
 }

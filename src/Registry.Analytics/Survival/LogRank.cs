@@ -115,16 +115,20 @@ public static class LogRank
             start = end;
         }
 
+        return Result(labels, n, strataCount, observed, expected, variance);
+    }
+
+    /// <summary>The result of observed and expected events and their variance summed over every death time: the test's one rule for every caller.</summary>
+    internal static LogRankResult Result(string[] labels, int[] n, int strataCount, double[] observed, double[] expected, double[,] variance)
+    {
+        var groupCount = labels.Length;
         var rows = new IReadOnlyList<double>[groupCount];
         for (var j = 0; j < groupCount; j++)
             rows[j] = Enumerable.Range(0, groupCount).Select(k => variance[j, k]).ToArray();
         return new LogRankResult(labels, n, observed, expected, rows, strataCount, ChiSquare(observed, expected, variance));
     }
 
-    /// <summary>
-    /// Kernel over one stratum's time-sorted block, walking from the last time backwards so the risk sets grow,
-    /// with survdiff2.c's formulas: E += d·nₖ/n and the hypergeometric variance d·nₖ(n − d)/(n(n − 1)).
-    /// </summary>
+    /// <summary>Kernel over one stratum's time-sorted block, walking from the last time backwards so the risk sets grow.</summary>
     private static void AccumulateStratum(
         ReadOnlySpan<double> times, ReadOnlySpan<bool> events, ReadOnlySpan<int> group,
         double[] observed, double[] expected, double[,] variance)
@@ -144,15 +148,24 @@ public static class LogRank
             }
             double atRisk = times.Length - (j + 1);
             i = j;
-            if (deaths == 0) continue;
-            for (var k = 0; k < groupCount; k++) expected[k] += deaths * risk[k] / atRisk;
-            if (atRisk == 1) continue;
-            for (var a = 0; a < groupCount; a++)
-            {
-                var term = deaths * risk[a] * (atRisk - deaths) / (atRisk * (atRisk - 1));
-                variance[a, a] += term;
-                for (var b = 0; b < groupCount; b++) variance[a, b] -= term * risk[b] / atRisk;
-            }
+            if (deaths != 0) AddDeaths(risk, deaths, atRisk, expected, variance);
+        }
+    }
+
+    /// <summary>
+    /// One death time's share, with survdiff2.c's formulas: E += d·nₖ/n and the hypergeometric variance
+    /// d·nₖ(n − d)/(n(n − 1)), for <paramref name="deaths"/> among <paramref name="atRisk"/> (<paramref name="risk"/> per group).
+    /// </summary>
+    internal static void AddDeaths(ReadOnlySpan<double> risk, double deaths, double atRisk, double[] expected, double[,] variance)
+    {
+        var groupCount = expected.Length;
+        for (var k = 0; k < groupCount; k++) expected[k] += deaths * risk[k] / atRisk;
+        if (atRisk == 1) return;
+        for (var a = 0; a < groupCount; a++)
+        {
+            var term = deaths * risk[a] * (atRisk - deaths) / (atRisk * (atRisk - 1));
+            variance[a, a] += term;
+            for (var b = 0; b < groupCount; b++) variance[a, b] -= term * risk[b] / atRisk;
         }
     }
 

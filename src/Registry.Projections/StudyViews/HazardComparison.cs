@@ -1,3 +1,4 @@
+using Registry.Analytics.Comparisons;
 using Registry.Analytics.Cox;
 using Registry.Analytics.Survival;
 using Registry.Domain.Outcomes;
@@ -65,13 +66,24 @@ public static class HazardComparison
                 population, asOf, dataCut);
         }
 
-        if (!inArm.Contains(true) || !inArm.Contains(false))
-            return Result(null, null, $"No analysable patients in {(inArm.Contains(true) ? reference.Label : arm.Label)}.");
-        if (events == 0)
-            return Result(null, null, "No events yet in either group: the hazard ratio is not estimable.");
-
         var strataLabels = strata is null ? null : VariableGroups.OrUnknown(rows, strata);
-        var design = new CoxDesign().AddGroup("arm", inArm.Select(e => e ? arm.Label : reference.Label).ToList(), reference.Label, [reference.Label, arm.Label]);
+        if (adjust.Count == 0 && times.All(t => t is >= 0 and <= TwoGroupCounts.MaximumDay))
+        {
+            // Unadjusted: the analysed patients counted per day (and stratum), compared as maturity's cuts are.
+            var counts = new TwoGroupCounts();
+            var stratumCodes = new Dictionary<string, int>(StringComparer.Ordinal);
+            for (var i = 0; i < rows.Count; i++)
+            {
+                var stratum = strataLabels is null ? 0 : stratumCodes.TryGetValue(strataLabels[i], out var code) ? code : stratumCodes[strataLabels[i]] = stratumCodes.Count;
+                counts.Add((int)times[i], inArm[i], hadEvent[i], stratum);
+            }
+            var (unadjusted, unadjustedLogRankP, unadjustedReason) = Unadjusted(counts, arm, reference, ct);
+            return Result(unadjusted, unadjustedLogRankP, unadjustedReason);
+        }
+        if (NotComparable(inArm.Count(e => e), inArm.Count(e => !e), events, arm, reference) is { } reason)
+            return Result(null, null, reason);
+
+        var design = new CoxDesign().AddGroup(ArmTerm, inArm.Select(e => e ? arm.Label : reference.Label).ToList(), reference.Label, [reference.Label, arm.Label]);
         foreach (var variable in adjust)
         {
             if (variable.IsGroupable)
@@ -101,6 +113,34 @@ public static class HazardComparison
             return Result(null, logRank.Test?.P, unfit.Message);
         }
     }
+
+    /// <summary>
+    /// An unadjusted comparison (stratified when more than one stratum was counted) of the analysed patients counted
+    /// per day: the live comparisons and maturity's cuts both come here, so the same patients give the same digits.
+    /// </summary>
+    public static (CoxModel? Model, double? LogRankP, string? NotEstimableReason) Unadjusted(TwoGroupCounts counts, ArmGroup arm, ArmGroup reference,
+        CancellationToken ct = default)
+    {
+        if (NotComparable(counts.ExperimentalSubjects, counts.ReferenceSubjects, counts.Events, arm, reference) is { } reason) return (null, null, reason);
+        var logRank = TwoGroupComparison.LogRank(counts, arm.Label, reference.Label);
+        ct.ThrowIfCancellationRequested();
+        try
+        {
+            return (TwoGroupComparison.Cox(counts, $"{ArmTerm}={arm.Label}", new CoxOptions { Ties = CoxTies.Efron }), logRank.Test?.P, null);
+        }
+        catch (ArgumentException unfit)
+        {
+            return (null, logRank.Test?.P, unfit.Message);
+        }
+    }
+
+    private const string ArmTerm = "arm";
+
+    /// <summary>Why the hazard ratio cannot be estimated before any fit: a side without analysed patients, or no events.</summary>
+    private static string? NotComparable(int experimental, int referenceSide, int events, ArmGroup arm, ArmGroup reference) =>
+        experimental == 0 || referenceSide == 0 ? $"No analysable patients in {(experimental > 0 ? reference.Label : arm.Label)}."
+        : events == 0 ? "No events yet in either group: the hazard ratio is not estimable."
+        : null;
 
     /// <summary>
     /// The study's patients as an endpoint's comparisons read them — each one's arm, why it is not analysed (null: it

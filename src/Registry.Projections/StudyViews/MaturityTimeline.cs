@@ -1,5 +1,6 @@
 using System.Runtime.CompilerServices;
 using System.Text.RegularExpressions;
+using Registry.Analytics.Comparisons;
 using Registry.Domain.Outcomes;
 using Registry.Domain.Patients;
 using Registry.Domain.Protocols;
@@ -364,37 +365,40 @@ public static partial class MaturityTimeline
             var indexes = asked.Select(c => _cutIndexes[c]).Distinct().Order().ToArray();
             var points = indexes.Select(i => (Cut: Cuts[i], Point: (MaturityPoint?)null)).ToArray();
             var compared = indexes.Select((cut, at) => (cut, at)).Where(c => _studies[c.cut] is not null).ToArray();
-            // One dictionary per distinct time, shared by every patient and cut with it.
-            var times = Enumerable.Range(0, _times.Count).Select(i => _times[i] is { } t ? new Dictionary<string, TimeToEvent> { [endpoint] = t } : Empty).ToArray();
-            var inSubjectOrder = InSubjectOrder();
+            // What the comparison reads of each distinct arm, exclusion and time: on which side it is analysed (none: -1), its day and event.
+            var side = new sbyte[_outcomes.Count];
+            var day = new int[_outcomes.Count];
+            var hadEvent = new bool[_outcomes.Count];
+            for (var o = 0; o < _outcomes.Count; o++)
+            {
+                var (armIndex, excluded, time) = _outcomes[o];
+                side[o] = -1;
+                if (_texts[armIndex] is not { } patientArm || _texts[excluded] is not null || _times[time] is not { } t) continue;
+                if (arm.Contains(patientArm)) side[o] = 1;
+                else if (reference.Contains(patientArm)) side[o] = 0;
+                (day[o], hadEvent[o]) = (t.Days, t.Event);
+            }
 
             void Compare(int half)
             {
                 // Each patient as at the cut being compared, by the index they were read at.
                 var current = new AtCut[_patientIds.Count];
                 Array.Fill(current, new AtCut(0, AtCut.Absent));
-                // The comparison reads a patient's arm, exclusion and time and nothing else: patients alike in those share
-                // one outcome, so a cut's 100 000 patients are not 100 000 new objects.
-                var alike = new PatientOutcome?[_outcomes.Count];
+                // A cut's analysed patients are counts per day and side: the comparison needs nothing else, in any order.
+                var counts = new TwoGroupCounts();
                 var brought = 0;
                 for (var k = half; k < compared.Length; k += 2)
                 {
                     var (cut, at) = compared[k];
                     for (; brought <= cut; brought++)
                         foreach (var change in changes[brought]) current[change.Patient] = change;
-                    var outcomes = new List<PatientOutcome>(current.Length);
-                    foreach (var patient in inSubjectOrder)
-                        if (current[patient] is { InCut: true } p)
-                        {
-                            if (alike[p.Outcome] is not { } outcome)
-                            {
-                                var (armIndex, excluded, time) = _outcomes[p.Outcome];
-                                alike[p.Outcome] = outcome = new PatientOutcome(Guid.Empty, _texts[armIndex], "", BaselineValues.Empty, null, _texts[excluded],
-                                    times[time], BestOverallResponse.NE, false, []);
-                            }
-                            outcomes.Add(outcome);
-                        }
-                    points[at] = (Cuts[cut], Point(outcomes, Cuts[cut], endpoint, arm, reference, ct));
+                    counts.Clear();
+                    foreach (var patient in current)
+                        if (patient.InCut && side[patient.Outcome] >= 0) counts.Add(day[patient.Outcome], side[patient.Outcome] == 1, hadEvent[patient.Outcome]);
+                    var (model, logRankP, reason) = HazardComparison.Unadjusted(counts, arm, reference, ct);
+                    var term = model?.Terms[0];
+                    points[at] = (Cuts[cut], new MaturityPoint(Cuts[cut], counts.Subjects, counts.Events, term?.HazardRatio, term?.HazardRatioLower, term?.HazardRatioUpper,
+                        term?.P, logRankP, reason ?? term?.NotEstimableReason));
                 }
             }
             if (compared.Length < 2) Compare(0);
@@ -414,8 +418,6 @@ public static partial class MaturityTimeline
             }
             return points;
         }
-
-        private static readonly IReadOnlyDictionary<string, TimeToEvent> Empty = new Dictionary<string, TimeToEvent>();
     }
 
     /// <summary>
