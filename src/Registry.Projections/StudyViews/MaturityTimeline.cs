@@ -395,10 +395,7 @@ public static partial class MaturityTimeline
                     counts.Clear();
                     foreach (var patient in current)
                         if (patient.InCut && side[patient.Outcome] >= 0) counts.Add(day[patient.Outcome], side[patient.Outcome] == 1, hadEvent[patient.Outcome]);
-                    var (model, logRankP, reason) = HazardComparison.Unadjusted(counts, arm, reference, ct);
-                    var term = model?.Terms[0];
-                    points[at] = (Cuts[cut], new MaturityPoint(Cuts[cut], counts.Subjects, counts.Events, term?.HazardRatio, term?.HazardRatioLower, term?.HazardRatioUpper,
-                        term?.P, logRankP, reason ?? term?.NotEstimableReason));
+                    points[at] = (Cuts[cut], Point(counts, Cuts[cut], arm, reference, ct));
                 }
             }
             if (compared.Length < 2) Compare(0);
@@ -489,6 +486,15 @@ public static partial class MaturityTimeline
     {
         var c = HazardComparison.Compute(outcomes, endpoint, arm, reference, null, [], ct: ct);
         return new MaturityPoint(cut, c.N, c.Events, c.Hr, c.HrLower, c.HrUpper, c.P, c.LogRankP, c.NotEstimableReason);
+    }
+
+    /// <summary>The comparison at one cut, from its analysed patients counted per day: what <see cref="HazardComparison.Compute"/> of its outcomes gives.</summary>
+    public static MaturityPoint Point(TwoGroupCounts counts, DateOnly cut, ArmGroup arm, ArmGroup reference, CancellationToken ct = default)
+    {
+        var (model, logRankP, reason) = HazardComparison.Unadjusted(counts, arm, reference, ct);
+        var term = model?.Terms[0];
+        return new MaturityPoint(cut, counts.Subjects, counts.Events, term?.HazardRatio, term?.HazardRatioLower, term?.HazardRatioUpper, term?.P, logRankP,
+            reason ?? term?.NotEstimableReason);
     }
 
     /// <summary>The moment a cut is read at: the end of its day (UTC).</summary>
