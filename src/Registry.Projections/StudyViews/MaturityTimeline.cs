@@ -58,9 +58,6 @@ public static partial class MaturityTimeline
         // Per endpoint, per cut: the patients whose arm, exclusion or time at that endpoint changed there.
         private readonly Blocks<AtCut>[][] _changes;
         private readonly List<Guid> _patientIds = [];
-        // Each patient's subject code, until the patients are put in subject order (then dropped: the order is all a comparison needs).
-        private List<string>? _subjectCodes = [];
-        private int[]? _inSubjectOrder;
         private readonly Table<string> _texts = new();
         private readonly Table<TimeToEvent> _times = new();
         // Each distinct arm, exclusion and time a patient has at a cut, held once (tens of thousands, against millions of changes).
@@ -139,7 +136,6 @@ public static partial class MaturityTimeline
                 read[0].Append(read[part]);
                 read[part] = null!;
             }
-            read[0].InSubjectOrder();
             return read[0];
         }
 
@@ -152,26 +148,6 @@ public static partial class MaturityTimeline
 
         /// <summary>What the cuts' patients hold: their changes, the patients' ids and the tables (a few thousand distinct times).</summary>
         public long Bytes => _changes.Sum(e => e.Sum(c => c.Bytes)) + _patientIds.Count * 20L + (_texts.Count + _times.Count) * 64L + _outcomes.Count * 40L;
-
-        /// <summary>
-        /// The patients' indexes in <see cref="SubjectOrder"/>, which every comparison reads them in: the charts arrive in
-        /// whatever order the table is scanned (a scan joining another mid-table starts there), and a Cox fit's sums over
-        /// tied times would differ in their last digits with it. Once put in order, no chart may be added.
-        /// </summary>
-        private int[] InSubjectOrder()
-        {
-            lock (_patientIds)
-            {
-                if (_inSubjectOrder is null)
-                {
-                    var codes = _subjectCodes!;
-                    var order = Enumerable.Range(0, _patientIds.Count).ToArray();
-                    Array.Sort(order, (a, b) => SubjectOrder.Compare(codes[a], _patientIds[a], codes[b], _patientIds[b]));
-                    (_inSubjectOrder, _subjectCodes) = (order, null);
-                }
-                return _inSubjectOrder;
-            }
-        }
 
         /// <summary>A patient at a cut: their arm, exclusion and time, as an index into the distinct ones (8 bytes).</summary>
         private readonly record struct AtCut(int Patient, int Outcome)
@@ -201,7 +177,6 @@ public static partial class MaturityTimeline
         /// </summary>
         public void Add(Guid patientId, RecordedEvent[] entries)
         {
-            if (_subjectCodes is null) throw new InvalidOperationException("The cuts' patients were put in subject order: no chart is added after that.");
             var index = -1;
             // Entries recorded in stream order (every chart the registry writes) make each cut's record the one before's
             // plus the entries since, applied rather than refolded.
@@ -252,10 +227,7 @@ public static partial class MaturityTimeline
                     {
                         index = _patientIds.Count;
                         _patientIds.Add(outcome.PatientId);
-                        _subjectCodes.Add(outcome.SubjectCode);
                     }
-                    // The code at the latest cut the patient is in, as the kept sets order today's patients.
-                    else _subjectCodes[index] = outcome.SubjectCode;
                     var (armIndex, excluded) = (checked((short)_texts.Index(outcome.Arm)), checked((short)_texts.Index(outcome.ExcludedBecause)));
                     for (var e = 0; e < at.Length; e++)
                     {
@@ -289,7 +261,7 @@ public static partial class MaturityTimeline
         }
 
         /// <summary>
-        /// Each patient in <paramref name="cut"/> (one of <see cref="Cuts"/>), in subject order, as the cut's comparisons on
+        /// Each patient in <paramref name="cut"/> (one of <see cref="Cuts"/>), in the order they were read, as the cut's comparisons on
         /// <paramref name="endpoint"/> read them: their arm, why they are left out (null: they are not), their time.
         /// </summary>
         public IReadOnlyList<(Guid PatientId, string? Arm, string? ExcludedBecause, TimeToEvent? Time)> At(string endpoint, DateOnly cut)
@@ -300,7 +272,7 @@ public static partial class MaturityTimeline
             for (var c = 0; c <= _cutIndexes[cut]; c++)
                 foreach (var change in _changes[e][c]) current[change.Patient] = change;
             var patients = new List<(Guid, string?, string?, TimeToEvent?)>();
-            foreach (var patient in InSubjectOrder())
+            for (var patient = 0; patient < current.Length; patient++)
                 if (current[patient] is { InCut: true } p)
                 {
                     var (arm, excluded, time) = _outcomes[p.Outcome];
@@ -317,7 +289,6 @@ public static partial class MaturityTimeline
         {
             var offset = _patientIds.Count;
             _patientIds.AddRange(part._patientIds);
-            _subjectCodes!.AddRange(part._subjectCodes!);
             var outcomes = new int[part._outcomes.Count];
             for (var o = 0; o < outcomes.Length; o++)
             {

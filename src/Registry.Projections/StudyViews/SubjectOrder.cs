@@ -4,8 +4,9 @@ namespace Registry.Projections.StudyViews;
 
 /// <summary>
 /// The one order a study's patients reach a statistic in: subject code (ordinal), then patient id. Floating-point sums
-/// depend on their order, so every path to the same patients — the kept sets, maturity's cuts — adds up in this one,
-/// whatever order the database returned the rows in; the datasets list patients in it too.
+/// depend on their order, so every path to the same patients — the kept sets, a set at a moment or data cut — adds up
+/// in this one, whatever order the database returned the rows in; the datasets list patients in it too. (Maturity's
+/// cuts need no order: they count their patients per day before anything is summed.)
 /// </summary>
 public static class SubjectOrder
 {

@@ -7,11 +7,11 @@ using Registry.Projections.StudyViews;
 namespace Registry.Api.Tests.StudyViews;
 
 /// <summary>
-/// Maturity's comparisons add their patients up in <see cref="SubjectOrder"/>, whatever order the charts are read in, so
-/// a pass over a table scanned from another place gives the same answer to the last digit, and a cut compared from the
-/// cuts' patients equals the same cut compared from a set of outcomes (the order the kept sets hold). On the demo study
-/// alone the order moves nothing; eight copies of it (the same records under other patient ids) tie every time eightfold,
-/// and the Cox fits' sums over those ties differ in their last digits with the order they are added in.
+/// Maturity's comparisons count their patients per day before summing anything, whatever order the charts are read in,
+/// so a pass over a table scanned from another place gives the same answer to the last digit, and a cut compared from
+/// the cuts' patients equals the same cut compared from a set of outcomes (in the order the kept sets hold). Eight copies
+/// of the demo study (the same records under other patient ids) tie every time eightfold, where sums taken patient by
+/// patient would differ in their last digits with the order they are added in.
 /// </summary>
 [Collection(DemoStudyCollection.Name)]
 public sealed class MaturityPatientOrderTests(DemoStudyApp app)
