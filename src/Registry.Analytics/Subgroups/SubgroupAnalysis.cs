@@ -1,3 +1,4 @@
+using Registry.Analytics.Comparisons;
 using Registry.Analytics.Cox;
 
 namespace Registry.Analytics.Subgroups;
@@ -163,9 +164,11 @@ public static class SubgroupAnalysis
         if (experimentalSubjects == 0 || experimentalSubjects == rows.Length)
             return counts with { NotEstimableReason = "only one side of the comparison has subjects" };
 
-        var model = CoxFit.Fit([Treatment], [Array.ConvertAll(rows, i => data.Experimental[i])],
-            Array.ConvertAll(rows, i => data.Time[i]), Array.ConvertAll(rows, i => data.HadEvent[i]),
-            data.Stratum is null ? null : Array.ConvertAll(rows, i => data.Stratum[i]), data.StrataCount, data.Options, timeOrder);
+        var model = data.InWholeDays
+            ? TwoGroupComparison.Cox(Counted(rows, data), Treatment, data.Options)
+            : CoxFit.Fit([Treatment], [Array.ConvertAll(rows, i => data.Experimental[i])],
+                Array.ConvertAll(rows, i => data.Time[i]), Array.ConvertAll(rows, i => data.HadEvent[i]),
+                data.Stratum is null ? null : Array.ConvertAll(rows, i => data.Stratum[i]), data.StrataCount, data.Options, timeOrder);
         var term = model.Terms[0];
         return counts with
         {
@@ -176,6 +179,17 @@ public static class SubgroupAnalysis
             HazardRatioUpper = term.HazardRatioUpper,
             P = term.P,
         };
+    }
+
+    /// <summary>
+    /// The row's subjects counted per day, side and stratum: a treatment effect is the unadjusted two-group comparison, fitted
+    /// as the study's comparisons and maturity's cuts fit it, so the forest's overall row and the comparison agree to the last digit.
+    /// </summary>
+    private static TwoGroupCounts Counted(int[] rows, SubgroupSubjects data)
+    {
+        var counts = new TwoGroupCounts();
+        foreach (int i in rows) counts.Add((int)data.Time[i], data.Experimental[i] == 1, data.HadEvent[i], data.Stratum?[i] ?? 0);
+        return counts;
     }
 
     private static ChiSquareTest? Interaction(string subgroupName, string[] levels, int[] level, SubgroupSubjects data)

@@ -1,4 +1,5 @@
 using System.Runtime.InteropServices;
+using Registry.Analytics.Comparisons;
 using Registry.Analytics.Cox;
 
 namespace Registry.Analytics.Subgroups;
@@ -22,6 +23,7 @@ public sealed class SubgroupSubjects
         Stratum = stratum;
         StrataCount = stratum is null ? 1 : stratum.Max() + 1;
         Options = options;
+        InWholeDays = options.TimeTolerance < 1.0 / TwoGroupCounts.MaximumDay && Array.TrueForAll(time, t => t <= TwoGroupCounts.MaximumDay && t == Math.Floor(t));
         TimeOrder = CoxRowLayout.TimeOrder(time);
         Layout = CoxRowLayout.Of(time, hadEvent, stratum, StrataCount, options.TimeTolerance, TimeOrder);
         _overall = new(() => SubgroupAnalysis.Effect("All", Enumerable.Range(0, rows.Length).ToArray(), TimeOrder, this));
@@ -39,6 +41,9 @@ public sealed class SubgroupSubjects
     internal int[]? Stratum { get; }
     internal int StrataCount { get; }
     internal CoxOptions Options { get; }
+
+    /// <summary>Every time a whole number of days that the options' tolerance keeps apart: a level's effect is then fitted from counts per day.</summary>
+    internal bool InWholeDays { get; }
 
     /// <summary>The subjects in ascending time order, ties in subject order (<see cref="CoxRowLayout.TimeOrder"/>).</summary>
     internal int[] TimeOrder { get; }

@@ -1,6 +1,7 @@
 using FsCheck.Xunit;
 using Registry.Analytics.Comparisons;
 using Registry.Analytics.Cox;
+using Registry.Analytics.Subgroups;
 
 namespace Registry.Analytics.Tests.Comparisons;
 
@@ -89,5 +90,36 @@ public sealed class TwoGroupComparisonProperties
         Assert.Equal(expected is null, actual is null);
         if (expected is not { } e || actual is not { } a) return;
         Assert.True(Math.Abs(a - e) <= Relative * Math.Max(Math.Abs(a), Math.Abs(e)) + absolute, $"{what}: general {e:R}, from counts {a:R}");
+    }
+}
+
+/// <summary>
+/// A subgroup's treatment effect in whole days is fitted from counts per day: each level's effect (and the overall one) is
+/// what <see cref="CoxRegression.Fit"/> gives for that level's patients (Efron, a treatment column), to a relative 1e-9.
+/// </summary>
+[Properties(Arbitrary = [typeof(TwoGroupArbitraries)], MaxTest = 200)]
+public sealed class SubgroupEffectFromCountsProperties
+{
+    [Property]
+    public void Each_level_effect_is_the_general_fit_of_its_patients(TwoGroupData data)
+    {
+        if (data.Experimental.Distinct().Count() < 2) return;
+        var levels = data.Stratum.Select(s => $"g{s}").ToList();
+        var subjects = SubgroupSubjects.Of(data.Day.Select(d => (double)d).ToList(), data.Event,
+            data.Experimental.Select(e => e ? "E" : "R").ToList(), new(["E"], ["R"]));
+        var result = SubgroupAnalysis.Analyze(subjects, "group", levels);
+        foreach (var effect in result.Levels.Append(subjects.Overall))
+        {
+            var rows = Enumerable.Range(0, data.Day.Length).Where(i => effect.Label == "All" || levels[i] == effect.Label).ToList();
+            if (effect.NotEstimableReason is "no events" or "only one side of the comparison has subjects") continue;
+            var general = Assert.Single(new TwoGroupData(rows.Select(i => data.Day[i]).ToArray(), rows.Select(i => data.Event[i]).ToArray(),
+                rows.Select(i => data.Experimental[i]).ToArray(), rows.Select(_ => 0).ToArray(), false).GeneralCox().Terms);
+            Assert.Equal((general.Estimable, general.NotEstimableReason), (effect.Estimable, effect.NotEstimableReason));
+            foreach (var (g, c) in new[] { (general.HazardRatio, effect.HazardRatio), (general.HazardRatioLower, effect.HazardRatioLower), (general.HazardRatioUpper, effect.HazardRatioUpper), (general.P, effect.P) })
+            {
+                Assert.Equal(g is null, c is null);
+                if (g is { } e && c is { } a) Assert.True(Math.Abs(a - e) <= 1e-9 * Math.Max(Math.Abs(a), Math.Abs(e)), $"{effect.Label}: general {e:R}, from counts {a:R}");
+            }
+        }
     }
 }
