@@ -74,14 +74,15 @@ public static class OutcomeDerivation
             return new PatientOutcome(timeline.PatientId, arm, enrolment.Site, enrolment.Baseline, origin, excluded,
                 new Dictionary<string, TimeToEvent>(), BestOverallResponse.NE, false, adverseEvents, SubjectCode: enrolment.SubjectCode);
 
-        // Only the whole outcome names the entry each date was read from.
-        Dictionary<IPatientFact, long>? versions = null;
-        if (only is null)
+        // Only the whole outcome names the entry each date was read from: the first entry in force holding the fact, looked
+        // up for the few facts the times end on rather than every entry hashed by reference for every patient.
+        EntrySource? Source(IPatientFact fact)
         {
-            versions = new Dictionary<IPatientFact, long>(ReferenceEqualityComparer.Instance);
-            foreach (var entry in timeline.Entries.Where(e => !e.Voided)) versions.TryAdd(entry.Current, entry.Version);
+            if (only is not null) return null;
+            for (var i = 0; i < timeline.Entries.Count; i++)
+                if (timeline.Entries[i] is { Voided: false } entry && ReferenceEquals(entry.Current, fact)) return EntrySource.Of(fact, entry.Version);
+            return null;
         }
-        EntrySource? Source(IPatientFact fact) => versions is not null && versions.TryGetValue(fact, out var version) ? EntrySource.Of(fact, version) : null;
 
         var imaging = new List<ImagingAssessed>(facts.Count);
         foreach (var fact in facts)
@@ -147,21 +148,23 @@ public static class OutcomeDerivation
             return new PatientOutcome(timeline.PatientId, arm, enrolment.Site, enrolment.Baseline, start, null,
                 endpointTimes, BestOverallResponse.NE, false, adverseEvents, null, enrolment.SubjectCode);
         }
-        var ends = new Dictionary<string, EndpointEnd>();
+        // Each time straight into the outcome's dictionary, in the catalogue's order and then DOR's.
+        var times = new Dictionary<string, TimeToEvent>(SurvivalEndpoints.Length + 1);
         foreach (var endpoint in SurvivalEndpoints)
-            if (only is null || only.Contains(endpoint)) ends[endpoint] = End(endpoint);
+            if (only is null || only.Contains(endpoint)) times[endpoint] = TimeToEvent.Ending(End(endpoint));
 
         var criteria = protocol.ResponseCriteria;
-        var (best, bestOn) = BestResponseOn(start, anyFailure?.On, imaging, criteria);
-        var confirmed = BestResponse(start, anyFailure?.On, imaging, criteria with { RequireConfirmation = true }) is BestOverallResponse.CR or BestOverallResponse.PR;
-        if (best is BestOverallResponse.CR or BestOverallResponse.PR &&
-            imaging.FirstOrDefault(i => i.Response is TimepointResponse.CR or TimepointResponse.PR) is { } firstResponse)
+        // The scans are in date order from the time origin, so those up to the first failure are the first few of them.
+        var window = 0;
+        while (window < imaging.Count && (anyFailure is null || imaging[window].AssessedOn <= anyFailure.On)) window++;
+        var (best, bestOn) = BestResponseOn(start, anyFailure?.On, imaging, window, criteria, criteria.RequireConfirmation);
+        var confirmed = BestResponseOn(start, anyFailure?.On, imaging, window, criteria, requireConfirmation: true).Response is BestOverallResponse.CR or BestOverallResponse.PR;
+        if (best is BestOverallResponse.CR or BestOverallResponse.PR && FirstResponse(imaging) is { } firstResponse)
         {
             // Duration of response counts from the first response, not from the time origin.
             var from = firstResponse.AssessedOn;
-            ends["dor"] = FirstOf(anyFailure) is { } end && end.ClinicalDate >= from ? Event(end, from) : AtLastAssessment(from);
+            times["dor"] = TimeToEvent.Ending(FirstOf(anyFailure) is { } end && end.ClinicalDate >= from ? Event(end, from) : AtLastAssessment(from));
         }
-        var times = ends.ToDictionary(e => e.Key, e => TimeToEvent.Ending(e.Value));
         return new PatientOutcome(timeline.PatientId, arm, enrolment.Site, enrolment.Baseline, start, null, times, best, confirmed, adverseEvents, bestOn, enrolment.SubjectCode);
     }
 
@@ -171,6 +174,14 @@ public static class OutcomeDerivation
         var at = items.Count;
         while (at > 0 && date(items[at - 1]) > on) at--;
         items.Insert(at, item);
+    }
+
+    /// <summary>The first scan showing a complete or partial response.</summary>
+    private static ImagingAssessed? FirstResponse(List<ImagingAssessed> imaging)
+    {
+        foreach (var scan in imaging)
+            if (scan.Response is TimepointResponse.CR or TimepointResponse.PR) return scan;
+        return null;
     }
 
     /// <summary>
@@ -189,30 +200,69 @@ public static class OutcomeDerivation
     public static (BestOverallResponse Response, DateOnly? On) BestResponseOn(DateOnly start, DateOnly? progressed, IReadOnlyList<ImagingAssessed> imaging,
         ResponseCriteria rules)
     {
-        var window = imaging.Where(i => progressed is null || i.AssessedOn <= progressed).OrderBy(i => i.AssessedOn).ToList();
+        // The timepoints up to the progression in date order, of one date as given (a stable sort).
+        var window = new List<ImagingAssessed>(imaging.Count);
+        foreach (var scan in imaging)
+            if (progressed is null || scan.AssessedOn <= progressed) InDateOrder(window, scan, scan.AssessedOn, static i => i.AssessedOn);
+        return BestResponseOn(start, progressed, window, window.Count, rules, rules.RequireConfirmation);
+    }
 
-        bool Confirmed(ImagingAssessed at, Func<TimepointResponse, bool> sameOrBetter) =>
-            !rules.RequireConfirmation || window.Any(later =>
-                later.AssessedOn.DayNumber - at.AssessedOn.DayNumber >= rules.ConfirmationMinimumDays && sameOrBetter(later.Response));
+    /// <summary>
+    /// <see cref="BestResponseOn(DateOnly, DateOnly?, IReadOnlyList{ImagingAssessed}, ResponseCriteria)"/> over the first
+    /// <paramref name="count"/> of <paramref name="window"/>, the timepoints up to the progression in date order. Loops,
+    /// not queries: every patient of a set at a new moment is derived.
+    /// </summary>
+    private static (BestOverallResponse Response, DateOnly? On) BestResponseOn(DateOnly start, DateOnly? progressed, List<ImagingAssessed> window, int count,
+        ResponseCriteria rules, bool requireConfirmation)
+    {
+        // A response is confirmed by any timepoint at least the interval after it showing the same or better.
+        bool Confirmed(ImagingAssessed at, bool completeOnly)
+        {
+            if (!requireConfirmation) return true;
+            for (var i = 0; i < count; i++)
+                if (window[i].AssessedOn.DayNumber - at.AssessedOn.DayNumber >= rules.ConfirmationMinimumDays &&
+                    (window[i].Response == TimepointResponse.CR || !completeOnly && window[i].Response == TimepointResponse.PR)) return true;
+            return false;
+        }
 
-        if (window.FirstOrDefault(i => i.Response == TimepointResponse.CR && Confirmed(i, r => r == TimepointResponse.CR)) is { } complete)
-            return (BestOverallResponse.CR, complete.AssessedOn);
-        if (window.FirstOrDefault(i => i.Response is TimepointResponse.CR or TimepointResponse.PR &&
-                                       Confirmed(i, r => r is TimepointResponse.CR or TimepointResponse.PR)) is { } partial)
-            return (BestOverallResponse.PR, partial.AssessedOn);
-        if (window.FirstOrDefault(i => i.Response is TimepointResponse.CR or TimepointResponse.PR or TimepointResponse.SD &&
-                                       i.AssessedOn.DayNumber - start.DayNumber >= rules.StableDiseaseMinimumDays) is { } stable)
-            return (BestOverallResponse.SD, stable.AssessedOn);
+        for (var i = 0; i < count; i++)
+            if (window[i].Response == TimepointResponse.CR && Confirmed(window[i], completeOnly: true)) return (BestOverallResponse.CR, window[i].AssessedOn);
+        for (var i = 0; i < count; i++)
+            if (window[i].Response is TimepointResponse.CR or TimepointResponse.PR && Confirmed(window[i], completeOnly: false))
+                return (BestOverallResponse.PR, window[i].AssessedOn);
+        for (var i = 0; i < count; i++)
+            if (window[i].Response is TimepointResponse.CR or TimepointResponse.PR or TimepointResponse.SD &&
+                window[i].AssessedOn.DayNumber - start.DayNumber >= rules.StableDiseaseMinimumDays) return (BestOverallResponse.SD, window[i].AssessedOn);
         if (progressed is { } on) return (BestOverallResponse.PD, on);
-        if (window.FirstOrDefault(i => i.Response == TimepointResponse.PD) is { } pd) return (BestOverallResponse.PD, pd.AssessedOn);
+        for (var i = 0; i < count; i++)
+            if (window[i].Response == TimepointResponse.PD) return (BestOverallResponse.PD, window[i].AssessedOn);
         return (BestOverallResponse.NE, null);
     }
 
-    /// <summary>Worst grade per term; an entry accepted before terms were required reads as "Term not recorded".</summary>
-    private static IReadOnlyList<AdverseEventSummary> AdverseEvents(IEnumerable<IPatientFact> facts) => facts
-        .OfType<AdverseEventRecorded>()
-        .GroupBy(a => string.IsNullOrWhiteSpace(a.Term) ? "Term not recorded" : a.Term.Trim(), StringComparer.OrdinalIgnoreCase)
-        .Select(g => new AdverseEventSummary(g.Key, g.Max(a => a.Grade), g.Any(a => a.Serious)))
-        .OrderBy(a => a.Term, StringComparer.OrdinalIgnoreCase)
-        .ToList();
+    /// <summary>
+    /// Worst grade per term; an entry accepted before terms were required reads as "Term not recorded". A loop, not a
+    /// query: each term as first recorded, in the terms' order ignoring case.
+    /// </summary>
+    private static IReadOnlyList<AdverseEventSummary> AdverseEvents(List<IPatientFact> facts)
+    {
+        List<AdverseEventSummary>? summaries = null;
+        foreach (var fact in facts)
+        {
+            if (fact is not AdverseEventRecorded adverseEvent) continue;
+            var term = string.IsNullOrWhiteSpace(adverseEvent.Term) ? "Term not recorded" : adverseEvent.Term.Trim();
+            summaries ??= [];
+            var at = summaries.Count - 1;
+            while (at >= 0 && !string.Equals(summaries[at].Term, term, StringComparison.OrdinalIgnoreCase)) at--;
+            if (at < 0) summaries.Add(new AdverseEventSummary(term, adverseEvent.Grade, adverseEvent.Serious));
+            else summaries[at] = summaries[at] with
+            {
+                WorstGrade = Math.Max(summaries[at].WorstGrade, adverseEvent.Grade),
+                Serious = summaries[at].Serious || adverseEvent.Serious,
+            };
+        }
+        if (summaries is null) return [];
+        // Terms differ ignoring case, so no two compare equal and the sort's order is the one order.
+        summaries.Sort(static (a, b) => StringComparer.OrdinalIgnoreCase.Compare(a.Term, b.Term));
+        return summaries;
+    }
 }

@@ -1,7 +1,16 @@
 namespace Registry.Domain.Patients;
 
+/// <summary>An event of a patient's stream as a fold reads it: stream version, payload, server time and authenticated user.</summary>
+public interface IRecordedEvent
+{
+    long Version { get; }
+    object Data { get; }
+    DateTimeOffset RecordedAt { get; }
+    string? RecordedBy { get; }
+}
+
 /// <summary>An event as the store recorded it: stream version, payload, server time and authenticated user.</summary>
-public sealed record RecordedEvent(long Version, object Data, DateTimeOffset RecordedAt, string? RecordedBy);
+public sealed record RecordedEvent(long Version, object Data, DateTimeOffset RecordedAt, string? RecordedBy) : IRecordedEvent;
 
 /// <summary>One clinical entry with whatever corrections or void were recorded against it.</summary>
 public sealed record PatientEntry(
@@ -54,7 +63,7 @@ public sealed record PatientTimeline(Guid PatientId, IReadOnlyList<PatientEntry>
     /// <see cref="Apply"/> event by event, built in one list: the charts refold on every status change and a rebuild
     /// folds every patient, where a copy of the entries per event added up.
     /// </summary>
-    public static PatientTimeline? From(Guid patientId, IEnumerable<RecordedEvent> events)
+    public static PatientTimeline? From<TEvent>(Guid patientId, IEnumerable<TEvent> events) where TEvent : IRecordedEvent
     {
         List<PatientEntry>? entries = null;
         long version = 0;
@@ -63,7 +72,8 @@ public sealed record PatientTimeline(Guid PatientId, IReadOnlyList<PatientEntry>
             if (entries is null)
             {
                 if (e.Data is not PatientEnrolled) continue;
-                entries = [];
+                // Sized once where the events are counted (a chart's), not grown a doubling at a time for every patient of a set.
+                entries = new List<PatientEntry>(events.TryGetNonEnumeratedCount(out var count) ? count : 4);
             }
             switch (e.Data)
             {
@@ -71,10 +81,10 @@ public sealed record PatientTimeline(Guid PatientId, IReadOnlyList<PatientEntry>
                     entries.Add(new PatientEntry(e.Version, fact, fact, e.RecordedAt, e.RecordedBy, false, []));
                     break;
                 case EntryCorrected c:
-                    Amend(entries, c.EntryVersion, e.Version, entry => entry with { Current = c.Replacement });
+                    Amend(entries, c.EntryVersion, e.Version, c);
                     break;
                 case EntryVoided v:
-                    Amend(entries, v.EntryVersion, e.Version, entry => entry with { Voided = true });
+                    Amend(entries, v.EntryVersion, e.Version, v);
                     break;
             }
             version = e.Version;
@@ -82,11 +92,16 @@ public sealed record PatientTimeline(Guid PatientId, IReadOnlyList<PatientEntry>
         return entries is null ? null : new PatientTimeline(patientId, entries, version);
     }
 
-    private static void Amend(List<PatientEntry> entries, long target, long amendmentVersion, Func<PatientEntry, PatientEntry> change)
+    /// <summary>
+    /// The target entry corrected or voided by <paramref name="amendment"/>. The amendment itself, not a delegate: a
+    /// lambda capturing it cost a closure for every event folded, amendment or not.
+    /// </summary>
+    private static void Amend(List<PatientEntry> entries, long target, long amendmentVersion, object amendment)
     {
         for (var i = 0; i < entries.Count; i++)
             if (entries[i].Version == target)
-                entries[i] = change(entries[i]) with { AmendedBy = [.. entries[i].AmendedBy, amendmentVersion] };
+                entries[i] = (amendment is EntryCorrected c ? entries[i] with { Current = c.Replacement } : entries[i] with { Voided = true })
+                    with { AmendedBy = [.. entries[i].AmendedBy, amendmentVersion] };
     }
 
     public PatientTimeline Apply(RecordedEvent e) => e.Data switch
@@ -96,18 +111,19 @@ public sealed record PatientTimeline(Guid PatientId, IReadOnlyList<PatientEntry>
             Entries = GrowingList<PatientEntry>.Append(Entries, new PatientEntry(e.Version, fact, fact, e.RecordedAt, e.RecordedBy, false, [])),
             Version = e.Version
         },
-        EntryCorrected c => Amend(c.EntryVersion, e.Version, entry => entry with { Current = c.Replacement }),
-        EntryVoided v => Amend(v.EntryVersion, e.Version, entry => entry with { Voided = true }),
+        EntryCorrected c => Amend(c.EntryVersion, e.Version, c),
+        EntryVoided v => Amend(v.EntryVersion, e.Version, v),
         _ => this with { Version = e.Version }
     };
 
-    private PatientTimeline Amend(long target, long amendmentVersion, Func<PatientEntry, PatientEntry> change) => this with
+    /// <summary>A copy of the entries with the target amended; a loop: a maturity pass applies every correction at every cut.</summary>
+    private PatientTimeline Amend(long target, long amendmentVersion, object amendment)
     {
-        Entries = Entries
-            .Select(entry => entry.Version == target ? change(entry) with { AmendedBy = [.. entry.AmendedBy, amendmentVersion] } : entry)
-            .ToList(),
-        Version = amendmentVersion
-    };
+        var entries = new List<PatientEntry>(Entries.Count);
+        for (var i = 0; i < Entries.Count; i++) entries.Add(Entries[i]);
+        Amend(entries, target, amendmentVersion, amendment);
+        return this with { Entries = entries, Version = amendmentVersion };
+    }
 
     /// <summary>The earliest date of the entries in force of one kind; a loop, not a query: every write asks the rules several of these.</summary>
     private DateOnly? Earliest<T>(Func<T, DateOnly> date) where T : IPatientFact

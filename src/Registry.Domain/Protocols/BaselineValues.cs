@@ -36,6 +36,15 @@ public sealed class BaselineValues : IReadOnlyDictionary<string, BaselineValue>,
 
     public BaselineValues(IEnumerable<KeyValuePair<string, BaselineValue>> values)
     {
+        // Pairs already in key order, each key once (as a chart's compact entries store them), are split as they come:
+        // every patient of a set at a new moment is read, and a dictionary and a sort per patient added up.
+        if (values is KeyValuePair<string, BaselineValue>[] pairs && InKeyOrder(pairs))
+        {
+            keys = new string[pairs.Length];
+            this.values = new BaselineValue[pairs.Length];
+            for (var i = 0; i < pairs.Length; i++) (keys[i], this.values[i]) = (pairs[i].Key, pairs[i].Value);
+            return;
+        }
         var sorted = values.ToDictionary(p => p.Key, p => p.Value).OrderBy(p => p.Key, StringComparer.Ordinal).ToArray();
         keys = sorted.Select(p => p.Key).ToArray();
         this.values = sorted.Select(p => p.Value).ToArray();
@@ -43,14 +52,25 @@ public sealed class BaselineValues : IReadOnlyDictionary<string, BaselineValue>,
 
     private BaselineValues(string[] keys, BaselineValue[] values) => (this.keys, this.values) = (keys, values);
 
+    private static bool InKeyOrder(KeyValuePair<string, BaselineValue>[] pairs)
+    {
+        for (var i = 0; i < pairs.Length; i++)
+            if (pairs[i].Key is null || i > 0 && string.CompareOrdinal(pairs[i - 1].Key, pairs[i].Key) >= 0) return false;
+        return true;
+    }
+
     public static readonly BaselineValues Empty = new([]);
 
     /// <summary>
     /// The same values built from shared parts: <paramref name="keySet"/> may return an equal key array already kept,
     /// <paramref name="value"/> an equal value; many patients' baselines then share their keys and categories.
     /// </summary>
-    public BaselineValues Sharing(Func<string[], string[]> keySet, Func<BaselineValue, BaselineValue> value) =>
-        new(keySet(keys), Array.ConvertAll(values, v => value(v)));
+    public BaselineValues Sharing(Func<string[], string[]> keySet, Func<BaselineValue, BaselineValue> value)
+    {
+        var shared = new BaselineValue[values.Length];
+        for (var i = 0; i < shared.Length; i++) shared[i] = value(values[i]);
+        return new(keySet(keys), shared);
+    }
 
     public BaselineValue? Get(string key) => Array.BinarySearch(keys, key, StringComparer.Ordinal) is var i and >= 0 ? values[i] : null;
 

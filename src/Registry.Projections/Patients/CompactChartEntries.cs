@@ -40,10 +40,10 @@ public static class CompactChartEntries
         return writer.ToArray();
     }
 
-    /// <summary>Every entry of a stored form, exactly as encoded.</summary>
-    public static List<ChartEntry> Decode(ReadOnlySpan<byte> stored)
+    /// <summary>Every entry of a stored form, exactly as encoded; its texts taken from <paramref name="texts"/> where they recur there.</summary>
+    public static List<ChartEntry> Decode(ReadOnlySpan<byte> stored, DecodedTexts? texts = null)
     {
-        var reader = new Reader(stored, withBaseline: true);
+        var reader = new Reader(stored, withBaseline: true, texts);
         var entries = new List<ChartEntry>();
         while (!reader.End) entries.Add(reader.Entry());
         return entries;
@@ -54,9 +54,9 @@ public static class CompactChartEntries
     /// exclusions and times): each enrolment's <see cref="PatientEnrolled.Baseline"/> is <see cref="BaselineValues.Empty"/>,
     /// so these must not reach a view that reads baseline values. Appends to <paramref name="into"/>.
     /// </summary>
-    public static void DecodeWithoutBaseline(ReadOnlySpan<byte> stored, List<RecordedEvent> into)
+    public static void DecodeWithoutBaseline(ReadOnlySpan<byte> stored, List<RecordedEvent> into, DecodedTexts? texts = null)
     {
-        var reader = new Reader(stored, withBaseline: false);
+        var reader = new Reader(stored, withBaseline: false, texts);
         while (!reader.End) into.Add(reader.Entry().ToRecorded());
     }
 
@@ -260,7 +260,7 @@ public static class CompactChartEntries
         }
     }
 
-    private ref struct Reader(ReadOnlySpan<byte> stored, bool withBaseline)
+    private ref struct Reader(ReadOnlySpan<byte> stored, bool withBaseline, DecodedTexts? texts)
     {
         private readonly ReadOnlySpan<byte> _bytes = stored[0] == Format
             ? stored[1..]
@@ -310,7 +310,8 @@ public static class CompactChartEntries
         {
             var length = (int)Unsigned();
             if (length == 0) return null;
-            var text = Encoding.UTF8.GetString(_bytes.Slice(_at, length - 1));
+            var bytes = _bytes.Slice(_at, length - 1);
+            var text = texts is not null ? texts.Of(bytes) : Encoding.UTF8.GetString(bytes);
             _at += length - 1;
             return text;
         }
@@ -385,5 +386,32 @@ public static class CompactChartEntries
                 values[i] = new(Text()!, Bool() ? new BaselineValue(Double(), Text(), NullableBool(), Text()) : null!);
             return new BaselineValues(values);
         }
+    }
+}
+
+/// <summary>
+/// The texts decoded from a study's charts, each made once while it recurs (who recorded, baseline keys and categories,
+/// terms, sites): a table of the last text in each slot by its bytes' hash. A read of every chart made a string of every
+/// text of every entry. One per reader: not for use from two threads.
+/// </summary>
+public sealed class DecodedTexts
+{
+    private const int Slots = 1024;
+
+    /// <summary>Longer texts (free-text reasons) rarely recur and are made each time.</summary>
+    private const int LongestKept = 64;
+
+    private readonly (byte[]? Bytes, string Text)[] _slots = new (byte[]?, string)[Slots];
+
+    /// <summary>The text of the UTF-8 <paramref name="bytes"/>: the one made before when the slot still holds it.</summary>
+    public string Of(ReadOnlySpan<byte> bytes)
+    {
+        if (bytes.Length > LongestKept) return Encoding.UTF8.GetString(bytes);
+        var hash = new HashCode();
+        hash.AddBytes(bytes);
+        ref var slot = ref _slots[(uint)hash.ToHashCode() % Slots];
+        if (slot.Bytes is { } kept && bytes.SequenceEqual(kept)) return slot.Text;
+        slot = (bytes.ToArray(), Encoding.UTF8.GetString(bytes));
+        return slot.Text;
     }
 }

@@ -14,9 +14,12 @@ public sealed record ChartEntry(
     string? RecordedBy,
     [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] IPatientFact? Fact = null,
     [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] EntryCorrected? Correction = null,
-    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] EntryVoided? Void = null)
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] EntryVoided? Void = null) : IRecordedEvent
 {
-    public RecordedEvent ToRecorded() => new(Version, (object?)Fact ?? (object?)Correction ?? Void!, RecordedAt, RecordedBy);
+    public RecordedEvent ToRecorded() => new(Version, ((IRecordedEvent)this).Data, RecordedAt, RecordedBy);
+
+    /// <summary>The entry's fact, correction or void, as the fold reads it (not a property of the stored chart).</summary>
+    object IRecordedEvent.Data => (object?)Fact ?? (object?)Correction ?? Void!;
 }
 
 /// <summary>

@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Runtime.CompilerServices;
 using System.Text.Json;
 using System.Text.Json.Serialization;
@@ -34,12 +35,13 @@ public static class RecordedCharts
         };
         await using var reader = await command.ExecuteReaderAsync(ct);
         var bytes = new byte[1 << 16];
+        var texts = new DecodedTexts();
         var entries = new List<RecordedEvent>();
         // Rows are read synchronously: the network waits are few (1 MB at a time), the per-row awaits would be many.
         while (reader.Read())
         {
             ct.ThrowIfCancellationRequested();
-            if (!reader.IsDBNull(1)) CompactChartEntries.DecodeWithoutBaseline(Read(reader, 1, ref bytes), entries);
+            if (!reader.IsDBNull(1)) CompactChartEntries.DecodeWithoutBaseline(Read(reader, 1, ref bytes), entries, texts);
             else
             {
                 // A chart stored before its compact form was kept (or in a format this build does not read): its JSON.
@@ -56,16 +58,25 @@ public static class RecordedCharts
     /// has none: PostgreSQL sends a study's charts without turning each one's jsonb into text, and no chart document is
     /// deserialized. Only the charts of <paramref name="only"/> when given, or none of <paramref name="except"/> (not both).
     /// </summary>
-    public static async IAsyncEnumerable<RecordedChart> OfStudyAsync(IQuerySession session, Guid studyId, Guid[]? only, Guid[]? except,
+    public static IAsyncEnumerable<RecordedChart> OfStudyAsync(IQuerySession session, Guid studyId, Guid[]? only, Guid[]? except, CancellationToken ct) =>
+        OfStudyAsync(session, studyId, only, except, 0, 1, ct);
+
+    /// <summary>
+    /// <see cref="OfStudyAsync(IQuerySession, Guid, Guid[], Guid[], CancellationToken)"/>'s part <paramref name="part"/> of
+    /// <paramref name="parts"/> by patient (as <see cref="ReadAsync"/> parts them), on a connection of its own, so parts may be read side by side.
+    /// </summary>
+    public static async IAsyncEnumerable<RecordedChart> OfStudyAsync(IQuerySession session, Guid studyId, Guid[]? only, Guid[]? except, int part, int parts,
         [EnumeratorCancellation] CancellationToken ct)
     {
         if (only is not null && except is not null) throw new ArgumentException("Charts are read by the patients to read or by those not to read, not both.");
+        if (parts < 1 || part < 0 || part >= parts) throw new ArgumentOutOfRangeException(nameof(part), $"Part {part} of {parts} is not a part.");
         var options = Options(session.DocumentStore.Options.Serializer()).Documents;
         await using var connection = Connection(session);
         await connection.OpenAsync(ct);
         await using var command = new NpgsqlCommand(
             $"select d.id, d.mt_version, {EntriesFrom(session.DocumentStore.Options.DatabaseSchemaName)} " +
-            "where d.study_id = $1" + (only is not null ? " and d.id = any($2)" : except is not null ? " and not d.id = any($2)" : ""), connection)
+            "where d.study_id = $1" + (only is not null ? " and d.id = any($2)" : except is not null ? " and not d.id = any($2)" : "") +
+            (parts > 1 ? $" and {InPart(part.ToString(CultureInfo.InvariantCulture), parts.ToString(CultureInfo.InvariantCulture))}" : ""), connection)
         {
             CommandTimeout = 0,
             Parameters = { new() { Value = studyId } },
@@ -73,9 +84,10 @@ public static class RecordedCharts
         if ((only ?? except) is { } patients) command.Parameters.Add(new() { Value = patients });
         await using var reader = await command.ExecuteReaderAsync(ct);
         var bytes = new byte[1 << 16];
+        var texts = new DecodedTexts();
         while (await reader.ReadAsync(ct))
         {
-            var entries = reader.IsDBNull(2) ? EntriesOfJson(Read(reader, 3, ref bytes), options) : CompactChartEntries.Decode(Read(reader, 2, ref bytes));
+            var entries = reader.IsDBNull(2) ? EntriesOfJson(Read(reader, 3, ref bytes), options) : CompactChartEntries.Decode(Read(reader, 2, ref bytes), texts);
             yield return new RecordedChart(reader.GetFieldValue<Guid>(0), reader.GetFieldValue<long>(1), entries);
         }
     }
@@ -134,7 +146,10 @@ public static class RecordedCharts
     /// id's last byte leaves that remainder, so parts are about equal whatever the ids' shape.
     /// </summary>
     public static string Sql(string schema) =>
-        $"select d.id, {EntriesFrom(schema)} where d.study_id = $1 and get_byte(uuid_send(d.id), 15) % $3 = $2";
+        $"select d.id, {EntriesFrom(schema)} where d.study_id = $1 and {InPart("$2", "$3")}";
+
+    /// <summary>The condition of a chart of the table <c>d</c> being in part <paramref name="part"/> of <paramref name="parts"/> (SQL values).</summary>
+    private static string InPart(string part, string parts) => $"get_byte(uuid_send(d.id), 15) % {parts} = {part}";
 
     /// <summary>
     /// Two columns, each chart's compact entries where it has them in this build's format, else its JSON entries (a chart
@@ -191,6 +206,17 @@ public static class RecordedCharts
 public sealed record RecordedChart(Guid Id, long Version, List<ChartEntry> Entries)
 {
     /// <summary>The facts in force as the registry knew them at <paramref name="asOf"/> (now when null); null if not yet enrolled then.</summary>
-    public PatientTimeline? Timeline(DateTimeOffset? asOf = null) =>
-        PatientTimeline.From(Id, Entries.Where(e => asOf is null || e.RecordedAt <= asOf).Select(e => e.ToRecorded()));
+    public PatientTimeline? Timeline(DateTimeOffset? asOf = null)
+    {
+        // The entries folded as they are, no event made of each, and a list (the fold sizes its own from the count): a set
+        // at a new moment folds every patient.
+        var count = 0;
+        foreach (var entry in Entries)
+            if (asOf is null || entry.RecordedAt <= asOf) count++;
+        if (count == Entries.Count) return PatientTimeline.From(Id, Entries);
+        var then = new List<ChartEntry>(count);
+        foreach (var entry in Entries)
+            if (entry.RecordedAt <= asOf) then.Add(entry);
+        return PatientTimeline.From(Id, then);
+    }
 }
