@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 using Registry.Domain.Outcomes;
 
 namespace Registry.Projections.StudyViews;
@@ -14,4 +15,29 @@ public static class SubjectOrder
         StringComparer.Ordinal.Compare(subjectCode, otherSubjectCode) is var byCode and not 0 ? byCode : patientId.CompareTo(otherPatientId);
 
     public static readonly Comparer<PatientOutcome> Outcomes = Comparer<PatientOutcome>.Create((a, b) => Compare(a.SubjectCode, a.PatientId, b.SubjectCode, b.PatientId));
+
+    /// <summary>
+    /// The <paramref name="count"/> outcomes a set holds (<paramref name="outcomeOf"/> each patient's, null when not in
+    /// it) in this order, every one of a patient of <paramref name="ordered"/>, which is in this order: each in its
+    /// patient's place there while its subject code and id are the same (a record derived at a moment keeps them, unless
+    /// the enrolment was corrected since), the others sorted on their own and merged in. One pass, no sort of every patient.
+    /// </summary>
+    public static List<PatientOutcome> Following(IReadOnlyList<PatientOutcome> ordered, Func<Guid, PatientOutcome?> outcomeOf, int count)
+    {
+        var inPlace = new List<PatientOutcome>(count);
+        var moved = new List<PatientOutcome>();
+        foreach (var there in ordered)
+            if (outcomeOf(there.PatientId) is { } outcome)
+                (ReferenceEquals(outcome, there) || Outcomes.Compare(outcome, there) == 0 ? inPlace : moved).Add(outcome);
+        if (inPlace.Count + moved.Count != count)
+            throw new InvalidOperationException($"{count - inPlace.Count - moved.Count} outcome(s) of the set are of patients the ordered list does not hold.");
+        if (moved.Count == 0) return inPlace;
+        moved.Sort(Outcomes);
+        var merged = new List<PatientOutcome>(count);
+        var (i, j) = (0, 0);
+        while (i < inPlace.Count && j < moved.Count) merged.Add(Outcomes.Compare(inPlace[i], moved[j]) < 0 ? inPlace[i++] : moved[j++]);
+        merged.AddRange(CollectionsMarshal.AsSpan(inPlace)[i..]);
+        merged.AddRange(CollectionsMarshal.AsSpan(moved)[j..]);
+        return merged;
+    }
 }
