@@ -76,7 +76,18 @@ public sealed class BrowserTab : IAsyncDisposable
     {
         Directory.CreateDirectory(ScreenshotDirectory);
         var name = $"{_test}-{++_shots:00}-{step}.png";
-        await Page.ScreenshotAsync(new() { Path = Path.Combine(ScreenshotDirectory, name), FullPage = true });
+        // Chromium now and then refuses a capture just after a navigation ("Unable to capture screenshot", a fresh clone's
+        // run on a loaded machine); the page is there, so the capture is asked again.
+        for (var attempt = 1; ; attempt++)
+            try
+            {
+                await Page.ScreenshotAsync(new() { Path = Path.Combine(ScreenshotDirectory, name), FullPage = true });
+                break;
+            }
+            catch (PlaywrightException refused) when (attempt < 3 && refused.Message.Contains("Unable to capture screenshot"))
+            {
+                await Task.Delay(500);
+            }
         var overflow = await Page.EvaluateAsync<string?>(WiderThanTheScreen);
         Assert.True(overflow is null, $"{name}: the page is wider than the {Page.ViewportSize!.Width}px screen: {overflow}");
     }
