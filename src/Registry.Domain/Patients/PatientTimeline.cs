@@ -84,7 +84,7 @@ public sealed record PatientTimeline(Guid PatientId, IReadOnlyList<PatientEntry>
                     Amend(entries, c.EntryVersion, e.Version, c);
                     break;
                 case EntryVoided v:
-                    Amend(entries, v.EntryVersion, e.Version, v);
+                    Amend(entries, v.EntryVersion, e.Version, null);
                     break;
             }
             version = e.Version;
@@ -93,14 +93,14 @@ public sealed record PatientTimeline(Guid PatientId, IReadOnlyList<PatientEntry>
     }
 
     /// <summary>
-    /// The target entry corrected or voided by <paramref name="amendment"/>. The amendment itself, not a delegate: a
-    /// lambda capturing it cost a closure for every event folded, amendment or not.
+    /// The target entry corrected by <paramref name="correction"/>, or voided when it is null. The correction itself, not
+    /// a delegate: a lambda capturing it cost a closure for every event folded, amendment or not.
     /// </summary>
-    private static void Amend(List<PatientEntry> entries, long target, long amendmentVersion, object amendment)
+    private static void Amend(List<PatientEntry> entries, long target, long amendmentVersion, EntryCorrected? correction)
     {
         for (var i = 0; i < entries.Count; i++)
             if (entries[i].Version == target)
-                entries[i] = (amendment is EntryCorrected c ? entries[i] with { Current = c.Replacement } : entries[i] with { Voided = true })
+                entries[i] = (correction is not null ? entries[i] with { Current = correction.Replacement } : entries[i] with { Voided = true })
                     with { AmendedBy = [.. entries[i].AmendedBy, amendmentVersion] };
     }
 
@@ -112,16 +112,16 @@ public sealed record PatientTimeline(Guid PatientId, IReadOnlyList<PatientEntry>
             Version = e.Version
         },
         EntryCorrected c => Amend(c.EntryVersion, e.Version, c),
-        EntryVoided v => Amend(v.EntryVersion, e.Version, v),
+        EntryVoided v => Amend(v.EntryVersion, e.Version, null),
         _ => this with { Version = e.Version }
     };
 
     /// <summary>A copy of the entries with the target amended; a loop: a maturity pass applies every correction at every cut.</summary>
-    private PatientTimeline Amend(long target, long amendmentVersion, object amendment)
+    private PatientTimeline Amend(long target, long amendmentVersion, EntryCorrected? correction)
     {
         var entries = new List<PatientEntry>(Entries.Count);
         for (var i = 0; i < Entries.Count; i++) entries.Add(Entries[i]);
-        Amend(entries, target, amendmentVersion, amendment);
+        Amend(entries, target, amendmentVersion, correction);
         return this with { Entries = entries, Version = amendmentVersion };
     }
 
