@@ -22,17 +22,25 @@ public static class RecordedCharts
     /// Reads part <paramref name="part"/> of <paramref name="parts"/> of the study's charts and hands each patient's
     /// entries, as the fold reads them and in the chart's order, to <paramref name="each"/> on the calling thread.
     /// </summary>
-    public static async Task ReadAsync(IQuerySession session, Guid studyId, int part, int parts, Action<Guid, RecordedEvent[]> each, CancellationToken ct)
+    public static Task ReadAsync(IQuerySession session, Guid studyId, int part, int parts, Action<Guid, RecordedEvent[]> each, CancellationToken ct) =>
+        ReadAsync(session, Sql(session.DocumentStore.Options.DatabaseSchemaName), [studyId, part, parts], each, ct);
+
+    /// <summary>
+    /// <see cref="ReadAsync(IQuerySession, Guid, int, int, Action{Guid, RecordedEvent[]}, CancellationToken)"/> of the
+    /// study's charts of <paramref name="only"/> (in one part): the patients a pass is patched with, read as the pass read them.
+    /// </summary>
+    public static Task ReadAsync(IQuerySession session, Guid studyId, Guid[] only, Action<Guid, RecordedEvent[]> each, CancellationToken ct) =>
+        ReadAsync(session, $"select d.id, {EntriesFrom(session.DocumentStore.Options.DatabaseSchemaName)} where d.study_id = $1 and d.id = any($2)",
+            [studyId, only], each, ct);
+
+    private static async Task ReadAsync(IQuerySession session, string sql, object[] parameters, Action<Guid, RecordedEvent[]> each, CancellationToken ct)
     {
         var options = Options(session.DocumentStore.Options.Serializer()).WithoutBaseline;
         await using var connection = Connection(session);
         await connection.OpenAsync(ct);
         // No timeout: it would arm a timer on every read of the socket, and a study's charts are a long read.
-        await using var command = new NpgsqlCommand(Sql(session.DocumentStore.Options.DatabaseSchemaName), connection)
-        {
-            CommandTimeout = 0,
-            Parameters = { new() { Value = studyId }, new() { Value = part }, new() { Value = parts } },
-        };
+        await using var command = new NpgsqlCommand(sql, connection) { CommandTimeout = 0 };
+        foreach (var parameter in parameters) command.Parameters.Add(new() { Value = parameter });
         await using var reader = await command.ExecuteReaderAsync(ct);
         var bytes = new byte[1 << 16];
         var texts = new DecodedTexts();

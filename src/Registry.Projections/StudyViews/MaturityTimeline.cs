@@ -68,9 +68,17 @@ public static partial class MaturityTimeline
         // The first cut the study was registered at, and after each cut the next under another protocol (the cuts' count when none).
         private readonly int _firstRegistered;
         private readonly int[] _nextProtocol;
+        // The study as read: its revisions decide each cut's protocol.
+        private readonly Study _study;
+        // Patched cuts' patients (PatchedAsync): the pass over every chart they patch, which of its patients they replace
+        // (by the index read at), and the ids replaced; these ones' own patients are those ids read again.
+        private readonly CutPatients? _pass;
+        private readonly bool[]? _replacedInPass;
+        private readonly HashSet<Guid>? _replaced;
 
         public CutPatients(Study study, IEnumerable<string> endpoints, IReadOnlyList<DateOnly> cuts)
         {
+            _study = study;
             _endpoints = endpoints.Distinct().ToArray();
             Cuts = cuts;
             _cuts = cuts.ToArray();
@@ -85,6 +93,47 @@ public static partial class MaturityTimeline
                 _nextProtocol[i] = i + 1 == _cuts.Length ? _cuts.Length
                     : ReferenceEquals(_studies[i + 1]?.Protocol, _studies[i]?.Protocol) ? _nextProtocol[i + 1] : i + 1;
         }
+
+        /// <summary>Cuts' patients patching <paramref name="pass"/>: its cuts, endpoints and protocols, none of its patients yet.</summary>
+        private CutPatients(CutPatients pass, HashSet<Guid> replaced)
+        {
+            (_study, _endpoints, Cuts, _cuts, _studies, _cutIndexes, _firstRegistered, _nextProtocol) =
+                (pass._study, pass._endpoints, pass.Cuts, pass._cuts, pass._studies, pass._cutIndexes, pass._firstRegistered, pass._nextProtocol);
+            _changes = _endpoints.Select(_ => _cuts.Select(_ => new Blocks<AtCut>()).ToArray()).ToArray();
+            (_pass, _replaced) = (pass, replaced);
+            _replacedInPass = new bool[pass._patientIds.Count];
+            for (var patient = 0; patient < _replacedInPass.Length; patient++) _replacedInPass[patient] = replaced.Contains(pass._patientIds[patient]);
+        }
+
+        /// <summary>
+        /// These cuts' patients with those of <paramref name="changed"/> (and those replaced before) read again: the pass
+        /// over every chart they patch, without those patients, and the patients as <paramref name="read"/> hands them now
+        /// (their ids, then each one's entries to add; one not of the study any more is simply not handed). What a new
+        /// pass gives at every cut, as a cut's comparison counts its patients per day in any order, for the work of the
+        /// patients read. These stay as they are: questions may still be comparing from them.
+        /// </summary>
+        public async Task<CutPatients> PatchedAsync(IEnumerable<Guid> changed, Func<Guid[], Action<Guid, RecordedEvent[]>, CancellationToken, Task> read,
+            CancellationToken ct)
+        {
+            var replaced = new HashSet<Guid>(_replaced ?? []);
+            replaced.UnionWith(changed);
+            var patched = new CutPatients(_pass ?? this, replaced);
+            await read([.. replaced], patched.Add, ct);
+            return patched;
+        }
+
+        /// <summary>How many patients were read again since the pass over every chart (0 for the pass itself).</summary>
+        public int Replaced => _replaced?.Count ?? 0;
+
+        /// <summary>How many patients the pass over every chart read.</summary>
+        public int PassPatients => (_pass ?? this)._patientIds.Count;
+
+        /// <summary>Whether the cuts' protocols are <paramref name="study"/>'s: read under the same revisions.</summary>
+        public bool ReadUnder(Study study) =>
+            study.Id == _study.Id && study.Revisions.Count == _study.Revisions.Count && study.ProtocolVersion == _study.ProtocolVersion;
+
+        /// <summary>The patients' layers a cut is counted from: the pass, less the patients replaced, and those read again.</summary>
+        private (CutPatients Patients, bool[]? Skipped)[] Layers => _pass is null ? [(this, null)] : [(_pass, _replacedInPass), (this, null)];
 
         /// <summary>
         /// Every day from <paramref name="first"/>'s month to <paramref name="last"/>: the cuts of any step over that span
@@ -147,7 +196,8 @@ public static partial class MaturityTimeline
         public bool Has(DateOnly cut) => _cutIndexes.ContainsKey(cut);
 
         /// <summary>What the cuts' patients hold: their changes, the patients' ids and the tables (a few thousand distinct times).</summary>
-        public long Bytes => _changes.Sum(e => e.Sum(c => c.Bytes)) + _patientIds.Count * 20L + (_texts.Count + _times.Count) * 64L + _outcomes.Count * 40L;
+        public long Bytes => _changes.Sum(e => e.Sum(c => c.Bytes)) + _patientIds.Count * 20L + (_texts.Count + _times.Count) * 64L + _outcomes.Count * 40L
+            + (_pass is null ? 0 : _pass.Bytes + _replacedInPass!.Length + _replaced!.Count * 20L);
 
         /// <summary>A patient at a cut: their arm, exclusion and time, as an index into the distinct ones (8 bytes).</summary>
         private readonly record struct AtCut(int Patient, int Outcome)
@@ -268,16 +318,19 @@ public static partial class MaturityTimeline
         {
             var e = Array.IndexOf(_endpoints, endpoint);
             if (e < 0) throw new ArgumentException($"{endpoint} was not read.", nameof(endpoint));
-            var current = new AtCut?[_patientIds.Count];
-            for (var c = 0; c <= _cutIndexes[cut]; c++)
-                foreach (var change in _changes[e][c]) current[change.Patient] = change;
             var patients = new List<(Guid, string?, string?, TimeToEvent?)>();
-            for (var patient = 0; patient < current.Length; patient++)
-                if (current[patient] is { InCut: true } p)
-                {
-                    var (arm, excluded, time) = _outcomes[p.Outcome];
-                    patients.Add((_patientIds[patient], _texts[arm], _texts[excluded], _times[time]));
-                }
+            foreach (var (layer, skipped) in Layers)
+            {
+                var current = new AtCut?[layer._patientIds.Count];
+                for (var c = 0; c <= _cutIndexes[cut]; c++)
+                    foreach (var change in layer._changes[e][c]) current[change.Patient] = change;
+                for (var patient = 0; patient < current.Length; patient++)
+                    if (current[patient] is { InCut: true } p && skipped?[patient] != true)
+                    {
+                        var (arm, excluded, time) = layer._outcomes[p.Outcome];
+                        patients.Add((layer._patientIds[patient], layer._texts[arm], layer._texts[excluded], layer._times[time]));
+                    }
+            }
             return patients;
         }
 
@@ -287,6 +340,7 @@ public static partial class MaturityTimeline
         /// </summary>
         private void Append(CutPatients part)
         {
+            if (_pass is not null || part._pass is not null) throw new InvalidOperationException("Only parts of a pass over every chart are appended.");
             var offset = _patientIds.Count;
             _patientIds.AddRange(part._patientIds);
             var outcomes = new int[part._outcomes.Count];
@@ -299,6 +353,59 @@ public static partial class MaturityTimeline
                 for (var cut = 0; cut < Cuts.Count; cut++)
                     foreach (var change in part._changes[e][cut])
                         _changes[e][cut].Add(new AtCut(change.Patient + offset, change.InCut ? outcomes[change.Outcome] : AtCut.Absent));
+        }
+
+        /// <summary>
+        /// What a cut's comparison reads of one layer of cuts' patients on one endpoint: each distinct arm, exclusion and time
+        /// as on which side it is analysed (none: -1), its day and event; the patients skipped (replaced by another layer).
+        /// </summary>
+        private sealed class Counted
+        {
+            private readonly Blocks<AtCut>[] _changes;
+            private readonly bool[]? _skipped;
+            private readonly int _patients;
+            private readonly sbyte[] _side;
+            private readonly int[] _day;
+            private readonly bool[] _hadEvent;
+
+            public Counted(CutPatients patients, bool[]? skipped, int endpoint, ArmGroup arm, ArmGroup reference)
+            {
+                (_changes, _skipped, _patients) = (patients._changes[endpoint], skipped, patients._patientIds.Count);
+                var outcomes = patients._outcomes;
+                (_side, _day, _hadEvent) = (new sbyte[outcomes.Count], new int[outcomes.Count], new bool[outcomes.Count]);
+                for (var o = 0; o < outcomes.Count; o++)
+                {
+                    var (armIndex, excluded, time) = outcomes[o];
+                    _side[o] = -1;
+                    if (patients._texts[armIndex] is not { } patientArm || patients._texts[excluded] is not null || patients._times[time] is not { } t) continue;
+                    if (arm.Contains(patientArm)) _side[o] = 1;
+                    else if (reference.Contains(patientArm)) _side[o] = 0;
+                    (_day[o], _hadEvent[o]) = (t.Days, t.Event);
+                }
+            }
+
+            /// <summary>No patient in a cut yet: the array <see cref="BringForward"/> writes each patient's outcome into.</summary>
+            public int[] Patients()
+            {
+                var current = new int[_patients];
+                Array.Fill(current, AtCut.Absent);
+                return current;
+            }
+
+            /// <summary>The changes of the cuts from <paramref name="brought"/> to <paramref name="cut"/> applied (a skipped patient stays absent); returns the next cut to bring.</summary>
+            public int BringForward(int[] current, int brought, int cut)
+            {
+                for (; brought <= cut; brought++)
+                    foreach (var change in _changes[brought])
+                        if (_skipped is null || !_skipped[change.Patient]) current[change.Patient] = change.Outcome;
+                return brought;
+            }
+
+            public void Count(int[] current, TwoGroupCounts counts)
+            {
+                foreach (var outcome in current)
+                    if (outcome != AtCut.Absent && _side[outcome] >= 0) counts.Add(_day[outcome], _side[outcome] == 1, _hadEvent[outcome]);
+            }
         }
 
         /// <summary><paramref name="timeline"/>, the record of the first <paramref name="from"/> entries, with the entries up to <paramref name="to"/> applied.</summary>
@@ -332,40 +439,28 @@ public static partial class MaturityTimeline
         public IReadOnlyList<(DateOnly Cut, MaturityPoint? Point)> Points(string endpoint, ArmGroup arm, ArmGroup reference, IEnumerable<DateOnly> asked,
             CancellationToken ct)
         {
-            var changes = _changes[Array.IndexOf(_endpoints, endpoint) is var e and >= 0 ? e : throw new ArgumentException($"{endpoint} was not read.", nameof(endpoint))];
+            var e = Array.IndexOf(_endpoints, endpoint) is var found and >= 0 ? found : throw new ArgumentException($"{endpoint} was not read.", nameof(endpoint));
             var indexes = asked.Select(c => _cutIndexes[c]).Distinct().Order().ToArray();
             var points = indexes.Select(i => (Cut: Cuts[i], Point: (MaturityPoint?)null)).ToArray();
             var compared = indexes.Select((cut, at) => (cut, at)).Where(c => _studies[c.cut] is not null).ToArray();
-            // What the comparison reads of each distinct arm, exclusion and time: on which side it is analysed (none: -1), its day and event.
-            var side = new sbyte[_outcomes.Count];
-            var day = new int[_outcomes.Count];
-            var hadEvent = new bool[_outcomes.Count];
-            for (var o = 0; o < _outcomes.Count; o++)
-            {
-                var (armIndex, excluded, time) = _outcomes[o];
-                side[o] = -1;
-                if (_texts[armIndex] is not { } patientArm || _texts[excluded] is not null || _times[time] is not { } t) continue;
-                if (arm.Contains(patientArm)) side[o] = 1;
-                else if (reference.Contains(patientArm)) side[o] = 0;
-                (day[o], hadEvent[o]) = (t.Days, t.Event);
-            }
+            var layers = Layers.Select(l => new Counted(l.Patients, l.Skipped, e, arm, reference)).ToArray();
 
             void Compare(int half)
             {
-                // Each patient as at the cut being compared, by the index they were read at.
-                var current = new AtCut[_patientIds.Count];
-                Array.Fill(current, new AtCut(0, AtCut.Absent));
+                // Each patient as at the cut being compared, by the index they were read at, per layer.
+                var current = layers.Select(l => l.Patients()).ToArray();
                 // A cut's analysed patients are counts per day and side: the comparison needs nothing else, in any order.
                 var counts = new TwoGroupCounts();
-                var brought = 0;
+                var brought = new int[layers.Length];
                 for (var k = half; k < compared.Length; k += 2)
                 {
                     var (cut, at) = compared[k];
-                    for (; brought <= cut; brought++)
-                        foreach (var change in changes[brought]) current[change.Patient] = change;
                     counts.Clear();
-                    foreach (var patient in current)
-                        if (patient.InCut && side[patient.Outcome] >= 0) counts.Add(day[patient.Outcome], side[patient.Outcome] == 1, hadEvent[patient.Outcome]);
+                    for (var l = 0; l < layers.Length; l++)
+                    {
+                        brought[l] = layers[l].BringForward(current[l], brought[l], cut);
+                        layers[l].Count(current[l], counts);
+                    }
                     points[at] = (Cuts[cut], Point(counts, Cuts[cut], arm, reference, ct));
                 }
             }

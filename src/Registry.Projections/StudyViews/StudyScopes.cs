@@ -334,6 +334,17 @@ public sealed class StudyScopes
     /// <summary>How many times maturity read every chart of a study: for tests.</summary>
     public long MaturityChartPasses => Interlocked.Read(ref _maturityChartPasses);
 
+    private long _maturityPatches;
+
+    /// <summary>How many times maturity's kept cuts' patients were patched with the patients written since (not read from every chart): for tests.</summary>
+    public long MaturityPatches => Interlocked.Read(ref _maturityPatches);
+
+    /// <summary>
+    /// The most patients read again in place of a pass's own before every chart is read again instead: a tenth of the
+    /// study, at least a thousand (docs/performance.md, "Maturity after a backdated entry").
+    /// </summary>
+    private static int PatientsPatchedAtMost(int passPatients) => Math.Max(1_000, passPatients / 10);
+
     /// <summary>The bytes of the cuts' patients kept between maturity questions (one set per study).</summary>
     public long MaturityBytesKept => _cutPatients.Values.Sum(k => k.Patients.Bytes);
 
@@ -341,7 +352,8 @@ public sealed class StudyScopes
     /// The cuts' patients that compare the <paramref name="stale"/> cuts on <paramref name="endpoint"/>, and which of them
     /// they serve: those kept from the study's last pass, when they hold the endpoint and serve all but at most
     /// <see cref="CutsRecomputedFromSets"/> (a cut is served while no event recorded at or before its moment arrived
-    /// since they were read, as a kept point); else every chart is read again, at every day of <paramref name="days"/>,
+    /// since they were read, as a kept point), or else patched: the patients with events since read again in place of
+    /// theirs, while they are few and the protocol is the one read under; else every chart is read again, at every day of <paramref name="days"/>,
     /// for every time-to-event endpoint of the protocol and this one, so another arm pair, endpoint or step is only compared.
     /// </summary>
     private async Task<(MaturityTimeline.CutPatients Patients, List<DateOnly> Served, bool Read)> CutPatientsAsync(IQuerySession session, Study study, string endpoint,
@@ -356,6 +368,19 @@ public sealed class StudyScopes
                 var changedFrom = await EarliestRecordedAboveAsync(session, kept.Mark, ct);
                 var served = stale.Where(c => kept.Patients.Has(c) && (changedFrom is not { } t || t > MaturityTimeline.AsOf(c))).ToList();
                 if (stale.Count - served.Count <= CutsRecomputedFromSets) return (kept.Patients, served, false);
+                // An entry recorded back then (a backdated import): the patients written since are read again, at every day, in place of theirs.
+                if (kept.Patients.ReadUnder(study) && stale.Count(c => !kept.Patients.Has(c)) <= CutsRecomputedFromSets)
+                {
+                    var changed = await StreamsWithEventsAboveAsync(session, kept.Mark, ct);
+                    if (kept.Patients.Replaced + changed.Count <= PatientsPatchedAtMost(kept.Patients.PassPatients))
+                    {
+                        var patched = await kept.Patients.PatchedAsync(changed, (only, add, token) => RecordedCharts.ReadAsync(session, study.Id, only, add, token), ct);
+                        Interlocked.Increment(ref _maturityPatches);
+                        _cutPatients[study.Id] = (patched, mark);
+                        Evict();
+                        return (patched, stale.Where(patched.Has).ToList(), false);
+                    }
+                }
             }
             // Dropped before the new ones are read, so both are never held.
             _cutPatients.TryRemove(study.Id, out _);

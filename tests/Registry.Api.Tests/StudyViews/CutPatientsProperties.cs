@@ -50,6 +50,76 @@ public sealed class CutPatientsProperties
         }
     }
 
+    /// <summary>
+    /// Entries written after the pass but recorded back then (a backdated import): one patient's correction of an earlier
+    /// entry recorded at midnight, another's later entries, a third patient enrolled by them alone. The pass patched with
+    /// those patients read again (in two patches: they accumulate) holds every day, for each endpoint, the patients a new
+    /// pass over every chart holds, and compares every day to the same points.
+    /// </summary>
+    [Property]
+    public void Patched_cuts_patients_hold_every_day_what_a_new_pass_over_every_chart_holds(AcceptedHistory accepted, RawHistory raw, AcceptedHistory enrolledLate,
+        byte[] lags, byte written)
+    {
+        var (corrected, extended, enrolled) = (Recorded(accepted, lags, 0), Recorded(raw, lags, 7), Recorded(enrolledLate, lags, 3));
+        var moments = new[] { corrected, extended, enrolled }.SelectMany(p => p.Entries).Select(e => e.RecordedAt).Order().ToList();
+        var study = Study.Create(new StudyRegistered(Guid.NewGuid(), accepted.Protocol), moments[moments.Count / 4], "generator");
+        var days = MaturityTimeline.CutPatients.EveryDay(DateOnly.FromDateTime(moments[0].UtcDateTime), DateOnly.FromDateTime(moments[^1].UtcDateTime).AddDays(40));
+
+        // What the pass read: a prefix of the first two patients' streams, the third not yet enrolled.
+        var seenOfCorrected = 1 + written % corrected.Entries.Length;
+        var seenOfExtended = written % 3 == 0 ? extended.Entries.Length : 1 + written / 3 % extended.Entries.Length;
+        var pass = new MaturityTimeline.CutPatients(study, Endpoints, days);
+        pass.Add(corrected.Id, corrected.Entries[..seenOfCorrected]);
+        pass.Add(extended.Id, extended.Entries[..seenOfExtended]);
+
+        // Written since: a correction of an entry the pass saw, recorded at midnight mid-span, after the rest of that stream.
+        var midnight = new DateTimeOffset(moments[moments.Count / 2].UtcDateTime.Date, TimeSpan.Zero);
+        var correction = corrected.Entries[..seenOfCorrected].Select((e, i) => (Entry: e, At: i)).LastOrDefault(e => e.At > 0 && e.Entry.Data is IPatientFact);
+        var late = correction.Entry is { Data: IPatientFact fact }
+            ? new EntryCorrected(correction.Entry.Version, Replacement(fact, accepted, written), "late")
+            : (object)new LastKnownAlive(accepted.Scenario.Enrolment.EnrolledOn.AddDays(written));
+        var now = new (Guid Id, RecordedEvent[] Entries)[]
+        {
+            (corrected.Id, [.. corrected.Entries, new RecordedEvent(corrected.Entries[^1].Version + 1, late, midnight, "import")]), extended, enrolled,
+        };
+        var fresh = new MaturityTimeline.CutPatients(study, Endpoints, days);
+        foreach (var (id, entries) in now) fresh.Add(id, entries);
+
+        Task Read(Guid[] only, Action<Guid, RecordedEvent[]> add, CancellationToken _)
+        {
+            foreach (var (id, entries) in now)
+                if (only.Contains(id)) add(id, entries);
+            return Task.CompletedTask;
+        }
+        var patched = pass.PatchedAsync([enrolled.Id], Read, default).GetAwaiter().GetResult()
+            .PatchedAsync(seenOfExtended < extended.Entries.Length ? [corrected.Id, extended.Id] : [corrected.Id], Read, default).GetAwaiter().GetResult();
+
+        var arms = accepted.Protocol.Arms.Select(a => a.Code).DefaultIfEmpty("none").ToArray();
+        var (arm, reference) = (new ArmGroup(arms[0], [arms[0]]), new ArmGroup("others", arms[1..]));
+        foreach (var endpoint in Endpoints)
+        {
+            foreach (var day in days)
+            {
+                var expected = fresh.At(endpoint, day).OrderBy(p => p.PatientId).ToList();
+                var held = patched.At(endpoint, day).OrderBy(p => p.PatientId).ToList();
+                Assert.True(expected.SequenceEqual(held), $"{endpoint} at {day}: expected {string.Join("; ", expected)}, held {string.Join("; ", held)}");
+            }
+            Assert.Equal(fresh.Points(endpoint, arm, reference, days, default), patched.Points(endpoint, arm, reference, days, default));
+        }
+    }
+
+    /// <summary>A fact of the same kind as <paramref name="fact"/>, dated otherwise: what a correction of it replaces it with.</summary>
+    private static IPatientFact Replacement(IPatientFact fact, History history, byte written)
+    {
+        var kind = fact switch
+        {
+            PatientRandomized => FactKind.Randomized, TreatmentStarted => FactKind.TreatmentStarted, ImagingAssessed => FactKind.Imaging,
+            AdverseEventRecorded => FactKind.AdverseEvent, DiseaseProgressed => FactKind.Progressed, DiseaseRelapsed => FactKind.Relapsed,
+            PatientDied => FactKind.Died, WithdrewFromFollowUp => FactKind.Withdrew, _ => FactKind.LastKnownAlive,
+        };
+        return History.Fact(kind, new Knobs(written % 200, 1 + written % 5, "nausea", written % 2 == 0, written, 12.5), history.Scenario.Enrolment.EnrolledOn, history.Protocol);
+    }
+
     /// <summary>The patient as a set at the day's moment and cut derives them (null: not in the study then).</summary>
     private static (Guid, string?, string?, TimeToEvent?)? Derived(Guid id, RecordedEvent[] entries, Protocol protocol, DateOnly day, string endpoint)
     {

@@ -251,7 +251,7 @@ public sealed class MaturityCutsTests(RegistryApp app) : IClassFixture<RegistryA
     }
 
     [Fact]
-    public async Task An_entry_recorded_before_a_cuts_moment_after_the_pass_makes_the_next_question_read_the_charts_again()
+    public async Task An_entry_recorded_before_a_cuts_moment_after_the_pass_is_read_for_its_patients_alone()
     {
         using var clinic = new Clinic(app.ConnectionString);
         var lastRecorded = Start.AddMonths(12).AddDays(14);
@@ -259,12 +259,34 @@ public sealed class MaturityCutsTests(RegistryApp app) : IClassFixture<RegistryA
         var scopes = new StudyScopes();
         Assert.Equal(1, await ChartPassesAsync(scopes, studyId, "pfs"));
 
-        // Written after the pass but recorded months back (as a bulk load's simulated calendar records): the OS cuts from it on count the death.
+        // Written after the pass but recorded months back (as an import carrying its recorded-at does): a death, and a
+        // patient enrolled and treated then who dies later. The OS cuts from each on count it; only those two patients are read again.
+        var backdated = Start.AddMonths(5);
+        await clinic.RecordAsync(treated, Noon(backdated), new RecordDeath(Iso(backdated), "disease"));
+        var late = await clinic.EnrolAsync(studyId, Noon(backdated.AddDays(3)), "C", backdated.AddDays(3));
+        await clinic.RecordAsync(late, Noon(backdated.AddDays(5)), new StartTreatment(Iso(backdated.AddDays(5)), null, null));
+        await clinic.RecordAsync(late, Noon(backdated.AddMonths(2)), new RecordDeath(Iso(backdated.AddMonths(2)), "disease"));
+        var patches = scopes.MaturityPatches;
+        Assert.Equal(0, await ChartPassesAsync(scopes, studyId, "os"));
+        Assert.Equal(patches + 1, scopes.MaturityPatches);
+        var os = await MaturityAsync(scopes, studyId, "os");
+        Assert.All(os, p => Assert.Equal((p.DataCut >= backdated ? 1 : 0) + (p.DataCut >= backdated.AddMonths(2) ? 1 : 0), p.Events));
+        Assert.Equal(0, await ChartPassesAsync(scopes, studyId, "pfs", step: (0, 14)));
+    }
+
+    [Fact]
+    public async Task An_entry_recorded_back_then_after_a_protocol_amendment_makes_the_next_question_read_the_charts_again()
+    {
+        using var clinic = new Clinic(app.ConnectionString);
+        var lastRecorded = Start.AddMonths(12).AddDays(14);
+        var (studyId, treated, _) = await StudyRecordedUntilAsync(clinic, lastRecorded);
+        var scopes = new StudyScopes();
+        Assert.Equal(1, await ChartPassesAsync(scopes, studyId, "pfs"));
+
+        // The cuts' protocols were read under the revisions of the pass: another one since is read with every chart.
+        await clinic.AmendAsync(studyId, Noon(Start.AddMonths(4)));
         var backdated = Start.AddMonths(5);
         await clinic.RecordAsync(treated, Noon(backdated), new RecordDeath(Iso(backdated), "disease"));
         Assert.Equal(1, await ChartPassesAsync(scopes, studyId, "os"));
-        var os = await MaturityAsync(scopes, studyId, "os");
-        Assert.All(os, p => Assert.Equal(p.DataCut >= backdated ? 1 : 0, p.Events));
     }
 }
-
