@@ -70,10 +70,10 @@ public static partial class MaturityTimeline
         private readonly int[] _nextProtocol;
         // The study as read: its revisions decide each cut's protocol.
         private readonly Study _study;
-        // Patched cuts' patients (PatchedAsync): the pass over every chart they patch, which of its patients they replace
-        // (by the index read at), and the ids replaced; these ones' own patients are those ids read again.
-        private readonly CutPatients? _pass;
-        private readonly bool[]? _replacedInPass;
+        // Patched cuts' patients (PatchedAsync): the layers a cut is counted from, the pass over every chart first, then
+        // the patients read again at each patch, this one's last, each with the patients a later layer replaces (by the
+        // index read at); and every patient read again since the pass. Null for the pass itself.
+        private readonly (CutPatients Patients, bool[]? Skipped)[]? _layers;
         private readonly HashSet<Guid>? _replaced;
 
         public CutPatients(Study study, IEnumerable<string> endpoints, IReadOnlyList<DateOnly> cuts)
@@ -94,31 +94,56 @@ public static partial class MaturityTimeline
                     : ReferenceEquals(_studies[i + 1]?.Protocol, _studies[i]?.Protocol) ? _nextProtocol[i + 1] : i + 1;
         }
 
-        /// <summary>Cuts' patients patching <paramref name="pass"/>: its cuts, endpoints and protocols, none of its patients yet.</summary>
-        private CutPatients(CutPatients pass, HashSet<Guid> replaced)
+        /// <summary>
+        /// Cuts' patients patching <paramref name="patched"/> (its cuts, endpoints and protocols) with the patients of
+        /// <paramref name="read"/>, none read yet: its layers, each without those patients, then these. With
+        /// <paramref name="fromPass"/>, the pass's alone, every patient replaced since read again in one layer.
+        /// </summary>
+        private CutPatients(CutPatients patched, HashSet<Guid> read, HashSet<Guid> replaced, bool fromPass)
         {
             (_study, _endpoints, Cuts, _cuts, _studies, _cutIndexes, _firstRegistered, _nextProtocol) =
-                (pass._study, pass._endpoints, pass.Cuts, pass._cuts, pass._studies, pass._cutIndexes, pass._firstRegistered, pass._nextProtocol);
+                (patched._study, patched._endpoints, patched.Cuts, patched._cuts, patched._studies, patched._cutIndexes, patched._firstRegistered, patched._nextProtocol);
             _changes = _endpoints.Select(_ => _cuts.Select(_ => new Blocks<AtCut>()).ToArray()).ToArray();
-            (_pass, _replaced) = (pass, replaced);
-            _replacedInPass = new bool[pass._patientIds.Count];
-            for (var patient = 0; patient < _replacedInPass.Length; patient++) _replacedInPass[patient] = replaced.Contains(pass._patientIds[patient]);
+            _replaced = replaced;
+            var layers = fromPass ? patched.Layers[..1] : patched.Layers;
+            _layers = [.. layers.Select(l => (l.Patients, Skipping(l.Patients, l.Skipped, read))), (this, null)];
         }
 
+        /// <summary>The patients of <paramref name="layer"/> skipped: those <paramref name="skipped"/> says and those of <paramref name="read"/> (the same array when none is).</summary>
+        private static bool[]? Skipping(CutPatients layer, bool[]? skipped, HashSet<Guid> read)
+        {
+            var skipping = skipped;
+            for (var patient = 0; patient < layer._patientIds.Count; patient++)
+                if (skipping?[patient] != true && read.Contains(layer._patientIds[patient]))
+                {
+                    skipping ??= new bool[layer._patientIds.Count];
+                    if (ReferenceEquals(skipping, skipped)) skipping = (bool[])skipped.Clone();
+                    skipping[patient] = true;
+                }
+            return skipping;
+        }
+
+        /// <summary>Patches kept as layers before every patient replaced is read again in one (each layer costs each cut's comparison a pass over its patients).</summary>
+        private const int LayersAtMost = 8;
+
         /// <summary>
-        /// These cuts' patients with those of <paramref name="changed"/> (and those replaced before) read again: the pass
-        /// over every chart they patch, without those patients, and the patients as <paramref name="read"/> hands them now
-        /// (their ids, then each one's entries to add; one not of the study any more is simply not handed). What a new
-        /// pass gives at every cut, as a cut's comparison counts its patients per day in any order, for the work of the
-        /// patients read. These stay as they are: questions may still be comparing from them.
+        /// These cuts' patients with those of <paramref name="changed"/> read again: each layer already counted (the
+        /// pass over every chart, the patients of earlier patches) without them, and them as <paramref name="read"/> hands
+        /// them now (their ids, then each one's entries to add; one not of the study any more is simply not handed).
+        /// What a new pass gives at every cut, since a cut's comparison counts its patients per day in any order, for the
+        /// work of the patients read. After <see cref="LayersAtMost"/> patches, every patient replaced since the pass is
+        /// read again into one layer. These stay as they are: questions may still be comparing from them.
         /// </summary>
         public async Task<CutPatients> PatchedAsync(IEnumerable<Guid> changed, Func<Guid[], Action<Guid, RecordedEvent[]>, CancellationToken, Task> read,
             CancellationToken ct)
         {
             var replaced = new HashSet<Guid>(_replaced ?? []);
-            replaced.UnionWith(changed);
-            var patched = new CutPatients(_pass ?? this, replaced);
-            await read([.. replaced], patched.Add, ct);
+            var again = changed.ToHashSet();
+            replaced.UnionWith(again);
+            var fromPass = Layers.Length > LayersAtMost;
+            if (fromPass) again = replaced;
+            var patched = new CutPatients(this, again, replaced, fromPass);
+            await read([.. again], patched.Add, ct);
             return patched;
         }
 
@@ -126,14 +151,14 @@ public static partial class MaturityTimeline
         public int Replaced => _replaced?.Count ?? 0;
 
         /// <summary>How many patients the pass over every chart read.</summary>
-        public int PassPatients => (_pass ?? this)._patientIds.Count;
+        public int PassPatients => Layers[0].Patients._patientIds.Count;
 
         /// <summary>Whether the cuts' protocols are <paramref name="study"/>'s: read under the same revisions.</summary>
         public bool ReadUnder(Study study) =>
             study.Id == _study.Id && study.Revisions.Count == _study.Revisions.Count && study.ProtocolVersion == _study.ProtocolVersion;
 
-        /// <summary>The patients' layers a cut is counted from: the pass, less the patients replaced, and those read again.</summary>
-        private (CutPatients Patients, bool[]? Skipped)[] Layers => _pass is null ? [(this, null)] : [(_pass, _replacedInPass), (this, null)];
+        /// <summary>The patients' layers a cut is counted from: the pass, then those read again at each patch, each less the patients a later one replaces.</summary>
+        private (CutPatients Patients, bool[]? Skipped)[] Layers => _layers ?? [(this, null)];
 
         /// <summary>
         /// Every day from <paramref name="first"/>'s month to <paramref name="last"/>: the cuts of any step over that span
@@ -196,8 +221,9 @@ public static partial class MaturityTimeline
         public bool Has(DateOnly cut) => _cutIndexes.ContainsKey(cut);
 
         /// <summary>What the cuts' patients hold: their changes, the patients' ids and the tables (a few thousand distinct times).</summary>
-        public long Bytes => _changes.Sum(e => e.Sum(c => c.Bytes)) + _patientIds.Count * 20L + (_texts.Count + _times.Count) * 64L + _outcomes.Count * 40L
-            + (_pass is null ? 0 : _pass.Bytes + _replacedInPass!.Length + _replaced!.Count * 20L);
+        public long Bytes => _layers is null ? OwnBytes : _layers.Sum(l => l.Patients.OwnBytes + (l.Skipped?.Length ?? 0)) + _replaced!.Count * 20L;
+
+        private long OwnBytes => _changes.Sum(e => e.Sum(c => c.Bytes)) + _patientIds.Count * 20L + (_texts.Count + _times.Count) * 64L + _outcomes.Count * 40L;
 
         /// <summary>A patient at a cut: their arm, exclusion and time, as an index into the distinct ones (8 bytes).</summary>
         private readonly record struct AtCut(int Patient, int Outcome)
@@ -340,7 +366,7 @@ public static partial class MaturityTimeline
         /// </summary>
         private void Append(CutPatients part)
         {
-            if (_pass is not null || part._pass is not null) throw new InvalidOperationException("Only parts of a pass over every chart are appended.");
+            if (_layers is not null || part._layers is not null) throw new InvalidOperationException("Only parts of a pass over every chart are appended.");
             var offset = _patientIds.Count;
             _patientIds.AddRange(part._patientIds);
             var outcomes = new int[part._outcomes.Count];

@@ -53,14 +53,16 @@ public sealed class CutPatientsProperties
     /// <summary>
     /// Entries written after the pass but recorded back then (a backdated import): one patient's correction of an earlier
     /// entry recorded at midnight, another's later entries, a third patient enrolled by them alone. The pass patched with
-    /// those patients read again (in two patches: they accumulate) holds every day, for each endpoint, the patients a new
-    /// pass over every chart holds, and compares every day to the same points.
+    /// those patients read again as they were written (a patient read at one patch and again at a later one, up to a dozen
+    /// patches) holds every day, for each endpoint, the patients a new pass over every chart holds, and compares every
+    /// day to the same points.
     /// </summary>
     [Property]
     public void Patched_cuts_patients_hold_every_day_what_a_new_pass_over_every_chart_holds(AcceptedHistory accepted, RawHistory raw, AcceptedHistory enrolledLate,
         byte[] lags, byte written)
     {
         var (corrected, extended, enrolled) = (Recorded(accepted, lags, 0), Recorded(raw, lags, 7), Recorded(enrolledLate, lags, 3));
+        (corrected, extended, enrolled) = (Renamed(corrected, 1), Renamed(extended, 2), Renamed(enrolled, 3));
         var moments = new[] { corrected, extended, enrolled }.SelectMany(p => p.Entries).Select(e => e.RecordedAt).Order().ToList();
         var study = Study.Create(new StudyRegistered(Guid.NewGuid(), accepted.Protocol), moments[moments.Count / 4], "generator");
         var days = MaturityTimeline.CutPatients.EveryDay(DateOnly.FromDateTime(moments[0].UtcDateTime), DateOnly.FromDateTime(moments[^1].UtcDateTime).AddDays(40));
@@ -85,14 +87,20 @@ public sealed class CutPatientsProperties
         var fresh = new MaturityTimeline.CutPatients(study, Endpoints, days);
         foreach (var (id, entries) in now) fresh.Add(id, entries);
 
+        // Patched as the writes came: the new patient and the first patient's later entries, then the correction (and the
+        // second patient's entries), then the first patient again a few times, past the layers kept before all are read again.
+        var stage = now.ToDictionary(p => p.Id, p => p.Entries);
+        stage[corrected.Id] = corrected.Entries;
         Task Read(Guid[] only, Action<Guid, RecordedEvent[]> add, CancellationToken _)
         {
-            foreach (var (id, entries) in now)
-                if (only.Contains(id)) add(id, entries);
+            foreach (var id in only)
+                if (stage.TryGetValue(id, out var entries)) add(id, entries);
             return Task.CompletedTask;
         }
-        var patched = pass.PatchedAsync([enrolled.Id], Read, default).GetAwaiter().GetResult()
-            .PatchedAsync(seenOfExtended < extended.Entries.Length ? [corrected.Id, extended.Id] : [corrected.Id], Read, default).GetAwaiter().GetResult();
+        var patched = pass.PatchedAsync([enrolled.Id, corrected.Id], Read, default).GetAwaiter().GetResult();
+        stage[corrected.Id] = now[0].Entries;
+        patched = patched.PatchedAsync(seenOfExtended < extended.Entries.Length ? [corrected.Id, extended.Id] : [corrected.Id], Read, default).GetAwaiter().GetResult();
+        for (var again = 0; again < written % 12; again++) patched = patched.PatchedAsync([corrected.Id], Read, default).GetAwaiter().GetResult();
 
         var arms = accepted.Protocol.Arms.Select(a => a.Code).DefaultIfEmpty("none").ToArray();
         var (arm, reference) = (new ArmGroup(arms[0], [arms[0]]), new ArmGroup("others", arms[1..]));
@@ -106,6 +114,18 @@ public sealed class CutPatientsProperties
             }
             Assert.Equal(fresh.Points(endpoint, arm, reference, days, default), patched.Points(endpoint, arm, reference, days, default));
         }
+    }
+
+    /// <summary>The patient under an id of their own (generated histories may share one): their enrolment and its corrections.</summary>
+    private static (Guid Id, RecordedEvent[] Entries) Renamed((Guid Id, RecordedEvent[] Entries) patient, int number)
+    {
+        var id = new Guid(number, 0, 0, new byte[8]);
+        return (id, patient.Entries.Select(e => e.Data switch
+        {
+            PatientEnrolled enrolled => e with { Data = enrolled with { PatientId = id } },
+            EntryCorrected { Replacement: PatientEnrolled enrolled } corrected => e with { Data = corrected with { Replacement = enrolled with { PatientId = id } } },
+            _ => e,
+        }).ToArray());
     }
 
     /// <summary>A fact of the same kind as <paramref name="fact"/>, dated otherwise: what a correction of it replaces it with.</summary>

@@ -272,6 +272,11 @@ public sealed class MaturityCutsTests(RegistryApp app) : IClassFixture<RegistryA
         var os = await MaturityAsync(scopes, studyId, "os");
         Assert.All(os, p => Assert.Equal((p.DataCut >= backdated ? 1 : 0) + (p.DataCut >= backdated.AddMonths(2) ? 1 : 0), p.Events));
         Assert.Equal(0, await ChartPassesAsync(scopes, studyId, "pfs", step: (0, 14)));
+
+        // Another entry recorded back then, for a patient read at the patch: patched again, from it alone.
+        await clinic.RecordAsync(late, Noon(backdated.AddDays(20)), new RecordFollowUp(Iso(backdated.AddDays(20))));
+        Assert.Equal(0, await ChartPassesAsync(scopes, studyId, "os"));
+        Assert.Equal(patches + 2, scopes.MaturityPatches);
     }
 
     [Fact]
