@@ -99,14 +99,19 @@ public static partial class MaturityTimeline
         /// <paramref name="read"/>, none read yet: its layers, each without those patients, then these. With
         /// <paramref name="fromPass"/>, the pass's alone, every patient replaced since read again in one layer.
         /// </summary>
-        private CutPatients(CutPatients patched, HashSet<Guid> read, HashSet<Guid> replaced, bool fromPass)
+        private CutPatients(CutPatients patched, HashSet<Guid> read, HashSet<Guid> replaced, bool fromPass) : this(patched)
         {
-            (_study, _endpoints, Cuts, _cuts, _studies, _cutIndexes, _firstRegistered, _nextProtocol) =
-                (patched._study, patched._endpoints, patched.Cuts, patched._cuts, patched._studies, patched._cutIndexes, patched._firstRegistered, patched._nextProtocol);
-            _changes = _endpoints.Select(_ => _cuts.Select(_ => new Blocks<AtCut>()).ToArray()).ToArray();
             _replaced = replaced;
             var layers = fromPass ? patched.Layers[..1] : patched.Layers;
             _layers = [.. layers.Select(l => (l.Patients, Skipping(l.Patients, l.Skipped, read))), (this, null)];
+        }
+
+        /// <summary>Cuts' patients at <paramref name="like"/>'s cuts, for its endpoints, under its protocols, none read yet.</summary>
+        private CutPatients(CutPatients like)
+        {
+            (_study, _endpoints, Cuts, _cuts, _studies, _cutIndexes, _firstRegistered, _nextProtocol) =
+                (like._study, like._endpoints, like.Cuts, like._cuts, like._studies, like._cutIndexes, like._firstRegistered, like._nextProtocol);
+            _changes = _endpoints.Select(_ => _cuts.Select(_ => new Blocks<AtCut>()).ToArray()).ToArray();
         }
 
         /// <summary>The patients of <paramref name="layer"/> skipped: those <paramref name="skipped"/> says and those of <paramref name="read"/> (the same array when none is).</summary>
@@ -122,6 +127,9 @@ public static partial class MaturityTimeline
                 }
             return skipping;
         }
+
+        /// <summary>Patients read again from which a patch reads them in two parts side by side.</summary>
+        private const int PatchedInPartsFrom = 256;
 
         /// <summary>Patches kept as layers before every patient replaced is read again in one (each layer costs each cut's comparison a pass over its patients).</summary>
         private const int LayersAtMost = 8;
@@ -143,7 +151,14 @@ public static partial class MaturityTimeline
             var fromPass = Layers.Length > LayersAtMost;
             if (fromPass) again = replaced;
             var patched = new CutPatients(this, again, replaced, fromPass);
-            await read([.. again], patched.Add, ct);
+            if (again.Count < PatchedInPartsFrom) await read([.. again], patched.Add, ct);
+            else
+            {
+                // In two parts read side by side (as a pass is), into cuts' patients of their own appended after.
+                var parts = again.Chunk((again.Count + 1) / 2).Select(ids => (Ids: ids, Read: new CutPatients(this))).ToArray();
+                await Task.WhenAll(parts.Select(part => Task.Run(() => read(part.Ids, part.Read.Add, ct), ct)));
+                foreach (var part in parts) patched.Append(part.Read);
+            }
             return patched;
         }
 
@@ -366,7 +381,7 @@ public static partial class MaturityTimeline
         /// </summary>
         private void Append(CutPatients part)
         {
-            if (_layers is not null || part._layers is not null) throw new InvalidOperationException("Only parts of a pass over every chart are appended.");
+            if (part._layers is not null) throw new InvalidOperationException("Only parts read on their own are appended.");
             var offset = _patientIds.Count;
             _patientIds.AddRange(part._patientIds);
             var outcomes = new int[part._outcomes.Count];

@@ -97,7 +97,9 @@ public sealed class CutPatientsProperties
                 if (stage.TryGetValue(id, out var entries)) add(id, entries);
             return Task.CompletedTask;
         }
-        var patched = pass.PatchedAsync([enrolled.Id, corrected.Id], Read, default).GetAwaiter().GetResult();
+        // With the streams of 300 patients of other studies written meanwhile (none read): enough to be read in two parts.
+        var elsewhere = Enumerable.Range(100, 300).Select(n => new Guid(n, 0, 0, new byte[8]));
+        var patched = pass.PatchedAsync([enrolled.Id, corrected.Id, .. elsewhere], Read, default).GetAwaiter().GetResult();
         stage[corrected.Id] = now[0].Entries;
         patched = patched.PatchedAsync(seenOfExtended < extended.Entries.Length ? [corrected.Id, extended.Id] : [corrected.Id], Read, default).GetAwaiter().GetResult();
         for (var again = 0; again < written % 12; again++) patched = patched.PatchedAsync([corrected.Id], Read, default).GetAwaiter().GetResult();
