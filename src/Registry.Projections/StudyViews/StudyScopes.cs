@@ -191,7 +191,7 @@ public sealed class StudyScopes
     public long MaturityCutsDerived => Interlocked.Read(ref _maturityCutsDerived);
 
     /// <summary>
-    /// At most this many cuts are recomputed from kept sets (each one set); more (a first request, a backdated import) are
+    /// At most this many cuts are recomputed from kept sets (each one set); more (a first request, entries recorded back then) are
     /// compared from the cuts' patients kept from the study's last pass over the charts, or read the charts once.
     /// </summary>
     private const int CutsRecomputedFromSets = 2;
@@ -368,7 +368,8 @@ public sealed class StudyScopes
                 var changedFrom = await EarliestRecordedAboveAsync(session, kept.Mark, ct);
                 var served = stale.Where(c => kept.Patients.Has(c) && (changedFrom is not { } t || t > MaturityTimeline.AsOf(c))).ToList();
                 if (stale.Count - served.Count <= CutsRecomputedFromSets) return (kept.Patients, served, false);
-                // An entry recorded back then (a backdated import): the patients written since are read again, at every day, in place of theirs.
+                // Entries recorded back then (a simulated calendar, as the demo loader's, or a clock set back; imports record now):
+                // the patients written since are read again, at every day, in place of theirs.
                 if (kept.Patients.ReadUnder(study) && stale.Count(c => !kept.Patients.Has(c)) <= CutsRecomputedFromSets)
                 {
                     var changed = await StreamsWithEventsAboveAsync(session, kept.Mark, ct);

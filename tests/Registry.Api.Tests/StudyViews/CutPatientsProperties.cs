@@ -51,7 +51,7 @@ public sealed class CutPatientsProperties
     }
 
     /// <summary>
-    /// Entries written after the pass but recorded back then (a backdated import): one patient's correction of an earlier
+    /// Entries written after the pass but recorded back then (a simulated calendar): one patient's correction of an earlier
     /// entry recorded at midnight, another's later entries, a third patient enrolled by them alone. The pass patched with
     /// those patients read again as they were written (a patient read at one patch and again at a later one, up to a dozen
     /// patches) holds every day, for each endpoint, the patients a new pass over every chart holds, and compares every
