@@ -354,7 +354,7 @@ public sealed class StudyScopes
     /// <see cref="CutsRecomputedFromSets"/> (a cut is served while no event recorded at or before its moment arrived
     /// since they were read, as a kept point), or else patched: the patients with events since read again in place of
     /// theirs, while they are few and the protocol is the one read under; else every chart is read again, at every day of <paramref name="days"/>,
-    /// for every time-to-event endpoint of the protocol and this one, so another arm pair, endpoint or step is only compared.
+    /// for every time-to-event endpoint of the catalogue (the protocol's first), so another arm pair, endpoint or step is only compared.
     /// </summary>
     private async Task<(MaturityTimeline.CutPatients Patients, List<DateOnly> Served, bool Read)> CutPatientsAsync(IQuerySession session, Study study, string endpoint,
         IReadOnlyList<DateOnly> days, List<DateOnly> stale, long mark, CancellationToken ct)
@@ -385,8 +385,9 @@ public sealed class StudyScopes
             }
             // Dropped before the new ones are read, so both are never held.
             _cutPatients.TryRemove(study.Id, out _);
+            // The protocol's first, then every other the catalogue defines: a question on any endpoint the API accepts is then compared, not read.
             var endpoints = study.Protocol.Endpoints.Select(EndpointCatalogue.Find).OfType<EndpointDefinition>()
-                .Where(e => e.Kind == EndpointKind.TimeToEvent).Select(e => e.Code).Append(endpoint);
+                .Where(e => e.Kind == EndpointKind.TimeToEvent).Select(e => e.Code).Append(endpoint).Concat(EndpointCatalogue.TimeToEventCodes);
             // In two parts read side by side, so that reading and deriving the charts takes both cores.
             var patients = await MaturityTimeline.CutPatients.ReadAsync((part, parts, add, token) => RecordedCharts.ReadAsync(session, study.Id, part, parts, add, token),
                 ChartPassParts, study, endpoints, days, ct);
