@@ -1,4 +1,3 @@
-using System.Runtime.CompilerServices;
 using System.Text.RegularExpressions;
 using Registry.Analytics.Comparisons;
 using Registry.Domain.Outcomes;
@@ -44,8 +43,8 @@ public static partial class MaturityTimeline
     }
 
     /// <summary>
-    /// Each cut's patients, as much of each as a comparison reads, for each of several endpoints, in 8 bytes a patient
-    /// and endpoint: the patient, and their arm, exclusion and time as an index into those held once, written at a cut only where
+    /// Each cut's patients, as much of each as a comparison reads, for each of several endpoints, in ~3 bytes a patient
+    /// and endpoint (<see cref="Changes"/>): the patient, and their arm, exclusion and time as an index into those held once, written at a cut only where
     /// it differs from the patient at the cut before — a patient is written at the cuts where their record changed, not
     /// at every cut (a study at 100 000 patients and 85 cuts held ≈ 100 MB, one per patient and cut). Read once from
     /// every chart, it answers any arm pair of its endpoints at any of its cuts with the comparisons alone; read-only
@@ -56,7 +55,7 @@ public static partial class MaturityTimeline
         private readonly string[] _endpoints;
         private readonly Study?[] _studies;
         // Per endpoint, per cut: the patients whose arm, exclusion or time at that endpoint changed there.
-        private readonly Blocks<AtCut>[][] _changes;
+        private readonly Changes[][] _changes;
         private readonly List<Guid> _patientIds = [];
         private readonly Table<string> _texts = new();
         private readonly Table<TimeToEvent> _times = new();
@@ -85,7 +84,7 @@ public static partial class MaturityTimeline
             for (var i = 1; i < _cuts.Length; i++)
                 if (_cuts[i] <= _cuts[i - 1]) throw new ArgumentException("The cuts must ascend.", nameof(cuts));
             _studies = cuts.Select(c => study.AsOf(AsOf(c))).ToArray();
-            _changes = _endpoints.Select(_ => cuts.Select(_ => new Blocks<AtCut>()).ToArray()).ToArray();
+            _changes = _endpoints.Select(_ => cuts.Select(_ => new Changes()).ToArray()).ToArray();
             _cutIndexes = cuts.Select((c, i) => (c, i)).ToDictionary(c => c.c, c => c.i);
             _firstRegistered = Array.FindIndex(_studies, s => s is not null) is var first and >= 0 ? first : _cuts.Length;
             _nextProtocol = new int[_cuts.Length];
@@ -111,7 +110,7 @@ public static partial class MaturityTimeline
         {
             (_study, _endpoints, Cuts, _cuts, _studies, _cutIndexes, _firstRegistered, _nextProtocol) =
                 (like._study, like._endpoints, like.Cuts, like._cuts, like._studies, like._cutIndexes, like._firstRegistered, like._nextProtocol);
-            _changes = _endpoints.Select(_ => _cuts.Select(_ => new Blocks<AtCut>()).ToArray()).ToArray();
+            _changes = _endpoints.Select(_ => _cuts.Select(_ => new Changes()).ToArray()).ToArray();
         }
 
         /// <summary>The patients of <paramref name="layer"/> skipped: those <paramref name="skipped"/> says and those of <paramref name="read"/> (the same array when none is).</summary>
@@ -159,7 +158,15 @@ public static partial class MaturityTimeline
                 await Task.WhenAll(parts.Select(part => Task.Run(() => read(part.Ids, part.Read.Add, ct), ct)));
                 foreach (var part in parts) patched.Append(part.Read);
             }
-            return patched;
+            return patched.Sealed();
+        }
+
+        /// <summary>Each cut's changes as one array of its length, once every patient is read: read-only from here on.</summary>
+        private CutPatients Sealed()
+        {
+            foreach (var endpoint in _changes)
+                foreach (var cut in endpoint) cut.Seal();
+            return this;
         }
 
         /// <summary>How many patients were read again since the pass over every chart (0 for the pass itself).</summary>
@@ -225,7 +232,7 @@ public static partial class MaturityTimeline
                 read[0].Append(read[part]);
                 read[part] = null!;
             }
-            return read[0];
+            return read[0].Sealed();
         }
 
         public IReadOnlyList<DateOnly> Cuts { get; }
@@ -239,15 +246,6 @@ public static partial class MaturityTimeline
         public long Bytes => _layers is null ? OwnBytes : _layers.Sum(l => l.Patients.OwnBytes + (l.Skipped?.Length ?? 0)) + _replaced!.Count * 20L;
 
         private long OwnBytes => _changes.Sum(e => e.Sum(c => c.Bytes)) + _patientIds.Count * 20L + (_texts.Count + _times.Count) * 64L + _outcomes.Count * 40L;
-
-        /// <summary>A patient at a cut: their arm, exclusion and time, as an index into the distinct ones (8 bytes).</summary>
-        private readonly record struct AtCut(int Patient, int Outcome)
-        {
-            /// <summary>The patient is not in the cut (not yet enrolled then), written where they were in the cut before.</summary>
-            public const int Absent = -1;
-
-            public bool InCut => Outcome != Absent;
-        }
 
         private int OutcomeIndex((short Arm, short Excluded, int Time) outcome)
         {
@@ -402,7 +400,7 @@ public static partial class MaturityTimeline
         /// </summary>
         private sealed class Counted
         {
-            private readonly Blocks<AtCut>[] _changes;
+            private readonly Changes[] _changes;
             private readonly bool[]? _skipped;
             private readonly int _patients;
             private readonly sbyte[] _side;
@@ -524,41 +522,107 @@ public static partial class MaturityTimeline
         }
     }
 
+    /// <summary>A patient at a cut: their arm, exclusion and time, as an index into the distinct ones (coded in <see cref="Changes"/>).</summary>
+    private readonly record struct AtCut(int Patient, int Outcome)
+    {
+        /// <summary>The patient is not in the cut (not yet enrolled then), written where they were in the cut before.</summary>
+        public const int Absent = -1;
+
+        public bool InCut => Outcome != Absent;
+    }
+
     /// <summary>
-    /// A list grown a block at a time: a cut's 100 000 patients are never copied into an array twice the size, leaving
-    /// the outgrown one for the GC (with 70 cuts, about as much garbage as the patients themselves). The first blocks are
-    /// small, as a small study's cuts are kept between questions too.
+    /// A cut's changes on one endpoint, in the order the patients were read, in bytes: each patient as the gap from the
+    /// one before (they ascend: each part is read in order, and parts are appended after) and their outcome's index plus
+    /// one (0: absent), each a varint (~3 bytes a change, against 8 as two ints). Grown a block at a time, so a cut's
+    /// changes are never copied into an array twice the size; <see cref="Seal"/> makes them one array of their length.
     /// </summary>
-    private sealed class Blocks<T> : IEnumerable<T> where T : struct
+    private sealed class Changes
     {
         private const int FirstLength = 64;
-        private const int BlockLength = 4096;
-        private readonly List<T[]> _blocks = [];
-        private int _inLast;
+        private const int BlockLength = 16384;
+        // A change takes at most two varints of 5 bytes: a block with less room left is full.
+        private const int LongestChange = 10;
+        private readonly List<byte[]> _blocks = [];
+        // The bytes written in each block.
+        private readonly List<int> _written = [];
+        private int _lastPatient = -1;
 
-        public long Bytes => _blocks.Sum(b => (long)b.Length) * Unsafe.SizeOf<T>();
+        /// <summary>The blocks, and what a cut's changes cost beyond them (this object, its lists and the arrays' headers).</summary>
+        public long Bytes => _blocks.Sum(b => (long)b.Length + 24) + 96;
 
-        public void Add(T item)
+        public void Add(AtCut change)
         {
-            if (_blocks.Count == 0 || _inLast == _blocks[^1].Length)
+            if (change.Patient <= _lastPatient) throw new InvalidOperationException("A cut's changes are written in the order the patients were read.");
+            if (_blocks.Count == 0 || _written[^1] + LongestChange > _blocks[^1].Length)
             {
-                _blocks.Add(new T[_blocks.Count == 0 ? FirstLength : Math.Min(BlockLength, 2 * _blocks[^1].Length)]);
-                _inLast = 0;
+                _blocks.Add(new byte[_blocks.Count == 0 ? FirstLength : Math.Min(BlockLength, 2 * _blocks[^1].Length)]);
+                _written.Add(0);
             }
-            _blocks[^1][_inLast++] = item;
+            var block = _blocks[^1];
+            var at = _written[^1];
+            Write(block, ref at, (uint)(change.Patient - _lastPatient - 1));
+            Write(block, ref at, (uint)(change.Outcome + 1));
+            _written[^1] = at;
+            _lastPatient = change.Patient;
         }
 
-        public IEnumerator<T> GetEnumerator()
+        /// <summary>The changes as one array of their length, once every one is written (a cut's changes are read-only once read).</summary>
+        public void Seal()
         {
+            var length = _written.Sum();
+            if (_blocks.Count == 1 && length == _blocks[0].Length || length == 0 && _blocks.Count == 0) return;
+            var all = new byte[length];
+            var at = 0;
             for (var b = 0; b < _blocks.Count; b++)
             {
-                var block = _blocks[b];
-                var count = b == _blocks.Count - 1 ? _inLast : block.Length;
-                for (var i = 0; i < count; i++) yield return block[i];
+                Array.Copy(_blocks[b], 0, all, at, _written[b]);
+                at += _written[b];
+            }
+            _blocks.Clear();
+            _written.Clear();
+            _blocks.Add(all);
+            _written.Add(length);
+        }
+
+        private static void Write(byte[] block, ref int at, uint value)
+        {
+            for (; value >= 0x80; value >>= 7) block[at++] = (byte)(value | 0x80);
+            block[at++] = (byte)value;
+        }
+
+        private static uint Read(byte[] block, ref int at)
+        {
+            uint value = 0;
+            for (var shift = 0; ; shift += 7)
+            {
+                var b = block[at++];
+                value |= (uint)(b & 0x7F) << shift;
+                if (b < 0x80) return value;
             }
         }
 
-        System.Collections.IEnumerator System.Collections.IEnumerable.GetEnumerator() => GetEnumerator();
+        /// <summary>The one reader of a cut's changes (a struct, so reading them allocates nothing).</summary>
+        public Reader GetEnumerator() => new(this);
+
+        public struct Reader(Changes changes)
+        {
+            private int _block;
+            private int _at;
+            private int _patient = -1;
+
+            public AtCut Current { get; private set; }
+
+            public bool MoveNext()
+            {
+                while (_block < changes._blocks.Count && _at == changes._written[_block]) (_block, _at) = (_block + 1, 0);
+                if (_block == changes._blocks.Count) return false;
+                var block = changes._blocks[_block];
+                _patient += (int)Read(block, ref _at) + 1;
+                Current = new AtCut(_patient, (int)Read(block, ref _at) - 1);
+                return true;
+            }
+        }
     }
 
     /// <summary>Distinct values held once, each named by its place (a study's arms, exclusions and times are few); null is a value too.</summary>
