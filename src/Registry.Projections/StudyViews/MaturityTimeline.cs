@@ -523,7 +523,7 @@ public static partial class MaturityTimeline
     }
 
     /// <summary>A patient at a cut: their arm, exclusion and time, as an index into the distinct ones (coded in <see cref="Changes"/>).</summary>
-    private readonly record struct AtCut(int Patient, int Outcome)
+    internal readonly record struct AtCut(int Patient, int Outcome)
     {
         /// <summary>The patient is not in the cut (not yet enrolled then), written where they were in the cut before.</summary>
         public const int Absent = -1;
@@ -537,7 +537,7 @@ public static partial class MaturityTimeline
     /// one (0: absent), each a varint (~3 bytes a change, against 8 as two ints). Grown a block at a time, so a cut's
     /// changes are never copied into an array twice the size; <see cref="Seal"/> makes them one array of their length.
     /// </summary>
-    private sealed class Changes
+    internal sealed class Changes
     {
         private const int FirstLength = 64;
         private const int BlockLength = 16384;

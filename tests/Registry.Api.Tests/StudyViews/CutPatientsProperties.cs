@@ -34,8 +34,12 @@ public sealed class CutPatientsProperties
             .Apply(new ProtocolAmended(Guid.Empty, 2, protocol with { TimeOrigin = origin }, "test"), amended, "generator");
         var days = MaturityTimeline.CutPatients.EveryDay(DateOnly.FromDateTime(moments[0].UtcDateTime), DateOnly.FromDateTime(moments[^1].UtcDateTime).AddDays(40));
 
-        var cutPatients = new MaturityTimeline.CutPatients(study, Endpoints, days);
-        foreach (var (id, entries) in patients) cutPatients.Add(id, entries);
+        // Read as the registry's pass reads: in two parts side by side, appended one after the other, sealed.
+        var cutPatients = MaturityTimeline.CutPatients.ReadAsync((part, parts, add, _) =>
+        {
+            for (var p = part; p < patients.Length; p += parts) add(patients[p].Id, patients[p].Entries);
+            return Task.CompletedTask;
+        }, 2, study, Endpoints, days, default).GetAwaiter().GetResult();
 
         foreach (var day in days)
         {
