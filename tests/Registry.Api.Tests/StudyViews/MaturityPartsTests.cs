@@ -58,9 +58,11 @@ public sealed class MaturityPartsTests(DemoStudyApp app)
         }, parts.Length, study, Endpoints, cuts, CancellationToken.None);
 
         Assert.Equal(charts.Count, handed);
-        Assert.Equal(one.Bytes, read.Bytes);
         foreach (var endpoint in Endpoints)
         {
+            // The same patients at every cut (the bytes differ: the parts number the patients in another order, so their gaps are coded otherwise).
+            foreach (var cut in cuts)
+                Assert.Equal(one.At(endpoint, cut).OrderBy(p => p.PatientId), read.At(endpoint, cut).OrderBy(p => p.PatientId));
             var expected = Points(one, endpoint, cuts);
             Assert.Contains(expected, p => p.Point is { Events: > 0, Hr: not null });
             Assert.Equal(expected, Points(read, endpoint, cuts));
