@@ -16,7 +16,22 @@ public static class OutcomeDerivation
     /// <summary>The endpoints every analysable patient has a time for, in the order the outcome lists them.</summary>
     private static readonly string[] SurvivalEndpoints = ["pfs", "os", "efs", "ffs", "dmfs", "lrrfs", "ttp"];
 
-    public static PatientOutcome Derive(PatientTimeline timeline, Protocol protocol, DateOnly? dataCut = null) => Derive(timeline, protocol, dataCut, null);
+    public static PatientOutcome Derive(PatientTimeline timeline, Protocol protocol, DateOnly? dataCut = null) => Derive(timeline, protocol, dataCut, null, Ends.WithSources);
+
+    /// <summary>
+    /// <see cref="Derive(PatientTimeline, Protocol, DateOnly?)"/> with every time's days and event only, not where it ends
+    /// (<see cref="TimeToEvent.End"/> null): what a kept set holds, which drops the ends (the analysis datasets derive their
+    /// own). Naming each end and finding the entry it was read from (a scan of the record per endpoint) was done for every
+    /// patient of a set at a new moment.
+    /// </summary>
+    public static PatientOutcome DeriveWithoutEnds(PatientTimeline timeline, Protocol protocol, DateOnly? dataCut) =>
+        Derive(timeline, protocol, dataCut, null, Ends.None);
+
+    /// <summary>How much of where each time ends an outcome holds.</summary>
+    private enum Ends { WithSources, WithoutSources, None }
+
+    /// <summary>Where a time ends before it is named: a value, so an outcome that keeps no ends makes none.</summary>
+    private readonly record struct Ending(DateOnly From, DateOnly On, IPatientFact? Fact, Censoring? Censoring);
 
     /// <summary>
     /// The outcome <see cref="Derive(PatientTimeline, Protocol, DateOnly?)"/> gives as far as a comparison on one endpoint
@@ -25,16 +40,16 @@ public static class OutcomeDerivation
     /// response, no other endpoint. What maturity derives at each data cut of every patient.
     /// </summary>
     public static PatientOutcome DeriveFor(string endpoint, PatientTimeline timeline, Protocol protocol, DateOnly? dataCut) =>
-        Derive(timeline, protocol, dataCut, [endpoint]);
+        Derive(timeline, protocol, dataCut, [endpoint], Ends.WithoutSources);
 
     /// <summary>
     /// <see cref="DeriveFor(string, PatientTimeline, Protocol, DateOnly?)"/> for several endpoints at once: each endpoint's
     /// time as that gives it, the facts read once. What maturity's pass derives for every endpoint of the protocol.
     /// </summary>
     public static PatientOutcome DeriveFor(IReadOnlyCollection<string> endpoints, PatientTimeline timeline, Protocol protocol, DateOnly? dataCut) =>
-        Derive(timeline, protocol, dataCut, endpoints);
+        Derive(timeline, protocol, dataCut, endpoints, Ends.WithoutSources);
 
-    private static PatientOutcome Derive(PatientTimeline timeline, Protocol protocol, DateOnly? dataCut, IReadOnlyCollection<string>? only)
+    private static PatientOutcome Derive(PatientTimeline timeline, Protocol protocol, DateOnly? dataCut, IReadOnlyCollection<string>? only, Ends ends)
     {
         // Loops rather than queries where a maturity pass asks it of every patient at every cut: what it allocates, the GC pays for.
         var facts = new List<IPatientFact>(timeline.Entries.Count);
@@ -74,11 +89,11 @@ public static class OutcomeDerivation
             return new PatientOutcome(timeline.PatientId, arm, enrolment.Site, enrolment.Baseline, origin, excluded,
                 new Dictionary<string, TimeToEvent>(), BestOverallResponse.NE, false, adverseEvents, SubjectCode: enrolment.SubjectCode);
 
-        // Only the whole outcome names the entry each date was read from: the first entry in force holding the fact, looked
-        // up for the few facts the times end on rather than every entry hashed by reference for every patient.
+        // Only the whole outcome with its sources names the entry each date was read from: the first entry in force holding the
+        // fact, looked up for the few facts the times end on rather than every entry hashed by reference for every patient.
         EntrySource? Source(IPatientFact fact)
         {
-            if (only is not null) return null;
+            if (ends != Ends.WithSources) return null;
             for (var i = 0; i < timeline.Entries.Count; i++)
                 if (timeline.Entries[i] is { Voided: false } entry && ReferenceEquals(entry.Current, fact)) return EntrySource.Of(fact, entry.Version);
             return null;
@@ -114,19 +129,23 @@ public static class OutcomeDerivation
         foreach (var scan in imaging)
             if (anyFailure is null || scan.AssessedOn <= anyFailure.On) lastAssessment = scan;
 
-        EndpointEnd Event(IPatientFact fact, DateOnly from) => new(from, fact.ClinicalDate, EndpointEnd.DescribeEvent(fact), null, Source(fact));
-        EndpointEnd Censored(IPatientFact fact, Censoring why, DateOnly from) => new(from, fact.ClinicalDate, EndpointEnd.Describe(why), why, Source(fact));
-        EndpointEnd AtLastAssessment(DateOnly from) => lastAssessment is { } scan
+        Ending Event(IPatientFact fact, DateOnly from) => new(from, fact.ClinicalDate, fact, null);
+        Ending Censored(IPatientFact fact, Censoring why, DateOnly from) => new(from, fact.ClinicalDate, fact, why);
+        TimeToEvent Time(Ending end) => ends == Ends.None
+            ? new TimeToEvent(Math.Max(0, end.On.DayNumber - end.From.DayNumber), end.Censoring is null)
+            : TimeToEvent.Ending(new EndpointEnd(end.From, end.On, end.Censoring is { } why ? EndpointEnd.Describe(why) : EndpointEnd.DescribeEvent(end.Fact!),
+                end.Censoring, end.Fact is { } fact ? Source(fact) : null));
+        Ending AtLastAssessment(DateOnly from) => lastAssessment is { } scan
             ? Censored(scan, Censoring.LastTumourAssessment, from)
             : Censored(originFact!, Censoring.NoTumourAssessment, from);
         var aliveAtLastContact = dataCut is { } cut && lastContact.ClinicalDate > cut
-            ? new EndpointEnd(start, cut, EndpointEnd.Describe(Censoring.DataCut), Censoring.DataCut, null)
+            ? new Ending(start, cut, null, Censoring.DataCut)
             : Censored(lastContact, Censoring.LastKnownAlive, start);
         // Whichever came first; a failure on the day of death counts as the death.
         IPatientFact? FirstOf(Failure? failure) =>
             failure is null ? death : death is null || failure.On < death.DiedOn ? failure.Fact : death;
 
-        EndpointEnd End(string endpoint) => endpoint switch
+        Ending End(string endpoint) => endpoint switch
         {
             "pfs" => FirstOf(anyFailure) is { } pfs ? Event(pfs, start) : AtLastAssessment(start),
             "os" => death is not null ? Event(death, start) : aliveAtLastContact,
@@ -144,14 +163,14 @@ public static class OutcomeDerivation
             // Each time straight into the outcome's one dictionary: a maturity pass derives this at every cut where a record changed.
             var endpointTimes = new Dictionary<string, TimeToEvent>(only.Count);
             foreach (var endpoint in SurvivalEndpoints)
-                if (only.Contains(endpoint)) endpointTimes[endpoint] = TimeToEvent.Ending(End(endpoint));
+                if (only.Contains(endpoint)) endpointTimes[endpoint] = Time(End(endpoint));
             return new PatientOutcome(timeline.PatientId, arm, enrolment.Site, enrolment.Baseline, start, null,
                 endpointTimes, BestOverallResponse.NE, false, adverseEvents, null, enrolment.SubjectCode);
         }
         // Each time straight into the outcome's dictionary, in the catalogue's order and then DOR's.
         var times = new Dictionary<string, TimeToEvent>(SurvivalEndpoints.Length + 1);
         foreach (var endpoint in SurvivalEndpoints)
-            if (only is null || only.Contains(endpoint)) times[endpoint] = TimeToEvent.Ending(End(endpoint));
+            if (only is null || only.Contains(endpoint)) times[endpoint] = Time(End(endpoint));
 
         var criteria = protocol.ResponseCriteria;
         // The scans are in date order from the time origin, so those up to the first failure are the first few of them.
@@ -163,7 +182,7 @@ public static class OutcomeDerivation
         {
             // Duration of response counts from the first response, not from the time origin.
             var from = firstResponse.AssessedOn;
-            times["dor"] = TimeToEvent.Ending(FirstOf(anyFailure) is { } end && end.ClinicalDate >= from ? Event(end, from) : AtLastAssessment(from));
+            times["dor"] = Time(FirstOf(anyFailure) is { } end && end.ClinicalDate >= from ? Event(end, from) : AtLastAssessment(from));
         }
         return new PatientOutcome(timeline.PatientId, arm, enrolment.Site, enrolment.Baseline, start, null, times, best, confirmed, adverseEvents, bestOn, enrolment.SubjectCode);
     }

@@ -43,10 +43,33 @@ public static class CompactChartEntries
     /// <summary>Every entry of a stored form, exactly as encoded; its texts taken from <paramref name="texts"/> where they recur there.</summary>
     public static List<ChartEntry> Decode(ReadOnlySpan<byte> stored, DecodedTexts? texts = null)
     {
-        var reader = new Reader(stored, withBaseline: true, texts);
         var entries = new List<ChartEntry>();
-        while (!reader.End) entries.Add(reader.Entry());
+        Decode(stored, entries, texts, withoutBaseline: false);
         return entries;
+    }
+
+    /// <summary>
+    /// <see cref="Decode(ReadOnlySpan{byte}, DecodedTexts?)"/> appending to <paramref name="into"/> (a list reused chart
+    /// after chart); <paramref name="withoutBaseline"/>: with every enrolment's baseline values skipped
+    /// (<see cref="BaselineValues.Empty"/>), unless an entry corrects an enrolment (whose values a correction may change),
+    /// when every entry is decoded whole. Returns whether the values were skipped. For a set that holds the patient's values
+    /// already: decoding them was a fifth of what a patient derived at a new moment allocated.
+    /// </summary>
+    public static bool Decode(ReadOnlySpan<byte> stored, List<ChartEntry> into, DecodedTexts? texts, bool withoutBaseline)
+    {
+        var start = into.Count;
+        var reader = new Reader(stored, withBaseline: !withoutBaseline, texts);
+        while (!reader.End)
+        {
+            var entry = reader.Entry();
+            if (withoutBaseline && entry.Correction?.Replacement is PatientEnrolled)
+            {
+                into.RemoveRange(start, into.Count - start);
+                return Decode(stored, into, texts, withoutBaseline: false);
+            }
+            into.Add(entry);
+        }
+        return withoutBaseline;
     }
 
     /// <summary>

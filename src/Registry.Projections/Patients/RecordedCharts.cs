@@ -1,4 +1,5 @@
-using System.Globalization;
+using System.Collections.Concurrent;
+using System.Runtime.ExceptionServices;
 using System.Runtime.CompilerServices;
 using System.Text.Json;
 using System.Text.Json.Serialization;
@@ -66,30 +67,13 @@ public static class RecordedCharts
     /// has none: PostgreSQL sends a study's charts without turning each one's jsonb into text, and no chart document is
     /// deserialized. Only the charts of <paramref name="only"/> when given, or none of <paramref name="except"/> (not both).
     /// </summary>
-    public static IAsyncEnumerable<RecordedChart> OfStudyAsync(IQuerySession session, Guid studyId, Guid[]? only, Guid[]? except, CancellationToken ct) =>
-        OfStudyAsync(session, studyId, only, except, 0, 1, ct);
-
-    /// <summary>
-    /// <see cref="OfStudyAsync(IQuerySession, Guid, Guid[], Guid[], CancellationToken)"/>'s part <paramref name="part"/> of
-    /// <paramref name="parts"/> by patient (as <see cref="ReadAsync"/> parts them), on a connection of its own, so parts may be read side by side.
-    /// </summary>
-    public static async IAsyncEnumerable<RecordedChart> OfStudyAsync(IQuerySession session, Guid studyId, Guid[]? only, Guid[]? except, int part, int parts,
+    public static async IAsyncEnumerable<RecordedChart> OfStudyAsync(IQuerySession session, Guid studyId, Guid[]? only, Guid[]? except,
         [EnumeratorCancellation] CancellationToken ct)
     {
-        if (only is not null && except is not null) throw new ArgumentException("Charts are read by the patients to read or by those not to read, not both.");
-        if (parts < 1 || part < 0 || part >= parts) throw new ArgumentOutOfRangeException(nameof(part), $"Part {part} of {parts} is not a part.");
         var options = Options(session.DocumentStore.Options.Serializer()).Documents;
         await using var connection = Connection(session);
         await connection.OpenAsync(ct);
-        await using var command = new NpgsqlCommand(
-            $"select d.id, d.mt_version, {EntriesFrom(session.DocumentStore.Options.DatabaseSchemaName)} " +
-            "where d.study_id = $1" + (only is not null ? " and d.id = any($2)" : except is not null ? " and not d.id = any($2)" : "") +
-            (parts > 1 ? $" and {InPart(part.ToString(CultureInfo.InvariantCulture), parts.ToString(CultureInfo.InvariantCulture))}" : ""), connection)
-        {
-            CommandTimeout = 0,
-            Parameters = { new() { Value = studyId } },
-        };
-        if ((only ?? except) is { } patients) command.Parameters.Add(new() { Value = patients });
+        await using var command = StudyCharts(session, connection, studyId, only, except);
         await using var reader = await command.ExecuteReaderAsync(ct);
         var bytes = new byte[1 << 16];
         var texts = new DecodedTexts();
@@ -97,6 +81,156 @@ public static class RecordedCharts
         {
             var entries = reader.IsDBNull(2) ? EntriesOfJson(Read(reader, 3, ref bytes), options) : CompactChartEntries.Decode(Read(reader, 2, ref bytes), texts);
             yield return new RecordedChart(reader.GetFieldValue<Guid>(0), reader.GetFieldValue<long>(1), entries);
+        }
+    }
+
+    /// <summary>The query of <see cref="OfStudyAsync"/>: id, version, compact entries, JSON entries.</summary>
+    private static NpgsqlCommand StudyCharts(IQuerySession session, NpgsqlConnection connection, Guid studyId, Guid[]? only, Guid[]? except)
+    {
+        if (only is not null && except is not null) throw new ArgumentException("Charts are read by the patients to read or by those not to read, not both.");
+        var command = new NpgsqlCommand(
+            $"select d.id, d.mt_version, {EntriesFrom(session.DocumentStore.Options.DatabaseSchemaName)} " +
+            "where d.study_id = $1" + (only is not null ? " and d.id = any($2)" : except is not null ? " and not d.id = any($2)" : ""), connection)
+        {
+            // No timeout: it would arm a timer on every read of the socket, and a study's charts are a long read.
+            CommandTimeout = 0,
+            Parameters = { new() { Value = studyId } },
+        };
+        if ((only ?? except) is { } patients) command.Parameters.Add(new() { Value = patients });
+        return command;
+    }
+
+    /// <summary>Charts a reader hands to the threads decoding them at a time.</summary>
+    private const int ChartsPerBatch = 64;
+
+    /// <summary>
+    /// The charts <see cref="OfStudyAsync"/> reads (those <paramref name="wanted"/> takes, when given), read once, in one
+    /// query, and each decoded and handed to <paramref name="each"/> on one of <paramref name="threads"/> threads, the
+    /// reading one included, with that thread's number (so each keeps what it makes apart). A chart whose baseline values
+    /// the caller holds already (<paramref name="baselineKnown"/> of its id and version) is decoded without them unless an
+    /// entry corrects its enrolment (<see cref="RecordedChart.WithoutBaseline"/>). A chart handed on is for that call only:
+    /// its entries' list is the thread's, reused for its next chart (a list grown for every chart of a set added up).
+    /// A set at a new moment derived its patients on one thread, the other core idle, and reading in parts side by side
+    /// scanned the study's rows once a part. Returns when every chart was handed on; the first failure of the read or of a
+    /// thread is thrown.
+    /// </summary>
+    public static async Task ReadOnThreadsAsync(IQuerySession session, Guid studyId, Guid[]? only, Guid[]? except, Func<Guid, bool>? wanted,
+        Func<Guid, long, bool>? baselineKnown, int threads, Action<int, RecordedChart> each, CancellationToken ct)
+    {
+        if (threads < 1) throw new ArgumentOutOfRangeException(nameof(threads), $"{threads} threads cannot derive charts.");
+        var options = Options(session.DocumentStore.Options.Serializer()).Documents;
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        // The reading thread is the last of them: it hands its batches to the others while they have room, and decodes
+        // those they have none for itself, so no thread waits on another and two cores carry three threads' work.
+        var helpers = threads - 1;
+        using var ready = new BlockingCollection<StoredCharts>(boundedCapacity: Math.Max(1, 2 * helpers));
+        var emptied = new ConcurrentBag<StoredCharts>();
+
+        void Hand(int thread, StoredCharts batch, List<ChartEntry> entries, DecodedTexts texts)
+        {
+            for (var i = 0; i < batch.Count; i++) each(thread, batch.Chart(i, entries, texts, options));
+            batch.Clear();
+            emptied.Add(batch);
+        }
+
+        var deriving = Enumerable.Range(0, helpers).Select(thread => Task.Factory.StartNew(() =>
+        {
+            var (entries, texts) = (new List<ChartEntry>(), new DecodedTexts());
+            try
+            {
+                foreach (var batch in ready.GetConsumingEnumerable(stop.Token)) Hand(thread, batch, entries, texts);
+            }
+            catch
+            {
+                stop.Cancel();
+                throw;
+            }
+        }, stop.Token, TaskCreationOptions.LongRunning, TaskScheduler.Default)).ToArray();
+
+        Exception? readFailure = null;
+        try
+        {
+            var (entries, texts) = (new List<ChartEntry>(), new DecodedTexts());
+            await using var connection = Connection(session);
+            await connection.OpenAsync(stop.Token);
+            await using var command = StudyCharts(session, connection, studyId, only, except);
+            await using var reader = await command.ExecuteReaderAsync(stop.Token);
+            var batch = new StoredCharts();
+            // Rows read synchronously, as maturity's pass reads them: the network waits are few (1 MB at a time).
+            while (reader.Read())
+            {
+                stop.Token.ThrowIfCancellationRequested();
+                var id = reader.GetFieldValue<Guid>(0);
+                if (wanted is not null && !wanted(id)) continue;
+                var version = reader.GetFieldValue<long>(1);
+                batch.Add(id, version, baselineKnown is null || !baselineKnown(id, version), reader);
+                if (batch.Count < ChartsPerBatch) continue;
+                if (helpers == 0 || !ready.TryAdd(batch)) Hand(threads - 1, batch, entries, texts);
+                batch = emptied.TryTake(out var kept) ? kept : new StoredCharts();
+            }
+            Hand(threads - 1, batch, entries, texts);
+        }
+        catch (OperationCanceledException) when (stop.IsCancellationRequested && !ct.IsCancellationRequested)
+        {
+            // A thread failed and stopped the read: its failure is thrown below.
+        }
+        catch (Exception e)
+        {
+            readFailure = e;
+            stop.Cancel();
+        }
+        finally
+        {
+            ready.CompleteAdding();
+        }
+        // Every thread ended before anything is thrown, so none is left deriving after the caller moved on.
+        await Task.WhenAll(deriving).ContinueWith(static _ => { }, CancellationToken.None, TaskContinuationOptions.None, TaskScheduler.Default);
+        ct.ThrowIfCancellationRequested();
+        if (readFailure is not null) ExceptionDispatchInfo.Throw(readFailure);
+        foreach (var thread in deriving)
+            if (thread.Exception?.InnerException is { } failure and not OperationCanceledException) ExceptionDispatchInfo.Throw(failure);
+    }
+
+    /// <summary>
+    /// A batch of charts as read, their entries still in the bytes stored (compact, or JSON for a chart without them), so
+    /// the thread that derives them decodes them.
+    /// </summary>
+    private sealed class StoredCharts
+    {
+        private readonly List<(Guid Id, long Version, int Start, int Length, bool Compact, bool Baseline)> _rows = new(ChartsPerBatch);
+        private byte[] _bytes = new byte[1 << 16];
+        private int _length;
+
+        public int Count => _rows.Count;
+
+        /// <summary>Adds the reader's row: its compact entries where it has them, else its JSON entries; <paramref name="baseline"/>: whether they are decoded with baseline values.</summary>
+        public void Add(Guid id, long version, bool baseline, NpgsqlDataReader reader)
+        {
+            var compact = !reader.IsDBNull(2);
+            var start = _length;
+            using var stream = reader.GetStream(compact ? 2 : 3);
+            for (int read; (read = stream.Read(_bytes, _length, _bytes.Length - _length)) > 0;)
+                if ((_length += read) == _bytes.Length) Array.Resize(ref _bytes, 2 * _bytes.Length);
+            _rows.Add((id, version, start, _length - start, compact, baseline));
+        }
+
+        /// <summary>
+        /// The chart of row <paramref name="i"/>, its compact entries decoded into <paramref name="entries"/> (cleared
+        /// first), without baseline values where the row was added without them and no entry corrects its enrolment.
+        /// </summary>
+        public RecordedChart Chart(int i, List<ChartEntry> entries, DecodedTexts texts, JsonSerializerOptions options)
+        {
+            var (id, version, start, length, compact, baseline) = _rows[i];
+            var stored = new ReadOnlySpan<byte>(_bytes, start, length);
+            if (!compact) return new RecordedChart(id, version, EntriesOfJson(stored, options));
+            entries.Clear();
+            return new RecordedChart(id, version, entries) { WithoutBaseline = CompactChartEntries.Decode(stored, entries, texts, withoutBaseline: !baseline) };
+        }
+
+        public void Clear()
+        {
+            _rows.Clear();
+            _length = 0;
         }
     }
 
@@ -213,6 +347,9 @@ public static class RecordedCharts
 /// </summary>
 public sealed record RecordedChart(Guid Id, long Version, List<ChartEntry> Entries)
 {
+    /// <summary>Whether its enrolment was read without baseline values (<see cref="BaselineValues.Empty"/>), which the reader holds already.</summary>
+    public bool WithoutBaseline { get; init; }
+
     /// <summary>The facts in force as the registry knew them at <paramref name="asOf"/> (now when null); null if not yet enrolled then.</summary>
     public PatientTimeline? Timeline(DateTimeOffset? asOf = null)
     {

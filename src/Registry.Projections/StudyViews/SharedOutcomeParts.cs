@@ -29,11 +29,14 @@ public sealed class SharedOutcomeParts
     /// The outcome with shared parts, equal in every value a view reads. Times lose where they end (kept only for the
     /// analysis datasets, which derive their own).
     /// </summary>
-    public PatientOutcome Share(PatientOutcome outcome) => outcome with
+    public PatientOutcome Share(PatientOutcome outcome) => Share(outcome, null);
+
+    /// <summary><see cref="Share(PatientOutcome)"/> with <paramref name="baseline"/> when given: the patient's values, shared already.</summary>
+    public PatientOutcome Share(PatientOutcome outcome, BaselineValues? baseline) => outcome with
     {
         Arm = Text(outcome.Arm),
         Site = Text(outcome.Site)!,
-        Baseline = outcome.Baseline.Sharing(_keySet, _value),
+        Baseline = baseline ?? outcome.Baseline.Sharing(_keySet, _value),
         ExcludedBecause = Text(outcome.ExcludedBecause),
         Times = EndpointTimes.Of(outcome.Times, _keySet, _time),
         AdverseEvents = AdverseEvents(outcome.AdverseEvents),

@@ -496,9 +496,9 @@ public sealed class StudyScopes
             var (only, except) = fromCharts.Count <= whole.ByPatient.Count / 2 ? (fromCharts.ToArray(), null)
                 : byPatient.Count > 0 ? ((Guid[]?)null, byPatient.Keys.ToArray())
                 : (null, null);
-            // In one part: two, each scanning the study's rows against the list, cost PostgreSQL 0.17 s more and the sets' threads as much again
-            // in collections that had to stop both, for no quicker answer on two cores (0.64 against 0.54 s at 100 000 patients).
-            (first, last) = await DeriveAsync(session, study, key, only, except, wanted, 1, byPatient, first, last, ct);
+            // Read once and derived on both cores: two parts read side by side, each scanning the study's rows against the list,
+            // cost PostgreSQL 0.17 s more and the sets' threads as much again in collections (0.64 against 0.54 s in one part).
+            (first, last) = await DeriveOnThreadsAsync(session, study, key, only, except, wanted, whole, byPatient, first, last, ct);
         }
         return (InWholeRecordsOrder(mark, study, whole, byPatient, first, last, shared), fromCharts.Count);
     }
@@ -540,7 +540,7 @@ public sealed class StudyScopes
             byPatient = new Dictionary<Guid, KeptPatient>(expectedPatients);
             if (key.FromCharts)
             {
-                (first, last) = await DeriveAsync(session, study, key, only: null, except: null, wanted: null, WholeStudyParts, byPatient, first, last, ct);
+                (first, last) = await DeriveOnThreadsAsync(session, study, key, only: null, except: null, wanted: null, whole: null, byPatient, first, last, ct);
             }
             else
             {
@@ -568,7 +568,7 @@ public sealed class StudyScopes
             {
                 byPatient.Remove(id);
                 if (!found.TryGetValue(id, out var record) || record.StudyId != study.Id) continue;
-                if (record.Chart is { } chart) byPatient[id] = Derive(chart.Recorded(), study, key, ref first, ref last, ct);
+                if (record.Chart is { } chart) byPatient[id] = Derive(chart.Recorded(), study, key, baseline: null, ref first, ref last, ct);
                 else byPatient[id] = new KeptPatient(_parts.Share(record.Row!.Outcome), record.Row.Version);
             }
         }
@@ -619,33 +619,9 @@ public sealed class StudyScopes
         return outcomes;
     }
 
-    /// <summary>
-    /// Parts a set read from every chart of the study is read and derived in, side by side: the whole records' set the
-    /// warm-up reads took 2.0 s instead of 2.4–2.6 s at 100 000 patients, the other core no longer idle.
-    /// </summary>
-    private const int WholeStudyParts = 2;
-
-    /// <summary>
-    /// Derives the study's charts into <paramref name="byPatient"/> (those of <paramref name="wanted"/> when given, of
-    /// the charts the query names by <paramref name="only"/> or <paramref name="except"/>), read and derived in
-    /// <paramref name="partCount"/> parts side by side; returns the first and last recorded-at met, widened from those given.
-    /// Streamed: only the derived outcomes are kept, never every chart at once.
-    /// </summary>
-    private async Task<(DateTimeOffset? First, DateTimeOffset? Last)> DeriveAsync(IQuerySession session, Study study, ScopeKey key, Guid[]? only, Guid[]? except,
-        HashSet<Guid>? wanted, int partCount, Dictionary<Guid, KeptPatient> byPatient, DateTimeOffset? first, DateTimeOffset? last, CancellationToken ct)
+    /// <summary><paramref name="first"/> and <paramref name="last"/> widened by the recorded-at spans of <paramref name="parts"/>.</summary>
+    private static (DateTimeOffset? First, DateTimeOffset? Last) Widened((DateTimeOffset? First, DateTimeOffset? Last)[] parts, DateTimeOffset? first, DateTimeOffset? last)
     {
-        var parts = await Task.WhenAll(Enumerable.Range(0, partCount).Select(part => Task.Run(async () =>
-        {
-            var (partFirst, partLast) = ((DateTimeOffset?)null, (DateTimeOffset?)null);
-            await foreach (var chart in RecordedCharts.OfStudyAsync(session, study.Id, only, except, part, partCount, ct))
-                if (wanted is null || wanted.Contains(chart.Id))
-                {
-                    var patient = Derive(chart, study, key, ref partFirst, ref partLast, ct);
-                    // Straight into the set, sized for it already: a list per part would be grown, and its outgrown arrays left to a full collection.
-                    lock (byPatient) byPatient[chart.Id] = patient;
-                }
-            return (First: partFirst, Last: partLast);
-        }, ct)));
         foreach (var part in parts)
         {
             if (part.First is { } partFirst && (first is null || partFirst < first)) first = partFirst;
@@ -654,8 +630,41 @@ public sealed class StudyScopes
         return (first, last);
     }
 
-    /// <summary>A chart's patient as a set keeps it, its entries' recorded-at widening <paramref name="first"/> and <paramref name="last"/>.</summary>
-    private KeptPatient Derive(RecordedChart chart, Study study, ScopeKey key, ref DateTimeOffset? first, ref DateTimeOffset? last, CancellationToken ct)
+    /// <summary>Threads a set read from the charts derives its patients on (the reading one among them): both cores.</summary>
+    private const int DerivingThreads = 2;
+
+    /// <summary>
+    /// Derives the study's charts (those of <paramref name="wanted"/> when given, of those the query names by
+    /// <paramref name="only"/> or <paramref name="except"/>) into <paramref name="byPatient"/>: read once
+    /// (<see cref="RecordedCharts.ReadOnThreadsAsync"/>), derived on <see cref="DerivingThreads"/> threads; returns the
+    /// first and last recorded-at met, widened from those given. Streamed: only the derived outcomes are kept, never every
+    /// chart at once. A set at a moment or cut taken from <paramref name="whole"/> takes the baseline values it holds.
+    /// </summary>
+    private async Task<(DateTimeOffset? First, DateTimeOffset? Last)> DeriveOnThreadsAsync(IQuerySession session, Study study, ScopeKey key, Guid[]? only,
+        Guid[]? except, HashSet<Guid>? wanted, Snapshot? whole, Dictionary<Guid, KeptPatient> byPatient, DateTimeOffset? first, DateTimeOffset? last,
+        CancellationToken ct)
+    {
+        var spans = new (DateTimeOffset? First, DateTimeOffset? Last)[DerivingThreads];
+        // A record the whole records' set was derived from at the same version has the baseline values that set holds,
+        // already shared: not decoded and shared again (unless an entry corrects its enrolment).
+        bool BaselineKept(Guid id, long version) => whole!.ByPatient.TryGetValue(id, out var kept) && kept.Version == version && kept.Outcome is not null;
+        await RecordedCharts.ReadOnThreadsAsync(session, study.Id, only, except, wanted is null ? null : wanted.Contains, whole is null ? null : BaselineKept,
+            DerivingThreads, (thread, chart) =>
+        {
+            var baseline = chart.WithoutBaseline ? whole!.ByPatient[chart.Id].Outcome!.Baseline : null;
+            var patient = Derive(chart, study, key, baseline, ref spans[thread].First, ref spans[thread].Last, ct);
+            // Straight into the set, sized for it already: a list per thread would be grown, and its outgrown arrays left to a full collection.
+            lock (byPatient) byPatient[chart.Id] = patient;
+        }, ct);
+        return Widened(spans, first, last);
+    }
+
+    /// <summary>
+    /// A chart's patient as a set keeps it, its entries' recorded-at widening <paramref name="first"/> and <paramref name="last"/>;
+    /// with <paramref name="baseline"/> (shared already) when the chart was read without its baseline values.
+    /// </summary>
+    private KeptPatient Derive(RecordedChart chart, Study study, ScopeKey key, BaselineValues? baseline, ref DateTimeOffset? first, ref DateTimeOffset? last,
+        CancellationToken ct)
     {
         ct.ThrowIfCancellationRequested();
         foreach (var entry in chart.Entries)
@@ -663,9 +672,10 @@ public sealed class StudyScopes
             if (first is null || entry.RecordedAt < first) first = entry.RecordedAt;
             if (last is null || entry.RecordedAt > last) last = entry.RecordedAt;
         }
-        var patient = StudyViewLoader.Patient(chart, study, key.AsOf, key.DataCut);
+        // Without where the times end: sharing drops it (SharedOutcomeParts.Share).
+        var patient = StudyViewLoader.Patient(chart, study, key.AsOf, key.DataCut, ends: false);
         return patient is { } p
-            ? new KeptPatient(_parts.Share(p.Outcome), chart.Version, key is { FromCharts: true, AsOf: null, DataCut: null } ? WholeRecord.Of(chart, p.Timeline) : default)
+            ? new KeptPatient(_parts.Share(p.Outcome, baseline), chart.Version, key is { FromCharts: true, AsOf: null, DataCut: null } ? WholeRecord.Of(chart, p.Timeline) : default)
             : new KeptPatient(null, chart.Version);
     }
 

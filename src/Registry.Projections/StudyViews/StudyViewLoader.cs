@@ -142,10 +142,16 @@ public static partial class StudyViewLoader
             .ToList();
     }
 
-    /// <summary>The chart's record at <paramref name="asOf"/> and its outcome at the data cut; null when the patient was not in the study then.</summary>
-    internal static (PatientTimeline Timeline, PatientOutcome Outcome)? Patient(RecordedChart chart, Study study, DateTimeOffset? asOf, DateOnly? dataCut) =>
+    /// <summary>
+    /// The chart's record at <paramref name="asOf"/> and its outcome at the data cut; null when the patient was not in the
+    /// study then. Without <paramref name="ends"/>, the times hold their days and event only (<see cref="OutcomeDerivation.DeriveWithoutEnds"/>).
+    /// </summary>
+    internal static (PatientTimeline Timeline, PatientOutcome Outcome)? Patient(RecordedChart chart, Study study, DateTimeOffset? asOf, DateOnly? dataCut,
+        bool ends = true) =>
         // A patient enrolled after the data cut was not in the study at that cut.
-        chart.Timeline(asOf) is { } t && (dataCut is null || t.Enrolment.EnrolledOn <= dataCut) ? (t, OutcomeDerivation.Derive(t, study.Protocol, dataCut)) : null;
+        chart.Timeline(asOf) is { } t && (dataCut is null || t.Enrolment.EnrolledOn <= dataCut)
+            ? (t, ends ? OutcomeDerivation.Derive(t, study.Protocol, dataCut) : OutcomeDerivation.DeriveWithoutEnds(t, study.Protocol, dataCut))
+            : null;
 
     /// <summary>
     /// The one reading of a moment in a query (<c>asOf</c>, the audit export's <c>from</c>/<c>to</c>): an ISO-8601 date

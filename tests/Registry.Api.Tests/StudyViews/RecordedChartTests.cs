@@ -1,5 +1,7 @@
 using Marten;
 using Registry.Api.Tests.Infrastructure;
+using Registry.Domain.Patients;
+using Registry.Domain.Protocols;
 using Registry.Projections.Patients;
 
 namespace Registry.Api.Tests.StudyViews;
@@ -65,21 +67,68 @@ public sealed class RecordedChartTests(DemoStudyApp app)
     }
 
     [Fact]
-    public async Task Parts_read_side_by_side_are_every_chart_named_once()
+    public async Task Charts_read_once_for_several_threads_are_each_handed_to_one_of_them_once_as_read_alone()
     {
-        var ids = (await DocumentsAsync()).Select(c => c.Id).Order().ToList();
+        var documents = await DocumentsAsync();
+        var ids = documents.Select(c => c.Id).Order().ToList();
         var named = ids.Where((_, i) => i % 3 == 0).ToArray();
-        foreach (var parts in new[] { 2, 3 })
+        var expected = documents.ToDictionary(c => c.Id, c => Text(c.Id, c.Version, c.Entries));
+        foreach (var threads in new[] { 1, 2, 3 })
         {
-            await using var session = app.Store.QuerySession();
-            Task<List<Guid>[]> PartsAsync(Guid[]? only, Guid[]? except) => Task.WhenAll(Enumerable.Range(0, parts).Select(part =>
-                RecordedCharts.OfStudyAsync(session, app.StudyId, only, except, part, parts, CancellationToken.None).Select(c => c.Id).ToListAsync().AsTask()));
+            async Task<List<(int Thread, Guid Id)>> HandedAsync(Guid[]? only, Guid[]? except, Func<Guid, bool>? wanted)
+            {
+                await using var session = app.Store.QuerySession();
+                var handed = new List<(int, Guid)>();
+                await RecordedCharts.ReadOnThreadsAsync(session, app.StudyId, only, except, wanted, baselineKnown: null, threads, (thread, chart) =>
+                {
+                    // Compared while handed: the entries' list is the thread's, reused for its next chart.
+                    Assert.Equal(expected[chart.Id], Text(chart.Id, chart.Version, chart.Entries));
+                    lock (handed) handed.Add((thread, chart.Id));
+                }, CancellationToken.None);
+                return handed;
+            }
 
-            var all = await PartsAsync(null, null);
-            Assert.All(all, part => Assert.NotEmpty(part));
-            Assert.Equal(ids, all.SelectMany(part => part).Order());
-            Assert.Equal(named.Order(), (await PartsAsync(named, null)).SelectMany(part => part).Order());
-            Assert.Equal(ids.Except(named).Order(), (await PartsAsync(null, named)).SelectMany(part => part).Order());
+            var all = await HandedAsync(null, null, null);
+            Assert.Equal(ids, all.Select(h => h.Id).Order());
+            Assert.Equal(Enumerable.Range(0, threads), all.Select(h => h.Thread).Distinct().Order());
+            Assert.Equal(named.Order(), (await HandedAsync(named, null, null)).Select(h => h.Id).Order());
+            Assert.Equal(ids.Except(named).Order(), (await HandedAsync(null, named, null)).Select(h => h.Id).Order());
+            Assert.Equal(named.Order(), (await HandedAsync(null, null, named.Contains)).Select(h => h.Id).Order());
+        }
+    }
+
+    [Fact]
+    public async Task A_chart_read_without_baseline_values_has_every_other_field_and_is_read_whole_when_its_enrolment_was_corrected()
+    {
+        var documents = await DocumentsAsync();
+        var expected = documents.ToDictionary(c => c.Id, c => c.Entries);
+        // One chart's enrolment corrected with other baseline values (in its compact entries only, which are what is read).
+        var corrected = documents.First(c => c.Entries.Count > 2);
+        var enrolment = corrected.Entries.First(e => e.Fact is PatientEnrolled);
+        var replacement = (PatientEnrolled)enrolment.Fact! with { Baseline = new BaselineValues([new("age", BaselineValue.Of(99))]) };
+        expected[corrected.Id] = [.. corrected.Entries, new ChartEntry(corrected.Version + 1, DateTimeOffset.UtcNow, "test",
+            Correction: new EntryCorrected(enrolment.Version, replacement, "Age mistyped"))];
+        var stored = await Patients.StoredCompactEntries.ReadAsync(app.ConnectionString, corrected.Id);
+        try
+        {
+            await SetCompactAsync(new Dictionary<Guid, byte[]?> { [corrected.Id] = CompactChartEntries.Encode(expected[corrected.Id]) });
+            await using var session = app.Store.QuerySession();
+            var skipped = 0;
+            await RecordedCharts.ReadOnThreadsAsync(session, app.StudyId, null, null, null, baselineKnown: (_, _) => true, 2, (_, chart) =>
+            {
+                Assert.Equal(chart.Id != corrected.Id, chart.WithoutBaseline);
+                // Without them, each enrolment's values are empty and every other field is as stored.
+                var entries = chart.WithoutBaseline
+                    ? expected[chart.Id].Select(e => e.Fact is PatientEnrolled enrolled ? e with { Fact = enrolled with { Baseline = BaselineValues.Empty } } : e)
+                    : expected[chart.Id];
+                Assert.Equal(Text(chart.Id, 0, entries), Text(chart.Id, 0, chart.Entries));
+                if (chart.WithoutBaseline) Interlocked.Increment(ref skipped);
+            }, CancellationToken.None);
+            Assert.Equal(documents.Count - 1, skipped);
+        }
+        finally
+        {
+            await SetCompactAsync(new Dictionary<Guid, byte[]?> { [corrected.Id] = stored });
         }
     }
 

@@ -48,6 +48,22 @@ public sealed class OutcomeDerivationProperties
     }
 
     [Property]
+    public void The_outcome_without_ends_is_the_whole_outcome_but_where_its_times_end(AcceptedHistory accepted, RawHistory raw)
+    {
+        foreach (var h in new History[] { accepted, raw })
+            foreach (var cut in new DateOnly?[] { h.DataCut, null })
+            {
+                var whole = Derive(h, cut);
+                var kept = OutcomeDerivation.DeriveWithoutEnds(h.Timeline, h.Protocol, cut);
+                // Days and event of every time, in the same order; TimeToEvent's equality reads nothing else.
+                Assert.Equal(whole.Times.Select(t => (t.Key, t.Value.Days, t.Value.Event)), kept.Times.Select(t => (t.Key, t.Value.Days, t.Value.Event)));
+                Assert.All(kept.Times.Values, t => Assert.Null(t.End));
+                Assert.Equal(whole with { Times = kept.Times, AdverseEvents = kept.AdverseEvents }, kept);
+                Assert.Equal(whole.AdverseEvents, kept.AdverseEvents);
+            }
+    }
+
+    [Property]
     public void Every_time_is_at_least_zero_days(AcceptedHistory accepted, RawHistory raw)
     {
         foreach (var o in Outcomes(accepted).Concat(Outcomes(raw)))
