@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.Globalization;
 using System.Runtime.ExceptionServices;
 using System.Runtime.CompilerServices;
 using System.Text.Json;
@@ -67,13 +68,20 @@ public static class RecordedCharts
     /// has none: PostgreSQL sends a study's charts without turning each one's jsonb into text, and no chart document is
     /// deserialized. Only the charts of <paramref name="only"/> when given, or none of <paramref name="except"/> (not both).
     /// </summary>
-    public static async IAsyncEnumerable<RecordedChart> OfStudyAsync(IQuerySession session, Guid studyId, Guid[]? only, Guid[]? except,
+    public static IAsyncEnumerable<RecordedChart> OfStudyAsync(IQuerySession session, Guid studyId, Guid[]? only, Guid[]? except, CancellationToken ct) =>
+        OfStudyAsync(session, studyId, only, except, 0, 1, ct);
+
+    /// <summary>
+    /// <see cref="OfStudyAsync(IQuerySession, Guid, Guid[], Guid[], CancellationToken)"/>'s part <paramref name="part"/> of
+    /// <paramref name="parts"/> by patient (as <see cref="ReadAsync"/> parts them), on a connection of its own, so parts may be read side by side.
+    /// </summary>
+    public static async IAsyncEnumerable<RecordedChart> OfStudyAsync(IQuerySession session, Guid studyId, Guid[]? only, Guid[]? except, int part, int parts,
         [EnumeratorCancellation] CancellationToken ct)
     {
         var options = Options(session.DocumentStore.Options.Serializer()).Documents;
         await using var connection = Connection(session);
         await connection.OpenAsync(ct);
-        await using var command = StudyCharts(session, connection, studyId, only, except);
+        await using var command = StudyCharts(session, connection, studyId, only, except, part, parts);
         await using var reader = await command.ExecuteReaderAsync(ct);
         var bytes = new byte[1 << 16];
         var texts = new DecodedTexts();
@@ -84,13 +92,15 @@ public static class RecordedCharts
         }
     }
 
-    /// <summary>The query of <see cref="OfStudyAsync"/>: id, version, compact entries, JSON entries.</summary>
-    private static NpgsqlCommand StudyCharts(IQuerySession session, NpgsqlConnection connection, Guid studyId, Guid[]? only, Guid[]? except)
+    /// <summary>The query of <see cref="OfStudyAsync(IQuerySession, Guid, Guid[], Guid[], int, int, CancellationToken)"/>: id, version, compact entries, JSON entries.</summary>
+    private static NpgsqlCommand StudyCharts(IQuerySession session, NpgsqlConnection connection, Guid studyId, Guid[]? only, Guid[]? except, int part, int parts)
     {
         if (only is not null && except is not null) throw new ArgumentException("Charts are read by the patients to read or by those not to read, not both.");
+        if (parts < 1 || part < 0 || part >= parts) throw new ArgumentOutOfRangeException(nameof(part), $"Part {part} of {parts} is not a part.");
         var command = new NpgsqlCommand(
             $"select d.id, d.mt_version, {EntriesFrom(session.DocumentStore.Options.DatabaseSchemaName)} " +
-            "where d.study_id = $1" + (only is not null ? " and d.id = any($2)" : except is not null ? " and not d.id = any($2)" : ""), connection)
+            "where d.study_id = $1" + (only is not null ? " and d.id = any($2)" : except is not null ? " and not d.id = any($2)" : "") +
+            (parts > 1 ? $" and {InPart(part.ToString(CultureInfo.InvariantCulture), parts.ToString(CultureInfo.InvariantCulture))}" : ""), connection)
         {
             // No timeout: it would arm a timer on every read of the socket, and a study's charts are a long read.
             CommandTimeout = 0,
@@ -104,7 +114,7 @@ public static class RecordedCharts
     private const int ChartsPerBatch = 64;
 
     /// <summary>
-    /// The charts <see cref="OfStudyAsync"/> reads (those <paramref name="wanted"/> takes, when given), read once, in one
+    /// The charts <see cref="OfStudyAsync(IQuerySession, Guid, Guid[], Guid[], CancellationToken)"/> reads (those <paramref name="wanted"/> takes, when given), read once, in one
     /// query, and each decoded and handed to <paramref name="each"/> on one of <paramref name="threads"/> threads, the
     /// reading one included, with that thread's number (so each keeps what it makes apart). A chart whose baseline values
     /// the caller holds already (<paramref name="baselineKnown"/> of its id and version) is decoded without them unless an
@@ -153,7 +163,7 @@ public static class RecordedCharts
             var (entries, texts) = (new List<ChartEntry>(), new DecodedTexts());
             await using var connection = Connection(session);
             await connection.OpenAsync(stop.Token);
-            await using var command = StudyCharts(session, connection, studyId, only, except);
+            await using var command = StudyCharts(session, connection, studyId, only, except, 0, 1);
             await using var reader = await command.ExecuteReaderAsync(stop.Token);
             var batch = new StoredCharts();
             // Rows read synchronously, as maturity's pass reads them: the network waits are few (1 MB at a time).
