@@ -136,6 +136,9 @@ public static class RecordedCharts
         using var ready = new BlockingCollection<StoredCharts>(boundedCapacity: Math.Max(1, 2 * helpers));
         var emptied = new ConcurrentBag<StoredCharts>();
 
+        // Optimized at once (as the other methods run for every chart below): the first set at a new moment after a start is
+        // its first use, and at the first tier a set of 56 768 patients took 0.74-0.76 s against 0.46-0.55 s for the next ones.
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         void Hand(int thread, StoredCharts batch, List<ChartEntry> entries, DecodedTexts texts)
         {
             for (var i = 0; i < batch.Count; i++) each(thread, batch.Chart(i, entries, texts, options));
@@ -214,6 +217,7 @@ public static class RecordedCharts
         public int Count => _rows.Count;
 
         /// <summary>Adds the reader's row: its compact entries where it has them, else its JSON entries; <paramref name="baseline"/>: whether they are decoded with baseline values.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public void Add(Guid id, long version, bool baseline, NpgsqlDataReader reader)
         {
             var compact = !reader.IsDBNull(2);
@@ -228,6 +232,7 @@ public static class RecordedCharts
         /// The chart of row <paramref name="i"/>, its compact entries decoded into <paramref name="entries"/> (cleared
         /// first), without baseline values where the row was added without them and no entry corrects its enrolment.
         /// </summary>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public RecordedChart Chart(int i, List<ChartEntry> entries, DecodedTexts texts, JsonSerializerOptions options)
         {
             var (id, version, start, length, compact, baseline) = _rows[i];
@@ -361,6 +366,8 @@ public sealed record RecordedChart(Guid Id, long Version, List<ChartEntry> Entri
     public bool WithoutBaseline { get; init; }
 
     /// <summary>The facts in force as the registry knew them at <paramref name="asOf"/> (now when null); null if not yet enrolled then.</summary>
+    // Optimized at once: the first set at a moment after a start is the first to fold charts at a moment, every patient's.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public PatientTimeline? Timeline(DateTimeOffset? asOf = null)
     {
         // The entries folded as they are, no event made of each, and a list (the fold sizes its own from the count): a set

@@ -676,9 +676,12 @@ public sealed class StudyScopes
     {
         var spans = new (DateTimeOffset? First, DateTimeOffset? Last)[DerivingThreads];
         // A record the whole records' set was derived from at the same version has the baseline values that set holds,
-        // already shared: not decoded and shared again (unless an entry corrects its enrolment).
+        // already shared: not decoded and shared again (unless an entry corrects its enrolment). Both steps optimized at
+        // once, as RecordedCharts.ReadOnThreadsAsync's own are: a set at a moment is their first use after a start.
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         bool BaselineKept(Guid id, long version) => whole.ByPatient.TryGetValue(id, out var kept) && kept.Version == version && kept.Outcome is not null;
-        await RecordedCharts.ReadOnThreadsAsync(session, study.Id, only, except, wanted.Contains, BaselineKept, DerivingThreads, (thread, chart) =>
+        await RecordedCharts.ReadOnThreadsAsync(session, study.Id, only, except, wanted.Contains, BaselineKept, DerivingThreads,
+            [MethodImpl(MethodImplOptions.AggressiveOptimization)] (thread, chart) =>
         {
             var baseline = chart.WithoutBaseline ? whole.ByPatient[chart.Id].Outcome!.Baseline : null;
             var patient = Derive(chart, study, key, baseline, ref spans[thread].First, ref spans[thread].Last, ct);
