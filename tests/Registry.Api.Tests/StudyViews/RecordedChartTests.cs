@@ -109,7 +109,8 @@ public sealed class RecordedChartTests(DemoStudyApp app)
 
             var all = await HandedAsync(null, null, null);
             Assert.Equal(ids, all.Select(h => h.Id).Order());
-            Assert.Equal(Enumerable.Range(0, threads), all.Select(h => h.Thread).Distinct().Order());
+            // Which thread derives which batch is the machine's choice (the reader takes those the others have no room for).
+            Assert.All(all, h => Assert.InRange(h.Thread, 0, threads - 1));
             Assert.Equal(named.Order(), (await HandedAsync(named, null, null)).Select(h => h.Id).Order());
             Assert.Equal(ids.Except(named).Order(), (await HandedAsync(null, named, null)).Select(h => h.Id).Order());
             Assert.Equal(named.Order(), (await HandedAsync(null, null, named.Contains)).Select(h => h.Id).Order());
