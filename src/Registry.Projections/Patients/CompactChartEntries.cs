@@ -107,12 +107,8 @@ public static class CompactChartEntries
 
         public void Unsigned(ulong value)
         {
-            while (value >= 0x80)
-            {
-                Byte((byte)(value | 0x80));
-                value >>= 7;
-            }
-            Byte((byte)value);
+            if (_length + Varint.Longest > _bytes.Length) Array.Resize(ref _bytes, Math.Max(2 * _bytes.Length, _length + Varint.Longest));
+            _length += Varint.Write(_bytes.AsSpan(_length), value);
         }
 
         public void Signed(long value) => Unsigned((ulong)((value << 1) ^ (value >> 63)));
@@ -296,16 +292,7 @@ public static class CompactChartEntries
 
         private bool Bool() => Byte() != 0;
 
-        private ulong Unsigned()
-        {
-            ulong value = 0;
-            for (var shift = 0; ; shift += 7)
-            {
-                var b = Byte();
-                value |= (ulong)(b & 0x7F) << shift;
-                if (b < 0x80) return value;
-            }
-        }
+        private ulong Unsigned() => Varint.Read(_bytes, ref _at);
 
         private long Signed()
         {

@@ -561,8 +561,8 @@ public static partial class MaturityTimeline
             }
             var block = _blocks[^1];
             var at = _written[^1];
-            Write(block, ref at, (uint)(change.Patient - _lastPatient - 1));
-            Write(block, ref at, (uint)(change.Outcome + 1));
+            at += Varint.Write(block.AsSpan(at), (uint)(change.Patient - _lastPatient - 1));
+            at += Varint.Write(block.AsSpan(at), (uint)(change.Outcome + 1));
             _written[^1] = at;
             _lastPatient = change.Patient;
         }
@@ -585,23 +585,6 @@ public static partial class MaturityTimeline
             _written.Add(length);
         }
 
-        private static void Write(byte[] block, ref int at, uint value)
-        {
-            for (; value >= 0x80; value >>= 7) block[at++] = (byte)(value | 0x80);
-            block[at++] = (byte)value;
-        }
-
-        private static uint Read(byte[] block, ref int at)
-        {
-            uint value = 0;
-            for (var shift = 0; ; shift += 7)
-            {
-                var b = block[at++];
-                value |= (uint)(b & 0x7F) << shift;
-                if (b < 0x80) return value;
-            }
-        }
-
         /// <summary>The one reader of a cut's changes (a struct, so reading them allocates nothing).</summary>
         public Reader GetEnumerator() => new(this);
 
@@ -618,8 +601,8 @@ public static partial class MaturityTimeline
                 while (_block < changes._blocks.Count && _at == changes._written[_block]) (_block, _at) = (_block + 1, 0);
                 if (_block == changes._blocks.Count) return false;
                 var block = changes._blocks[_block];
-                _patient += (int)Read(block, ref _at) + 1;
-                Current = new AtCut(_patient, (int)Read(block, ref _at) - 1);
+                _patient += (int)Varint.Read(block, ref _at) + 1;
+                Current = new AtCut(_patient, (int)Varint.Read(block, ref _at) - 1);
                 return true;
             }
         }
