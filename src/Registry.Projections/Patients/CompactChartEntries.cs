@@ -44,32 +44,40 @@ public static class CompactChartEntries
     public static List<ChartEntry> Decode(ReadOnlySpan<byte> stored, DecodedTexts? texts = null)
     {
         var entries = new List<ChartEntry>();
-        Decode(stored, entries, texts, withoutBaseline: false);
+        var reader = new Reader(stored, withBaseline: true, texts);
+        while (!reader.End) entries.Add(reader.Entry());
         return entries;
     }
 
     /// <summary>
-    /// <see cref="Decode(ReadOnlySpan{byte}, DecodedTexts?)"/> appending to <paramref name="into"/> (a list reused chart
-    /// after chart); <paramref name="withoutBaseline"/>: with every enrolment's baseline values skipped
-    /// (<see cref="BaselineValues.Empty"/>), unless an entry corrects an enrolment (whose values a correction may change),
-    /// when every entry is decoded whole. Returns whether the values were skipped. For a set that holds the patient's values
-    /// already: decoding them was a fifth of what a patient derived at a new moment allocated.
+    /// The entries of a stored form recorded by <paramref name="asOf"/> (every entry when null) as the fold reads them,
+    /// appended to <paramref name="into"/>: no <see cref="ChartEntry"/> made of each, and an entry recorded after the moment
+    /// passed over without its fact or texts made (a set at a new moment allocated ~1.2 KB a patient in entries it then
+    /// folded, and the facts of entries it then dropped). <paramref name="withoutBaseline"/>: with every enrolment's
+    /// baseline values skipped (<see cref="BaselineValues.Empty"/>), unless an entry corrects an enrolment (whose values a
+    /// correction may change; one recorded after the moment too), when every entry is decoded whole: for a set that holds
+    /// the patient's values already (decoding them was a fifth of what a patient derived at a new moment allocated).
+    /// Returns whether the values were skipped, and the first and last recorded-at of every entry, those passed over included.
     /// </summary>
-    public static bool Decode(ReadOnlySpan<byte> stored, List<ChartEntry> into, DecodedTexts? texts, bool withoutBaseline)
+    public static (bool WithoutBaseline, DateTimeOffset? First, DateTimeOffset? Last) Decode(ReadOnlySpan<byte> stored, DateTimeOffset? asOf,
+        List<ChartEvent> into, DecodedTexts? texts, bool withoutBaseline)
     {
         var start = into.Count;
+        var (first, last) = ((DateTimeOffset?)null, (DateTimeOffset?)null);
         var reader = new Reader(stored, withBaseline: !withoutBaseline, texts);
         while (!reader.End)
         {
-            var entry = reader.Entry();
-            if (withoutBaseline && entry.Correction?.Replacement is PatientEnrolled)
+            var recorded = reader.Event(asOf, out var read, out var recordedAt, out var correctsEnrolment);
+            if (withoutBaseline && correctsEnrolment)
             {
                 into.RemoveRange(start, into.Count - start);
-                return Decode(stored, into, texts, withoutBaseline: false);
+                return Decode(stored, asOf, into, texts, withoutBaseline: false);
             }
-            into.Add(entry);
+            if (first is null || recordedAt < first) first = recordedAt;
+            if (last is null || recordedAt > last) last = recordedAt;
+            if (recorded) into.Add(read);
         }
-        return withoutBaseline;
+        return (withoutBaseline, first, last);
     }
 
     /// <summary>
@@ -331,6 +339,125 @@ public static class CompactChartEntries
             var id = new Guid(_bytes.Slice(_at, 16));
             _at += 16;
             return id;
+        }
+
+        /// <summary>
+        /// The next entry as the fold reads it (<paramref name="read"/>), or false when it was recorded after
+        /// <paramref name="asOf"/>: then its bytes are passed over and nothing is made of them. Either way its recorded-at,
+        /// and whether it corrects an enrolment.
+        /// </summary>
+        public bool Event(DateTimeOffset? asOf, out ChartEvent read, out DateTimeOffset recordedAt, out bool correctsEnrolment)
+        {
+            var has = Byte();
+            var version = Signed();
+            var ticks = Signed();
+            recordedAt = new DateTimeOffset(ticks, TimeSpan.FromMinutes(Signed()));
+            if (recordedAt > asOf)
+            {
+                read = default;
+                PassText();
+                if ((has & HasFact) != 0) PassFact();
+                correctsEnrolment = false;
+                if ((has & HasCorrection) != 0)
+                {
+                    Signed();
+                    correctsEnrolment = PassFact() == Kind.Enrolled;
+                    PassText();
+                }
+                if ((has & HasVoid) != 0)
+                {
+                    Signed();
+                    PassText();
+                }
+                return false;
+            }
+            var recordedBy = Text();
+            var fact = (has & HasFact) != 0 ? Fact() : null;
+            var correction = (has & HasCorrection) != 0 ? new EntryCorrected(Signed(), Fact()!, Text()!) : null;
+            var voided = (has & HasVoid) != 0 ? new EntryVoided(Signed(), Text()!) : null;
+            correctsEnrolment = correction?.Replacement is PatientEnrolled;
+            // The data the fold reads, as ChartEntry gives it.
+            read = new ChartEvent(version, (object?)fact ?? (object?)correction ?? voided!, recordedAt, recordedBy);
+            return true;
+        }
+
+        private void PassText()
+        {
+            var length = (int)Unsigned();
+            if (length > 0) _at += length - 1;
+        }
+
+        private void PassTexts()
+        {
+            var count = (int)Unsigned();
+            for (var i = 1; i < count; i++) PassText();
+        }
+
+        /// <summary>A fact's bytes passed over as <see cref="Fact"/> reads them; returns its kind.</summary>
+        private Kind PassFact()
+        {
+            var kind = (Kind)Byte();
+            switch (kind)
+            {
+                case Kind.None:
+                    break;
+                case Kind.Enrolled:
+                    _at += 32;
+                    PassText();
+                    PassText();
+                    PassText();
+                    Unsigned();
+                    PassText(); // The baseline values after their length, as a text's bytes are.
+                    break;
+                case Kind.Randomized:
+                    Unsigned();
+                    PassText();
+                    var strata = (int)Unsigned();
+                    for (var i = 1; i < strata; i++)
+                    {
+                        PassText();
+                        PassText();
+                    }
+                    break;
+                case Kind.TreatmentStarted:
+                    Unsigned();
+                    PassTexts();
+                    if (Bool()) Unsigned();
+                    break;
+                case Kind.Imaging:
+                    Unsigned();
+                    if (Bool()) _at += 8;
+                    Unsigned();
+                    Byte();
+                    Unsigned();
+                    break;
+                case Kind.AdverseEvent:
+                    PassText();
+                    Unsigned();
+                    Unsigned();
+                    Byte();
+                    Unsigned();
+                    break;
+                case Kind.Progressed:
+                    Unsigned();
+                    Unsigned();
+                    if (Bool()) Unsigned();
+                    break;
+                case Kind.Relapsed:
+                    Unsigned();
+                    Unsigned();
+                    break;
+                case Kind.Died or Kind.Withdrew:
+                    Unsigned();
+                    PassText();
+                    break;
+                case Kind.LastKnownAlive:
+                    Unsigned();
+                    break;
+                default:
+                    throw new NotSupportedException($"A compact chart holds a fact of unknown kind {(byte)kind}.");
+            }
+            return kind;
         }
 
         public ChartEntry Entry()

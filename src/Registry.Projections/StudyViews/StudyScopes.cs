@@ -568,7 +568,7 @@ public sealed class StudyScopes
             {
                 byPatient.Remove(id);
                 if (!found.TryGetValue(id, out var record) || record.StudyId != study.Id) continue;
-                if (record.Chart is { } chart) byPatient[id] = Derive(chart.Recorded(), study, key, baseline: null, ref first, ref last, ct);
+                if (record.Chart is { } chart) byPatient[id] = Derive(chart.Recorded(), study, key, ref first, ref last, ct);
                 else byPatient[id] = new KeptPatient(_parts.Share(record.Row!.Outcome), record.Row.Version);
             }
         }
@@ -640,7 +640,7 @@ public sealed class StudyScopes
             var (partFirst, partLast) = ((DateTimeOffset?)null, (DateTimeOffset?)null);
             await foreach (var chart in RecordedCharts.OfStudyAsync(session, study.Id, only: null, except: null, part, WholeStudyParts, ct))
             {
-                var patient = Derive(chart, study, key, baseline: null, ref partFirst, ref partLast, ct);
+                var patient = Derive(chart, study, key, ref partFirst, ref partLast, ct);
                 // Straight into the set, sized for it already: a list per part would be grown, and its outgrown arrays left to a full collection.
                 lock (byPatient) byPatient[chart.Id] = patient;
             }
@@ -680,22 +680,25 @@ public sealed class StudyScopes
         // once, as RecordedCharts.ReadOnThreadsAsync's own are: a set at a moment is their first use after a start.
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         bool BaselineKept(Guid id, long version) => whole.ByPatient.TryGetValue(id, out var kept) && kept.Version == version && kept.Outcome is not null;
-        await RecordedCharts.ReadOnThreadsAsync(session, study.Id, only, except, wanted.Contains, BaselineKept, DerivingThreads,
+        await RecordedCharts.ReadOnThreadsAsync(session, study.Id, only, except, wanted.Contains, BaselineKept, key.AsOf, DerivingThreads,
             [MethodImpl(MethodImplOptions.AggressiveOptimization)] (thread, chart) =>
         {
-            var baseline = chart.WithoutBaseline ? whole.ByPatient[chart.Id].Outcome!.Baseline : null;
-            var patient = Derive(chart, study, key, baseline, ref spans[thread].First, ref spans[thread].Last, ct);
+            ct.ThrowIfCancellationRequested();
+            ref var span = ref spans[thread];
+            if (span.First is null || chart.FirstRecorded < span.First) span.First = chart.FirstRecorded;
+            if (span.Last is null || chart.LastRecorded > span.Last) span.Last = chart.LastRecorded;
+            // Without where the times end: sharing drops it (SharedOutcomeParts.Share).
+            var patient = StudyViewLoader.Patient(chart.Timeline(), study, key.DataCut, ends: false) is { } p
+                ? new KeptPatient(_parts.Share(p.Outcome, chart.WithoutBaseline ? whole.ByPatient[chart.Id].Outcome!.Baseline : null), chart.Version)
+                : new KeptPatient(null, chart.Version);
             // Straight into the set, sized for it already: a list per thread would be grown, and its outgrown arrays left to a full collection.
             lock (byPatient) byPatient[chart.Id] = patient;
         }, ct);
         return Widened(spans, first, last);
     }
 
-    /// <summary>
-    /// A chart's patient as a set keeps it, its entries' recorded-at widening <paramref name="first"/> and <paramref name="last"/>;
-    /// with <paramref name="baseline"/> (shared already) when the chart was read without its baseline values.
-    /// </summary>
-    private KeptPatient Derive(RecordedChart chart, Study study, ScopeKey key, BaselineValues? baseline, ref DateTimeOffset? first, ref DateTimeOffset? last,
+    /// <summary>A chart's patient as a set keeps it, its entries' recorded-at widening <paramref name="first"/> and <paramref name="last"/>.</summary>
+    private KeptPatient Derive(RecordedChart chart, Study study, ScopeKey key, ref DateTimeOffset? first, ref DateTimeOffset? last,
         CancellationToken ct)
     {
         ct.ThrowIfCancellationRequested();
@@ -707,7 +710,7 @@ public sealed class StudyScopes
         // Without where the times end: sharing drops it (SharedOutcomeParts.Share).
         var patient = StudyViewLoader.Patient(chart, study, key.AsOf, key.DataCut, ends: false);
         return patient is { } p
-            ? new KeptPatient(_parts.Share(p.Outcome, baseline), chart.Version, key is { FromCharts: true, AsOf: null, DataCut: null } ? WholeRecord.Of(chart, p.Timeline) : default)
+            ? new KeptPatient(_parts.Share(p.Outcome), chart.Version, key is { FromCharts: true, AsOf: null, DataCut: null } ? WholeRecord.Of(chart, p.Timeline) : default)
             : new KeptPatient(null, chart.Version);
     }
 

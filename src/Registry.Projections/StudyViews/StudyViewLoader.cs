@@ -148,8 +148,15 @@ public static partial class StudyViewLoader
     /// </summary>
     internal static (PatientTimeline Timeline, PatientOutcome Outcome)? Patient(RecordedChart chart, Study study, DateTimeOffset? asOf, DateOnly? dataCut,
         bool ends = true) =>
+        Patient(chart.Timeline(asOf), study, dataCut, ends);
+
+    /// <summary>
+    /// <see cref="Patient(RecordedChart, Study, DateTimeOffset?, DateOnly?, bool)"/> of the record at the moment already
+    /// folded (<paramref name="timeline"/>, null when there was none then).
+    /// </summary>
+    internal static (PatientTimeline Timeline, PatientOutcome Outcome)? Patient(PatientTimeline? timeline, Study study, DateOnly? dataCut, bool ends) =>
         // A patient enrolled after the data cut was not in the study at that cut.
-        chart.Timeline(asOf) is { } t && (dataCut is null || t.Enrolment.EnrolledOn <= dataCut)
+        timeline is { } t && (dataCut is null || t.Enrolment.EnrolledOn <= dataCut)
             ? (t, ends ? OutcomeDerivation.Derive(t, study.Protocol, dataCut) : OutcomeDerivation.DeriveWithoutEnds(t, study.Protocol, dataCut))
             : null;
 

@@ -53,14 +53,35 @@ public sealed class CompactChartEntriesProperties
     {
         var read = new List<RecordedEvent>();
         CompactChartEntries.DecodeWithoutBaseline(CompactChartEntries.Encode(entries), read);
-        static object WithoutBaseline(object data) => data switch
-        {
-            PatientEnrolled { Baseline: not null } enrolled => enrolled with { Baseline = BaselineValues.Empty },
-            EntryCorrected { Replacement: PatientEnrolled { Baseline: not null } enrolled } corrected => corrected with { Replacement = enrolled with { Baseline = BaselineValues.Empty } },
-            _ => data,
-        };
         AssertSame(entries.Select(e => e.ToRecorded()).Select(e => e with { Data = WithoutBaseline(e.Data) }).ToList(), read);
     }
+
+    [Property]
+    public void Decoded_at_a_moment_the_entries_are_those_recorded_by_then_as_the_fold_reads_them(ChartEntry[] entries, int pick, bool withoutBaseline)
+    {
+        // A moment among the entries' own (ties included), or none.
+        DateTimeOffset? asOf = entries.Length == 0 || pick % 4 == 0 ? null : entries[Math.Abs(pick % entries.Length)].RecordedAt.AddTicks(pick % 3 - 1);
+        var before = new ChartEvent(-7, new LastKnownAlive(new DateOnly(2026, 12, 6)), DateTimeOffset.UnixEpoch, "before");
+        var read = new List<ChartEvent> { before };
+        var (skipped, first, last) = CompactChartEntries.Decode(CompactChartEntries.Encode(entries), asOf, read, null, withoutBaseline);
+
+        // Values skipped unless an entry corrects an enrolment, whenever it was recorded.
+        Assert.Equal(withoutBaseline && !entries.Any(e => e.Correction?.Replacement is PatientEnrolled), skipped);
+        var expected = entries.Where(e => asOf is null || e.RecordedAt <= asOf).Select(e => e.ToRecorded())
+            .Select(e => skipped ? e with { Data = WithoutBaseline(e.Data) } : e).ToList();
+        Assert.Equal(before, read[0]);
+        AssertSame(expected, read.Skip(1).Select(e => new RecordedEvent(e.Version, e.Data, e.RecordedAt, e.RecordedBy)).ToList());
+        // The span of every entry, those after the moment included.
+        Assert.Equal(entries.Length == 0 ? null : entries.Min(e => e.RecordedAt), first);
+        Assert.Equal(entries.Length == 0 ? null : entries.Max(e => e.RecordedAt), last);
+    }
+
+    private static object WithoutBaseline(object data) => data switch
+    {
+        PatientEnrolled { Baseline: not null } enrolled => enrolled with { Baseline = BaselineValues.Empty },
+        EntryCorrected { Replacement: PatientEnrolled { Baseline: not null } enrolled } corrected => corrected with { Replacement = enrolled with { Baseline = BaselineValues.Empty } },
+        _ => data,
+    };
 
     [Fact]
     public void A_stored_form_of_another_format_is_refused_not_misread()

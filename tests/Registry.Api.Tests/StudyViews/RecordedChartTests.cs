@@ -30,6 +30,10 @@ public sealed class RecordedChartTests(DemoStudyApp app)
     private string Text(Guid id, long version, IEnumerable<ChartEntry> entries) =>
         $"{id} {version} {app.Store.Options.Serializer().ToJson(entries.ToList())}";
 
+    /// <summary><see cref="Text(Guid, long, IEnumerable{ChartEntry})"/> of entries as the fold reads them, each data written with its own type's fields.</summary>
+    private string Text(Guid id, long version, IEnumerable<ChartEvent> entries) =>
+        $"{id} {version} {app.Store.Options.Serializer().ToJson(entries.Select(e => new { e.Version, e.RecordedAt, e.RecordedBy, Type = e.Data.GetType().Name, Data = (object)e.Data }).ToList())}";
+
     [Fact]
     public async Task Every_chart_of_the_study_is_read_once_as_its_document_holds_it_from_compact_entries_json_or_both()
     {
@@ -91,17 +95,17 @@ public sealed class RecordedChartTests(DemoStudyApp app)
         var documents = await DocumentsAsync();
         var ids = documents.Select(c => c.Id).Order().ToList();
         var named = ids.Where((_, i) => i % 3 == 0).ToArray();
-        var expected = documents.ToDictionary(c => c.Id, c => Text(c.Id, c.Version, c.Entries));
+        var expected = documents.ToDictionary(c => c.Id, c => Text(c.Id, c.Version, c.Entries.Select(ChartEvent.Of)));
         foreach (var threads in new[] { 1, 2, 3 })
         {
             async Task<List<(int Thread, Guid Id)>> HandedAsync(Guid[]? only, Guid[]? except, Func<Guid, bool>? wanted)
             {
                 await using var session = app.Store.QuerySession();
                 var handed = new List<(int, Guid)>();
-                await RecordedCharts.ReadOnThreadsAsync(session, app.StudyId, only, except, wanted, baselineKnown: null, threads, (thread, chart) =>
+                await RecordedCharts.ReadOnThreadsAsync(session, app.StudyId, only, except, wanted, baselineKnown: null, asOf: null, threads, (thread, chart) =>
                 {
                     // Compared while handed: the entries' list is the thread's, reused for its next chart.
-                    Assert.Equal(expected[chart.Id], Text(chart.Id, chart.Version, chart.Entries));
+                    Assert.Equal(expected[chart.Id], Text(chart.Id, chart.Version, chart.Events));
                     lock (handed) handed.Add((thread, chart.Id));
                 }, CancellationToken.None);
                 return handed;
@@ -115,6 +119,27 @@ public sealed class RecordedChartTests(DemoStudyApp app)
             Assert.Equal(ids.Except(named).Order(), (await HandedAsync(null, named, null)).Select(h => h.Id).Order());
             Assert.Equal(named.Order(), (await HandedAsync(null, null, named.Contains)).Select(h => h.Id).Order());
         }
+    }
+
+    [Fact]
+    public async Task Charts_read_for_threads_at_a_moment_hold_the_entries_recorded_by_then_and_the_span_of_every_entry()
+    {
+        var documents = await DocumentsAsync();
+        // A moment the demo's simulated calendar is in the middle of: most charts have entries on both sides of it.
+        var moments = documents.SelectMany(c => c.Entries).Select(e => e.RecordedAt).Order().ToList();
+        var asOf = moments[moments.Count / 2];
+        Assert.Contains(documents, c => c.Entries.Any(e => e.RecordedAt <= asOf) && c.Entries.Any(e => e.RecordedAt > asOf));
+        await using var session = app.Store.QuerySession();
+        var handed = 0;
+        await RecordedCharts.ReadOnThreadsAsync(session, app.StudyId, null, null, null, baselineKnown: null, asOf, 2, (_, chart) =>
+        {
+            var document = documents.Single(c => c.Id == chart.Id);
+            Assert.Equal(Text(chart.Id, document.Version, document.Entries.Where(e => e.RecordedAt <= asOf).Select(ChartEvent.Of)), Text(chart.Id, chart.Version, chart.Events));
+            Assert.Equal(document.Entries.Min(e => e.RecordedAt), chart.FirstRecorded);
+            Assert.Equal(document.Entries.Max(e => e.RecordedAt), chart.LastRecorded);
+            Interlocked.Increment(ref handed);
+        }, CancellationToken.None);
+        Assert.Equal(documents.Count, handed);
     }
 
     [Fact]
@@ -134,14 +159,14 @@ public sealed class RecordedChartTests(DemoStudyApp app)
             await SetCompactAsync(new Dictionary<Guid, byte[]?> { [corrected.Id] = CompactChartEntries.Encode(expected[corrected.Id]) });
             await using var session = app.Store.QuerySession();
             var skipped = 0;
-            await RecordedCharts.ReadOnThreadsAsync(session, app.StudyId, null, null, null, baselineKnown: (_, _) => true, 2, (_, chart) =>
+            await RecordedCharts.ReadOnThreadsAsync(session, app.StudyId, null, null, null, baselineKnown: (_, _) => true, asOf: null, 2, (_, chart) =>
             {
                 Assert.Equal(chart.Id != corrected.Id, chart.WithoutBaseline);
                 // Without them, each enrolment's values are empty and every other field is as stored.
                 var entries = chart.WithoutBaseline
                     ? expected[chart.Id].Select(e => e.Fact is PatientEnrolled enrolled ? e with { Fact = enrolled with { Baseline = BaselineValues.Empty } } : e)
                     : expected[chart.Id];
-                Assert.Equal(Text(chart.Id, 0, entries), Text(chart.Id, 0, chart.Entries));
+                Assert.Equal(Text(chart.Id, 0, entries.Select(ChartEvent.Of)), Text(chart.Id, 0, chart.Events));
                 if (chart.WithoutBaseline) Interlocked.Increment(ref skipped);
             }, CancellationToken.None);
             Assert.Equal(documents.Count - 1, skipped);
