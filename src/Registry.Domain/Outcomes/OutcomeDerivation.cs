@@ -16,6 +16,9 @@ public static class OutcomeDerivation
     /// <summary>The endpoints every analysable patient has a time for, in the order the outcome lists them.</summary>
     private static readonly string[] SurvivalEndpoints = ["pfs", "os", "efs", "ffs", "dmfs", "lrrfs", "ttp"];
 
+    /// <summary><see cref="SurvivalEndpoints"/> and duration of response, a responder's endpoints.</summary>
+    private static readonly string[] SurvivalEndpointsAndResponse = [.. SurvivalEndpoints, "dor"];
+
     public static PatientOutcome Derive(PatientTimeline timeline, Protocol protocol, DateOnly? dataCut = null) => Derive(timeline, protocol, dataCut, null, Ends.WithSources);
 
     /// <summary>
@@ -167,24 +170,35 @@ public static class OutcomeDerivation
             return new PatientOutcome(timeline.PatientId, arm, enrolment.Site, enrolment.Baseline, start, null,
                 endpointTimes, BestOverallResponse.NE, false, adverseEvents, null, enrolment.SubjectCode);
         }
-        // Each time straight into the outcome's dictionary, in the catalogue's order and then DOR's.
-        var times = new Dictionary<string, TimeToEvent>(SurvivalEndpoints.Length + 1);
-        foreach (var endpoint in SurvivalEndpoints)
-            if (only is null || only.Contains(endpoint)) times[endpoint] = Time(End(endpoint));
-
         var criteria = protocol.ResponseCriteria;
         // The scans are in date order from the time origin, so those up to the first failure are the first few of them.
         var window = 0;
         while (window < imaging.Count && (anyFailure is null || imaging[window].AssessedOn <= anyFailure.On)) window++;
         var (best, bestOn) = BestResponseOn(start, anyFailure?.On, imaging, window, criteria, criteria.RequireConfirmation);
         var confirmed = BestResponseOn(start, anyFailure?.On, imaging, window, criteria, requireConfirmation: true).Response is BestOverallResponse.CR or BestOverallResponse.PR;
-        if (best is BestOverallResponse.CR or BestOverallResponse.PR && FirstResponse(imaging) is { } firstResponse)
+        var firstResponse = best is BestOverallResponse.CR or BestOverallResponse.PR ? FirstResponse(imaging) : null;
+
+        // Each time in the catalogue's order and then DOR's: without ends (a kept set's outcome) in an array beside endpoints
+        // every such outcome shares, else straight into the outcome's dictionary.
+        var times = ends == Ends.None && only is null ? null : new Dictionary<string, TimeToEvent>(SurvivalEndpoints.Length + 1);
+        var inOrder = times is null ? new TimeToEvent[SurvivalEndpoints.Length + (firstResponse is null ? 0 : 1)] : null;
+        for (var i = 0; i < SurvivalEndpoints.Length; i++)
+            if (only is null || only.Contains(SurvivalEndpoints[i]))
+            {
+                var time = Time(End(SurvivalEndpoints[i]));
+                if (times is null) inOrder![i] = time;
+                else times[SurvivalEndpoints[i]] = time;
+            }
+        if (firstResponse is not null)
         {
             // Duration of response counts from the first response, not from the time origin.
             var from = firstResponse.AssessedOn;
-            times["dor"] = Time(FirstOf(anyFailure) is { } end && end.ClinicalDate >= from ? Event(end, from) : AtLastAssessment(from));
+            var time = Time(FirstOf(anyFailure) is { } end && end.ClinicalDate >= from ? Event(end, from) : AtLastAssessment(from));
+            if (times is null) inOrder![^1] = time;
+            else times["dor"] = time;
         }
-        return new PatientOutcome(timeline.PatientId, arm, enrolment.Site, enrolment.Baseline, start, null, times, best, confirmed, adverseEvents, bestOn, enrolment.SubjectCode);
+        IReadOnlyDictionary<string, TimeToEvent> derived = (IReadOnlyDictionary<string, TimeToEvent>?)times ?? new EndpointTimes(firstResponse is null ? SurvivalEndpoints : SurvivalEndpointsAndResponse, inOrder!);
+        return new PatientOutcome(timeline.PatientId, arm, enrolment.Site, enrolment.Baseline, start, null, derived, best, confirmed, adverseEvents, bestOn, enrolment.SubjectCode);
     }
 
     /// <summary>Adds <paramref name="item"/> after every item dated on or before it: the list stays as a stable sort by date orders it.</summary>

@@ -1,4 +1,3 @@
-using System.Collections;
 using System.Collections.Concurrent;
 using Registry.Domain.Outcomes;
 using Registry.Domain.Protocols;
@@ -21,9 +20,8 @@ public sealed class SharedOutcomeParts
     // Made once: a method group passed on is a new delegate each time, and every patient of a set is shared.
     private readonly Func<string[], string[]> _keySet;
     private readonly Func<BaselineValue, BaselineValue> _value;
-    private readonly Func<TimeToEvent, TimeToEvent> _time;
 
-    public SharedOutcomeParts() => (_keySet, _value, _time) = (KeySet, Value, Time);
+    public SharedOutcomeParts() => (_keySet, _value) = (KeySet, Value);
 
     /// <summary>
     /// The outcome with shared parts, equal in every value a view reads. Times lose where they end (kept only for the
@@ -38,7 +36,7 @@ public sealed class SharedOutcomeParts
         Site = Text(outcome.Site)!,
         Baseline = baseline ?? outcome.Baseline.Sharing(_keySet, _value),
         ExcludedBecause = Text(outcome.ExcludedBecause),
-        Times = EndpointTimes.Of(outcome.Times, _keySet, _time),
+        Times = Times(outcome.Times),
         AdverseEvents = AdverseEvents(outcome.AdverseEvents),
     };
 
@@ -89,54 +87,24 @@ public sealed class SharedOutcomeParts
     private AdverseEventSummary AdverseEvent(AdverseEventSummary summary) =>
         _adverseEvents.TryGetValue(summary, out var kept) ? kept : _adverseEvents.GetOrAdd(summary, s => s with { Term = Text(s.Term)! });
 
-    /// <summary>A patient's times by endpoint, in two arrays; the endpoint array is shared by every patient with the same endpoints.</summary>
-    private sealed class EndpointTimes : IReadOnlyDictionary<string, TimeToEvent>
+    /// <summary>
+    /// The times with shared parts, in the order derived (the catalogue's). An outcome derived for a set holds them as
+    /// <see cref="EndpointTimes"/> already, its endpoints an array every such outcome shares: no array made to look it up.
+    /// </summary>
+    private EndpointTimes Times(IReadOnlyDictionary<string, TimeToEvent> times)
     {
-        private readonly string[] _endpoints;
-        private readonly TimeToEvent[] _times;
-
-        private EndpointTimes(string[] endpoints, TimeToEvent[] times) => (_endpoints, _times) = (endpoints, times);
-
-        /// <summary>The times in the order derived (the catalogue's), which views and exports may list them in.</summary>
-        public static EndpointTimes Of(IReadOnlyDictionary<string, TimeToEvent> times, Func<string[], string[]> keySet, Func<TimeToEvent, TimeToEvent> time)
+        var kept = new TimeToEvent[times.Count];
+        if (times is EndpointTimes derived)
         {
-            var (endpoints, kept) = (new string[times.Count], new TimeToEvent[times.Count]);
-            var i = 0;
-            // A derived outcome's times are a dictionary: enumerated as one, its enumerator is not boxed.
-            if (times is Dictionary<string, TimeToEvent> derived)
-                foreach (var (endpoint, value) in derived) (endpoints[i], kept[i++]) = (endpoint, time(value));
-            else
-                foreach (var (endpoint, value) in times) (endpoints[i], kept[i++]) = (endpoint, time(value));
-            return new EndpointTimes(keySet(endpoints), kept);
+            for (var i = 0; i < kept.Length; i++) kept[i] = Time(derived.TimeAt(i));
+            return new EndpointTimes(_keySet(derived.Endpoints), kept);
         }
-
-        // A study has a handful of endpoints: a scan is as quick as a lookup. A plain loop: a view asks this of every
-        // patient, and a predicate's closure per call cost half of `survival`'s first answer at 100 000 patients.
-        private int IndexOf(string endpoint)
-        {
-            for (var i = 0; i < _endpoints.Length; i++)
-                if (string.Equals(_endpoints[i], endpoint, StringComparison.Ordinal)) return i;
-            return -1;
-        }
-
-        public TimeToEvent this[string key] => IndexOf(key) is var i and >= 0 ? _times[i] : throw new KeyNotFoundException($"No time for endpoint '{key}'.");
-        public IEnumerable<string> Keys => _endpoints.AsReadOnly();
-        public IEnumerable<TimeToEvent> Values => _times.AsReadOnly();
-        public int Count => _endpoints.Length;
-        public bool ContainsKey(string key) => IndexOf(key) >= 0;
-
-        public bool TryGetValue(string key, out TimeToEvent value)
-        {
-            var i = IndexOf(key);
-            value = i >= 0 ? _times[i] : null!;
-            return i >= 0;
-        }
-
-        public IEnumerator<KeyValuePair<string, TimeToEvent>> GetEnumerator()
-        {
-            for (var i = 0; i < _endpoints.Length; i++) yield return new(_endpoints[i], _times[i]);
-        }
-
-        IEnumerator IEnumerable.GetEnumerator() => GetEnumerator();
+        var (endpoints, at) = (new string[times.Count], 0);
+        // An outcome row's times are a dictionary: enumerated as one, its enumerator is not boxed.
+        if (times is Dictionary<string, TimeToEvent> read)
+            foreach (var (endpoint, value) in read) (endpoints[at], kept[at++]) = (endpoint, Time(value));
+        else
+            foreach (var (endpoint, value) in times) (endpoints[at], kept[at++]) = (endpoint, Time(value));
+        return new EndpointTimes(_keySet(endpoints), kept);
     }
 }
