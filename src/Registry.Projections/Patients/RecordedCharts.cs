@@ -238,28 +238,55 @@ public static class RecordedCharts
         public ChartAsOf Chart(int i, DateTimeOffset? asOf, List<ChartEvent> entries, DecodedTexts texts, JsonSerializerOptions options)
         {
             var (id, version, start, length, compact, baseline) = _rows[i];
-            var stored = new ReadOnlySpan<byte>(_bytes, start, length);
-            entries.Clear();
-            if (compact)
-            {
-                var (withoutBaseline, first, last) = CompactChartEntries.Decode(stored, asOf, entries, texts, withoutBaseline: !baseline);
-                return new ChartAsOf(id, version, entries, withoutBaseline, first, last);
-            }
-            // A chart stored without its compact form: its JSON's entries, every one recorded by the moment.
-            var (jsonFirst, jsonLast) = ((DateTimeOffset?)null, (DateTimeOffset?)null);
-            foreach (var entry in EntriesOfJson(stored, options))
-            {
-                if (jsonFirst is null || entry.RecordedAt < jsonFirst) jsonFirst = entry.RecordedAt;
-                if (jsonLast is null || entry.RecordedAt > jsonLast) jsonLast = entry.RecordedAt;
-                if (entry.RecordedAt <= asOf || asOf is null) entries.Add(ChartEvent.Of(entry));
-            }
-            return new ChartAsOf(id, version, entries, false, jsonFirst, jsonLast);
+            return AsOf(id, version, new ReadOnlySpan<byte>(_bytes, start, length), compact, !baseline, asOf, entries, texts, options);
         }
 
         public void Clear()
         {
             _rows.Clear();
             _length = 0;
+        }
+    }
+
+    /// <summary>
+    /// A chart at <paramref name="asOf"/> from its <paramref name="stored"/> entries (<paramref name="compact"/>, else its
+    /// JSON's), those recorded by then decoded into <paramref name="entries"/> (cleared first), without baseline values
+    /// when asked and no entry corrects its enrolment.
+    /// </summary>
+    private static ChartAsOf AsOf(Guid id, long version, ReadOnlySpan<byte> stored, bool compact, bool withoutBaseline, DateTimeOffset? asOf,
+        List<ChartEvent> entries, DecodedTexts texts, JsonSerializerOptions options)
+    {
+        entries.Clear();
+        if (compact)
+        {
+            var (skipped, first, last) = CompactChartEntries.Decode(stored, asOf, entries, texts, withoutBaseline);
+            return new ChartAsOf(id, version, entries, skipped, first, last);
+        }
+        // A chart stored without its compact form: its JSON's entries, baseline values included.
+        return new RecordedChart(id, version, EntriesOfJson(stored, options)).AsOf(asOf, entries);
+    }
+
+    /// <summary>
+    /// Part <paramref name="part"/> of <paramref name="parts"/> of the study's charts (as <see cref="OfStudyAsync(IQuerySession, Guid, Guid[], Guid[], int, int, CancellationToken)"/>
+    /// parts them) as they stood at <paramref name="asOf"/> (now when null), each as a set reads it (<see cref="ChartAsOf"/>,
+    /// baseline values included): a set read from every chart, the whole records' set the warm-up reads among them, by the
+    /// same steps as a set at a moment taken from it, so those are compiled when one is first asked. A chart handed on
+    /// holds the enumeration's entries' list, reused for its next chart.
+    /// </summary>
+    public static async IAsyncEnumerable<ChartAsOf> AtAsync(IQuerySession session, Guid studyId, DateTimeOffset? asOf, int part, int parts,
+        [EnumeratorCancellation] CancellationToken ct)
+    {
+        var options = Options(session.DocumentStore.Options.Serializer()).Documents;
+        await using var connection = Connection(session);
+        await connection.OpenAsync(ct);
+        await using var command = StudyCharts(session, connection, studyId, null, null, part, parts);
+        await using var reader = await command.ExecuteReaderAsync(ct);
+        var (bytes, texts, entries) = (new byte[1 << 16], new DecodedTexts(), new List<ChartEvent>());
+        while (await reader.ReadAsync(ct))
+        {
+            var compact = !reader.IsDBNull(2);
+            yield return AsOf(reader.GetFieldValue<Guid>(0), reader.GetFieldValue<long>(1), Read(reader, compact ? 2 : 3, ref bytes), compact, false, asOf,
+                entries, texts, options);
         }
     }
 
@@ -396,6 +423,22 @@ public readonly record struct ChartAsOf(Guid Id, long Version, List<ChartEvent> 
 /// </summary>
 public sealed record RecordedChart(Guid Id, long Version, List<ChartEntry> Entries)
 {
+    /// <summary>
+    /// The chart at <paramref name="asOf"/> (now when null) as a set reads it (<see cref="ChartAsOf"/>, baseline values
+    /// included): its entries recorded by then into <paramref name="into"/>, and the span of every entry.
+    /// </summary>
+    public ChartAsOf AsOf(DateTimeOffset? asOf, List<ChartEvent> into)
+    {
+        var (first, last) = ((DateTimeOffset?)null, (DateTimeOffset?)null);
+        foreach (var entry in Entries)
+        {
+            if (first is null || entry.RecordedAt < first) first = entry.RecordedAt;
+            if (last is null || entry.RecordedAt > last) last = entry.RecordedAt;
+            if (asOf is null || entry.RecordedAt <= asOf) into.Add(ChartEvent.Of(entry));
+        }
+        return new ChartAsOf(Id, Version, into, false, first, last);
+    }
+
     /// <summary>The facts in force as the registry knew them at <paramref name="asOf"/> (now when null); null if not yet enrolled then.</summary>
     public PatientTimeline? Timeline(DateTimeOffset? asOf = null)
     {

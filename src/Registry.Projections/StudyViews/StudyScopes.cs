@@ -568,7 +568,7 @@ public sealed class StudyScopes
             {
                 byPatient.Remove(id);
                 if (!found.TryGetValue(id, out var record) || record.StudyId != study.Id) continue;
-                if (record.Chart is { } chart) byPatient[id] = Derive(chart.Recorded(), study, key, ref first, ref last, ct);
+                if (record.Chart is { } chart) byPatient[id] = Derive(chart.Recorded().AsOf(key.AsOf, []), study, key, whole: null, ref first, ref last, ct);
                 else byPatient[id] = new KeptPatient(_parts.Share(record.Row!.Outcome), record.Row.Version);
             }
         }
@@ -638,9 +638,9 @@ public sealed class StudyScopes
         var parts = await Task.WhenAll(Enumerable.Range(0, WholeStudyParts).Select(part => Task.Run(async () =>
         {
             var (partFirst, partLast) = ((DateTimeOffset?)null, (DateTimeOffset?)null);
-            await foreach (var chart in RecordedCharts.OfStudyAsync(session, study.Id, only: null, except: null, part, WholeStudyParts, ct))
+            await foreach (var chart in RecordedCharts.AtAsync(session, study.Id, key.AsOf, part, WholeStudyParts, ct))
             {
-                var patient = Derive(chart, study, key, ref partFirst, ref partLast, ct);
+                var patient = Derive(chart, study, key, whole: null, ref partFirst, ref partLast, ct);
                 // Straight into the set, sized for it already: a list per part would be grown, and its outgrown arrays left to a full collection.
                 lock (byPatient) byPatient[chart.Id] = patient;
             }
@@ -683,35 +683,28 @@ public sealed class StudyScopes
         await RecordedCharts.ReadOnThreadsAsync(session, study.Id, only, except, wanted.Contains, BaselineKept, key.AsOf, DerivingThreads,
             [MethodImpl(MethodImplOptions.AggressiveOptimization)] (thread, chart) =>
         {
-            ct.ThrowIfCancellationRequested();
-            ref var span = ref spans[thread];
-            if (span.First is null || chart.FirstRecorded < span.First) span.First = chart.FirstRecorded;
-            if (span.Last is null || chart.LastRecorded > span.Last) span.Last = chart.LastRecorded;
-            // Without where the times end: sharing drops it (SharedOutcomeParts.Share).
-            var patient = StudyViewLoader.Patient(chart.Timeline(), study, key.DataCut, ends: false) is { } p
-                ? new KeptPatient(_parts.Share(p.Outcome, chart.WithoutBaseline ? whole.ByPatient[chart.Id].Outcome!.Baseline : null), chart.Version)
-                : new KeptPatient(null, chart.Version);
+            var patient = Derive(chart, study, key, whole, ref spans[thread].First, ref spans[thread].Last, ct);
             // Straight into the set, sized for it already: a list per thread would be grown, and its outgrown arrays left to a full collection.
             lock (byPatient) byPatient[chart.Id] = patient;
         }, ct);
         return Widened(spans, first, last);
     }
 
-    /// <summary>A chart's patient as a set keeps it, its entries' recorded-at widening <paramref name="first"/> and <paramref name="last"/>.</summary>
-    private KeptPatient Derive(RecordedChart chart, Study study, ScopeKey key, ref DateTimeOffset? first, ref DateTimeOffset? last,
-        CancellationToken ct)
+    /// <summary>
+    /// A chart at a set's moment as the set keeps its patient, every entry's recorded-at widening <paramref name="first"/>
+    /// and <paramref name="last"/>; read without its baseline values, the patient takes those <paramref name="whole"/> (the whole records' set) holds.
+    /// The whole records' set (no moment, no cut) keeps where each record begins and ends beside it.
+    /// </summary>
+    private KeptPatient Derive(ChartAsOf chart, Study study, ScopeKey key, Snapshot? whole, ref DateTimeOffset? first, ref DateTimeOffset? last, CancellationToken ct)
     {
         ct.ThrowIfCancellationRequested();
-        foreach (var entry in chart.Entries)
-        {
-            if (first is null || entry.RecordedAt < first) first = entry.RecordedAt;
-            if (last is null || entry.RecordedAt > last) last = entry.RecordedAt;
-        }
+        if (first is null || chart.FirstRecorded < first) first = chart.FirstRecorded;
+        if (last is null || chart.LastRecorded > last) last = chart.LastRecorded;
         // Without where the times end: sharing drops it (SharedOutcomeParts.Share).
-        var patient = StudyViewLoader.Patient(chart, study, key.AsOf, key.DataCut, ends: false);
-        return patient is { } p
-            ? new KeptPatient(_parts.Share(p.Outcome), chart.Version, key is { FromCharts: true, AsOf: null, DataCut: null } ? WholeRecord.Of(chart, p.Timeline) : default)
-            : new KeptPatient(null, chart.Version);
+        if (StudyViewLoader.Patient(chart.Timeline(), study, key.DataCut, ends: false) is not { } p) return new KeptPatient(null, chart.Version);
+        var baseline = chart.WithoutBaseline ? whole!.ByPatient[chart.Id].Outcome!.Baseline : null;
+        return new KeptPatient(_parts.Share(p.Outcome, baseline), chart.Version,
+            key is { FromCharts: true, AsOf: null, DataCut: null } ? WholeRecord.Of(chart, p.Timeline) : default);
     }
 
     /// <summary>Patients dropped, or read from scratch, at once from which the heap is collected then (about 16 MB of kept outcomes).</summary>

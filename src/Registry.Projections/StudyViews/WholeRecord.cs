@@ -13,14 +13,9 @@ public enum WholeRecordAt { Absent, Whole, FromChart }
 /// </summary>
 public readonly record struct WholeRecord(long FirstRecorded, long LastRecorded, DateOnly Latest, DateOnly EnrolledOn)
 {
-    /// <summary>The chart's dates, <paramref name="timeline"/> being its whole record (an enrolled patient's).</summary>
-    public static WholeRecord Of(RecordedChart chart, PatientTimeline timeline)
-    {
-        var (first, last) = (long.MaxValue, long.MinValue);
-        foreach (var entry in chart.Entries)
-            (first, last) = (Math.Min(first, entry.RecordedAt.UtcTicks), Math.Max(last, entry.RecordedAt.UtcTicks));
-        return new WholeRecord(first, last, LatestOf(timeline), timeline.Enrolment.EnrolledOn);
-    }
+    /// <summary>The dates of a chart read now (<paramref name="chart"/>'s span is every entry's), <paramref name="timeline"/> being its whole record.</summary>
+    public static WholeRecord Of(ChartAsOf chart, PatientTimeline timeline) =>
+        new(chart.FirstRecorded!.Value.UtcTicks, chart.LastRecorded!.Value.UtcTicks, LatestOf(timeline), timeline.Enrolment.EnrolledOn);
 
     /// <summary>The latest clinical date of the record in force, enrolment included: a data cut on or after it drops no fact and censors no follow-up.</summary>
     public static DateOnly LatestOf(PatientTimeline timeline)

@@ -27,7 +27,7 @@ public sealed class WholeRecordProperties
             var chart = Chart(history);
             var study = Study.Create(new StudyRegistered(Guid.NewGuid(), history.Protocol), DateTimeOffset.MinValue, "generator");
             var whole = StudyViewLoader.Patients([chart], study, null, null).Single();
-            var record = WholeRecord.Of(chart.Recorded(), whole.Timeline);
+            var record = WholeRecord.Of(chart.Recorded().AsOf(null, []), whole.Timeline);
             var moments = history.Events.SelectMany(e => new DateTimeOffset?[] { e.RecordedAt.AddTicks(-1), e.RecordedAt, e.RecordedAt.AddTicks(1) }).Append(null);
             var cuts = history.Events.Select(e => e.Data).OfType<IPatientFact>()
                 .Concat(history.Events.Select(e => e.Data).OfType<EntryCorrected>().Select(c => c.Replacement))
