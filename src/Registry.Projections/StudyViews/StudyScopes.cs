@@ -175,11 +175,46 @@ public sealed class StudyScopes
         ScopeAsync(session, study, new ScopeKey(study.Id, true, asOf, dataCut), ct);
 
     /// <summary>The first and last recorded-at of the study's patients' entries as the charts hold them now (null when none).</summary>
-    public async Task<(DateTimeOffset First, DateTimeOffset Last)?> RecordingSpanAsync(IQuerySession session, Study study, CancellationToken ct)
+    public async Task<(DateTimeOffset First, DateTimeOffset Last)?> RecordingSpanAsync(IQuerySession session, Study study, CancellationToken ct) =>
+        await SpanAsync(session, study, ct) is { First: { } first, Last: { } last } ? (first, last) : null;
+
+    /// <summary>A study's recording span (null ends when no entry) and the store position it reflects.</summary>
+    private sealed record RecordingSpan(DateTimeOffset? First, DateTimeOffset? Last, StoreMark Mark);
+
+    /// <summary>
+    /// Each study's recording span, kept apart from the whole records' set it is first taken from: it moves only with
+    /// entries, so maturity answered from its kept cuts reads no set once the sets' budget has dropped that one.
+    /// </summary>
+    private readonly ConcurrentDictionary<Guid, RecordingSpan> _spans = new();
+
+    /// <summary>
+    /// The study's recording span brought to the store's position: the kept one widened by the charts of the patients
+    /// with events since its mark (as the whole records' set is brought forward), else the whole records' set's.
+    /// </summary>
+    private async Task<RecordingSpan> SpanAsync(IQuerySession session, Study study, CancellationToken ct)
     {
-        var key = new ScopeKey(study.Id, true, null, null);
-        await ScopeAsync(session, study, key, ct);
-        return _entries.TryGetValue(key, out var entry) && entry.Snapshot is { FirstRecorded: { } first, LastRecorded: { } last } ? (first, last) : null;
+        if (_spans.TryGetValue(study.Id, out var kept))
+        {
+            var read = await ReadMarkAsync(session, SafeMark, kept.Mark, ct);
+            if (read.Continues)
+            {
+                if (read.Mark == kept.Mark && !read.EventsAbove) return kept;
+                var (first, last) = (kept.First, kept.Last);
+                var changed = await StreamsWithEventsAboveAsync(session, kept.Mark.Sequence, ct);
+                if (changed.Count > 0)
+                    foreach (var chart in await session.LoadManyAsync<PatientChart>(ct, changed))
+                        if (chart.StudyId == study.Id)
+                            foreach (var entry in chart.Entries)
+                            {
+                                if (first is null || entry.RecordedAt < first) first = entry.RecordedAt;
+                                if (last is null || entry.RecordedAt > last) last = entry.RecordedAt;
+                            }
+                // Events above the mark are met again next time, as the whole records' set meets them: widening twice changes nothing.
+                return _spans[study.Id] = new RecordingSpan(first, last, read.Mark);
+            }
+        }
+        var whole = (await KeptAsync(session, study, new ScopeKey(study.Id, true, null, null), ct)).Kept;
+        return new RecordingSpan(whole.FirstRecorded, whole.LastRecorded, whole.Mark);
     }
 
     // Each maturity point with the high-water mark it was computed at: it stays true until an event recorded at or before its cut's moment arrives.
@@ -226,8 +261,10 @@ public sealed class StudyScopes
         var stale = cuts.Where(c => !holding.ContainsKey(c)).ToList();
         var found = new Dictionary<DateOnly, MaturityPoint?>(holding);
 
-        if (stale.Count > 0 && _entries.TryGetValue(new ScopeKey(study.Id, true, null, null), out var whole) && whole.Snapshot is { } records)
+        if (stale.Count > 0)
         {
+            // Brought to the store's position (read again if dropped): a cut is taken from an earlier one only by what the records hold now.
+            var records = (await KeptAsync(session, study, new ScopeKey(study.Id, true, null, null), ct)).Kept;
             var taken = await SameAsEarlierCutsAsync(session, study, records, holding, stale, ct);
             // True at the whole records' mark: the events after it are checked against each cut's moment, as any kept point's are.
             foreach (var (cut, point) in taken) _maturity[(study.Id, question, cut)] = (found[cut] = point, Math.Min(records.Mark.Sequence, mark));
@@ -438,6 +475,7 @@ public sealed class StudyScopes
                     ? await FromWholeRecordsAsync(session, study, key, whole, read.Mark, ct)
                     : (await RefreshAsync(session, study, key, reusable, read.Mark, (int)expected, ct), reusable is null ? int.MaxValue : 0);
                 entry.Snapshot = kept;
+                if (key is { FromCharts: true, AsOf: null, DataCut: null }) _spans[study.Id] = new RecordingSpan(kept.FirstRecorded, kept.LastRecorded, kept.Mark);
                 // Only what was derived left garbage behind. A set taken from the whole records' set left little beyond what
                 // the young generations' collections took back, so a background collection frees the rest without holding
                 // the answer (a blocking compacting one took 0.13–0.26 s of a new moment's 0.75 s at 100 000 patients).

@@ -11,6 +11,7 @@ using Registry.Api.Tests.Infrastructure;
 using Registry.Domain.Patients;
 using Registry.Domain.Protocols;
 using Registry.Domain.Studies;
+using Registry.Projections.Patients;
 using Registry.Projections.StudyViews;
 
 namespace Registry.Api.Tests.StudyViews;
@@ -294,5 +295,47 @@ public sealed class MaturityCutsTests(RegistryApp app) : IClassFixture<RegistryA
         var backdated = Start.AddMonths(5);
         await clinic.RecordAsync(treated, Noon(backdated), new RecordDeath(Iso(backdated), "disease"));
         Assert.Equal(1, await ChartPassesAsync(scopes, studyId, "os"));
+    }
+
+    [Fact]
+    public async Task Maturity_reads_no_set_once_the_whole_records_set_is_dropped_and_its_span_follows_entries_today_and_back_then()
+    {
+        using var clinic = new Clinic(app.ConnectionString);
+        var lastRecorded = Start.AddMonths(12).AddDays(14);
+        var (studyId, treated, control) = await StudyRecordedUntilAsync(clinic, lastRecorded);
+        var scopes = new StudyScopes();
+        var before = await MaturityAsync(scopes, studyId, "pfs");
+        Assert.Equal((Noon(Start.AddDays(4)), Noon(lastRecorded)), await SpanAsync(scopes, studyId));
+
+        // Room for one set of two patients: the current set read now drops the whole records' set the span was taken from,
+        // and is dropped in turn (its patients read again, not the same objects) if that set is read again.
+        scopes.MaximumBytesKept = 2 * StudyScopes.BytesPerPatient;
+        await using (var session = app.Store.QuerySession())
+            await app.OutcomeRowAsync(control, (await session.LoadAsync<PatientChart>(control))!.Version);
+        var kept = (await CurrentAsync(scopes, studyId)).Outcomes.Single(o => o.PatientId == control);
+        Assert.Equal(JsonSerializer.Serialize(before), JsonSerializer.Serialize(await MaturityAsync(scopes, studyId, "pfs")));
+        Assert.Same(kept, (await CurrentAsync(scopes, studyId)).Outcomes.Single(o => o.PatientId == control));
+
+        // An entry today and an enrolment recorded back then, before every other entry: both ends move, still without a set read.
+        await app.RecordAsync(treated, "follow-ups", new { lastKnownAliveOn = Iso(Start.AddMonths(3)) });
+        await clinic.EnrolAsync(studyId, Noon(Start.AddDays(1)), "C", Start.AddDays(1));
+        var span = await SpanAsync(scopes, studyId);
+        Assert.Equal(Noon(Start.AddDays(1)), span.First);
+        Assert.Equal(Today, DateOnly.FromDateTime(span.Last.UtcDateTime));
+        Assert.Equal(await SpanAsync(new StudyScopes(), studyId), span);
+        Assert.Same(kept, (await CurrentAsync(scopes, studyId)).Outcomes.Single(o => o.PatientId == control));
+    }
+
+    private async Task<StudyViewScope> CurrentAsync(StudyScopes scopes, Guid studyId)
+    {
+        await using var session = app.Store.QuerySession();
+        return await scopes.CurrentAsync(session, (await session.LoadAsync<Study>(studyId))!, default);
+    }
+
+    private async Task<(DateTimeOffset First, DateTimeOffset Last)> SpanAsync(StudyScopes scopes, Guid studyId)
+    {
+        await app.HighWaterCaughtUpAsync();
+        await using var session = app.Store.QuerySession();
+        return (await scopes.RecordingSpanAsync(session, (await session.LoadAsync<Study>(studyId))!, default))!.Value;
     }
 }
