@@ -49,13 +49,15 @@ public sealed class StudyScopes
     /// <summary>
     /// Bytes the sets may hold together (a set per study for the current view, more for moments and cuts) with the
     /// answers kept beside them (<see cref="KeepAnswer"/>: a study's analysis datasets, deflated) and maturity's cuts'
-    /// patients (<see cref="MaturityBytesKept"/>, never dropped for room); least recently used sets and answers go
-    /// first, so memory stays bounded whatever the number of studies and variants asked.
-    /// 192 MB keeps a study of 100 000 patients' current set, its whole records' set and the sets of two moments or
-    /// cuts taken from it, so an auditor's moment asked between the investigators' live views is not read again each
-    /// time. Set from <c>Registry:Views:KeptMegabytes</c>.
+    /// patients (<see cref="MaturityBytesKept"/>, never dropped for room); the least recently used moments' and cuts'
+    /// sets and answers go first, then the studies' current and whole records' sets (<see cref="Evict(Entry?, long)"/>),
+    /// so memory stays bounded whatever the number of studies and variants asked.
+    /// 224 MB keeps a study of 100 000 patients' current set and whole records' set (60 MB each), maturity's cuts' patients
+    /// (27 MB) and the sets of two moments or cuts taken from the whole records (24 MB each at 2021-01-01 and 2020-12-31),
+    /// so a moment and a cut asked in turn between the investigators' live views are not read again each time (at
+    /// 192 MB the two took turns: each of the whole view list's routes read both again). Set from <c>Registry:Views:KeptMegabytes</c>.
     /// </summary>
-    public long MaximumBytesKept { get; set; } = 192L << 20;
+    public long MaximumBytesKept { get; set; } = 224L << 20;
 
     /// <summary>
     /// What a patient costs a set that takes the outcome from the whole records' set while that set is kept: its
@@ -767,15 +769,18 @@ public sealed class StudyScopes
     private void Evict() => Evict(null, 0);
 
     /// <summary>
-    /// Drops the least recently used sets and answers but <paramref name="reading"/> (and the one just used) until <paramref name="room"/> more bytes fit;
-    /// returns the patients dropped.
+    /// Drops sets and answers but <paramref name="reading"/> (and the one just used) until <paramref name="room"/> more bytes fit:
+    /// the least recently used moments' and cuts' sets and answers first, then the least recently used of the studies'
+    /// current and whole records' sets (<see cref="ReadAgainFromScratch"/>); returns the patients dropped.
     /// </summary>
     private long Evict(Entry? reading, long room)
     {
         var sets = _entries.Where(s => s.Value != reading).Select(s => (s.Value.LastUsed, Set: (ScopeKey?)s.Key, Answer: (AnswerKey?)null));
         var answers = _answers.Select(a => (a.Value.LastUsed, Set: (ScopeKey?)null, Answer: (AnswerKey?)a.Key));
         var dropped = 0L;
-        foreach (var (_, set, answer) in sets.Concat(answers).OrderBy(k => k.LastUsed).SkipLast(reading is null ? 1 : 0).ToArray())
+        // Ordered again by cost, least recently used first within each (a stable order): the one just used stays whatever it is.
+        var candidates = sets.Concat(answers).OrderBy(k => k.LastUsed).SkipLast(reading is null ? 1 : 0).OrderBy(k => k.Set is { } set && ReadAgainFromScratch(set));
+        foreach (var (_, set, answer) in candidates.ToArray())
         {
             // Summed again after each drop: dropping a whole records' set makes the sets taken from it own their outcomes.
             if (_entries.Where(s => s.Value != reading).Sum(s => Bytes(s.Key, s.Value)) + AnswerBytesKept + MaturityBytesKept + room <= MaximumBytesKept) break;
@@ -785,6 +790,13 @@ public sealed class StudyScopes
         }
         return dropped;
     }
+
+    /// <summary>
+    /// Whether the set is a study's current or whole records' set: read again, either costs every patient's row or chart
+    /// (1–2 s at 100 000 patients), where a moment's or cut's set is taken from the whole records' set (~0.5 s) and its
+    /// answers computed from that set. Dropping the whole records' set also makes the sets taken from it own their outcomes.
+    /// </summary>
+    private static bool ReadAgainFromScratch(ScopeKey key) => key is { AsOf: null, DataCut: null };
 
     /// <summary>The most patients a kept set of the study holds (0 when none is kept).</summary>
     private long StudyPatientsKept(Guid studyId) =>

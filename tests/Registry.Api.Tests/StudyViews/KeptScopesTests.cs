@@ -134,6 +134,33 @@ public sealed class KeptScopesTests(RegistryApp app) : IClassFixture<RegistryApp
     }
 
     [Fact]
+    public async Task A_moments_set_goes_before_the_studys_current_and_whole_records_sets_used_longer_ago()
+    {
+        var scopes = StudyScopes.Of(app.Store);
+        var budget = scopes.MaximumBytesKept;
+        var (studyId, _, _) = await TwoTreatedPatientsAsync();
+        await app.HighWaterCaughtUpAsync();
+        try
+        {
+            // Room for the current and whole records' sets and one moment sharing every outcome with the latter: a second
+            // moment pushes out the first, not the current set used before both (read again, it costs every patient's row).
+            scopes.MaximumBytesKept = 4 * StudyScopes.BytesPerPatient + 2 * StudyScopes.BytesPerSharedPatient;
+            var live = await LoadAsync(studyId);
+            var whole = await LoadAsync(studyId, consistent: true);
+            var first = await LoadAsync(studyId, asOf: "2030-01-01T00:00:00Z");
+            var second = await LoadAsync(studyId, asOf: "2031-01-01T00:00:00Z");
+            Assert.Same(second, await LoadAsync(studyId, asOf: "2031-01-01T00:00:00Z"));
+            Assert.Same(live, await LoadAsync(studyId));
+            Assert.Same(whole, await LoadAsync(studyId, consistent: true));
+            Assert.NotSame(first, await LoadAsync(studyId, asOf: "2030-01-01T00:00:00Z"));
+        }
+        finally
+        {
+            scopes.MaximumBytesKept = budget;
+        }
+    }
+
+    [Fact]
     public async Task Outcomes_are_read_in_subject_code_order_whatever_order_the_patients_ids_were_made_in()
     {
         // Ids are made in enrolment order (version 7), so enrolling Z before A puts the ids against the subject codes.
