@@ -472,17 +472,18 @@ public sealed class StudyScopes
                 var whole = reusable is null ? await WholeRecordsAsync(session, study, key, ct) : null;
                 // A set read from scratch is about as large as the study's others: room is made first, so the old sets are not all still held while it is read.
                 var expected = StudyPatientsKept(study.Id);
-                if (reusable is null) CollectAfter(Evict(entry, expected * (whole is null ? BytesPerPatient : BytesPerSharedPatient)));
+                var dropped = reusable is null ? Evict(entry, expected * (whole is null ? BytesPerPatient : BytesPerSharedPatient)) : 0;
+                if (CompactedBeforeRead(whole is not null, dropped)) CollectAfter(dropped);
                 (kept, var derived) = whole is not null
                     ? await FromWholeRecordsAsync(session, study, key, whole, read.Mark, ct)
                     : (await RefreshAsync(session, study, key, reusable, read.Mark, (int)expected, ct), reusable is null ? int.MaxValue : 0);
                 entry.Snapshot = kept;
                 if (key is { FromCharts: true, AsOf: null, DataCut: null }) _spans[study.Id] = new RecordingSpan(kept.FirstRecorded, kept.LastRecorded, kept.Mark);
-                // Only what was derived left garbage behind. A set taken from the whole records' set left little beyond what
-                // the young generations' collections took back, so a background collection frees the rest without holding
-                // the answer (a blocking compacting one took 0.13–0.26 s of a new moment's 0.75 s at 100 000 patients).
+                // Only what was derived, and the sets dropped for a set taken from the whole records' set, left garbage behind.
+                // Such a set left little beyond what the young generations' collections took back, so a background collection
+                // frees the rest without holding the answer (a blocking compacting one took 0.13–0.26 s of a new moment's 0.75 s at 100 000 patients).
                 if (reusable is null && whole is null) CollectAfter(Math.Min(derived, kept.Outcomes.Count));
-                else if (reusable is null && derived >= PatientsCollectedAfter) GC.Collect(GC.MaxGeneration, GCCollectionMode.Forced, blocking: false);
+                else if (reusable is null && derived + dropped >= PatientsCollectedAfter) GC.Collect(GC.MaxGeneration, GCCollectionMode.Forced, blocking: false);
             }
             finally
             {
@@ -761,6 +762,14 @@ public sealed class StudyScopes
         GCSettings.LargeObjectHeapCompactionMode = GCLargeObjectHeapCompactionMode.CompactOnce;
         GC.Collect(GC.MaxGeneration, GCCollectionMode.Aggressive, blocking: true, compacting: true);
     }
+
+    /// <summary>
+    /// Whether the sets dropped to make room for a new set are compacted away before it is read: only for a set read from
+    /// scratch, which fills their room. A set taken from the whole records' set leaves them to the background collection
+    /// after its read: compacted first, the moment's set the third new set in a row dropped (64 283 patients) cost it
+    /// ~0.3 s of 1.0 s at 100 000 patients (docs/performance.md, "The third new set's collection, twenty-seventh round").
+    /// </summary>
+    internal static bool CompactedBeforeRead(bool fromWholeRecords, long dropped) => !fromWholeRecords && dropped >= PatientsCollectedAfter;
 
     /// <summary>
     /// Drops the least recently used sets and answers while they, with maturity's kept cuts' patients, hold more than
