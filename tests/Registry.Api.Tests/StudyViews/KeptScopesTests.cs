@@ -161,6 +161,40 @@ public sealed class KeptScopesTests(RegistryApp app) : IClassFixture<RegistryApp
     }
 
     [Fact]
+    public async Task A_kept_answer_goes_before_a_moments_set_used_longer_ago()
+    {
+        var scopes = StudyScopes.Of(app.Store);
+        var budget = scopes.MaximumBytesKept;
+        var (studyId, _, _) = await TwoTreatedPatientsAsync();
+        await app.HighWaterCaughtUpAsync();
+        const long answerBytes = 1_000;
+        var mark = new StoreMark(1, null);
+        try
+        {
+            // No room at all: reading the current set drops every other study's sets and answers the class kept before.
+            scopes.MaximumBytesKept = 0;
+            await LoadAsync(studyId);
+            // Room for the current and whole records' sets, a moment sharing every outcome with the latter, and one answer:
+            // a second answer (a dataset file) pushes out the first, not the moment's set used before both.
+            scopes.MaximumBytesKept = 4 * StudyScopes.BytesPerPatient + 2 * StudyScopes.BytesPerSharedPatient + answerBytes + scopes.MaturityBytesKept;
+            var live = await LoadAsync(studyId);
+            var whole = await LoadAsync(studyId, consistent: true);
+            var moment = await LoadAsync(studyId, asOf: "2030-01-01T00:00:00Z");
+            scopes.KeepAnswer(studyId, "datasets/adsl.csv", null, null, mark, "adsl", answerBytes, patientsRead: 0);
+            scopes.KeepAnswer(studyId, "datasets/adtte.csv", null, null, mark, "adtte", answerBytes, patientsRead: 0);
+            Assert.Null(scopes.KeptAnswerAt<string>(studyId, "datasets/adsl.csv", null, null, mark));
+            Assert.Equal("adtte", scopes.KeptAnswerAt<string>(studyId, "datasets/adtte.csv", null, null, mark));
+            Assert.Same(moment, await LoadAsync(studyId, asOf: "2030-01-01T00:00:00Z"));
+            Assert.Same(live, await LoadAsync(studyId));
+            Assert.Same(whole, await LoadAsync(studyId, consistent: true));
+        }
+        finally
+        {
+            scopes.MaximumBytesKept = budget;
+        }
+    }
+
+    [Fact]
     public async Task Outcomes_are_read_in_subject_code_order_whatever_order_the_patients_ids_were_made_in()
     {
         // Ids are made in enrolment order (version 7), so enrolling Z before A puts the ids against the subject codes.
