@@ -3,6 +3,8 @@ using System.Text;
 using Registry.Domain.Patients;
 using Registry.Domain.Protocols;
 
+using Registry.Projections.StudyViews;
+
 namespace Registry.Projections.Patients;
 
 /// <summary>
@@ -57,13 +59,15 @@ public static class CompactChartEntries
     /// baseline values skipped (<see cref="BaselineValues.Empty"/>), unless an entry corrects an enrolment (whose values a
     /// correction may change; one recorded after the moment too), when every entry is decoded whole: for a set that holds
     /// the patient's values already (decoding them was a fifth of what a patient derived at a new moment allocated).
-    /// Returns whether the values were skipped, and the first and last recorded-at of every entry, those passed over included.
+    /// Returns whether the values were skipped, the first and last recorded-at of every entry, those passed over included,
+    /// and the moments over which the record read is the same (<see cref="RecordSpan"/>).
     /// </summary>
-    public static (bool WithoutBaseline, DateTimeOffset? First, DateTimeOffset? Last) Decode(ReadOnlySpan<byte> stored, DateTimeOffset? asOf,
+    public static (bool WithoutBaseline, DateTimeOffset? First, DateTimeOffset? Last, RecordSpan Unchanged) Decode(ReadOnlySpan<byte> stored, DateTimeOffset? asOf,
         List<ChartEvent> into, DecodedTexts? texts, bool withoutBaseline)
     {
         var start = into.Count;
         var (first, last) = ((DateTimeOffset?)null, (DateTimeOffset?)null);
+        var unchanged = RecordSpan.Always;
         var reader = new Reader(stored, withBaseline: !withoutBaseline, texts);
         while (!reader.End)
         {
@@ -75,9 +79,10 @@ public static class CompactChartEntries
             }
             if (first is null || recordedAt < first) first = recordedAt;
             if (last is null || recordedAt > last) last = recordedAt;
+            unchanged = unchanged.With(recordedAt, asOf);
             if (recorded) into.Add(read);
         }
-        return (withoutBaseline, first, last);
+        return (withoutBaseline, first, last, unchanged);
     }
 
     /// <summary>

@@ -9,6 +9,8 @@ using Npgsql;
 using Registry.Domain.Patients;
 using Registry.Domain.Protocols;
 
+using Registry.Projections.StudyViews;
+
 namespace Registry.Projections.Patients;
 
 /// <summary>
@@ -259,8 +261,8 @@ public static class RecordedCharts
         entries.Clear();
         if (compact)
         {
-            var (skipped, first, last) = CompactChartEntries.Decode(stored, asOf, entries, texts, withoutBaseline);
-            return new ChartAsOf(id, version, entries, skipped, first, last);
+            var (skipped, first, last, unchanged) = CompactChartEntries.Decode(stored, asOf, entries, texts, withoutBaseline);
+            return new ChartAsOf(id, version, entries, skipped, first, last, unchanged);
         }
         // A chart stored without its compact form: its JSON's entries, baseline values included.
         return new RecordedChart(id, version, EntriesOfJson(stored, options)).AsOf(asOf, entries);
@@ -407,11 +409,12 @@ public readonly record struct ChartEvent(long Version, object Data, DateTimeOffs
 /// <summary>
 /// A patient's stored chart as a set at a moment reads it (<see cref="RecordedCharts.ReadOnThreadsAsync"/>): the patient,
 /// the chart's version, its entries recorded by the moment as the fold reads them, and the first and last recorded-at of
-/// every entry of the chart, those after the moment included. <see cref="Events"/> is the reading thread's list, reused
-/// for its next chart.
+/// every entry of the chart, those after the moment included, and the moments over which its record is the one read
+/// (<see cref="RecordSpan"/>: from the last entry by the moment to the first after it, noted as the entries are passed).
+/// <see cref="Events"/> is the reading thread's list, reused for its next chart.
 /// </summary>
 public readonly record struct ChartAsOf(Guid Id, long Version, List<ChartEvent> Events, bool WithoutBaseline, DateTimeOffset? FirstRecorded,
-    DateTimeOffset? LastRecorded)
+    DateTimeOffset? LastRecorded, RecordSpan Unchanged)
 {
     /// <summary>The facts in force as the registry knew them at the moment; null if not yet enrolled then.</summary>
     public PatientTimeline? Timeline() => PatientTimeline.From(Id, Events);
@@ -425,18 +428,19 @@ public sealed record RecordedChart(Guid Id, long Version, List<ChartEntry> Entri
 {
     /// <summary>
     /// The chart at <paramref name="asOf"/> (now when null) as a set reads it (<see cref="ChartAsOf"/>, baseline values
-    /// included): its entries recorded by then into <paramref name="into"/>, and the span of every entry.
+    /// included): its entries recorded by then into <paramref name="into"/>, the span of every entry, and the moments its record is the same over.
     /// </summary>
     public ChartAsOf AsOf(DateTimeOffset? asOf, List<ChartEvent> into)
     {
-        var (first, last) = ((DateTimeOffset?)null, (DateTimeOffset?)null);
+        var (first, last, unchanged) = ((DateTimeOffset?)null, (DateTimeOffset?)null, RecordSpan.Always);
         foreach (var entry in Entries)
         {
             if (first is null || entry.RecordedAt < first) first = entry.RecordedAt;
             if (last is null || entry.RecordedAt > last) last = entry.RecordedAt;
+            unchanged = unchanged.With(entry.RecordedAt, asOf);
             if (asOf is null || entry.RecordedAt <= asOf) into.Add(ChartEvent.Of(entry));
         }
-        return new ChartAsOf(Id, Version, into, false, first, last);
+        return new ChartAsOf(Id, Version, into, false, first, last, unchanged);
     }
 
     /// <summary>The facts in force as the registry knew them at <paramref name="asOf"/> (now when null); null if not yet enrolled then.</summary>

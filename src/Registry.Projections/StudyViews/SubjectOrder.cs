@@ -18,14 +18,16 @@ public static class SubjectOrder
 
     /// <summary>
     /// The <paramref name="count"/> outcomes a set holds (<paramref name="outcomeOf"/> each patient's, null when not in
-    /// it) in this order, every one of a patient of <paramref name="ordered"/>, which is in this order: each in its
-    /// patient's place there while its subject code and id are the same (a record derived at a moment keeps them, unless
-    /// the enrolment was corrected since), the others sorted on their own and merged in. One pass, no sort of every patient.
+    /// it) in this order, every one of a patient of <paramref name="ordered"/>, which is in this order, but those
+    /// <paramref name="added"/> (of patients it does not hold): each in its patient's place there while its subject code and
+    /// id are the same (a record derived at a moment keeps them, unless the enrolment was corrected since), the others
+    /// sorted on their own and merged in. One pass, no sort of every patient.
     /// </summary>
-    public static List<PatientOutcome> Following(IReadOnlyList<PatientOutcome> ordered, Func<Guid, PatientOutcome?> outcomeOf, int count)
+    public static List<PatientOutcome> Following(IReadOnlyList<PatientOutcome> ordered, Func<Guid, PatientOutcome?> outcomeOf, int count,
+        IReadOnlyList<PatientOutcome>? added = null)
     {
         var inPlace = new List<PatientOutcome>(count);
-        var moved = new List<PatientOutcome>();
+        var moved = new List<PatientOutcome>(added ?? []);
         foreach (var there in ordered)
             if (outcomeOf(there.PatientId) is { } outcome)
                 (ReferenceEquals(outcome, there) || Outcomes.Compare(outcome, there) == 0 ? inPlace : moved).Add(outcome);

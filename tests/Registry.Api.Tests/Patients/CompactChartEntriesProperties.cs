@@ -63,7 +63,7 @@ public sealed class CompactChartEntriesProperties
         DateTimeOffset? asOf = entries.Length == 0 || pick % 4 == 0 ? null : entries[Math.Abs(pick % entries.Length)].RecordedAt.AddTicks(pick % 3 - 1);
         var before = new ChartEvent(-7, new LastKnownAlive(new DateOnly(2026, 12, 6)), DateTimeOffset.UnixEpoch, "before");
         var read = new List<ChartEvent> { before };
-        var (skipped, first, last) = CompactChartEntries.Decode(CompactChartEntries.Encode(entries), asOf, read, null, withoutBaseline);
+        var (skipped, first, last, _) = CompactChartEntries.Decode(CompactChartEntries.Encode(entries), asOf, read, null, withoutBaseline);
 
         // Values skipped unless an entry corrects an enrolment, whenever it was recorded.
         Assert.Equal(withoutBaseline && !entries.Any(e => e.Correction?.Replacement is PatientEnrolled), skipped);

@@ -226,6 +226,40 @@ public sealed class DemoStudyViewsTests(DemoStudyApp app)
         Assert.Contains(late, o => whole.Any(w => ReferenceEquals(w, o)));
     }
 
+    [Fact]
+    public async Task A_set_at_a_moment_taken_from_a_nearby_moments_set_equals_the_outcomes_every_chart_derives_then_deriving_only_those_written_between()
+    {
+        // Moments stepped forwards and back through the demo's simulated calendar, as an auditor moves the moment field, at no cut and at one.
+        await using var session = app.Store.QuerySession();
+        var charts = await session.Query<PatientChart>().Where(c => c.StudyId == app.StudyId).ToListAsync();
+        var study = (await session.LoadAsync<Study>(app.StudyId))!;
+        var recorded = charts.SelectMany(c => c.Entries).Select(e => e.RecordedAt).Order().ToList();
+        var steps = new[] { 40, 42, 45, 44, 30, 31, 70 }.Select(p => recorded[p * recorded.Count / 100]).ToList();
+        int Between(DateTimeOffset a, DateTimeOffset b) =>
+            charts.Count(c => c.Entries.Any(e => e.RecordedAt > (a < b ? a : b) && e.RecordedAt <= (a < b ? b : a)));
+        var scopes = new StudyScopes();
+        await scopes.DerivedAsync(session, study, null, null, default);
+        var fewerThanFromWhole = 0;
+        foreach (var cut in new DateOnly?[] { null, DateOnly.FromDateTime(steps[3].UtcDateTime) })
+        {
+            var kept = new List<DateTimeOffset>();
+            foreach (var moment in steps)
+            {
+                var derived = scopes.MomentPatientsDerived;
+                var scope = await scopes.DerivedAsync(session, study.AsOf(moment)!, moment, cut, default);
+                var expected = StudyViewLoader.Derive(charts, study.AsOf(moment)!, moment, cut).OrderBy(o => o.SubjectCode, StringComparer.Ordinal).ThenBy(o => o.PatientId);
+                Assert.Equal(Described(expected), Described(scope.Outcomes));
+                derived = scopes.MomentPatientsDerived - derived;
+                // Never more than the patients written between it and the nearest moment kept at that cut.
+                if (kept.Count > 0) Assert.True(derived <= kept.Min(k => Between(k, moment)), $"{moment:O}: {derived} derived");
+                var stillWritten = charts.Count(c => c.Entries.Min(e => e.RecordedAt) <= moment && c.Entries.Max(e => e.RecordedAt) > moment);
+                if (cut is null && derived < stillWritten) fewerThanFromWhole++;
+                kept.Add(moment);
+            }
+        }
+        Assert.True(fewerThanFromWhole >= 4, $"{fewerThanFromWhole} sets derived fewer patients than the whole records' set leaves");
+    }
+
     /// <summary>The outcomes as every view reads them (a kept set shares equal times, so where each ends is not kept).</summary>
     private static string Described(IEnumerable<PatientOutcome> outcomes) => string.Join("\n", outcomes.Select(o => JsonSerializer.Serialize(o)));
 
