@@ -497,9 +497,9 @@ public sealed class StudyScopes
                 var dropped = reusable is null ? Evict(entry, expected * (taken ? BytesPerSharedPatient : BytesPerPatient)) : 0;
                 if (CompactedBeforeRead(taken, dropped)) CollectAfter(dropped);
                 (kept, var derived) = nearer is { } moment
-                    ? await TakenAsync(session, study, key, moment.Set, moment.Key, moment.Changed, read.Mark, ct)
+                    ? await TakenAsync(session, study, key, moment.Set, moment.Key, moment.Changed, whole ?? moment.Set, read.Mark, ct)
                     : whole is not null
-                    ? await TakenAsync(session, study, key, whole, null, [], read.Mark, ct)
+                    ? await TakenAsync(session, study, key, whole, null, [], whole, read.Mark, ct)
                     : (await RefreshAsync(session, study, key, reusable, read.Mark, (int)expected, ct), reusable is null ? int.MaxValue : 0);
                 entry.Snapshot = kept;
                 if (key is { FromCharts: true, AsOf: null, DataCut: null }) _spans[study.Id] = new RecordingSpan(kept.FirstRecorded, kept.LastRecorded, kept.Mark);
@@ -580,10 +580,12 @@ public sealed class StudyScopes
     /// whose record is the same at both moments (<see cref="RecordSpan"/>) keeps that set's outcome, or absence. Only the
     /// patients between, and those with events since the source's mark (<paramref name="changed"/>), are derived from
     /// their charts — a moment or cut pays for the patients whose record was still being written then, or was written
-    /// between the two moments, not for every chart. Also returns how many were derived.
+    /// between the two moments, not for every chart. A patient derived takes the baseline values <paramref name="baselines"/>
+    /// holds for the same record (the whole records' set when kept: it holds every patient enrolled since the source's moment too).
+    /// Also returns how many were derived.
     /// </summary>
     private async Task<(Snapshot Kept, int Derived)> TakenAsync(IQuerySession session, Study study, ScopeKey key, Snapshot source, ScopeKey? sourceKey,
-        IReadOnlyCollection<Guid> changed, StoreMark mark, CancellationToken ct)
+        IReadOnlyCollection<Guid> changed, Snapshot baselines, StoreMark mark, CancellationToken ct)
     {
         var byPatient = new Dictionary<Guid, KeptPatient>(source.ByPatient.Count + changed.Count);
         var wanted = changed.ToHashSet();
@@ -618,7 +620,7 @@ public sealed class StudyScopes
                 : (null, null);
             // Read once and derived on both cores: two parts read side by side, each scanning the study's rows against the list,
             // cost PostgreSQL 0.17 s more and the sets' threads as much again in collections (0.64 against 0.54 s in one part).
-            (first, last) = await DeriveOnThreadsAsync(session, study, key, only, except, wanted, source, byPatient, first, last, ct);
+            (first, last) = await DeriveOnThreadsAsync(session, study, key, only, except, wanted, baselines, byPatient, first, last, ct);
         }
         Interlocked.Add(ref _momentPatientsDerived, fromCharts.Count);
         // Patients the source set leaves out (or never read) whom this one holds: not in its order.
@@ -696,7 +698,7 @@ public sealed class StudyScopes
             {
                 byPatient.Remove(id);
                 if (!found.TryGetValue(id, out var record) || record.StudyId != study.Id) continue;
-                if (record.Chart is { } chart) byPatient[id] = Derive(chart.Recorded().AsOf(key.AsOf, []), study, key, source: null, ref first, ref last, ct);
+                if (record.Chart is { } chart) byPatient[id] = Derive(chart.Recorded().AsOf(key.AsOf, []), study, key, baselines: null, ref first, ref last, ct);
                 else byPatient[id] = new KeptPatient(_parts.Share(record.Row!.Outcome), record.Row.Version);
             }
         }
@@ -769,7 +771,7 @@ public sealed class StudyScopes
             var (partFirst, partLast) = ((DateTimeOffset?)null, (DateTimeOffset?)null);
             await foreach (var chart in RecordedCharts.AtAsync(session, study.Id, key.AsOf, part, WholeStudyParts, ct))
             {
-                var patient = Derive(chart, study, key, source: null, ref partFirst, ref partLast, ct);
+                var patient = Derive(chart, study, key, baselines: null, ref partFirst, ref partLast, ct);
                 // Straight into the set, sized for it already: a list per part would be grown, and its outgrown arrays left to a full collection.
                 lock (byPatient) byPatient[chart.Id] = patient;
             }
@@ -795,24 +797,24 @@ public sealed class StudyScopes
     /// <summary>
     /// Derives the charts of <paramref name="wanted"/> (of those the query names by <paramref name="only"/> or
     /// <paramref name="except"/>) into <paramref name="byPatient"/>: read once (<see cref="RecordedCharts.ReadOnThreadsAsync"/>),
-    /// derived on <see cref="DerivingThreads"/> threads, a patient whose record <paramref name="source"/> (the set taken
-    /// from) was derived from taking the baseline values it holds; returns the first and last recorded-at met, widened from those given.
+    /// derived on <see cref="DerivingThreads"/> threads, a patient whose record <paramref name="baselines"/> (a kept set)
+    /// was derived from taking the baseline values it holds; returns the first and last recorded-at met, widened from those given.
     /// Streamed: only the derived outcomes are kept, never every chart at once.
     /// </summary>
     private async Task<(DateTimeOffset? First, DateTimeOffset? Last)> DeriveOnThreadsAsync(IQuerySession session, Study study, ScopeKey key, Guid[]? only,
-        Guid[]? except, HashSet<Guid> wanted, Snapshot source, Dictionary<Guid, KeptPatient> byPatient, DateTimeOffset? first, DateTimeOffset? last,
+        Guid[]? except, HashSet<Guid> wanted, Snapshot baselines, Dictionary<Guid, KeptPatient> byPatient, DateTimeOffset? first, DateTimeOffset? last,
         CancellationToken ct)
     {
         var spans = new (DateTimeOffset? First, DateTimeOffset? Last)[DerivingThreads];
-        // A record the source set was derived from at the same version has the baseline values that set holds, already
+        // A record a kept set was derived from at the same version has the baseline values that set holds, already
         // shared: not decoded and shared again (unless an entry corrects its enrolment, so its values are the enrolment's
         // at every moment). Both steps optimized at once, as RecordedCharts.ReadOnThreadsAsync's own are: a set at a moment is their first use after a start.
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-        bool BaselineKept(Guid id, long version) => source.ByPatient.TryGetValue(id, out var kept) && kept.Version == version && kept.Outcome is not null;
+        bool BaselineKept(Guid id, long version) => baselines.ByPatient.TryGetValue(id, out var kept) && kept.Version == version && kept.Outcome is not null;
         await RecordedCharts.ReadOnThreadsAsync(session, study.Id, only, except, wanted.Contains, BaselineKept, key.AsOf, DerivingThreads,
             [MethodImpl(MethodImplOptions.AggressiveOptimization)] (thread, chart) =>
         {
-            var patient = Derive(chart, study, key, source, ref spans[thread].First, ref spans[thread].Last, ct);
+            var patient = Derive(chart, study, key, baselines, ref spans[thread].First, ref spans[thread].Last, ct);
             // Straight into the set, sized for it already: a list per thread would be grown, and its outgrown arrays left to a full collection.
             lock (byPatient) byPatient[chart.Id] = patient;
         }, ct);
@@ -821,17 +823,17 @@ public sealed class StudyScopes
 
     /// <summary>
     /// A chart at a set's moment as the set keeps its patient, every entry's recorded-at widening <paramref name="first"/>
-    /// and <paramref name="last"/>; read without its baseline values, the patient takes those <paramref name="source"/> (the set taken from) holds.
+    /// and <paramref name="last"/>; read without its baseline values, the patient takes those <paramref name="baselines"/> (a kept set) holds.
     /// The whole records' set (no moment, no cut) keeps where each record begins and ends beside it; every set, the moments its record is the same over.
     /// </summary>
-    private KeptPatient Derive(ChartAsOf chart, Study study, ScopeKey key, Snapshot? source, ref DateTimeOffset? first, ref DateTimeOffset? last, CancellationToken ct)
+    private KeptPatient Derive(ChartAsOf chart, Study study, ScopeKey key, Snapshot? baselines, ref DateTimeOffset? first, ref DateTimeOffset? last, CancellationToken ct)
     {
         ct.ThrowIfCancellationRequested();
         if (first is null || chart.FirstRecorded < first) first = chart.FirstRecorded;
         if (last is null || chart.LastRecorded > last) last = chart.LastRecorded;
         // Without where the times end: sharing drops it (SharedOutcomeParts.Share).
         if (StudyViewLoader.Patient(chart.Timeline(), study, key.DataCut, ends: false) is not { } p) return new KeptPatient(null, chart.Version, Unchanged: chart.Unchanged);
-        var baseline = chart.WithoutBaseline ? source!.ByPatient[chart.Id].Outcome!.Baseline : null;
+        var baseline = chart.WithoutBaseline ? baselines!.ByPatient[chart.Id].Outcome!.Baseline : null;
         return new KeptPatient(_parts.Share(p.Outcome, baseline), chart.Version,
             key is { FromCharts: true, AsOf: null, DataCut: null } ? WholeRecord.Of(chart, p.Timeline) : default, chart.Unchanged);
     }
