@@ -28,6 +28,14 @@ public sealed class KeptScopesTests(RegistryApp app) : IClassFixture<RegistryApp
         (await ViewAsync(studyId, $"survival?endpoint=pfs&arms=ITC{query}")).GetProperty("arms")[0].GetProperty("events").GetInt32();
 
     /// <summary>Two patients treated from 2020-01-10, one per arm; the outcome rows projected before the test goes on.</summary>
+    /// <summary>Puts the sets' byte budget back when a test that changed it ends: the store, and so its cache, is the class's.</summary>
+    private sealed class BudgetRestored(StudyScopes scopes) : IDisposable
+    {
+        private readonly long _budget = scopes.MaximumBytesKept;
+
+        public void Dispose() => scopes.MaximumBytesKept = _budget;
+    }
+
     private async Task<(Guid StudyId, Guid Treated, Guid Control)> TwoTreatedPatientsAsync()
     {
         var studyId = await app.RegisteredStudyAsync();
@@ -86,112 +94,84 @@ public sealed class KeptScopesTests(RegistryApp app) : IClassFixture<RegistryApp
     public async Task Kept_sets_beyond_the_byte_budget_go_least_recently_used_first_and_answer_the_same_when_read_again()
     {
         var scopes = StudyScopes.Of(app.Store);
-        var budget = scopes.MaximumBytesKept;
         var (first, _, _) = await TwoTreatedPatientsAsync();
         var (second, _, _) = await TwoTreatedPatientsAsync();
-        try
-        {
-            // Room for two sets of two patients: a third set pushes out the one used longest ago, never the one just used.
-            scopes.MaximumBytesKept = 4 * StudyScopes.BytesPerPatient;
-            var firstLive = await LoadAsync(first);
-            var secondLive = await LoadAsync(second);
-            Assert.Same(firstLive, await LoadAsync(first));
-            var secondAsOf = await LoadAsync(second, asOf: "2030-01-01T00:00:00Z");
-            Assert.True(scopes.Kept.Patients <= 4, $"{scopes.Kept.Patients} patients kept");
-            Assert.Same(secondAsOf, await LoadAsync(second, asOf: "2030-01-01T00:00:00Z"));
-            var secondAgain = await LoadAsync(second);
-            Assert.NotSame(secondLive, secondAgain);
-            Assert.Equal(JsonSerializer.Serialize(secondLive.Outcomes), JsonSerializer.Serialize(secondAgain.Outcomes));
-        }
-        finally
-        {
-            scopes.MaximumBytesKept = budget;
-        }
+        using var restored = new BudgetRestored(scopes);
+        // Room for two sets of two patients: a third set pushes out the one used longest ago, never the one just used.
+        scopes.MaximumBytesKept = 4 * StudyScopes.BytesPerPatient;
+        var firstLive = await LoadAsync(first);
+        var secondLive = await LoadAsync(second);
+        Assert.Same(firstLive, await LoadAsync(first));
+        var secondAsOf = await LoadAsync(second, asOf: "2030-01-01T00:00:00Z");
+        Assert.True(scopes.Kept.Patients <= 4, $"{scopes.Kept.Patients} patients kept");
+        Assert.Same(secondAsOf, await LoadAsync(second, asOf: "2030-01-01T00:00:00Z"));
+        var secondAgain = await LoadAsync(second);
+        Assert.NotSame(secondLive, secondAgain);
+        Assert.Equal(JsonSerializer.Serialize(secondLive.Outcomes), JsonSerializer.Serialize(secondAgain.Outcomes));
     }
 
     [Fact]
     public async Task A_moment_taken_from_the_whole_records_set_costs_the_budget_an_entry_per_patient_it_shares()
     {
         var scopes = StudyScopes.Of(app.Store);
-        var budget = scopes.MaximumBytesKept;
         var (studyId, _, _) = await TwoTreatedPatientsAsync();
-        try
-        {
-            // Room for the current set and the whole records' set (two patients each), and the two entries of a moment
-            // sharing every outcome with the latter: counted as a third full set, it would push the current set out.
-            scopes.MaximumBytesKept = 4 * StudyScopes.BytesPerPatient + 2 * StudyScopes.BytesPerSharedPatient;
-            var live = await LoadAsync(studyId);
-            var whole = await LoadAsync(studyId, consistent: true);
-            var moment = await LoadAsync(studyId, asOf: "2030-01-01T00:00:00Z");
-            Assert.Same(live, await LoadAsync(studyId));
-            Assert.Same(moment, await LoadAsync(studyId, asOf: "2030-01-01T00:00:00Z"));
-            Assert.Same(whole, await LoadAsync(studyId, consistent: true));
-        }
-        finally
-        {
-            scopes.MaximumBytesKept = budget;
-        }
+        using var restored = new BudgetRestored(scopes);
+        // Room for the current set and the whole records' set (two patients each), and the two entries of a moment
+        // sharing every outcome with the latter: counted as a third full set, it would push the current set out.
+        scopes.MaximumBytesKept = 4 * StudyScopes.BytesPerPatient + 2 * StudyScopes.BytesPerSharedPatient;
+        var live = await LoadAsync(studyId);
+        var whole = await LoadAsync(studyId, consistent: true);
+        var moment = await LoadAsync(studyId, asOf: "2030-01-01T00:00:00Z");
+        Assert.Same(live, await LoadAsync(studyId));
+        Assert.Same(moment, await LoadAsync(studyId, asOf: "2030-01-01T00:00:00Z"));
+        Assert.Same(whole, await LoadAsync(studyId, consistent: true));
     }
 
     [Fact]
     public async Task A_moments_set_goes_before_the_studys_current_and_whole_records_sets_used_longer_ago()
     {
         var scopes = StudyScopes.Of(app.Store);
-        var budget = scopes.MaximumBytesKept;
         var (studyId, _, _) = await TwoTreatedPatientsAsync();
         await app.HighWaterCaughtUpAsync();
-        try
-        {
-            // Room for the current and whole records' sets and one moment sharing every outcome with the latter: a second
-            // moment pushes out the first, not the current set used before both (read again, it costs every patient's row).
-            scopes.MaximumBytesKept = 4 * StudyScopes.BytesPerPatient + 2 * StudyScopes.BytesPerSharedPatient;
-            var live = await LoadAsync(studyId);
-            var whole = await LoadAsync(studyId, consistent: true);
-            var first = await LoadAsync(studyId, asOf: "2030-01-01T00:00:00Z");
-            var second = await LoadAsync(studyId, asOf: "2031-01-01T00:00:00Z");
-            Assert.Same(second, await LoadAsync(studyId, asOf: "2031-01-01T00:00:00Z"));
-            Assert.Same(live, await LoadAsync(studyId));
-            Assert.Same(whole, await LoadAsync(studyId, consistent: true));
-            Assert.NotSame(first, await LoadAsync(studyId, asOf: "2030-01-01T00:00:00Z"));
-        }
-        finally
-        {
-            scopes.MaximumBytesKept = budget;
-        }
+        using var restored = new BudgetRestored(scopes);
+        // Room for the current and whole records' sets and one moment sharing every outcome with the latter: a second
+        // moment pushes out the first, not the current set used before both (read again, it costs every patient's row).
+        scopes.MaximumBytesKept = 4 * StudyScopes.BytesPerPatient + 2 * StudyScopes.BytesPerSharedPatient;
+        var live = await LoadAsync(studyId);
+        var whole = await LoadAsync(studyId, consistent: true);
+        var first = await LoadAsync(studyId, asOf: "2030-01-01T00:00:00Z");
+        var second = await LoadAsync(studyId, asOf: "2031-01-01T00:00:00Z");
+        Assert.Same(second, await LoadAsync(studyId, asOf: "2031-01-01T00:00:00Z"));
+        Assert.Same(live, await LoadAsync(studyId));
+        Assert.Same(whole, await LoadAsync(studyId, consistent: true));
+        Assert.NotSame(first, await LoadAsync(studyId, asOf: "2030-01-01T00:00:00Z"));
     }
 
     [Fact]
     public async Task A_kept_answer_goes_before_a_moments_set_used_longer_ago()
     {
         var scopes = StudyScopes.Of(app.Store);
-        var budget = scopes.MaximumBytesKept;
         var (studyId, _, _) = await TwoTreatedPatientsAsync();
         await app.HighWaterCaughtUpAsync();
         const long answerBytes = 1_000;
         var mark = new StoreMark(1, null);
-        try
-        {
-            // No room at all: reading the current set drops every other study's sets and answers the class kept before.
-            scopes.MaximumBytesKept = 0;
-            await LoadAsync(studyId);
-            // Room for the current and whole records' sets, a moment sharing every outcome with the latter, and one answer:
-            // a second answer (a dataset file) pushes out the first, not the moment's set used before both.
-            scopes.MaximumBytesKept = 4 * StudyScopes.BytesPerPatient + 2 * StudyScopes.BytesPerSharedPatient + answerBytes + scopes.MaturityBytesKept;
-            var live = await LoadAsync(studyId);
-            var whole = await LoadAsync(studyId, consistent: true);
-            var moment = await LoadAsync(studyId, asOf: "2030-01-01T00:00:00Z");
-            scopes.KeepAnswer(studyId, "datasets/adsl.csv", null, null, mark, "adsl", answerBytes, patientsRead: 0);
-            scopes.KeepAnswer(studyId, "datasets/adtte.csv", null, null, mark, "adtte", answerBytes, patientsRead: 0);
-            Assert.Null(scopes.KeptAnswerAt<string>(studyId, "datasets/adsl.csv", null, null, mark));
-            Assert.Equal("adtte", scopes.KeptAnswerAt<string>(studyId, "datasets/adtte.csv", null, null, mark));
-            Assert.Same(moment, await LoadAsync(studyId, asOf: "2030-01-01T00:00:00Z"));
-            Assert.Same(live, await LoadAsync(studyId));
-            Assert.Same(whole, await LoadAsync(studyId, consistent: true));
-        }
-        finally
-        {
-            scopes.MaximumBytesKept = budget;
-        }
+        using var restored = new BudgetRestored(scopes);
+        // No room at all: reading the current set drops every other study's sets and answers the class kept before.
+        scopes.MaximumBytesKept = 0;
+        await LoadAsync(studyId);
+        // Room for the current and whole records' sets, a moment sharing every outcome with the latter, and one answer:
+        // a second answer (a dataset file) pushes out the first, not the moment's set used before both.
+        scopes.MaximumBytesKept = 4 * StudyScopes.BytesPerPatient + 2 * StudyScopes.BytesPerSharedPatient + answerBytes + scopes.MaturityBytesKept;
+        var live = await LoadAsync(studyId);
+        var whole = await LoadAsync(studyId, consistent: true);
+        var moment = await LoadAsync(studyId, asOf: "2030-01-01T00:00:00Z");
+        scopes.KeepAnswer(studyId, "datasets/adsl.csv", null, null, mark, "adsl", answerBytes, patientsRead: 0);
+        scopes.KeepAnswer(studyId, "datasets/adtte.csv", null, null, mark, "adtte", answerBytes, patientsRead: 0);
+        Assert.Null(scopes.KeptAnswerAt<string>(studyId, "datasets/adsl.csv", null, null, mark));
+        Assert.Equal("adtte", scopes.KeptAnswerAt<string>(studyId, "datasets/adtte.csv", null, null, mark));
+        Assert.Same(moment, await LoadAsync(studyId, asOf: "2030-01-01T00:00:00Z"));
+        Assert.Same(live, await LoadAsync(studyId));
+        Assert.Same(whole, await LoadAsync(studyId, consistent: true));
     }
 
     [Fact]
