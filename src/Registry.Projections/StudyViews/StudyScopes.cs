@@ -855,11 +855,11 @@ public sealed class StudyScopes
 
     /// <summary>
     /// Whether the sets dropped to make room for a new set are compacted away before it is read: only for a set read from
-    /// scratch, which fills their room. A set taken from the whole records' set leaves them to the background collection
+    /// scratch, which fills their room. A set taken from a kept set (the whole records' or a moment's) leaves them to the background collection
     /// after its read: compacted first, the moment's set the third new set in a row dropped (64 283 patients) cost it
     /// ~0.3 s of 1.0 s at 100 000 patients (docs/performance.md, "The third new set's collection, twenty-seventh round").
     /// </summary>
-    internal static bool CompactedBeforeRead(bool fromWholeRecords, long dropped) => !fromWholeRecords && dropped >= PatientsCollectedAfter;
+    internal static bool CompactedBeforeRead(bool takenFromKeptSet, long dropped) => !takenFromKeptSet && dropped >= PatientsCollectedAfter;
 
     /// <summary>
     /// Drops the least recently used sets and answers while they, with maturity's kept cuts' patients, hold more than

@@ -18,6 +18,6 @@ public sealed class SetCollectionsTests
     // Too few patients dropped to be worth a full collection, whatever the set.
     [InlineData(false, StudyScopes.PatientsCollectedAfter - 1, false)]
     [InlineData(true, 0, false)]
-    public void Dropped_sets_are_compacted_away_before_a_read_only_for_a_set_read_from_scratch(bool fromWholeRecords, long dropped, bool compacted) =>
-        Assert.Equal(compacted, StudyScopes.CompactedBeforeRead(fromWholeRecords, dropped));
+    public void Dropped_sets_are_compacted_away_before_a_read_only_for_a_set_read_from_scratch(bool takenFromKeptSet, long dropped, bool compacted) =>
+        Assert.Equal(compacted, StudyScopes.CompactedBeforeRead(takenFromKeptSet, dropped));
 }
