@@ -70,20 +70,13 @@ public static class RecordedCharts
     /// has none: PostgreSQL sends a study's charts without turning each one's jsonb into text, and no chart document is
     /// deserialized. Only the charts of <paramref name="only"/> when given, or none of <paramref name="except"/> (not both).
     /// </summary>
-    public static IAsyncEnumerable<RecordedChart> OfStudyAsync(IQuerySession session, Guid studyId, Guid[]? only, Guid[]? except, CancellationToken ct) =>
-        OfStudyAsync(session, studyId, only, except, 0, 1, ct);
-
-    /// <summary>
-    /// <see cref="OfStudyAsync(IQuerySession, Guid, Guid[], Guid[], CancellationToken)"/>'s part <paramref name="part"/> of
-    /// <paramref name="parts"/> by patient (as <see cref="ReadAsync"/> parts them), on a connection of its own, so parts may be read side by side.
-    /// </summary>
-    public static async IAsyncEnumerable<RecordedChart> OfStudyAsync(IQuerySession session, Guid studyId, Guid[]? only, Guid[]? except, int part, int parts,
+    public static async IAsyncEnumerable<RecordedChart> OfStudyAsync(IQuerySession session, Guid studyId, Guid[]? only, Guid[]? except,
         [EnumeratorCancellation] CancellationToken ct)
     {
         var options = Options(session.DocumentStore.Options.Serializer()).Documents;
         await using var connection = Connection(session);
         await connection.OpenAsync(ct);
-        await using var command = StudyCharts(session, connection, studyId, only, except, part, parts);
+        await using var command = StudyCharts(session, connection, studyId, only, except, 0, 1);
         await using var reader = await command.ExecuteReaderAsync(ct);
         var bytes = new byte[1 << 16];
         var texts = new DecodedTexts();
@@ -94,7 +87,7 @@ public static class RecordedCharts
         }
     }
 
-    /// <summary>The query of <see cref="OfStudyAsync(IQuerySession, Guid, Guid[], Guid[], int, int, CancellationToken)"/>: id, version, compact entries, JSON entries.</summary>
+    /// <summary>The query of <see cref="OfStudyAsync"/>: id, version, compact entries, JSON entries.</summary>
     private static NpgsqlCommand StudyCharts(IQuerySession session, NpgsqlConnection connection, Guid studyId, Guid[]? only, Guid[]? except, int part, int parts)
     {
         if (only is not null && except is not null) throw new ArgumentException("Charts are read by the patients to read or by those not to read, not both.");
@@ -116,7 +109,7 @@ public static class RecordedCharts
     private const int ChartsPerBatch = 64;
 
     /// <summary>
-    /// The charts <see cref="OfStudyAsync(IQuerySession, Guid, Guid[], Guid[], CancellationToken)"/> reads (those
+    /// The charts <see cref="OfStudyAsync"/> reads (those
     /// <paramref name="wanted"/> takes, when given), read once, in one query, each as it stood at <paramref name="asOf"/>
     /// (<see cref="ChartAsOf"/>: its entries recorded by then as the fold reads them; now when null), handed to
     /// <paramref name="each"/> on one of <paramref name="threads"/> threads, the reading one included, with that thread's
@@ -269,8 +262,8 @@ public static class RecordedCharts
     }
 
     /// <summary>
-    /// Part <paramref name="part"/> of <paramref name="parts"/> of the study's charts (as <see cref="OfStudyAsync(IQuerySession, Guid, Guid[], Guid[], int, int, CancellationToken)"/>
-    /// parts them) as they stood at <paramref name="asOf"/> (now when null), each as a set reads it (<see cref="ChartAsOf"/>,
+    /// Part <paramref name="part"/> of <paramref name="parts"/> of the study's charts (by patient, as
+    /// <see cref="ReadAsync(IQuerySession, Guid, int, int, Action{Guid, RecordedEvent[]}, CancellationToken)"/> parts them) as they stood at <paramref name="asOf"/> (now when null), each as a set reads it (<see cref="ChartAsOf"/>,
     /// baseline values included): a set read from every chart, the whole records' set the warm-up reads among them, by the
     /// same steps as a set at a moment taken from it, so those are compiled when one is first asked. A chart handed on
     /// holds the enumeration's entries' list, reused for its next chart.
