@@ -58,8 +58,8 @@ public sealed class WarmingStudyViews(IDocumentStore store, StudyViewsWarmUp war
                 warmUp.Doing($"computing the comparison at each data cut (maturity) of {compared[i].Code}, study {i + 1} of {compared.Count}");
                 await maturity.AnswerAsync(new MaturityQuestion(compared[i].Id, null, null, null, null), stoppingToken);
             }
-            logger.LogInformation("Study views warmed: {Sets} set(s) of {Patients} patients kept {SetsSeconds:0.0} s after start ({Waited:0.0} s waiting for the outcome projection; {Sampled} patients derived at a moment and a cut, kept nowhere), the maturity of {Studies} study(ies) answered {Seconds:0.0} s after start ({MaturityMegabytes:0.0} MB of their cuts' patients kept).",
-                warmed.Sets, warmed.Patients, setsWarmed.TotalSeconds, waited.TotalSeconds, StudyScopes.Of(store).MomentPatientsDerived, compared.Count, sinceStart.Elapsed.TotalSeconds,
+            logger.LogInformation("Study views warmed: {Sets} set(s) of {Patients} patients kept {SetsSeconds:0.0} s after start ({Waited:0.0} s waiting for the outcome projection), the maturity of {Studies} study(ies) answered {Seconds:0.0} s after start ({MaturityMegabytes:0.0} MB of their cuts' patients kept).",
+                warmed.Sets, warmed.Patients, setsWarmed.TotalSeconds, waited.TotalSeconds, compared.Count, sinceStart.Elapsed.TotalSeconds,
                 StudyScopes.Of(store).MaturityBytesKept / 1048576.0);
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
