@@ -80,8 +80,7 @@ public sealed class WarmingStudyViews(IDocumentStore store, StudyViewsWarmUp war
     /// Each study's current view, largest study first, while the sets fit in <see cref="StudyScopes.MaximumBytesKept"/>;
     /// then, room left, each study's read-your-write set (<c>consistent=true</c>, which the dashboard reads, and
     /// maturity's recording span); then the default answers of the views of every set kept, and their Kaplan–Meier and
-    /// forest figures (SVG), so those first requests and the dashboard's first load answer from what is kept; then a small
-    /// set at the middle of each such study's recording span, and one at that day's cut, derived and kept nowhere. A study
+    /// forest figures (SVG), so those first requests and the dashboard's first load answer from what is kept. A study
     /// that does not fit is left to its first request: reading it would only drop a set read before it.
     /// Returns the sets and patients kept then, and the studies whose read-your-write set is kept (maturity reads it).
     /// </summary>
@@ -117,27 +116,9 @@ public sealed class WarmingStudyViews(IDocumentStore store, StudyViewsWarmUp war
             StudyViewQueries.Safety(scope, null, ct);
             StudyViewQueries.Baseline(scope, null, ct);
         }
-        foreach (var study in readYourWrite)
-            if (await scopes.RecordingSpanAsync(session, study, ct) is (var first, var last))
-            {
-                // The recording span's middle: there a moment's set, and a cut's, derive part of their patients from the charts.
-                var middle = first + (last - first) / 2;
-                foreach (var (asOf, dataCut) in new (DateTimeOffset? AsOf, DateOnly? DataCut)[] { (middle, null), (null, DateOnly.FromDateTime(middle.UtcDateTime)) })
-                    if (await scopes.UnkeptSampleAsync(session, study, asOf, dataCut, MomentSamplePatients, ct) is { } sample)
-                    {
-                        StudyViewQueries.Survival(sample, null, null, null, null, ct);
-                        StudyViewQueries.Comparisons(sample, null, null, null, null, null, ct);
-                    }
-            }
         var (setsKept, patientsKept) = scopes.Kept;
         return new WarmedSets(setsKept, patientsKept, readYourWrite);
     }
-
-    /// <summary>
-    /// Patients of the set at a moment and the one at a cut the warm-up derives from each study's whole records' set and keeps
-    /// nowhere (<see cref="StudyScopes.UnkeptSampleAsync"/>), so the first real one does not run that code at the compiler's first tier.
-    /// </summary>
-    public const int MomentSamplePatients = 3_000;
 
     /// <summary>What <see cref="WarmAsync"/> kept: every set and patient held, and the studies whose read-your-write set is among them.</summary>
     public sealed record WarmedSets(int Sets, int Patients, IReadOnlyList<Study> ReadYourWrite);

@@ -190,34 +190,6 @@ public sealed class StudyScopes
     public Task<StudyViewScope> DerivedAsync(IQuerySession session, Study study, DateTimeOffset? asOf, DateOnly? dataCut, CancellationToken ct) =>
         ScopeAsync(session, study, new ScopeKey(study.Id, true, asOf, dataCut), ct);
 
-    /// <summary>
-    /// A set at <paramref name="asOf"/> and <paramref name="dataCut"/> derived as a first question there derives it (taken from
-    /// the kept whole records' set, the patients whose record the moment or cut does not see whole read from their charts on
-    /// both threads, then put in order), for at most <paramref name="patients"/> of them, a third read from their charts, and
-    /// kept nowhere: the start's warm-up runs that code before the first real set at a moment runs it over 100 000 patients at
-    /// the compiler's first tier. Null when the whole records' set is not kept under the study's protocol.
-    /// </summary>
-    public async Task<StudyViewScope?> UnkeptSampleAsync(IQuerySession session, Study study, DateTimeOffset? asOf, DateOnly? dataCut, int patients,
-        CancellationToken ct)
-    {
-        var key = new ScopeKey(study.Id, true, asOf, dataCut);
-        if (!_entries.TryGetValue(key with { AsOf = null, DataCut = null }, out var entry) || entry.Snapshot is not { } whole
-            || whole.ProtocolVersion != study.ProtocolVersion) return null;
-        var (fromCharts, taken) = (new List<KeyValuePair<Guid, KeptPatient>>(), new List<KeyValuePair<Guid, KeptPatient>>());
-        foreach (var patient in whole.ByPatient)
-        {
-            if (fromCharts.Count >= patients / 3 && taken.Count >= patients - patients / 3) break;
-            if (patient.Value.Outcome is null) continue;
-            var of = At(patient.Value, asOf, dataCut) == WholeRecordAt.FromChart ? fromCharts : taken;
-            if (of.Count < (of == fromCharts ? patients / 3 : patients - patients / 3)) of.Add(patient);
-        }
-        // No more read from their charts than taken, so the query names the patients to read (a real set's other list would name the rest of the study).
-        var sample = new Dictionary<Guid, KeptPatient>(fromCharts.Take(taken.Count).Concat(taken));
-        var outcomes = sample.Values.Select(p => p.Outcome!).Order(SubjectOrder.Outcomes).ToList();
-        var (set, _) = await TakenAsync(session, study, key, whole with { ByPatient = sample, Outcomes = outcomes, Scope = null }, null, [], whole, whole.Mark, ct);
-        return new StudyViewScope(study, set.Outcomes, asOf, dataCut);
-    }
-
     /// <summary>The first and last recorded-at of the study's patients' entries as the charts hold them now (null when none).</summary>
     public async Task<(DateTimeOffset First, DateTimeOffset Last)?> RecordingSpanAsync(IQuerySession session, Study study, CancellationToken ct) =>
         await SpanAsync(session, study, ct) is { First: { } first, Last: { } last } ? (first, last) : null;

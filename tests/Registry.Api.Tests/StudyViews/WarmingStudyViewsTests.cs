@@ -55,38 +55,3 @@ public sealed class WarmingStudyViewsTests(RegistryApp app) : IClassFixture<Regi
         }
     }
 }
-
-/// <summary>
-/// The warm-up also derives a small set at the middle of each study's recording span, and one at that day's cut, through
-/// the code a first question at a moment runs (<see cref="StudyScopes.UnkeptSampleAsync"/>), and keeps neither. Its own host,
-/// so the sets and patients counted are this test's alone.
-/// </summary>
-public sealed class WarmingMomentSampleTests(RegistryApp app) : IClassFixture<RegistryApp>
-{
-    [Fact]
-    public async Task Warming_derives_a_set_at_the_recording_spans_middle_from_the_charts_and_keeps_it_nowhere()
-    {
-        var studyId = await app.RegisteredStudyAsync();
-        var first = await app.EnrolledPatientAsync(studyId);
-        await app.RecordAsync(first, "treatment-starts", new { startedOn = "2020-01-10" });
-        var others = new List<Guid>();
-        for (var i = 0; i < 2; i++)
-        {
-            others.Add(await app.EnrolledPatientAsync(studyId));
-            await app.RecordAsync(others[^1], "treatment-starts", new { startedOn = "2020-01-10" });
-        }
-        // The first patient's chart is written again last: at the span's middle their record is not yet whole, so read from the chart.
-        await app.RecordAsync(first, "progressions", new { progressedOn = "2020-05-01", basis = "Radiological" });
-        await app.OutcomeRowAsync(first, 3);
-        foreach (var patient in others) await app.OutcomeRowAsync(patient, 2);
-        var scopes = StudyScopes.Of(app.Store);
-        var derivedBefore = scopes.MomentPatientsDerived;
-
-        var warmed = await WarmingStudyViews.WarmAsync(app.Store, CancellationToken.None);
-
-        Assert.True(scopes.MomentPatientsDerived - derivedBefore >= 1, $"{scopes.MomentPatientsDerived - derivedBefore} patients derived at a moment");
-        // Only the current and the whole records' sets kept: no moment's or cut's set, none of the budget taken.
-        Assert.Equal((2, 6), (warmed.Sets, warmed.Patients));
-        Assert.Equal((2, 6), scopes.Kept);
-    }
-}
