@@ -1,4 +1,3 @@
-using System.Text.Json;
 using FsCheck.Xunit;
 using Registry.Domain.Outcomes;
 using Registry.Domain.Patients;
@@ -7,6 +6,8 @@ using Registry.Domain.Studies;
 using Registry.Domain.Tests.Properties;
 using Registry.Projections.Patients;
 using Registry.Projections.StudyViews;
+
+using static Registry.Api.Tests.StudyViews.GeneratedCharts;
 
 namespace Registry.Api.Tests.StudyViews;
 
@@ -62,18 +63,6 @@ public sealed class RecordSpanProperties
         chart.Entries.Where(e => moment is null || e.RecordedAt <= moment).Select(e => e.Version).ToList();
 
     /// <summary>
-    /// The chart the inline projection keeps for the history, each entry recorded at the minute <paramref name="clock"/>
-    /// gives it (cycled; ties and a clock set back included), else in the order written.
-    /// </summary>
-    private static PatientChart Chart(History history, int[] clock) => new()
-    {
-        Id = history.Scenario.Enrolment.PatientId,
-        Entries = history.Events.Select((e, i) => new ChartEntry(e.Version,
-            clock is { Length: > 0 } ? e.RecordedAt.AddMinutes(clock[i % clock.Length] % 50) : e.RecordedAt,
-            e.RecordedBy, e.Data as IPatientFact, e.Data as EntryCorrected, e.Data as EntryVoided)).ToList(),
-    };
-
-    /// <summary>
     /// The same patients as every view reads them: each outcome, where its times end, and its baseline values (compared
     /// apart, since the generators give values no serializer writes: NaN, infinity).
     /// </summary>
@@ -87,6 +76,4 @@ public sealed class RecordSpanProperties
         }
     }
 
-    private static string Described(PatientOutcome outcome) =>
-        JsonSerializer.Serialize(outcome with { Baseline = BaselineValues.Empty }) + string.Join(";", outcome.Times.OrderBy(t => t.Key, StringComparer.Ordinal).Select(t => $"{t.Key}={t.Value.End}"));
 }

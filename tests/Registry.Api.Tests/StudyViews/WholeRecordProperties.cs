@@ -1,12 +1,12 @@
-using System.Text.Json;
 using FsCheck.Xunit;
-using Registry.Domain.Outcomes;
 using Registry.Domain.Patients;
 using Registry.Domain.Protocols;
 using Registry.Domain.Studies;
 using Registry.Domain.Tests.Properties;
 using Registry.Projections.Patients;
 using Registry.Projections.StudyViews;
+
+using static Registry.Api.Tests.StudyViews.GeneratedCharts;
 
 namespace Registry.Api.Tests.StudyViews;
 
@@ -50,18 +50,4 @@ public sealed class WholeRecordProperties
                 }
         }
     }
-
-    /// <summary>The chart the inline projection keeps for the history: each event with its version and recorded-at.</summary>
-    private static PatientChart Chart(History history) => new()
-    {
-        Id = history.Scenario.Enrolment.PatientId,
-        Entries = history.Events.Select(e => new ChartEntry(e.Version, e.RecordedAt, e.RecordedBy, e.Data as IPatientFact, e.Data as EntryCorrected, e.Data as EntryVoided)).ToList(),
-    };
-
-    /// <summary>
-    /// The outcome as every view reads it, and where each time ends (which the analysis datasets read); the baseline is
-    /// compared apart, since the generators give values no serializer writes (NaN, infinity).
-    /// </summary>
-    private static string Described(PatientOutcome outcome) =>
-        JsonSerializer.Serialize(outcome with { Baseline = BaselineValues.Empty }) + string.Join(";", outcome.Times.OrderBy(t => t.Key, StringComparer.Ordinal).Select(t => $"{t.Key}={t.Value.End}"));
 }
