@@ -51,6 +51,13 @@ if (args is ["scale-markdown", var saved])
 var config = DefaultConfig.Instance
     .AddJob(Job.Default.WithToolchain(InProcessEmitToolchain.Instance).WithLaunchCount(1).WithWarmupCount(2).WithIterationCount(7))
     .AddExporter(JsonExporter.Full);
+
+// `derive [BenchmarkDotNet's arguments]`: a patient of a set at a new moment, step by step, beside decoding alone.
+if (args is ["derive", .. var deriveArgs])
+{
+    BenchmarkRunner.Run<PatientDerivationBenchmarks>(config, deriveArgs);
+    return 0;
+}
 BenchmarkRunner.Run<SurvivalBenchmarks>(config, args);
 return 0;
 
