@@ -39,9 +39,7 @@ public class PatientDerivationBenchmarks
         var study = MotivatingStudy.Generate();
         _protocol = study.Protocol;
         _charts = Charts(study);
-        // The whole records' set holds each patient's values, shared already, so a set at a moment decodes charts without them.
-        _baselines = _charts.Select(c => _parts.Share(OutcomeDerivation.DeriveWithoutEnds(PatientTimeline.From(Guid.Empty, CompactChartEntries.Decode(c))!, _protocol, null)).Baseline)
-            .ToArray();
+        _baselines = Baselines(_charts, _protocol, _parts);
     }
 
     /// <summary>How many patients each invocation reads: every figure is per patient.</summary>
@@ -82,10 +80,19 @@ public class PatientDerivationBenchmarks
         return read;
     }
 
-    private ChartAsOf Decode(byte[] chart)
+    private ChartAsOf Decode(byte[] chart) => Decode(chart, Moment, _entries, _texts);
+
+    /// <summary>A chart decoded up to <paramref name="moment"/> as a set at a moment reads it, into the reading thread's <paramref name="entries"/>.</summary>
+    public static ChartAsOf Decode(byte[] chart, DateTimeOffset moment, List<ChartEvent> entries, DecodedTexts texts)
     {
-        _entries.Clear();
-        var (withoutBaseline, first, last, unchanged) = CompactChartEntries.Decode(chart, Moment, _entries, _texts, withoutBaseline: true);
-        return new ChartAsOf(Guid.Empty, 0, _entries, withoutBaseline, first, last, unchanged);
+        entries.Clear();
+        // The whole records' set holds each patient's values, shared already, so a set at a moment decodes charts without them.
+        var (withoutBaseline, first, last, unchanged) = CompactChartEntries.Decode(chart, moment, entries, texts, withoutBaseline: true);
+        return new ChartAsOf(Guid.Empty, 0, entries, withoutBaseline, first, last, unchanged);
     }
+
+    /// <summary>Each patient's baseline values as the whole records' set holds them, shared.</summary>
+    public static BaselineValues[] Baselines(byte[][] charts, Protocol protocol, SharedOutcomeParts parts) => charts
+        .Select(c => parts.Share(OutcomeDerivation.DeriveWithoutEnds(PatientTimeline.From(Guid.Empty, CompactChartEntries.Decode(c))!, protocol, null)).Baseline)
+        .ToArray();
 }

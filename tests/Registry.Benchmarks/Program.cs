@@ -52,10 +52,10 @@ var config = DefaultConfig.Instance
     .AddJob(Job.Default.WithToolchain(InProcessEmitToolchain.Instance).WithLaunchCount(1).WithWarmupCount(2).WithIterationCount(7))
     .AddExporter(JsonExporter.Full);
 
-// `derive [BenchmarkDotNet's arguments]`: a patient of a set at a new moment, step by step, beside decoding alone.
+// `derive [BenchmarkDotNet's arguments]`: a patient of a set at a new moment, step by step, and a 100 000-patient set kept, beside decoding alone.
 if (args is ["derive", .. var deriveArgs])
 {
-    BenchmarkRunner.Run<PatientDerivationBenchmarks>(config, deriveArgs);
+    BenchmarkRunner.Run([typeof(PatientDerivationBenchmarks), typeof(MomentSetBenchmarks)], config, deriveArgs);
     return 0;
 }
 BenchmarkRunner.Run<SurvivalBenchmarks>(config, args);
