@@ -10,8 +10,9 @@ namespace Registry.Benchmarks;
 /// <summary>
 /// <see cref="PatientDerivationBenchmarks"/>' steps over the 100 000-patient study the scale runs load (<c>seed --scale 442</c>:
 /// the same generator, 99 892 patients), each patient's outcome kept in one set as <c>StudyScopes</c> keeps a set at a
-/// moment, on one thread, without PostgreSQL, HTTP or the view: what deriving a set costs a patient in a heap that holds
-/// the set, set beside the 20 µs of API CPU a patient a set at 2021-06-01 takes in the registry (docs/performance.md).
+/// moment, on one thread, without PostgreSQL, HTTP or the view: what deriving a set costs in a heap that holds the set,
+/// to set beside the ~1.1 s of API CPU the registry's first set at 2021-06-01 takes (docs/performance.md, "A patient
+/// derived at a moment, alone").
 /// </summary>
 [MemoryDiagnoser]
 public class MomentSetBenchmarks
